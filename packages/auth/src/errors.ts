@@ -1,0 +1,55 @@
+// Errors the package throws on purpose. Each carries a stable `code` that the
+// adapters map to HTTP (see `httpStatus`); the message is safe to show a user.
+
+export type AuthErrorCode =
+  | 'VALIDATION' // 400, with fieldErrors
+  | 'INVALID_CREDENTIALS' // 401 at sign-in: one message for unknown user and wrong password
+  | 'UNAUTHORIZED' // 401: no valid session
+  | 'NEEDS_REFRESH' // 403: the session is not fresh; re-enter the password
+  | 'INACTIVE' // 403: the account is deactivated
+  | 'FORBIDDEN' // 403: not allowed (e.g. not an admin)
+  | 'NOT_FOUND' // 404
+  | 'THROTTLED' // 429, with retryAfterSeconds
+  | 'UNAVAILABLE'; // 503: the database cannot be reached
+
+export const httpStatus: Record<AuthErrorCode, number> = {
+  VALIDATION: 400,
+  INVALID_CREDENTIALS: 401,
+  UNAUTHORIZED: 401,
+  NEEDS_REFRESH: 403,
+  INACTIVE: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  THROTTLED: 429,
+  UNAVAILABLE: 503,
+};
+
+export type FieldErrors = Record<string, string[]>;
+
+export class AuthError extends Error {
+  readonly code: AuthErrorCode;
+  /** Per-field messages for VALIDATION. */
+  readonly fieldErrors: FieldErrors;
+  /** Seconds to wait, for THROTTLED. */
+  readonly retryAfterSeconds: number | null;
+
+  constructor(
+    code: AuthErrorCode,
+    message: string,
+    extra: { fieldErrors?: FieldErrors; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: extra.cause });
+    this.name = 'AuthError';
+    this.code = code;
+    this.fieldErrors = extra.fieldErrors ?? {};
+    this.retryAfterSeconds = extra.retryAfterSeconds ?? null;
+  }
+
+  get status(): number {
+    return httpStatus[this.code];
+  }
+}
+
+export function isAuthError(error: unknown, code?: AuthErrorCode): error is AuthError {
+  return error instanceof AuthError && (code === undefined || error.code === code);
+}

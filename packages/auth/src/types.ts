@@ -1,0 +1,211 @@
+// The public shapes of @authkit/auth. apps/api and apps/web are written against
+// these; change a name here only together with its users.
+import type { AuthEventType, Database, Role } from '@authkit/db';
+
+export type SessionProtection = 'off' | 'basic' | 'strong';
+
+export interface AuthSettings {
+  /** Cookie holding the session token. Shared by the web site and the API. */
+  cookieName: string;
+  /** Secure cookies (always true in production behind https). */
+  secureCookies: boolean;
+  /** A password entered within this window makes a session fresh. Default 10 min. */
+  freshWindowMs: number;
+  /** Idle expiry of a browser-session ("not remembered") session. Default 2 h. */
+  sessionIdleMs: number;
+  /** Sliding expiry of a remembered session (persistent cookie). Default 30 days. */
+  rememberIdleMs: number;
+  /** Hard cap for every session from its creation. Default 90 days. */
+  absoluteLifetimeMs: number;
+  /** Flask-Login's session protection. Default 'basic'. */
+  protection: SessionProtection;
+  /** Include the client's address prefix (/24 IPv4, /48 IPv6) in the fingerprint. */
+  protectionIncludesAddress: boolean;
+  throttle: {
+    /** Failures per account before backoff starts. */
+    accountFreeFailures: number;
+    /** Failures per client address before backoff starts. */
+    addressFreeFailures: number;
+    /** First lock length; doubles with each further failure. */
+    baseLockMs: number;
+    maxLockMs: number;
+    /** A quiet period after which failures are forgotten. */
+    forgetAfterMs: number;
+  };
+}
+
+export interface AuthOptions extends Partial<Omit<AuthSettings, 'throttle'>> {
+  database: Database;
+  throttle?: Partial<AuthSettings['throttle']>;
+}
+
+/** What the caller knows about the client; used for audit, devices and protection. */
+export interface RequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A user as it may leave the package: never the password hash. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  email: string;
+  role: Role;
+  active: boolean;
+  createdAt: Date;
+}
+
+/** Flask-Login's current_user when signed in. */
+export interface AuthenticatedUser extends PublicUser {
+  isAuthenticated: true;
+  isActive: boolean;
+  isAnonymous: false;
+}
+
+/** Flask-Login's AnonymousUserMixin. */
+export interface AnonymousUser {
+  id: null;
+  isAuthenticated: false;
+  isActive: false;
+  isAnonymous: true;
+}
+
+export type CurrentUser = AuthenticatedUser | AnonymousUser;
+
+/** A session as it may leave the package (its id is the token's hash, never the token). */
+export interface SessionInfo {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  authenticatedAt: Date;
+  fresh: boolean;
+  remember: boolean;
+  userAgent: string;
+  ip: string;
+}
+
+export interface SessionListItem extends SessionInfo {
+  current: boolean;
+}
+
+/** A cookie to set; `serialize()` gives the Set-Cookie header value. */
+export interface SessionCookie {
+  name: string;
+  value: string;
+  attributes: {
+    httpOnly: true;
+    sameSite: 'lax';
+    secure: boolean;
+    path: '/';
+    /** Absent for a browser-session cookie. */
+    expires?: Date;
+    maxAge?: number;
+  };
+  serialize(): string;
+}
+
+export interface LoginResult {
+  /** The secret the client holds (cookie value or bearer token). */
+  token: string;
+  session: SessionInfo;
+  cookie: SessionCookie;
+}
+
+export type LoadResult =
+  | {
+      user: AuthenticatedUser;
+      session: SessionInfo;
+      /** Set when the sliding expiry moved: send this cookie again. */
+      cookie: SessionCookie | null;
+    }
+  | {
+      user: AnonymousUser;
+      session: null;
+      /** Set when the client sent a token that is no longer valid: clear it. */
+      cookie: SessionCookie | null;
+    };
+
+export interface AuthEvent {
+  type: AuthEventType;
+  userId: string | null;
+  at: Date;
+  ip: string | null;
+  userAgent: string | null;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export interface UserPage {
+  users: PublicUser[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export type AuthEventListener = (event: AuthEvent) => void;
+
+/**
+ * What `createAuth(options)` returns: one per app process. Every method that
+ * touches the database throws AuthError('UNAVAILABLE') when it is unreachable.
+ */
+export interface Auth {
+  readonly settings: AuthSettings;
+  readonly database: Database;
+
+  /** Creates indexes (TTL where the server accepts it). Call once at start. */
+  ensureReady(): Promise<void>;
+
+  // Accounts
+  /** zod-validated; duplicate username/email is a VALIDATION field error. */
+  registerUser(input: { username: string; email: string; password: string }, request: RequestInfo): Promise<PublicUser>;
+  /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
+  authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
+
+  // Flask-Login surface
+  loginUser(
+    user: PublicUser,
+    options: { remember?: boolean; fresh?: boolean; force?: boolean },
+    request: RequestInfo,
+  ): Promise<LoginResult>;
+  logoutUser(token: string | null, request: RequestInfo): Promise<{ cookie: SessionCookie }>;
+  /** The user loader. Never throws for a bad token: answers anonymous. */
+  loadUser(token: string | null, request: RequestInfo): Promise<LoadResult>;
+  /** Request loader: the token from a Cookie header value or an `Authorization: Bearer` value. */
+  tokenFromHeaders(headers: { cookie?: string | null; authorization?: string | null }): {
+    token: string | null;
+    via: 'cookie' | 'bearer' | null;
+  };
+  isFresh(session: SessionInfo): boolean;
+  /** Re-authentication: checks the password, renews freshness. */
+  confirmLogin(session: SessionInfo, password: string, request: RequestInfo): Promise<SessionInfo>;
+  anonymousUser(): AnonymousUser;
+  blankCookie(): SessionCookie;
+
+  // Sessions of the signed-in user
+  /** Needs a fresh session (NEEDS_REFRESH otherwise); ends every other session of the user. */
+  changePassword(
+    session: SessionInfo,
+    input: { currentPassword: string; newPassword: string },
+    request: RequestInfo,
+  ): Promise<void>;
+  listSessions(session: SessionInfo): Promise<SessionListItem[]>;
+  /** Only the user's own sessions; NOT_FOUND otherwise. */
+  revokeSession(session: SessionInfo, sessionId: string, request: RequestInfo): Promise<void>;
+  /** Returns how many were ended. */
+  revokeOtherSessions(session: SessionInfo, request: RequestInfo): Promise<number>;
+  listEvents(userId: string, limit?: number): Promise<AuthEvent[]>;
+
+  // Admin (the caller checks the actor is an admin; these check it again)
+  listUsers(actor: PublicUser, page: { page: number; pageSize: number }): Promise<UserPage>;
+  /** Deactivation ends all the user's sessions at once. */
+  setActive(actor: PublicUser, userId: string, active: boolean, request: RequestInfo): Promise<PublicUser>;
+  setRole(actor: PublicUser, userId: string, role: Role, request: RequestInfo): Promise<PublicUser>;
+
+  // Maintenance and events
+  deleteExpiredSessions(): Promise<number>;
+  /** Subscribe to one type or '*'; returns the unsubscribe function. */
+  on(type: AuthEventType | '*', listener: AuthEventListener): () => void;
+  /** Records an event (stored in auth_events and delivered to subscribers). */
+  recordEvent(event: Omit<AuthEvent, 'at'>): Promise<void>;
+}

@@ -1,0 +1,85 @@
+import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { AuthEventDoc, SessionDoc, ThrottleDoc, UserDoc } from './schema.ts';
+
+export interface Collections {
+  users: Collection<UserDoc>;
+  sessions: Collection<SessionDoc>;
+  authEvents: Collection<AuthEventDoc>;
+  throttle: Collection<ThrottleDoc>;
+}
+
+export interface Database extends Collections {
+  client: MongoClient;
+  db: Db;
+  /** True when the server accepted a TTL index (found out by ensureIndexes). */
+  ttlSupported: boolean;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Database name; defaults to the one in the URL, then "authkit". */
+  dbName?: string;
+  /** How long a request waits for an unreachable server before failing (503). */
+  serverSelectionTimeoutMS?: number;
+}
+
+/**
+ * Connects lazily: the client is created at once and reconnects by itself, so an
+ * app can start while the database is down and recover when it comes back.
+ */
+export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 2_000,
+    connectTimeoutMS: 2_000,
+    socketTimeoutMS: 10_000,
+    maxPoolSize: 50,
+    retryWrites: false,
+  });
+  const db = client.db(options.dbName ?? databaseNameFromUrl(url) ?? 'authkit');
+  return {
+    client,
+    db,
+    users: db.collection<UserDoc>('users'),
+    sessions: db.collection<SessionDoc>('sessions'),
+    authEvents: db.collection<AuthEventDoc>('auth_events'),
+    throttle: db.collection<ThrottleDoc>('login_throttle'),
+    ttlSupported: false,
+    close: () => client.close(),
+  };
+}
+
+/** Creates the indexes the code relies on. Idempotent; run at start. */
+export async function ensureIndexes(database: Database): Promise<void> {
+  await database.users.createIndex({ username_key: 1 }, { unique: true, name: 'username_key_unique' });
+  await database.users.createIndex({ email_key: 1 }, { unique: true, name: 'email_key_unique' });
+  await database.users.createIndex({ created_at: 1 }, { name: 'created_at' });
+  await database.sessions.createIndex({ user_id: 1 }, { name: 'user_id' });
+  await database.authEvents.createIndex({ user_id: 1, at: -1 }, { name: 'user_id_at' });
+
+  // TTL indexes delete expired documents server-side. Not every MongoDB-compatible
+  // server accepts them, so try, and fall back to a plain index (the sweep in
+  // packages/auth deletes expired sessions either way).
+  database.ttlSupported = await createTtlIndex(database.sessions, 'expires_at');
+  await createTtlIndex(database.throttle, 'expires_at');
+}
+
+async function createTtlIndex(collection: Collection<SessionDoc> | Collection<ThrottleDoc>, field: string) {
+  try {
+    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
+    return true;
+  } catch {
+    await collection.createIndex({ [field]: 1 }, { name: field });
+    return false;
+  }
+}
+
+/** One cheap round trip; throws when the server is unreachable. */
+export async function pingDatabase(database: Database): Promise<void> {
+  await database.db.command({ ping: 1 });
+}
+
+/** The database name in a connection string, if it names one. */
+export function databaseNameFromUrl(url: string): string | undefined {
+  const path = new URL(url).pathname.replace(/^\//, '');
+  return path ? decodeURIComponent(path) : undefined;
+}
