@@ -5,5 +5,8 @@ export default defineConfig({
     globalSetup: ['@authkit/db/testing-global-setup'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The JSON report feeds script/test's closing summary line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

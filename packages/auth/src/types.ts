@@ -37,12 +37,16 @@ export interface AuthSettings {
 export interface AuthOptions extends Partial<Omit<AuthSettings, 'throttle'>> {
   database: Database;
   throttle?: Partial<AuthSettings['throttle']>;
+  /** The clock; tests pass a controllable one instead of sleeping. Default: the system clock. */
+  now?: () => Date;
 }
 
 /** What the caller knows about the client; used for audit, devices and protection. */
 export interface RequestInfo {
   ip: string | null;
   userAgent: string | null;
+  /** The request came over https: cookies get `Secure` even when secureCookies is off. */
+  https?: boolean;
 }
 
 /** A user as it may leave the package: never the password hash. */
@@ -80,6 +84,11 @@ export interface SessionInfo {
   lastSeenAt: Date;
   expiresAt: Date;
   authenticatedAt: Date;
+  /**
+   * The stored flag: false for `loginUser(..., { fresh: false })` or after basic
+   * session protection saw another client. Ask `auth.isFresh(session)`, which
+   * also checks the fresh window.
+   */
   fresh: boolean;
   remember: boolean;
   userAgent: string;
@@ -152,13 +161,20 @@ export type AuthEventListener = (event: AuthEvent) => void;
 export interface Auth {
   readonly settings: AuthSettings;
   readonly database: Database;
+  /** The clock this instance uses (AuthOptions.now, or the system clock). */
+  now(): Date;
 
   /** Creates indexes (TTL where the server accepts it). Call once at start. */
   ensureReady(): Promise<void>;
 
   // Accounts
   /** zod-validated; duplicate username/email is a VALIDATION field error. */
-  registerUser(input: { username: string; email: string; password: string }, request: RequestInfo): Promise<PublicUser>;
+  registerUser(
+    input: { username: string; email: string; password: string },
+    request: RequestInfo,
+    /** Trusted callers only (admin scripts, tests): never fill this from a form. */
+    options?: { role?: Role; active?: boolean },
+  ): Promise<PublicUser>;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
 
@@ -176,14 +192,21 @@ export interface Auth {
     token: string | null;
     via: 'cookie' | 'bearer' | null;
   };
+  /** `session.fresh` (the stored flag) and a password entered within freshWindowMs. */
   isFresh(session: SessionInfo): boolean;
-  /** Re-authentication: checks the password, renews freshness. */
+  /**
+   * Re-authentication: checks the password, renews freshness. A wrong password is
+   * VALIDATION with fieldErrors.password (not a 401: the user stays signed in).
+   */
   confirmLogin(session: SessionInfo, password: string, request: RequestInfo): Promise<SessionInfo>;
   anonymousUser(): AnonymousUser;
   blankCookie(): SessionCookie;
 
   // Sessions of the signed-in user
-  /** Needs a fresh session (NEEDS_REFRESH otherwise); ends every other session of the user. */
+  /**
+   * Needs a fresh session (NEEDS_REFRESH otherwise); ends every other session of the user.
+   * A wrong current password or a weak new one is VALIDATION (fieldErrors.currentPassword / newPassword).
+   */
   changePassword(
     session: SessionInfo,
     input: { currentPassword: string; newPassword: string },

@@ -1,0 +1,130 @@
+// Operators' tool: pnpm user:create --username U --email E [--role admin]
+// The password comes from standard input: typed without echo on a terminal,
+// or piped (first line). Exit codes: 0 created, 1 bad usage or input,
+// 2 database unreachable or another failure.
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { authSettingsFromEnv, createAuth, isAuthError } from '@authkit/auth';
+import { connectDatabase, isDatabaseUnavailable } from '@authkit/db';
+
+const usage =
+  'Usage: pnpm user:create --username <name> --email <address> [--role user|admin] < password';
+
+function fail(message: string, code: number): never {
+  console.error(message);
+  process.exit(code);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      username: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string', default: 'user' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  fail(`${(error as Error).message}\n${usage}`, 1);
+}
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (!args.username || !args.email) fail(`--username and --email are required.\n${usage}`, 1);
+if (args.role !== 'user' && args.role !== 'admin')
+  fail(`--role must be user or admin, not "${args.role}".`, 1);
+const mongodbUrl = process.env.MONGODB_URL;
+if (!mongodbUrl) fail('MONGODB_URL is required (e.g. mongodb://127.0.0.1:27017/authkit).', 1);
+
+let settings;
+try {
+  settings = authSettingsFromEnv(process.env);
+} catch (error) {
+  fail((error as Error).message, 1);
+}
+
+const password = process.stdin.isTTY ? await promptPassword() : await readFirstLine();
+if (!password) fail('No password given on standard input.', 1);
+
+const database = connectDatabase(mongodbUrl);
+const auth = createAuth({ ...settings, database });
+let exitCode = 0;
+try {
+  await auth.ensureReady();
+  const request = { ip: null, userAgent: 'cli:user:create' };
+  // The operator is trusted to pick the role (no admin exists yet to grant it).
+  const user = await auth.registerUser(
+    { username: args.username, email: args.email, password },
+    request,
+    { role: args.role },
+  );
+  console.log(`Created ${user.role} ${user.username} <${user.email}> (id ${user.id}).`);
+} catch (error) {
+  exitCode = 2;
+  if (isAuthError(error, 'VALIDATION')) {
+    exitCode = 1;
+    console.error('Could not create the user:');
+    for (const [field, messages] of Object.entries(error.fieldErrors)) {
+      for (const message of messages) console.error(`  ${field}: ${message}`);
+    }
+    if (Object.keys(error.fieldErrors).length === 0) console.error(`  ${error.message}`);
+  } else if (isAuthError(error, 'UNAVAILABLE') || isDatabaseUnavailable(error)) {
+    // The driver's own message names the address it tried.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    console.error(`Cannot reach the database at MONGODB_URL: ${(cause as Error).message}`);
+  } else {
+    console.error(
+      `Could not create the user: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+} finally {
+  await database.close();
+}
+process.exit(exitCode);
+
+/** Reads the password on a terminal without echoing it, then asks again to confirm. */
+async function promptPassword(): Promise<string> {
+  let muted = false;
+  // readline echoes what is typed to its output: swallow it while muted.
+  const output = new Writable({
+    write(chunk, encoding, done) {
+      if (!muted) process.stderr.write(chunk, encoding);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  rl.on('SIGINT', () => fail('\nCancelled.', 1));
+  // The iterator buffers lines, so a fast typist (or a paste) loses none.
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (prompt: string) => {
+    process.stderr.write(prompt);
+    muted = true;
+    const line = await lines.next();
+    muted = false;
+    process.stderr.write('\n');
+    if (line.done) fail('Cancelled.', 1);
+    return line.value;
+  };
+  try {
+    const first = await ask('Password: ');
+    const second = await ask('Repeat password: ');
+    if (first !== second) fail('The passwords do not match.', 1);
+    return first;
+  } finally {
+    rl.close();
+  }
+}
+
+/** Piped input: the first line, without its line ending. */
+async function readFirstLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += chunk;
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/, 1)[0] ?? '';
+}

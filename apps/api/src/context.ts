@@ -1,0 +1,88 @@
+// Per-request context: who is calling (the request loader: session cookie or
+// bearer token), from where, and the CSRF check for cookie-authenticated
+// mutations, which runs before the database is touched.
+import type { IncomingMessage } from 'node:http';
+import type { Auth, RequestInfo } from '@authkit/auth';
+import { createAuthContext } from '@authkit/auth/trpc';
+import { TRPCError } from '@trpc/server';
+import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import type { Config } from './config.ts';
+import { CsrfError, toTRPCError } from './errors.ts';
+import type { Context } from './trpc.ts';
+
+export function createContextFactory(options: {
+  auth: Auth;
+  config: Pick<Config, 'webOrigin' | 'trustProxy'>;
+}) {
+  const { auth, config } = options;
+  return async ({ req, info }: CreateHTTPContextOptions): Promise<Context> => {
+    const credentials = auth.tokenFromHeaders({
+      cookie: req.headers.cookie ?? null,
+      authorization: req.headers.authorization ?? null,
+    });
+    if (info.type === 'mutation') checkCsrf(req, credentials.via, config.webOrigin);
+    try {
+      return await createAuthContext(auth, credentials, requestInfo(req, config.trustProxy));
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  };
+}
+
+/**
+ * A browser attaches the session cookie to any request it sends to the API,
+ * even one a foreign page starts. Such a request comes with a foreign Origin
+ * (or Sec-Fetch-Site: cross-site), and a JSON content type cannot be sent
+ * cross-site without a CORS preflight, which only WEB_ORIGIN passes. Bearer
+ * tokens are never attached by the browser, so bearer calls are exempt.
+ */
+export function checkCsrf(
+  req: IncomingMessage,
+  via: 'cookie' | 'bearer' | null,
+  webOrigin: string,
+): void {
+  if (via === 'bearer') return;
+  const contentType = req.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') {
+    throw new TRPCError({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Mutations must be sent as application/json.',
+      cause: new CsrfError('content type'),
+    });
+  }
+  if (via !== 'cookie') return;
+  const origin = req.headers.origin;
+  // The API's own origin (a page it serves); the scheme may differ behind a TLS proxy.
+  const host = req.headers.host ?? '';
+  const ownOrigin = origin === `http://${host}` || origin === `https://${host}`;
+  const refused =
+    origin !== undefined
+      ? origin !== webOrigin && !ownOrigin
+      : req.headers['sec-fetch-site'] === 'cross-site';
+  if (refused) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Cross-site request refused.',
+      cause: new CsrfError('origin'),
+    });
+  }
+}
+
+/** The client's address, user agent and scheme, for audit, devices, session protection and cookies. */
+export function requestInfo(req: IncomingMessage, trustProxy: boolean): RequestInfo {
+  // Behind a proxy: the last X-Forwarded-For entry, the one the proxy itself
+  // added (earlier entries come from the client and can be forged).
+  const header = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const forwarded = (Array.isArray(header) ? header.join(',') : header)?.split(',').at(-1)?.trim();
+  const address = forwarded || req.socket.remoteAddress || null;
+  const userAgent = req.headers['user-agent'];
+  const https =
+    'encrypted' in req.socket || (trustProxy && req.headers['x-forwarded-proto'] === 'https');
+  return {
+    https,
+    // IPv4 clients of a dual-stack socket show up as ::ffff:a.b.c.d.
+    ip: address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address,
+    // Bounded: it is stored with the session.
+    userAgent: userAgent ? userAgent.slice(0, 512) : null,
+  };
+}

@@ -1,0 +1,85 @@
+// What a client sees of an error: unit tests of the mapping and the formatter.
+import { AuthError } from '@authkit/auth';
+import { TRPCError } from '@trpc/server';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { formatError, retryAfterSeconds, toTRPCError } from './errors.ts';
+
+function shapeOf(error: TRPCError) {
+  const shape = {
+    code: -32603 as const,
+    message: error.message,
+    data: { code: error.code, httpStatus: 500, path: 'x.y', stack: error.stack },
+  };
+  return formatError(shape, error);
+}
+
+describe('toTRPCError', () => {
+  it('maps every AuthError code', () => {
+    const cases = {
+      VALIDATION: 'BAD_REQUEST',
+      INVALID_CREDENTIALS: 'UNAUTHORIZED',
+      UNAUTHORIZED: 'UNAUTHORIZED',
+      NEEDS_REFRESH: 'FORBIDDEN',
+      INACTIVE: 'FORBIDDEN',
+      FORBIDDEN: 'FORBIDDEN',
+      NOT_FOUND: 'NOT_FOUND',
+      THROTTLED: 'TOO_MANY_REQUESTS',
+      UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+    } as const;
+    for (const [code, expected] of Object.entries(cases)) {
+      expect(toTRPCError(new AuthError(code as keyof typeof cases, 'm')).code).toBe(expected);
+    }
+  });
+
+  it('unwraps what tRPC wrapped, and leaves real bugs as 500', () => {
+    const wrapped = new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      cause: new AuthError('NOT_FOUND', 'gone'),
+    });
+    expect(toTRPCError(wrapped).code).toBe('NOT_FOUND');
+    const bug = new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      cause: new TypeError('x is undefined'),
+    });
+    expect(toTRPCError(bug)).toBe(bug);
+    expect(toTRPCError(new RangeError('boom')).code).toBe('INTERNAL_SERVER_ERROR');
+  });
+});
+
+describe('formatError', () => {
+  it('hides the message and stack of an unexpected error', () => {
+    const error = new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      cause: new TypeError('secret internals at db.ts:42'),
+    });
+    const shape = shapeOf(error);
+    expect(shape.message).toBe('Internal server error.');
+    expect(JSON.stringify(shape)).not.toContain('secret internals');
+    expect(shape.data).not.toHaveProperty('stack');
+  });
+
+  it('gives field messages for zod and VALIDATION errors', () => {
+    const zodError = z.strictObject({ name: z.string() }).safeParse({ name: 1 }).error!;
+    const fromZod = shapeOf(new TRPCError({ code: 'BAD_REQUEST', cause: zodError }));
+    expect(fromZod.message).toBe('Invalid input.');
+    expect(fromZod.data.fieldErrors?.name).toHaveLength(1);
+
+    const validation = new AuthError('VALIDATION', 'Check the form.', {
+      fieldErrors: { email: ['Taken.'] },
+    });
+    const fromAuth = shapeOf(toTRPCError(validation));
+    expect(fromAuth.message).toBe('Check the form.');
+    expect(fromAuth.data.fieldErrors).toEqual({ email: ['Taken.'] });
+  });
+
+  it('gives reasons and Retry-After', () => {
+    expect(shapeOf(toTRPCError(new AuthError('NEEDS_REFRESH', 'm'))).data.reason).toBe(
+      'needs_refresh',
+    );
+    const throttled = toTRPCError(new AuthError('THROTTLED', 'm', { retryAfterSeconds: 12.2 }));
+    expect(shapeOf(throttled).data.retryAfterSeconds).toBe(12.2);
+    expect(retryAfterSeconds([throttled])).toBe(13);
+    expect(retryAfterSeconds([toTRPCError(new AuthError('NOT_FOUND', 'm'))])).toBeNull();
+  });
+});

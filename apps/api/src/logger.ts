@@ -1,0 +1,34 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Config } from './config.ts';
+
+/**
+ * JSON lines on stdout. The request log never includes headers or bodies; the
+ * redaction is a second line of defence should an object with secrets be logged.
+ */
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  destination?: DestinationStream,
+): Logger {
+  const options = {
+    level: config.logLevel,
+    base: { service: 'api' },
+    redact: {
+      paths: [
+        'token',
+        'password',
+        'currentPassword',
+        'newPassword',
+        '*.token',
+        '*.password',
+        '*.currentPassword',
+        '*.newPassword',
+        'headers.cookie',
+        'headers.authorization',
+        '*.headers.cookie',
+        '*.headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

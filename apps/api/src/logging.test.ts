@@ -1,0 +1,63 @@
+// One structured line per request, and never a secret in the log.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mutate, query, send, signUp, startTestApi, type TestApi } from './test-helpers.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('request log', () => {
+  it('writes one line per request with id, method, route, status and duration', async () => {
+    const before = api.logs.length;
+    const result = await send(`${api.url}/trpc/auth.me?input=${encodeURIComponent('{}')}`, {
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
+    expect(result.status).toBe(401);
+    expect(result.headers.get('x-request-id')).toBe('trace-abc-123');
+    // The line is written when the response closes, just after the client has it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = api.logs.slice(before).filter((line) => line.msg === 'request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      reqId: 'trace-abc-123',
+      method: 'GET',
+      route: '/trpc/auth.me',
+      status: 401,
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it('never contains a token, a cookie, a password or an Authorization header', async () => {
+    const user = await signUp(api);
+    await query(api, 'auth.me', undefined, user.bearer);
+    await query(api, 'auth.me', undefined, { cookie: user.cookie });
+    await mutate(api, 'auth.reauthenticate', { password: user.password }, user.bearer);
+    await mutate(api, 'auth.login', { username: user.username, password: 'wrong-secret-987' });
+    await mutate(
+      api,
+      'auth.changePassword',
+      { currentPassword: user.password, newPassword: 'N3w-secret-Otter-55' },
+      user.bearer,
+    );
+    await query(api, 'auth.events', { limit: 3 }, { authorization: `Bearer ${user.token}` });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const text = api.logText();
+    expect(text).toContain('"route":"/trpc/auth.login"');
+    for (const secret of [
+      user.token,
+      user.password,
+      'wrong-secret-987',
+      'N3w-secret-Otter-55',
+      user.cookie,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text.toLowerCase()).not.toContain('bearer');
+    expect(text).not.toContain('?input=');
+  });
+});

@@ -1,0 +1,46 @@
+// admin.*: user management. The auth package checks again that the actor is an admin.
+import { z } from 'zod';
+import { userDto } from '../dto.ts';
+import { adminProcedure, router } from '../trpc.ts';
+import { limits } from './inputs.ts';
+
+const userId = z.string().min(1).max(limits.id);
+
+export const adminRouter = router({
+  users: router({
+    list: adminProcedure
+      .input(
+        z
+          .strictObject({
+            page: z.number().int().min(1).max(1_000_000).default(1),
+            pageSize: z.number().int().min(1).max(100).default(20),
+          })
+          // Parsed, so the defaults apply when the input is left out.
+          .prefault({}),
+      )
+      .query(async ({ ctx, input }) => {
+        const page = await ctx.auth.listUsers(ctx.user, input);
+        return {
+          users: page.users.map(userDto),
+          total: page.total,
+          page: page.page,
+          pageSize: page.pageSize,
+        };
+      }),
+
+    /** Deactivating ends all the user's sessions at once. */
+    setActive: adminProcedure
+      .input(z.strictObject({ userId, active: z.boolean() }))
+      .mutation(async ({ ctx, input }) => {
+        const user = await ctx.auth.setActive(ctx.user, input.userId, input.active, ctx.request);
+        return { user: userDto(user) };
+      }),
+
+    setRole: adminProcedure
+      .input(z.strictObject({ userId, role: z.enum(['user', 'admin']) }))
+      .mutation(async ({ ctx, input }) => {
+        const user = await ctx.auth.setRole(ctx.user, input.userId, input.role, ctx.request);
+        return { user: userDto(user) };
+      }),
+  }),
+});

@@ -1,0 +1,15 @@
+// Input bounds. The auth package validates content (lengths, formats, common
+// passwords) with its own messages; these only stop junk early: wrong types,
+// unknown keys such as `$ne`, and huge strings that should never reach the
+// database or the password hasher.
+import { z } from 'zod';
+
+export const limits = {
+  username: 256,
+  email: 320,
+  password: 1024,
+  id: 256,
+} as const;
+
+/** For procedures without input: nothing, or an empty object. */
+export const noInput = z.strictObject({}).optional();

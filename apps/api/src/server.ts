@@ -1,0 +1,187 @@
+// The HTTP server: GET /health, tRPC at /trpc, CORS for the web origin, one
+// log line per request. Tests and the benchmark start it on a free port.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Auth } from '@authkit/auth';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createContextFactory } from './context.ts';
+import { retryAfterSeconds, unavailableMessage } from './errors.ts';
+import { databaseUp } from './health.ts';
+import { appRouter } from './router.ts';
+
+/** Larger bodies get 413. Above 1 MB so that an oversized field gets its 400 from the input check. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** How long close() waits for in-flight requests before cutting connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface ApiServerOptions {
+  auth: Auth;
+  config: Pick<Config, 'host' | 'port' | 'webOrigin' | 'trustProxy'>;
+  logger: Logger;
+  /** False until the database indexes exist (main.ts); tRPC answers 503 meanwhile. */
+  isReady?: () => boolean;
+}
+
+export interface ApiServer {
+  server: http.Server;
+  listen(): Promise<{ url: string }>;
+  close(): Promise<void>;
+}
+
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const { auth, config, logger } = options;
+  const isReady = options.isReady ?? (() => true);
+  const requestIds = new WeakMap<http.IncomingMessage, string>();
+
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: createContextFactory({ auth, config }),
+    maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: 20,
+    // Queries may also be POSTed, for inputs too long for a URL. Mutations are never GET.
+    allowMethodOverride: true,
+    responseMeta({ ctx, errors }) {
+      const headers = new Headers({ 'cache-control': 'no-store', vary: 'origin' });
+      if (ctx?.response.cookie) headers.append('set-cookie', ctx.response.cookie.serialize());
+      const retryAfter = retryAfterSeconds(errors);
+      if (retryAfter !== null) headers.set('retry-after', String(retryAfter));
+      return { headers };
+    },
+    onError({ error, req, path }) {
+      const reqId = requestIds.get(req as http.IncomingMessage);
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        logger.error({ reqId, path, err: error.cause ?? error }, 'unexpected error');
+      } else if (error.code === 'SERVICE_UNAVAILABLE') {
+        logger.warn({ reqId, path, cause: causeMessage(error) }, 'database unavailable');
+      }
+    },
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const reqId = requestId(req);
+    requestIds.set(req, reqId);
+    res.setHeader('x-request-id', reqId);
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    // One line per request, never headers, query strings or bodies (tokens, passwords).
+    res.once('close', () => {
+      const status = res.statusCode;
+      const line = {
+        reqId,
+        method: req.method,
+        route: url ? url.pathname.slice(0, 200) : null,
+        status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(res.writableFinished ? {} : { aborted: true }),
+      };
+      if (status >= 500) logger.warn(line, 'request');
+      else logger.info(line, 'request');
+    });
+    if (!url) return sendJson(res, 400, { error: 'Bad request' });
+
+    const origin = req.headers.origin;
+    if (origin === config.webOrigin) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-allow-credentials', 'true');
+      res.setHeader('access-control-expose-headers', 'retry-after, x-request-id');
+    }
+    res.setHeader('vary', 'origin');
+
+    if (req.method === 'OPTIONS') {
+      // CORS preflight: only the web origin gets the grant.
+      if (origin !== config.webOrigin) return sendJson(res, 403, { error: 'Origin not allowed' });
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader(
+        'access-control-allow-headers',
+        'content-type, authorization, trpc-accept, x-trpc-source',
+      );
+      res.setHeader('access-control-max-age', '600');
+      res.statusCode = 204;
+      return void res.end();
+    }
+
+    if (url.pathname === '/health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendJson(res, 405, { error: 'Method not allowed' });
+      const up = isReady() && (await databaseUp(auth.database));
+      return sendJson(res, up ? 200 : 503, up ? { ok: true, db: 'up' } : { ok: false, db: 'down' });
+    }
+
+    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
+      if (!isReady()) {
+        return sendJson(res, 503, {
+          error: {
+            code: -32603,
+            message: unavailableMessage,
+            data: { code: 'SERVICE_UNAVAILABLE', httpStatus: 503 },
+          },
+        });
+      }
+      return trpcHandler(req, res);
+    }
+
+    sendJson(res, 404, { error: 'Not found' });
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ reqId: requestIds.get(req), err: error }, 'unexpected error');
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: 'Internal server error' });
+    });
+  });
+  // Bounded waits for slow clients.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          const port = typeof address === 'object' && address ? address.port : config.port;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve({ url: `http://${host}:${port}` });
+        });
+      });
+    },
+    close() {
+      // Stop accepting; idle keep-alive connections go now, busy ones when
+      // their request is answered, and after the grace period regardless.
+      return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+/** The caller's request id when it looks like one (proxies set it), else a new one. */
+function requestId(req: http.IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
+function causeMessage(error: Error): string {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

@@ -1,0 +1,83 @@
+import { createSignedInUser } from '@authkit/auth/testing';
+import { expect, test, type Page } from '@playwright/test';
+import { closeTestAuth, newUser, register, signIn, testAuth } from './fixtures.ts';
+
+test.afterAll(closeTestAuth);
+
+/** Goes through the admin list's pages until the user's row shows. */
+async function openUserRow(page: Page, username: string) {
+  await page.goto('/admin');
+  for (let pageNumber = 1; pageNumber <= 50; pageNumber++) {
+    const row = page.locator(`[data-testid="user-row"][data-username="${username}"]`);
+    if ((await row.count()) > 0) return row;
+    const next = page.getByRole('link', { name: 'Next →' });
+    if ((await next.count()) === 0) break;
+    await next.click();
+    await expect(page).toHaveURL(new RegExp(`page=${pageNumber + 1}`));
+  }
+  throw new Error(`${username} is not in the admin list`);
+}
+
+test('an admin deactivates a user signed in elsewhere; that user is signed out on the next request', async ({
+  browser,
+  page,
+}) => {
+  const admin = newUser('admin');
+  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+  const member = newUser('member');
+
+  const memberContext = await browser.newContext();
+  const memberPage = await memberContext.newPage();
+  await register(memberPage, member);
+
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('link', { name: 'Admin' })).toBeVisible();
+
+  let row = await openUserRow(page, member.username);
+  await expect(row).toContainText('Active');
+  await row.getByRole('button', { name: `Deactivate ${member.username}` }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    `${member.username} has been deactivated and signed out everywhere.`,
+  );
+  row = await openUserRow(page, member.username);
+  await expect(row).toContainText('Deactivated');
+
+  await memberPage.goto('/account');
+  await expect(memberPage).toHaveURL(/\/login\?next=%2Faccount$/);
+  await signIn(memberPage, member, { open: false });
+  await expect(memberPage).toHaveURL(/\/login/);
+  await expect(memberPage.getByTestId('form-error')).toBeVisible();
+
+  // Reactivate, and grant then remove the admin role.
+  await row.getByRole('button', { name: `Reactivate ${member.username}` }).click();
+  await expect(page.getByTestId('flash')).toHaveText(`${member.username} has been reactivated.`);
+  row = await openUserRow(page, member.username);
+  await row.getByRole('button', { name: `Make admin ${member.username}` }).click();
+  await expect(page.getByTestId('flash')).toHaveText(`${member.username} is now an administrator.`);
+  row = await openUserRow(page, member.username);
+  await expect(row).toContainText('Administrator');
+  await row.getByRole('button', { name: `Remove admin from ${member.username}` }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    `${member.username} is no longer an administrator.`,
+  );
+
+  await signIn(memberPage, member);
+  await expect(memberPage).toHaveURL(/\/dashboard$/);
+  await memberContext.close();
+});
+
+test('a signed-in non-admin gets 403 on /admin', async ({ page }) => {
+  await register(page, newUser());
+  const response = await page.goto('/admin');
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('permission');
+  await expect(page.getByRole('link', { name: 'Dashboard' })).toBeVisible();
+
+  const post = await page.request.post('/admin?/setRole', {
+    form: { userId: 'anything', role: 'admin' },
+    headers: { origin: new URL(page.url()).origin, accept: 'text/html' },
+    maxRedirects: 0,
+  });
+  expect(post.status()).toBe(403);
+});

@@ -1,0 +1,113 @@
+// Shared helpers for the browser tests: the site's address, a direct line to
+// the test database through @authkit/auth (to create admins or age a session),
+// and the few UI steps every test repeats.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAuth, type Auth } from '@authkit/auth';
+import { strongTestPassword } from '@authkit/auth/testing';
+import { connectDatabase } from '@authkit/db';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
+
+export { strongTestPassword };
+
+export const COOKIE_NAME = 'authkit_session';
+
+export function webUrl(): string {
+  const url = process.env.E2E_WEB_URL;
+  if (!url)
+    throw new Error(
+      'E2E_WEB_URL is not set: run the tests through playwright.config.ts (its global setup starts the site).',
+    );
+  return url;
+}
+
+let auth: Auth | undefined;
+
+/** The auth package on the same database as the site under test. */
+export function testAuth(): Auth {
+  if (!auth) {
+    const url = process.env.E2E_MONGODB_URL;
+    if (!url) throw new Error('E2E_MONGODB_URL is not set');
+    auth = createAuth({ database: connectDatabase(url), secureCookies: false });
+  }
+  return auth;
+}
+
+export async function closeTestAuth(): Promise<void> {
+  await auth?.database.close();
+  auth = undefined;
+}
+
+export interface TestUser {
+  username: string;
+  email: string;
+  password: string;
+}
+
+export function newUser(prefix = 'user'): TestUser {
+  const username = `${prefix}_${randomBytes(4).toString('hex')}`;
+  return { username, email: `${username}@example.test`, password: strongTestPassword() };
+}
+
+export async function register(page: Page, user: TestUser): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+/** Signs in from the login page the browser is on (or opens it). */
+export async function signIn(
+  page: Page,
+  user: TestUser,
+  options: { remember?: boolean; open?: boolean } = {},
+): Promise<void> {
+  if (options.open !== false) await page.goto('/login');
+  await page.getByLabel('Username or email').fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  if (options.remember) await page.getByLabel('Remember me').check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
+/** The session id (SHA-256 hex of the token) behind a browser context's cookie. */
+export async function sessionIdOf(context: BrowserContext): Promise<string> {
+  const cookie = (await context.cookies()).find((c) => c.name === COOKIE_NAME);
+  if (!cookie) throw new Error('no session cookie in this browser');
+  return createHash('sha256').update(cookie.value).digest('hex');
+}
+
+/** Collects console errors and uncaught page errors. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+const screenshotDir = join(import.meta.dirname, '..', 'test-results', 'screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** A native form post, as a browser without JavaScript sends it (same-origin). */
+export function formPost(data: Record<string, string>) {
+  return {
+    form: data,
+    // A browser's Accept header: SvelteKit answers `application/json` (or */*) posts as enhanced ones.
+    headers: { origin: webUrl(), accept: 'text/html,application/xhtml+xml' },
+    maxRedirects: 0,
+  };
+}

@@ -1,0 +1,18 @@
+// Starts the database, the API and the built site once for the whole run; the
+// returned function (Playwright's teardown) stops them all.
+import type { FullConfig } from '@playwright/test';
+import { startStack } from './stack.ts';
+
+export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  const stack = await startStack();
+  // Workers start after this and inherit the environment.
+  process.env.E2E_WEB_URL = stack.webUrl;
+  process.env.E2E_API_URL = stack.apiUrl ?? '';
+  process.env.E2E_MONGODB_URL = stack.mongodbUrl;
+  console.log(
+    `[e2e] web ${stack.webUrl} · api ${stack.apiUrl ?? '(not started: apps/api/src/main.ts missing)'} · db ${stack.mongodbUrl}`,
+  );
+  return async () => {
+    await stack.stop();
+  };
+}

@@ -1,0 +1,114 @@
+// A walk through every page a user reaches from the navigation: no console
+// errors, no dead links, and a screenshot of each for the test artifacts.
+import { createSignedInUser, makeSessionStale } from '@authkit/auth/testing';
+import { expect, test } from '@playwright/test';
+import {
+  closeTestAuth,
+  newUser,
+  register,
+  screenshot,
+  sessionIdOf,
+  signIn,
+  signOut,
+  testAuth,
+  watchConsole,
+} from './fixtures.ts';
+
+test.afterAll(closeTestAuth);
+
+test('the main pages render without console errors (screenshots saved)', async ({
+  page,
+  context,
+}) => {
+  const problems = watchConsole(page);
+
+  await page.goto('/');
+  await expect(page.getByTestId('home-status')).toHaveText('You are not signed in.');
+  await expect(page.getByTestId('api-health')).toContainText('API status');
+  await screenshot(page, '01-home-anonymous');
+
+  await page.getByRole('link', { name: 'Create account' }).first().click();
+  await expect(page).toHaveURL(/\/register$/);
+  await screenshot(page, '02-register');
+
+  await page.getByRole('link', { name: 'Sign in' }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+  await screenshot(page, '03-login');
+
+  const admin = newUser('admin');
+  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+  await signIn(page, admin, { open: false });
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await screenshot(page, '04-dashboard');
+
+  for (const [label, path] of [
+    ['Home', '/'],
+    ['Account', '/account'],
+    ['Admin', '/admin'],
+    ['Dashboard', '/dashboard'],
+  ] as const) {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+    await expect(page).toHaveURL(new RegExp(`${path.replace('/', '\\/')}$`));
+  }
+  await page.goto('/');
+  await expect(page.getByTestId('home-status')).toContainText(`signed in as ${admin.username}`);
+  await screenshot(page, '05-home-signed-in');
+  await page.goto('/account');
+  await screenshot(page, '06-account');
+  await page.goto('/admin');
+  await expect(page.getByTestId('user-row').first()).toBeVisible();
+  await screenshot(page, '07-admin');
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto('/account');
+  await screenshot(page, '06-account-dark');
+  await page.goto('/dashboard');
+  await screenshot(page, '04-dashboard-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/account');
+  await screenshot(page, '06-account-mobile');
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  await makeSessionStale(testAuth(), await sessionIdOf(context));
+  await page.goto('/account/reauth?next=/account');
+  await screenshot(page, '08-reauth');
+
+  await signOut(page);
+  await screenshot(page, '09-signed-out');
+
+  await page.goto('/no-such-page');
+  await screenshot(page, '10-not-found');
+  // The 404 response itself is logged by the browser; nothing else may be.
+  expect(problems.filter((problem) => !problem.includes('404'))).toEqual([]);
+});
+
+test('validation errors are shown next to the fields and announced', async ({ page }) => {
+  const problems = watchConsole(page);
+  const user = newUser();
+  await register(page, user);
+  await signOut(page);
+
+  await page.goto('/register');
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByLabel('Confirm password').fill('other');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const email = page.getByLabel('Email');
+  await expect(email).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#field-email-error')).toHaveAttribute('aria-live', 'polite');
+  await expect(page.locator('#field-email-error')).toContainText('valid email');
+  await expect(page.locator('#field-password-error')).toContainText('at least 8');
+  await expect(page.locator('#field-confirm-error')).toContainText('do not match');
+  await screenshot(page, '11-register-errors');
+
+  // The server's rules: a taken username comes back next to its field.
+  await page.getByLabel('Email').fill(`other_${user.email}`);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByLabel('Username')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#field-username-error')).not.toBeEmpty();
+  expect(problems.filter((problem) => !problem.includes('400'))).toEqual([]);
+});

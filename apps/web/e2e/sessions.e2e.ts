@@ -1,0 +1,174 @@
+import { makeSessionStale } from '@authkit/auth/testing';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import {
+  closeTestAuth,
+  COOKIE_NAME,
+  newUser,
+  register,
+  sessionIdOf,
+  signIn,
+  testAuth,
+  type TestUser,
+} from './fixtures.ts';
+
+test.afterAll(closeTestAuth);
+
+/** A second browser (its own cookies) signed in as `user`. */
+async function secondDevice(
+  browser: Browser,
+  user: TestUser,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/140.0',
+  });
+  const page = await context.newPage();
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return { context, page };
+}
+
+/** A "browser restart": a new context with only the persistent cookies of the old one. */
+async function restart(browser: Browser, context: BrowserContext): Promise<BrowserContext> {
+  const state = await context.storageState();
+  await context.close();
+  const persistent = state.cookies.filter((cookie) => cookie.expires > 0);
+  return browser.newContext({ storageState: { cookies: persistent, origins: [] } });
+}
+
+test('remember me survives a browser restart; without it the session ends with the browser', async ({
+  browser,
+  page,
+}) => {
+  const user = newUser('remember');
+  await register(page, user);
+
+  // With "remember me": a persistent cookie.
+  let context = await browser.newContext();
+  let tab = await context.newPage();
+  await signIn(tab, user, { remember: true });
+  await expect(tab).toHaveURL(/\/dashboard$/);
+  const cookie = (await context.cookies()).find((c) => c.name === COOKIE_NAME);
+  expect(cookie?.expires).toBeGreaterThan(Date.now() / 1000 + 24 * 3600);
+  context = await restart(browser, context);
+  tab = await context.newPage();
+  await tab.goto('/dashboard');
+  await expect(tab).toHaveURL(/\/dashboard$/);
+  await expect(tab.getByTestId('greeting')).toHaveText(`Hello, ${user.username}!`);
+  await context.close();
+
+  // Without it: a browser-session cookie, gone after the restart.
+  context = await browser.newContext();
+  tab = await context.newPage();
+  await signIn(tab, user);
+  await expect(tab).toHaveURL(/\/dashboard$/);
+  expect((await context.cookies()).find((c) => c.name === COOKIE_NAME)?.expires).toBe(-1);
+  context = await restart(browser, context);
+  tab = await context.newPage();
+  await tab.goto('/dashboard');
+  await expect(tab).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  await context.close();
+});
+
+test('the session list shows both devices, and revoking one signs it out', async ({
+  browser,
+  page,
+}) => {
+  const user = newUser('devices');
+  await register(page, user);
+  const other = await secondDevice(browser, user);
+
+  await page.goto('/account');
+  const rows = page.getByTestId('session-row');
+  await expect(rows).toHaveCount(2);
+  await expect(page.locator('[data-testid="session-row"][data-current="true"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="session-row"][data-current="false"]')).toContainText(
+    'Firefox on Windows',
+  );
+
+  await page
+    .locator('[data-testid="session-row"][data-current="false"]')
+    .getByRole('button', { name: /^Sign out/ })
+    .click();
+  await expect(page.getByTestId('flash')).toHaveText('That device has been signed out.');
+  await expect(rows).toHaveCount(1);
+
+  await other.page.goto('/dashboard');
+  await expect(other.page).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  await other.context.close();
+});
+
+test('"sign out all other devices" ends every other session', async ({ browser, page }) => {
+  const user = newUser('others');
+  await register(page, user);
+  const second = await secondDevice(browser, user);
+  const third = await secondDevice(browser, user);
+
+  await page.goto('/account');
+  await expect(page.getByTestId('session-row')).toHaveCount(3);
+  await page.getByRole('button', { name: 'Sign out all other devices' }).click();
+  await expect(page.getByTestId('flash')).toHaveText('Signed out 2 other devices.');
+  await expect(page.getByTestId('session-row')).toHaveCount(1);
+
+  for (const device of [second, third]) {
+    await device.page.goto('/account');
+    await expect(device.page).toHaveURL(/\/login\?next=%2Faccount$/);
+    await device.context.close();
+  }
+});
+
+test('changing the password signs out the other device', async ({ browser, page }) => {
+  const user = newUser('pwchange');
+  await register(page, user);
+  const other = await secondDevice(browser, user);
+  const newPassword = `${user.password}-renewed`;
+
+  await page.goto('/account');
+  await page.getByLabel('Current password').fill(user.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByTestId('flash')).toContainText('Your password has been changed.');
+  await expect(page.getByTestId('session-row')).toHaveCount(1);
+
+  await other.page.goto('/dashboard');
+  await expect(other.page).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  // The new password works, the old one no longer does.
+  await signIn(other.page, user, { open: false });
+  await expect(other.page.getByTestId('form-error')).toBeVisible();
+  await signIn(other.page, { ...user, password: newPassword }, { open: false });
+  await expect(other.page).toHaveURL(/\/dashboard$/);
+  await other.context.close();
+});
+
+test('a stale session is sent to re-enter the password, then the change completes', async ({
+  page,
+  context,
+}) => {
+  const user = newUser('stale');
+  await register(page, user);
+  await makeSessionStale(testAuth(), await sessionIdOf(context));
+  const newPassword = `${user.password}-again`;
+
+  await page.goto('/account');
+  await expect(page.getByText('you will be asked to confirm your current password')).toBeVisible();
+  await page.getByLabel('Current password').fill(user.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+
+  await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount$/);
+  await expect(page.getByTestId('flash')).toContainText('confirm your password');
+  await page.getByLabel('Password', { exact: true }).fill('definitely wrong');
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByTestId('form-error')).toBeVisible();
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId('flash')).toContainText('password is confirmed');
+
+  await page.getByLabel('Current password').fill(user.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByTestId('flash')).toContainText('Your password has been changed.');
+});

@@ -1,0 +1,172 @@
+// The system under test for the browser tests: an embedded database, the real
+// API (`node apps/api/src/main.ts`) and the production build of this site
+// (`node apps/web/build`), each on a free port. `stop()` ends all of them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connectDatabase } from '@authkit/db';
+import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const webBuild = join(repoRoot, 'apps/web/build');
+const apiMain = join(repoRoot, 'apps/api/src/main.ts');
+
+export interface Stack {
+  /** The site, e.g. http://127.0.0.1:41234 */
+  webUrl: string;
+  /** The API, or null when apps/api has no main.ts yet. */
+  apiUrl: string | null;
+  /** Connection string of the test database (with its name). */
+  mongodbUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+function startChild(name: string, args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { name, process: child, output: () => output };
+}
+
+async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) {
+      throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output()}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000), redirect: 'manual' });
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `${child.name} did not answer at ${url} within ${timeoutMs} ms:\n${child.output()}`,
+  );
+}
+
+function stopChild(child: Child): Promise<void> {
+  const proc = child.process;
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    proc.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** One production server of the site (`node apps/web/build`). */
+export async function startWebServer(options: {
+  port: number;
+  mongodbUrl: string;
+  apiUrl: string;
+}): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = startChild('web', [webBuild], {
+    MONGODB_URL: options.mongodbUrl,
+    SECURE_COOKIES: 'false',
+    NODE_ENV: 'production',
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    ORIGIN: url,
+    API_URL: options.apiUrl,
+  });
+  try {
+    await waitForHttp(child, `${url}/`);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, child, stop: () => stopChild(child) };
+}
+
+export async function startStack(): Promise<Stack> {
+  if (!existsSync(join(webBuild, 'index.js'))) {
+    throw new Error(
+      'apps/web/build is missing: run `pnpm --filter web build` first (turbo does this before `test`).',
+    );
+  }
+
+  const children: Child[] = [];
+  let database: EmbeddedServer | null = null;
+  let dataDir: string | null = null;
+  let mongodbUrl: string | null = null;
+
+  const stop = async () => {
+    await Promise.all(children.reverse().map(stopChild));
+    if (mongodbUrl) {
+      // The run's own database; matters on a shared server given by MONGODB_URL.
+      const connection = connectDatabase(mongodbUrl);
+      await connection.db.dropDatabase().catch(() => {});
+      await connection.close();
+    }
+    await database?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    let server: URL;
+    if (process.env.MONGODB_URL) {
+      server = new URL(process.env.MONGODB_URL);
+    } else {
+      dataDir = mkdtempSync(join(tmpdir(), 'authkit-e2e-db-'));
+      database = await startEmbeddedServer({ dataDir });
+      server = new URL(database.uri);
+    }
+    // A fresh database for this run, on the same server (keeping any query options).
+    server.pathname = `/e2e_${Date.now().toString(36)}`;
+    mongodbUrl = server.toString();
+    const databaseUrl = mongodbUrl;
+
+    const [webPort, apiPort] = await Promise.all([freePort(), freePort()]);
+    const webUrl = `http://127.0.0.1:${webPort}`;
+
+    let apiUrl: string | null = null;
+    if (existsSync(apiMain)) {
+      apiUrl = `http://127.0.0.1:${apiPort}`;
+      const api = startChild('api', [apiMain], {
+        MONGODB_URL: databaseUrl,
+        SECURE_COOKIES: 'false',
+        NODE_ENV: 'production',
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        WEB_ORIGIN: webUrl,
+        LOG_LEVEL: 'warn',
+      });
+      children.push(api);
+      await waitForHttp(api, `${apiUrl}/health`);
+    }
+
+    const web = await startWebServer({
+      port: webPort,
+      mongodbUrl: databaseUrl,
+      apiUrl: apiUrl ?? `http://127.0.0.1:${apiPort}`,
+    });
+    children.push(web.child);
+
+    return { webUrl, apiUrl, mongodbUrl: databaseUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+// Every request passes here once: the user loader fills locals.user and
+// locals.session (refreshing or clearing the session cookie), then the route
+// groups are guarded in one place — public, signed-in (/dashboard, /account/**),
+// admin (/admin/**) and guest-only (/login, /register).
+import { isAuthError } from '@authkit/auth';
+import {
+  createAuthHandle,
+  loginPath,
+  type AuthRequestEvent,
+  type GuardDecision,
+} from '@authkit/auth/sveltekit';
+import { isDatabaseUnavailable } from '@authkit/db';
+import { error, redirect } from '@sveltejs/kit';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
+import { building } from '$app/env';
+import { accessFor } from '#lib/server/access.ts';
+import { getAuth, prepareAuth } from '#lib/server/auth.ts';
+import { getConfig } from '#lib/server/config.ts';
+import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
+import { setFlash } from '#lib/flash.ts';
+
+export const init: ServerInit = async () => {
+  if (building) return;
+  try {
+    getConfig();
+  } catch (problem) {
+    // A bad configuration stops the start, with the variable's name and no stack trace.
+    console.error(`[web] ${problem instanceof Error ? problem.message : String(problem)}`);
+    process.exit(1);
+  }
+  await prepareAuth();
+};
+
+function onDenied(
+  decision: Exclude<GuardDecision, { action: 'allow' }>,
+  event: AuthRequestEvent,
+): never {
+  if (decision.action === 'login') {
+    setFlash(event.cookies, event.url, {
+      type: 'warning',
+      message: 'Please log in to access this page.',
+    });
+    redirect(303, loginPath(decision.next));
+  }
+  if (decision.action === 'signed-in') redirect(303, '/dashboard');
+  error(403, 'You do not have permission to view this page.');
+}
+
+const authHandle = createAuthHandle(getAuth, {
+  access: (event) => accessFor(event.url.pathname),
+  onDenied,
+});
+
+export const handle: Handle = async ({ event, resolve }) => {
+  try {
+    return await authHandle({ event, resolve });
+  } catch (caught) {
+    if (isAuthError(caught, 'UNAVAILABLE') || isDatabaseUnavailable(caught)) {
+      error(503, UNAVAILABLE_MESSAGE);
+    }
+    throw caught;
+  }
+};
+
+/** Unexpected errors: a database outage is a 503, never a stack trace or a 500. */
+export const handleError: HandleServerError = ({ kind, error: caught, event }) => {
+  if (kind !== 'unknown') return;
+  if (isAuthError(caught)) {
+    if (caught.code === 'UNAVAILABLE') return { status: 503, message: UNAVAILABLE_MESSAGE };
+    return { status: caught.status, message: caught.message };
+  }
+  if (isDatabaseUnavailable(caught)) return { status: 503, message: UNAVAILABLE_MESSAGE };
+  console.error(`[web] ${event.request.method} ${event.url.pathname}:`, caught);
+  return { status: 500, message: 'Something went wrong on our side. Please try again.' };
+};

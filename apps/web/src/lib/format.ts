@@ -1,0 +1,60 @@
+// Small display helpers shared by the pages.
+
+const dateTime = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/** "25 Nov 2026, 14:03 UTC" */
+export function formatDateTime(value: Date | string): string {
+  return `${dateTime.format(new Date(value))} UTC`;
+}
+
+/** A short description of a browser from its user agent: "Chrome on Linux". */
+export function describeUserAgent(userAgent: string | null | undefined): string {
+  if (!userAgent) return 'Unknown device';
+  const browser = /Edg\//.test(userAgent)
+    ? 'Edge'
+    : /OPR\//.test(userAgent)
+      ? 'Opera'
+      : /Firefox\//.test(userAgent)
+        ? 'Firefox'
+        : /(Chrome|Chromium)\//.test(userAgent)
+          ? 'Chrome'
+          : /Safari\//.test(userAgent)
+            ? 'Safari'
+            : /curl\//i.test(userAgent)
+              ? 'curl'
+              : 'Browser';
+  const os = /Windows/.test(userAgent)
+    ? 'Windows'
+    : /Android/.test(userAgent)
+      ? 'Android'
+      : /(iPhone|iPad|iOS)/.test(userAgent)
+        ? 'iOS'
+        : /Mac OS X|Macintosh/.test(userAgent)
+          ? 'macOS'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : null;
+  return os ? `${browser} on ${os}` : browser;
+}
+
+const eventLabels: Record<string, string> = {
+  login: 'Signed in',
+  login_failed: 'Failed sign-in attempt',
+  logout: 'Signed out',
+  session_revoked: 'Session signed out',
+  password_changed: 'Password changed',
+  user_deactivated: 'Account deactivated',
+  user_activated: 'Account reactivated',
+  role_changed: 'Role changed',
+  unauthorized: 'Access refused',
+  needs_refresh: 'Password confirmation requested',
+  register: 'Account created',
+};
+
+export function describeEvent(type: string): string {
+  return eventLabels[type] ?? type;
+}

@@ -1,0 +1,95 @@
+// Form schemas shared by the pages (checked in the browser before an enhanced
+// submit) and their actions (checked again on the server). They check the
+// shape of the input; the account rules (username characters, password
+// strength, uniqueness) live in @authkit/auth and come back as field errors.
+import { tick } from 'svelte';
+import { z } from 'zod';
+
+export type FieldErrors = Record<string, string[] | undefined>;
+
+const required = (message: string) => z.string({ error: message }).trim().min(1, message);
+
+export const loginSchema = z.object({
+  username: required('Enter your username or email.'),
+  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.'),
+  remember: z.literal('on').optional(),
+  next: z.string().optional(),
+});
+
+export const registerSchema = z
+  .object({
+    username: required('Choose a username.'),
+    email: required('Enter your email address.').pipe(z.email('Enter a valid email address.')),
+    password: z
+      .string({ error: 'Choose a password.' })
+      .min(8, 'Use at least 8 characters.')
+      .max(256, 'Use at most 256 characters.'),
+    confirm: z.string({ error: 'Repeat the password.' }).min(1, 'Repeat the password.'),
+    next: z.string().optional(),
+  })
+  .refine((data) => data.password === data.confirm, {
+    path: ['confirm'],
+    message: 'The passwords do not match.',
+  });
+
+export const reauthSchema = z.object({
+  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.'),
+  next: z.string().optional(),
+});
+
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z
+      .string({ error: 'Enter your current password.' })
+      .min(1, 'Enter your current password.'),
+    newPassword: z
+      .string({ error: 'Choose a new password.' })
+      .min(8, 'Use at least 8 characters.')
+      .max(256, 'Use at most 256 characters.'),
+    confirmPassword: z
+      .string({ error: 'Repeat the new password.' })
+      .min(1, 'Repeat the new password.'),
+  })
+  .refine((data) => data.newPassword === data.confirmPassword, {
+    path: ['confirmPassword'],
+    message: 'The passwords do not match.',
+  });
+
+/** FormData as a plain object of strings (files and repeated keys ignored). */
+export function formFields(data: FormData): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of data) {
+    if (typeof value === 'string' && !(key in fields)) fields[key] = value;
+  }
+  return fields;
+}
+
+/** zod issues as messages per field. */
+export function fieldErrors(error: z.ZodError): FieldErrors {
+  const errors: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    (errors[field] ??= []).push(issue.message);
+  }
+  return errors;
+}
+
+/** After a failed enhanced submit, empty the password inputs, as a full page render would. */
+export function clearPasswords(form: HTMLFormElement): void {
+  for (const input of form.querySelectorAll<HTMLInputElement>('input[type="password"]')) {
+    input.value = '';
+  }
+}
+
+/**
+ * Moves focus to the first field with an error (or else the first password
+ * field) once the page shows the messages, so keyboard and screen reader users
+ * land where there is something to fix.
+ */
+export async function focusFirstError(form: HTMLFormElement): Promise<void> {
+  await tick();
+  const target =
+    form.querySelector<HTMLInputElement>('input[aria-invalid="true"]') ??
+    form.querySelector<HTMLInputElement>('input[type="password"]');
+  target?.focus();
+}

@@ -1,0 +1,55 @@
+// The web app's configuration, read once from the environment and validated
+// with zod. A bad or missing value stops the app at start with a message that
+// names the variable.
+import { authSettingsFromEnv } from '@authkit/auth';
+import type { AuthSettings } from '@authkit/auth';
+import { z } from 'zod';
+
+const envSchema = z.object({
+  MONGODB_URL: z
+    .string({ error: 'is required (a MongoDB connection string, database name in the path)' })
+    .trim()
+    .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// connection string'),
+  ORIGIN: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://example.com' })
+    .optional(),
+  API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4000' })
+    .default('http://127.0.0.1:4000'),
+});
+
+export interface WebConfig {
+  mongodbUrl: string;
+  origin: string | undefined;
+  apiUrl: string;
+  auth: Partial<AuthSettings>;
+}
+
+/** Parses an environment; throws an Error naming the first bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): WebConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([name, value]) => name in envSchema.shape && value !== undefined && value.trim() !== '',
+    ),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new Error(`Invalid environment variable ${name}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return {
+    mongodbUrl: parsed.data.MONGODB_URL,
+    origin: parsed.data.ORIGIN,
+    apiUrl: parsed.data.API_URL.replace(/\/+$/, ''),
+    auth: authSettingsFromEnv(env),
+  };
+}
+
+let config: WebConfig | undefined;
+
+/** The process's configuration (parsed on first use). */
+export function getConfig(): WebConfig {
+  config ??= parseConfig(process.env);
+  return config;
+}

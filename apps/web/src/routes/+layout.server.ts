@@ -1,0 +1,16 @@
+import { takeFlash } from '#lib/flash.ts';
+import type { LayoutServerLoad } from './$types';
+
+export const load: LayoutServerLoad = ({ locals, cookies, url }) => {
+  // Reading the URL makes this load run again on every navigation, so a flash
+  // set by a redirect is picked up on the page the redirect lands on.
+  const path = url.pathname + url.search;
+  const user = locals.user;
+  return {
+    path,
+    user: user
+      ? { id: user.id, username: user.username, email: user.email, role: user.role }
+      : null,
+    flash: takeFlash(cookies),
+  };
+};

@@ -1,0 +1,137 @@
+import { isAuthError } from '@authkit/auth';
+import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { setFlash } from '#lib/flash.ts';
+import { changePasswordSchema, fieldErrors, formFields } from '#lib/forms.ts';
+import { authFailure } from '#lib/server/actions.ts';
+import { getAuth } from '#lib/server/auth.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals }) => {
+  // The guard in hooks.server.ts lets only signed-in users reach this page.
+  const auth = getAuth();
+  const session = locals.session!;
+  const [sessions, events] = await Promise.all([
+    auth.listSessions(session),
+    auth.listEvents(locals.user!.id, 15),
+  ]);
+  return {
+    fresh: auth.isFresh(session),
+    freshWindowMinutes: Math.round(auth.settings.freshWindowMs / 60_000),
+    sessions: sessions.map((item) => ({
+      id: item.id,
+      current: item.current,
+      userAgent: item.userAgent,
+      ip: item.ip,
+      createdAt: item.createdAt,
+      lastSeenAt: item.lastSeenAt,
+      remember: item.remember,
+    })),
+    events: events.map((item) => ({
+      type: item.type,
+      at: item.at,
+      ip: item.ip,
+      userAgent: item.userAgent,
+    })),
+  };
+};
+
+/** Sends a stale session to re-enter the password, then back here. */
+function toReauth(event: RequestEvent): never {
+  setFlash(event.cookies, event.url, {
+    type: 'warning',
+    message: 'For your security, please confirm your password to continue.',
+  });
+  redirect(303, `/account/reauth?${new URLSearchParams({ next: '/account' })}`);
+}
+
+export const actions: Actions = {
+  revoke: async (event) => {
+    const fields = formFields(await event.request.formData());
+    const sessionId = fields.sessionId ?? '';
+    const auth = getAuth();
+    const session = event.locals.session!;
+    if (!sessionId)
+      return fail(400, { action: 'revoke', message: 'Choose a session to sign out.' });
+
+    if (sessionId === session.id) {
+      await signOut(auth, event);
+      setFlash(event.cookies, event.url, { type: 'info', message: 'You have been signed out.' });
+      redirect(303, '/login');
+    }
+    try {
+      await auth.revokeSession(session, sessionId, requestInfo(event));
+    } catch (caught) {
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
+      const failure = authFailure(caught, {}, event.setHeaders);
+      return fail(failure.status, { action: 'revoke', message: failure.data.message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'That device has been signed out.',
+    });
+    redirect(303, '/account#sessions');
+  },
+
+  revokeOthers: async (event) => {
+    const auth = getAuth();
+    let count: number;
+    try {
+      count = await auth.revokeOtherSessions(event.locals.session!, requestInfo(event));
+    } catch (caught) {
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
+      const failure = authFailure(caught, {}, event.setHeaders);
+      return fail(failure.status, { action: 'revokeOthers', message: failure.data.message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message:
+        count === 0
+          ? 'No other devices were signed in.'
+          : `Signed out ${count} other ${count === 1 ? 'device' : 'devices'}.`,
+    });
+    redirect(303, '/account#sessions');
+  },
+
+  password: async (event) => {
+    const auth = getAuth();
+    // A sensitive action: it needs a password entered within the fresh window.
+    if (needsReauthentication(auth, event.locals)) toReauth(event);
+
+    const fields = formFields(await event.request.formData());
+    const parsed = changePasswordSchema.safeParse(fields);
+    if (!parsed.success) {
+      return fail(400, {
+        action: 'password',
+        errors: fieldErrors(parsed.error),
+        message: 'Please correct the highlighted fields.',
+      });
+    }
+    try {
+      await auth.changePassword(
+        event.locals.session!,
+        { currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword },
+        requestInfo(event),
+      );
+    } catch (caught) {
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
+      if (isAuthError(caught, 'INVALID_CREDENTIALS')) {
+        return fail(400, {
+          action: 'password',
+          errors: { currentPassword: ['Your current password is not correct.'] },
+          message: 'Please correct the highlighted fields.',
+        });
+      }
+      const failure = authFailure(caught, {}, event.setHeaders);
+      const errors = { ...failure.data.errors };
+      // The auth package may name the new password `password`.
+      if (errors.password && !errors.newPassword) errors.newPassword = errors.password;
+      return fail(failure.status, { action: 'password', errors, message: failure.data.message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'Your password has been changed. Your other devices have been signed out.',
+    });
+    redirect(303, '/account');
+  },
+};

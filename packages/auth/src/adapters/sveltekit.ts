@@ -1,0 +1,193 @@
+// SvelteKit adapter: the `handle` hook that runs the user loader for every
+// request, and the small helpers a route guard needs. It imports nothing from
+// @sveltejs/kit (the auth package does not depend on it): the event and cookie
+// shapes below are the parts of SvelteKit's RequestEvent it uses, and guards
+// answer a decision that the app turns into `redirect()` or `error()`.
+import type { Auth, AuthenticatedUser, RequestInfo, SessionCookie, SessionInfo } from '../types.ts';
+
+/** What SvelteKit's `event.cookies` offers (the subset used here). */
+export interface CookieJar {
+  get(name: string): string | undefined;
+  set(name: string, value: string, options: CookieOptions): void;
+  delete(name: string, options: { path: string }): void;
+}
+
+export interface CookieOptions {
+  path: string;
+  httpOnly?: boolean;
+  sameSite?: 'lax' | 'strict' | 'none';
+  secure?: boolean;
+  expires?: Date;
+  maxAge?: number;
+}
+
+/** What the adapter puts on `event.locals`; declare these in the app's `App.Locals`. */
+export interface AuthLocals {
+  /** The signed-in user, or null when anonymous. */
+  user: AuthenticatedUser | null;
+  /** The current session, or null when anonymous. */
+  session: SessionInfo | null;
+}
+
+/** The parts of SvelteKit's RequestEvent the adapter reads and writes. */
+export interface AuthRequestEvent {
+  request: Request;
+  url: URL;
+  cookies: CookieJar;
+  locals: AuthLocals;
+  getClientAddress(): string;
+}
+
+/** Who is asking, for audit, the device list and session protection. */
+export function requestInfo(
+  event: Pick<AuthRequestEvent, 'request' | 'getClientAddress'>,
+): RequestInfo {
+  let ip: string | null = null;
+  try {
+    ip = event.getClientAddress() || null;
+  } catch {
+    // Some environments (e.g. prerendering) cannot tell the address.
+  }
+  return { ip, userAgent: event.request.headers.get('user-agent') };
+}
+
+/** Writes a cookie from the auth package (set, refreshed or cleared) through SvelteKit's cookie jar. */
+export function applySessionCookie(cookies: CookieJar, cookie: SessionCookie): void {
+  const { attributes } = cookie;
+  const options: CookieOptions = {
+    path: attributes.path,
+    httpOnly: attributes.httpOnly,
+    sameSite: attributes.sameSite,
+    secure: attributes.secure,
+  };
+  if (attributes.expires !== undefined) options.expires = attributes.expires;
+  if (attributes.maxAge !== undefined) options.maxAge = attributes.maxAge;
+  cookies.set(cookie.name, cookie.value, options);
+}
+
+/** The session token the browser sent, if any. */
+export function sessionToken(auth: Auth, cookies: CookieJar): string | null {
+  return cookies.get(auth.settings.cookieName) || null;
+}
+
+/**
+ * The user loader for one request: fills `locals.user` and `locals.session`
+ * and refreshes (sliding expiry) or clears (invalid token) the cookie.
+ * Throws AuthError('UNAVAILABLE') when the database cannot be reached.
+ */
+export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): Promise<AuthLocals> {
+  const token = sessionToken(auth, event.cookies);
+  if (!token) {
+    event.locals.user = null;
+    event.locals.session = null;
+    return event.locals;
+  }
+  const loaded = await auth.loadUser(token, requestInfo(event));
+  if (loaded.cookie) applySessionCookie(event.cookies, loaded.cookie);
+  if (loaded.session) {
+    event.locals.user = loaded.user;
+    event.locals.session = loaded.session;
+  } else {
+    event.locals.user = null;
+    event.locals.session = null;
+  }
+  return event.locals;
+}
+
+/** Signs the user in for this browser: creates the session and sets its cookie. */
+export async function signIn(
+  auth: Auth,
+  event: AuthRequestEvent,
+  user: Parameters<Auth['loginUser']>[0],
+  options: { remember: boolean },
+): Promise<SessionInfo> {
+  const result = await auth.loginUser(
+    user,
+    { remember: options.remember, fresh: true },
+    requestInfo(event),
+  );
+  applySessionCookie(event.cookies, result.cookie);
+  return result.session;
+}
+
+/** Ends this browser's session and clears its cookie. */
+export async function signOut(auth: Auth, event: AuthRequestEvent): Promise<void> {
+  const { cookie } = await auth.logoutUser(sessionToken(auth, event.cookies), requestInfo(event));
+  applySessionCookie(event.cookies, cookie);
+  event.locals.user = null;
+  event.locals.session = null;
+}
+
+export type Access = 'public' | 'signed-in' | 'admin' | 'guest-only';
+
+export type GuardDecision =
+  | { action: 'allow' }
+  /** Anonymous on a protected page: send to the login page; `next` is the path and query to return to. */
+  | { action: 'login'; next: string }
+  /** Signed in but not allowed (not an admin, or a deactivated account). */
+  | { action: 'forbidden' }
+  /** Signed in on a guest-only page (sign-in, register). */
+  | { action: 'signed-in' };
+
+/** The decision for a request, given the access its route needs. */
+export function decideAccess(locals: AuthLocals, access: Access, url: URL): GuardDecision {
+  const user = locals.user;
+  switch (access) {
+    case 'public':
+      return { action: 'allow' };
+    case 'guest-only':
+      return user ? { action: 'signed-in' } : { action: 'allow' };
+    case 'signed-in':
+      if (!user) return { action: 'login', next: url.pathname + url.search };
+      return user.isActive ? { action: 'allow' } : { action: 'forbidden' };
+    case 'admin':
+      if (!user) return { action: 'login', next: url.pathname + url.search };
+      return user.isActive && user.role === 'admin' ? { action: 'allow' } : { action: 'forbidden' };
+  }
+}
+
+/** `/login?next=...` for an anonymous visitor of `next`. */
+export function loginPath(next: string, login = '/login'): string {
+  return `${login}?${new URLSearchParams({ next }).toString()}`;
+}
+
+/** True when a sensitive action must first ask for the password again. */
+export function needsReauthentication(auth: Auth, locals: AuthLocals): boolean {
+  return !locals.session || !auth.isFresh(locals.session);
+}
+
+export interface AuthHandleOptions {
+  /** The access a request needs; 'public' when omitted. */
+  access?: (event: AuthRequestEvent) => Access;
+  /**
+   * Called for every guard decision other than 'allow' (the app throws its
+   * redirect or error here). When omitted, such requests continue anyway.
+   */
+  onDenied?: (
+    decision: Exclude<GuardDecision, { action: 'allow' }>,
+    event: AuthRequestEvent,
+  ) => never | void;
+}
+
+/**
+ * A SvelteKit `handle`: runs the user loader, then the guard, then the route.
+ * `auth` may be a function, so an app can create it lazily (at first request).
+ *
+ *   export const handle = createAuthHandle(getAuth, { access: accessFor, onDenied });
+ */
+export function createAuthHandle(
+  auth: Auth | (() => Auth),
+  options: AuthHandleOptions = {},
+): <E extends AuthRequestEvent, R>(input: {
+  event: E;
+  resolve: (event: E) => R | Promise<R>;
+}) => Promise<R> {
+  return async ({ event, resolve }) => {
+    const instance = typeof auth === 'function' ? auth() : auth;
+    await loadUserIntoLocals(instance, event);
+    const access = options.access?.(event) ?? 'public';
+    const decision = decideAccess(event.locals, access, event.url);
+    if (decision.action !== 'allow') options.onDenied?.(decision, event);
+    return await resolve(event);
+  };
+}

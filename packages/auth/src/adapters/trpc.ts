@@ -1,0 +1,149 @@
+// tRPC adapter: the request's auth context and the guards behind protected,
+// fresh and admin procedures. It imports nothing from @trpc/server (the auth
+// package does not depend on it): guards throw AuthError, and `trpcErrorCode`
+// tells the app which TRPCError code to raise for it.
+import { AuthError, type AuthErrorCode } from '../errors.ts';
+import type {
+  Auth,
+  AuthenticatedUser,
+  CurrentUser,
+  RequestInfo,
+  SessionCookie,
+  SessionInfo,
+} from '../types.ts';
+
+export interface AuthContext {
+  auth: Auth;
+  request: RequestInfo;
+  /** The token the client sent, and how. */
+  token: string | null;
+  via: 'cookie' | 'bearer' | null;
+  user: CurrentUser;
+  session: SessionInfo | null;
+  /**
+   * What to send back with the response. One object shared by every copy of
+   * the context (tRPC middlewares copy `ctx`), so a procedure can set it.
+   */
+  response: {
+    /** The cookie to set (refreshed, cleared, login, logout); the last one set wins. */
+    cookie: SessionCookie | null;
+  };
+}
+
+export interface SignedInContext extends AuthContext {
+  user: AuthenticatedUser;
+  session: SessionInfo;
+}
+
+/**
+ * Runs the user loader for a token found by `auth.tokenFromHeaders`. A cookie
+ * refresh or clear is kept for the response only when the token came from the
+ * cookie: bearer clients have no cookie to maintain.
+ */
+export async function createAuthContext(
+  auth: Auth,
+  credentials: { token: string | null; via: 'cookie' | 'bearer' | null },
+  request: RequestInfo,
+): Promise<AuthContext> {
+  const { token, via } = credentials;
+  if (!token) {
+    const response = { cookie: null };
+    return {
+      auth,
+      request,
+      token: null,
+      via: null,
+      user: auth.anonymousUser(),
+      session: null,
+      response,
+    };
+  }
+  const loaded = await auth.loadUser(token, request);
+  return {
+    auth,
+    request,
+    token,
+    via,
+    user: loaded.user,
+    session: loaded.session,
+    response: { cookie: via === 'cookie' ? loaded.cookie : null },
+  };
+}
+
+/** protectedProcedure: a signed-in, active user. */
+export function requireUser(ctx: AuthContext): SignedInContext {
+  if (!ctx.user.isAuthenticated || !ctx.session) {
+    throw new AuthError('UNAUTHORIZED', 'Sign in to continue.');
+  }
+  if (!ctx.user.isActive) {
+    throw new AuthError('INACTIVE', 'This account is deactivated.');
+  }
+  return { ...ctx, user: ctx.user, session: ctx.session };
+}
+
+/**
+ * freshProcedure: a password entered within the fresh window. A refusal is
+ * recorded as a `needs_refresh` event (Flask-Login's needs_refresh signal).
+ */
+export async function requireFresh(ctx: AuthContext, action: string): Promise<SignedInContext> {
+  const signedIn = requireUser(ctx);
+  if (!ctx.auth.isFresh(signedIn.session)) {
+    await ctx.auth.recordEvent({
+      type: 'needs_refresh',
+      userId: signedIn.user.id,
+      ip: ctx.request.ip,
+      userAgent: ctx.request.userAgent,
+      details: { action },
+    });
+    throw new AuthError('NEEDS_REFRESH', 'Enter your password again to continue.');
+  }
+  return signedIn;
+}
+
+/** adminProcedure: role admin. */
+export function requireAdmin(ctx: AuthContext): SignedInContext {
+  const signedIn = requireUser(ctx);
+  if (signedIn.user.role !== 'admin') {
+    throw new AuthError('FORBIDDEN', 'Administrators only.');
+  }
+  return signedIn;
+}
+
+/** The TRPCError code keys this adapter maps to (a subset of tRPC's). */
+export type TrpcErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'TOO_MANY_REQUESTS'
+  | 'SERVICE_UNAVAILABLE';
+
+export const trpcErrorCode: Record<AuthErrorCode, TrpcErrorCode> = {
+  VALIDATION: 'BAD_REQUEST',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  NEEDS_REFRESH: 'FORBIDDEN',
+  INACTIVE: 'FORBIDDEN',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  THROTTLED: 'TOO_MANY_REQUESTS',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+/** A machine-readable reason for clients, where the HTTP status alone is ambiguous. */
+export function authErrorReason(error: AuthError): string | null {
+  switch (error.code) {
+    case 'NEEDS_REFRESH':
+      return 'needs_refresh';
+    case 'INACTIVE':
+      return 'inactive';
+    case 'FORBIDDEN':
+      return 'forbidden';
+    case 'INVALID_CREDENTIALS':
+      return 'invalid_credentials';
+    case 'THROTTLED':
+      return 'throttled';
+    default:
+      return null;
+  }
+}

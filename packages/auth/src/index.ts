@@ -1,0 +1,27 @@
+// @authkit/auth: Flask-Login-style sessions (Lucia v3 in MongoDB) for the monorepo.
+// Framework-free; the SvelteKit and tRPC helpers live under their own entry points.
+export { createAuth } from './auth.ts';
+export { authSettingsFromEnv, defaultSettings } from './settings.ts';
+export { AuthError, isAuthError, httpStatus } from './errors.ts';
+export type { AuthErrorCode, FieldErrors } from './errors.ts';
+export { argon2Parameters, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
+export type {
+  AnonymousUser,
+  Auth,
+  AuthEvent,
+  AuthEventListener,
+  AuthOptions,
+  AuthSettings,
+  AuthenticatedUser,
+  CurrentUser,
+  LoadResult,
+  LoginResult,
+  PublicUser,
+  RequestInfo,
+  SessionCookie,
+  SessionInfo,
+  SessionListItem,
+  SessionProtection,
+  UserPage,
+} from './types.ts';
+export type { AuthEventType, Role } from '@authkit/db';

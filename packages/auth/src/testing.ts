@@ -1,0 +1,109 @@
+// @authkit/auth/testing: helpers for other apps' tests, like Flask-Login's test
+// client: a user and a signed-in session in one call, a controllable clock, and
+// ways to age a session without sleeping. They write to the database directly,
+// so use them only against a test database.
+import { randomBytes } from 'node:crypto';
+import type { Role } from '@authkit/db';
+import type { Auth, LoginResult, PublicUser, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
+
+/** A plausible browser request. */
+export const testRequest: RequestInfo = {
+  ip: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AuthkitTest/1.0',
+};
+
+export interface SignedInUser {
+  user: PublicUser;
+  /** The plain password, to sign in again or re-authenticate. */
+  password: string;
+  /** The session token (cookie value, or bearer token). */
+  token: string;
+  /** A ready `Cookie` request header value, e.g. `authkit_session=...`. */
+  cookie: string;
+  /** A ready `Authorization` request header value: `Bearer <token>`. */
+  authorization: string;
+  /** The cookie as the server would set it. */
+  setCookie: SessionCookie;
+  session: SessionInfo;
+}
+
+/** A password that passes the strength check; different on every call. */
+export function strongTestPassword(): string {
+  return `quiet-harbor-${randomBytes(6).toString('hex')}-lantern`;
+}
+
+/**
+ * Registers a user (role and active state as asked) and signs them in, in one call.
+ * Inactive users are signed in with `force`, so tests can see them refused later.
+ */
+export async function createSignedInUser(
+  auth: Auth,
+  options: {
+    username?: string;
+    email?: string;
+    password?: string;
+    role?: Role;
+    remember?: boolean;
+    active?: boolean;
+    request?: RequestInfo;
+  } = {},
+): Promise<SignedInUser> {
+  const suffix = randomBytes(4).toString('hex');
+  const username = options.username ?? `user_${suffix}`;
+  const password = options.password ?? strongTestPassword();
+  const request = options.request ?? testRequest;
+  const user = await auth.registerUser(
+    { username, email: options.email ?? `${username}@example.test`, password },
+    request,
+    { role: options.role ?? 'user', active: options.active ?? true },
+  );
+  const login: LoginResult = await auth.loginUser(
+    user,
+    { remember: options.remember ?? false, force: options.active === false },
+    request,
+  );
+  return {
+    user,
+    password,
+    token: login.token,
+    cookie: `${login.cookie.name}=${login.token}`,
+    authorization: `Bearer ${login.token}`,
+    setCookie: login.cookie,
+    session: login.session,
+  };
+}
+
+/** Pushes a session's last password entry back past the fresh window (as if signed in long ago). */
+export async function makeSessionStale(auth: Auth, sessionId: string): Promise<void> {
+  const authenticatedAt = new Date(auth.now().getTime() - auth.settings.freshWindowMs - 1_000);
+  await auth.database.sessions.updateOne({ _id: sessionId }, { $set: { authenticated_at: authenticatedAt } });
+}
+
+/** Makes a session expired now (the next loadUser answers anonymous). */
+export async function expireSession(auth: Auth, sessionId: string): Promise<void> {
+  await auth.database.sessions.updateOne({ _id: sessionId }, { $set: { expires_at: new Date(auth.now().getTime() - 1) } });
+}
+
+export interface TestClock {
+  now: () => Date;
+  /** Moves the clock forward by `ms`. */
+  advance(ms: number): void;
+  set(date: Date): void;
+}
+
+/**
+ * A clock for `createAuth({ now: clock.now })`. Starts at the real time and only
+ * moves when told, so time-based behaviour is tested without sleeping.
+ */
+export function createTestClock(start: Date = new Date()): TestClock {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance(ms) {
+      current += ms;
+    },
+    set(date) {
+      current = date.getTime();
+    },
+  };
+}
