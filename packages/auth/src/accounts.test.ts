@@ -1,37 +1,17 @@
 // Registration (validation, duplicates, concurrency) and sign-in (messages,
 // dummy-hash timing defence, inactive accounts, rehash, throttling).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@authkit/db/testing';
 import { Argon2id } from 'oslo/password';
 import { createAuth } from './auth.ts';
 import { getDummyHash, needsRehash } from './passwords.ts';
 import { sha256hex } from './tokens.ts';
 import { AuthError, isAuthError } from './errors.ts';
-import { createTestClock, strongTestPassword, testRequest } from './testing.ts';
-import type { Auth } from './types.ts';
+import { authFailure, useTestAuth } from './test-support.ts';
+import { strongTestPassword, testRequest } from './testing.ts';
 
-const database = useTestDatabase();
-const clock = createTestClock();
-let auth: Auth;
-
-beforeAll(() => {
-  auth = createAuth({
-    database: database.current,
-    now: clock.now,
-    throttle: { accountFreeFailures: 3, addressFreeFailures: 1000, baseLockMs: 30_000, maxLockMs: 120_000 },
-  });
+const { database, clock, auth } = useTestAuth({
+  throttle: { accountFreeFailures: 3, addressFreeFailures: 1000, baseLockMs: 30_000, maxLockMs: 120_000 },
 });
-
-/** The AuthError a promise rejects with (fails the test if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError');
-}
 
 describe('registerUser', () => {
   it('creates a user, normalising the username and email keys (NFKC, lower case)', async () => {
@@ -48,7 +28,7 @@ describe('registerUser', () => {
   });
 
   it('reports every invalid field at once, with clear messages', async () => {
-    const error = await failure(auth.registerUser({ username: 'a!', email: 'not-an-email', password: 'short' }, testRequest));
+    const error = await authFailure(auth.registerUser({ username: 'a!', email: 'not-an-email', password: 'short' }, testRequest));
     expect(error.code).toBe('VALIDATION');
     expect(error.status).toBe(400);
     expect(Object.keys(error.fieldErrors).sort()).toEqual(['email', 'password', 'username']);
@@ -59,7 +39,7 @@ describe('registerUser', () => {
   it('checks username length and characters', async () => {
     const cases = ['ab', 'x'.repeat(33), 'has space', 'at@sign', '.leadingdot', 'trailing-', '<script>'];
     for (const username of cases) {
-      const error = await failure(
+      const error = await authFailure(
         auth.registerUser({ username, email: 'ok@example.test', password: strongTestPassword() }, testRequest),
       );
       expect(Object.keys(error.fieldErrors), username).toEqual(['username']);
@@ -67,18 +47,18 @@ describe('registerUser', () => {
   });
 
   it('refuses passwords over 256 characters and common or guessable ones', async () => {
-    const long = await failure(
+    const long = await authFailure(
       auth.registerUser({ username: 'longpw', email: 'longpw@example.test', password: 'a1-'.repeat(90) }, testRequest),
     );
     expect(long.fieldErrors.password).toEqual(['Use at most 256 characters.']);
     for (const password of ['password123', 'P@ssw0rd1234', 'qwertyuiop', '12345678', 'aaaaaaaaaaaa', 'iloveyou2']) {
-      const error = await failure(
+      const error = await authFailure(
         auth.registerUser({ username: 'commonpw', email: 'commonpw@example.test', password }, testRequest),
       );
       expect(error.fieldErrors.password?.[0], password).toMatch(/too easy to guess/);
     }
     // Built from the user's own name.
-    const own = await failure(
+    const own = await authFailure(
       auth.registerUser({ username: 'margaretha', email: 'mh@example.test', password: 'margaretha2024' }, testRequest),
     );
     expect(own.fieldErrors.password?.[0]).toMatch(/too easy to guess/);
@@ -90,12 +70,12 @@ describe('registerUser', () => {
 
   it('reports a taken username or email as a field error, whatever the case', async () => {
     await auth.registerUser({ username: 'Taken', email: 'taken@example.test', password: strongTestPassword() }, testRequest);
-    const name = await failure(
+    const name = await authFailure(
       auth.registerUser({ username: 'TAKEN', email: 'other@example.test', password: strongTestPassword() }, testRequest),
     );
     expect(name.code).toBe('VALIDATION');
     expect(name.fieldErrors).toEqual({ username: ['This username is already taken.'] });
-    const email = await failure(
+    const email = await authFailure(
       auth.registerUser({ username: 'other', email: 'Taken@Example.test', password: strongTestPassword() }, testRequest),
     );
     expect(email.fieldErrors).toEqual({ email: ['An account with this email address already exists.'] });
@@ -144,8 +124,8 @@ describe('authenticate', () => {
   });
 
   it('answers the same for an unknown user and a wrong password', async () => {
-    const wrong = await failure(auth.authenticate('alice', 'not-the-password', { ...testRequest, ip: '198.51.100.1' }));
-    const unknown = await failure(auth.authenticate('nobody', password, { ...testRequest, ip: '198.51.100.1' }));
+    const wrong = await authFailure(auth.authenticate('alice', 'not-the-password', { ...testRequest, ip: '198.51.100.1' }));
+    const unknown = await authFailure(auth.authenticate('nobody', password, { ...testRequest, ip: '198.51.100.1' }));
     for (const error of [wrong, unknown]) {
       expect(error.code).toBe('INVALID_CREDENTIALS');
       expect(error.message).toBe('Invalid username or password.');
@@ -160,7 +140,7 @@ describe('authenticate', () => {
     expect(needsRehash(await getDummyHash())).toBe(false);
     const time = async (login: string) => {
       const start = performance.now();
-      await failure(auth.authenticate(login, 'wrong-password-here', testRequest));
+      await authFailure(auth.authenticate(login, 'wrong-password-here', testRequest));
       return performance.now() - start;
     };
     await time('nobody-warmup');
@@ -180,9 +160,9 @@ describe('authenticate', () => {
     await auth.registerUser({ username: 'sleeper', email: 'sleeper@example.test', password }, testRequest, {
       active: false,
     });
-    const wrong = await failure(auth.authenticate('sleeper', 'not-the-password', testRequest));
+    const wrong = await authFailure(auth.authenticate('sleeper', 'not-the-password', testRequest));
     expect(wrong.code).toBe('INVALID_CREDENTIALS');
-    const right = await failure(auth.authenticate('sleeper', password, testRequest));
+    const right = await authFailure(auth.authenticate('sleeper', password, testRequest));
     expect(right.code).toBe('INACTIVE');
     expect(right.status).toBe(403);
   });
@@ -199,7 +179,7 @@ describe('authenticate', () => {
   });
 
   it('does not hash absurdly long passwords', async () => {
-    const error = await failure(auth.authenticate('alice', 'x'.repeat(100_000), testRequest));
+    const error = await authFailure(auth.authenticate('alice', 'x'.repeat(100_000), testRequest));
     expect(error.code).toBe('INVALID_CREDENTIALS');
     await auth.authenticate('alice', password, testRequest);
   });
@@ -212,10 +192,10 @@ describe('throttling', () => {
     for (const login of ['target', 'ghost']) {
       // 3 free failures, then the 4th attempt is let through and starts a 30 s lock.
       for (let i = 0; i < 4; i++) {
-        const error = await failure(auth.authenticate(login, 'wrong-guess', testRequest));
+        const error = await authFailure(auth.authenticate(login, 'wrong-guess', testRequest));
         messages[login]?.push(`${error.code}: ${error.message}`);
       }
-      const locked = await failure(auth.authenticate(login, 'wrong-guess', testRequest));
+      const locked = await authFailure(auth.authenticate(login, 'wrong-guess', testRequest));
       messages[login]?.push(`${locked.code}: ${locked.message}`);
       expect(locked.code).toBe('THROTTLED');
       expect(locked.status).toBe(429);
@@ -225,19 +205,19 @@ describe('throttling', () => {
     expect(messages.target).toEqual(messages.ghost);
 
     // Even the right password waits for the lock.
-    const locked = await failure(auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest));
+    const locked = await authFailure(auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest));
     expect(locked.code).toBe('THROTTLED');
 
     // After the lock, one more try; a failure doubles the lock.
     clock.advance(30_000);
-    expect((await failure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
-    expect((await failure(auth.authenticate('target', 'wrong-guess', testRequest))).retryAfterSeconds).toBe(60);
+    expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
+    expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).retryAfterSeconds).toBe(60);
 
     // A correct password after the lock signs in and resets the account's counter.
     clock.advance(60_000);
     await auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest);
     for (let i = 0; i < 3; i++) {
-      expect((await failure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
+      expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
     }
     const doc = await database.current.throttle.findOne({ _id: `account:${await sha256hex('target')}` });
     expect(doc?.failures).toBe(3);
@@ -245,16 +225,16 @@ describe('throttling', () => {
   });
 
   it('caps the lock and forgets failures after a quiet period', async () => {
-    for (let i = 0; i < 4; i++) await failure(auth.authenticate('capped', 'wrong-guess', testRequest));
+    for (let i = 0; i < 4; i++) await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
     for (let round = 0; round < 4; round++) {
-      const error = await failure(auth.authenticate('capped', 'wrong-guess', testRequest));
+      const error = await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
       expect(error.code).toBe('THROTTLED');
       expect(error.retryAfterSeconds).toBeLessThanOrEqual(120);
       clock.advance((error.retryAfterSeconds ?? 0) * 1000);
-      await failure(auth.authenticate('capped', 'wrong-guess', testRequest));
+      await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
     }
     clock.advance(2 * 60 * 60_000);
-    expect((await failure(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
+    expect((await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
     expect((await database.current.throttle.findOne({ _id: `account:${await sha256hex('capped')}` }))?.failures).toBe(1);
   });
 
@@ -266,13 +246,13 @@ describe('throttling', () => {
     });
     const request = { ...testRequest, ip: '192.0.2.55' };
     for (let i = 0; i < 4; i++) {
-      expect((await failure(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code).toBe('INVALID_CREDENTIALS');
+      expect((await authFailure(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code).toBe('INVALID_CREDENTIALS');
     }
-    const error = await failure(strict.authenticate('spray-next', 'wrong-guess', request));
+    const error = await authFailure(strict.authenticate('spray-next', 'wrong-guess', request));
     expect(error.code).toBe('THROTTLED');
     expect(error.retryAfterSeconds).toBe(10);
     // Another address is not affected.
-    const other = await failure(strict.authenticate('spray-next', 'wrong-guess', { ...testRequest, ip: '192.0.2.56' }));
+    const other = await authFailure(strict.authenticate('spray-next', 'wrong-guess', { ...testRequest, ip: '192.0.2.56' }));
     expect(other.code).toBe('INVALID_CREDENTIALS');
   });
 

@@ -1,30 +1,14 @@
 // Admin services: listing users, deactivation (ends every session at once), roles.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@authkit/db/testing';
-import { createAuth } from './auth.ts';
-import { AuthError } from './errors.ts';
-import { createSignedInUser, createTestClock, testRequest, type SignedInUser } from './testing.ts';
-import type { Auth } from './types.ts';
+import { authFailure, useTestAuth } from './test-support.ts';
+import { createSignedInUser, testRequest, type SignedInUser } from './testing.ts';
 
-const database = useTestDatabase();
-const clock = createTestClock();
-let auth: Auth;
+const { database, clock, auth } = useTestAuth();
 let admin: SignedInUser;
 
 beforeAll(async () => {
-  auth = createAuth({ database: database.current, now: clock.now });
   admin = await createSignedInUser(auth, { username: 'root', role: 'admin' });
 });
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError');
-}
 
 describe('listUsers', () => {
   it('pages through users without password hashes', async () => {
@@ -43,10 +27,10 @@ describe('listUsers', () => {
 
   it('is for active admins only, checked against the database', async () => {
     const member = await createSignedInUser(auth);
-    expect((await failure(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe('FORBIDDEN');
     // A forged "admin" copy of a plain user does not help.
     const forged = { ...member.user, role: 'admin' as const };
-    expect((await failure(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe('FORBIDDEN');
   });
 });
 
@@ -59,8 +43,8 @@ describe('setActive', () => {
     expect(await database.current.sessions.countDocuments({ user_id: target.user.id })).toBe(0);
     expect((await auth.loadUser(target.token, testRequest)).user.isAuthenticated).toBe(false);
     expect((await auth.loadUser(second.token, testRequest)).user.isAuthenticated).toBe(false);
-    expect((await failure(auth.authenticate(target.user.username, target.password, testRequest))).code).toBe('INACTIVE');
-    expect((await failure(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
+    expect((await authFailure(auth.authenticate(target.user.username, target.password, testRequest))).code).toBe('INACTIVE');
+    expect((await authFailure(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
 
     await auth.setActive(admin.user, target.user.id, true, testRequest);
     expect((await auth.authenticate(target.user.username, target.password, testRequest)).active).toBe(true);
@@ -70,11 +54,11 @@ describe('setActive', () => {
   });
 
   it('an admin cannot deactivate themselves; others cannot deactivate anyone', async () => {
-    const error = await failure(auth.setActive(admin.user, admin.user.id, false, testRequest));
+    const error = await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest));
     expect(error.code).toBe('FORBIDDEN');
     const member = await createSignedInUser(auth);
-    expect((await failure(auth.setActive(member.user, admin.user.id, false, testRequest))).code).toBe('FORBIDDEN');
-    expect((await failure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code).toBe('NOT_FOUND');
+    expect((await authFailure(auth.setActive(member.user, admin.user.id, false, testRequest))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -85,9 +69,9 @@ describe('setRole', () => {
     // The new admin can act at once.
     expect((await auth.listUsers({ ...member.user, role: 'admin' }, { page: 1, pageSize: 1 })).users).toHaveLength(1);
     expect((await auth.setRole(admin.user, member.user.id, 'user', testRequest)).role).toBe('user');
-    expect((await failure(auth.setRole(admin.user, admin.user.id, 'user', testRequest))).code).toBe('FORBIDDEN');
-    expect((await failure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code).toBe('FORBIDDEN');
-    const bad = await failure(auth.setRole(admin.user, member.user.id, 'root' as never, testRequest));
+    expect((await authFailure(auth.setRole(admin.user, admin.user.id, 'user', testRequest))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code).toBe('FORBIDDEN');
+    const bad = await authFailure(auth.setRole(admin.user, member.user.id, 'root' as never, testRequest));
     expect(bad.code).toBe('VALIDATION');
     expect((await auth.listEvents(member.user.id))[0]).toMatchObject({
       type: 'role_changed',

@@ -1,17 +1,10 @@
 // Auth events: stored in auth_events, delivered to subscribers, never secret.
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { useTestDatabase } from '@authkit/db/testing';
-import { createAuth } from './auth.ts';
-import { createSignedInUser, createTestClock, makeSessionStale, testRequest } from './testing.ts';
-import type { Auth, AuthEvent } from './types.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { useTestAuth } from './test-support.ts';
+import { createSignedInUser, makeSessionStale, testRequest } from './testing.ts';
+import type { AuthEvent } from './types.ts';
 
-const database = useTestDatabase();
-const clock = createTestClock();
-let auth: Auth;
-
-beforeAll(() => {
-  auth = createAuth({ database: database.current, now: clock.now });
-});
+const { database, clock, auth } = useTestAuth();
 
 describe('events', () => {
   it('records who, what, when, address and user agent, and never a password or token', async () => {

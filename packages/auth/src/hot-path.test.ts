@@ -1,37 +1,13 @@
 // The user loader runs on every request: count the database commands it sends.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import type { AuthEventDoc, Database, SessionDoc, ThrottleDoc, UserDoc } from '@authkit/db';
-import { useTestDatabase } from '@authkit/db/testing';
-import { createAuth } from './auth.ts';
-import { createSignedInUser, createTestClock, testRequest } from './testing.ts';
-import type { Auth } from './types.ts';
+import { describe, expect, it } from 'vitest';
+import type { CommandStartedEvent } from 'mongodb';
+import { useTestAuth } from './test-support.ts';
+import { createSignedInUser, testRequest } from './testing.ts';
 
-const testDatabase = useTestDatabase();
-const clock = createTestClock();
+// The test database's client reports every command it sends.
+const { database, clock, auth } = useTestAuth({}, { monitorCommands: true });
 const commands: CommandStartedEvent[] = [];
-let client: MongoClient;
-let auth: Auth;
-
-beforeAll(() => {
-  // Same database as useTestDatabase, through a client that reports every command.
-  client = new MongoClient(testDatabase.url, { monitorCommands: true });
-  client.on('commandStarted', (event) => commands.push(event));
-  const db = client.db();
-  const database: Database = {
-    client,
-    db,
-    users: db.collection<UserDoc>('users'),
-    sessions: db.collection<SessionDoc>('sessions'),
-    authEvents: db.collection<AuthEventDoc>('auth_events'),
-    throttle: db.collection<ThrottleDoc>('login_throttle'),
-    ttlSupported: testDatabase.current.ttlSupported,
-    close: () => client.close(),
-  };
-  auth = createAuth({ database, now: clock.now });
-});
-
-afterAll(() => client.close());
+database.current.client.on('commandStarted', (event) => commands.push(event));
 
 async function commandsOf(work: () => Promise<unknown>): Promise<string[]> {
   commands.length = 0;

@@ -1,33 +1,16 @@
 // Session protection (basic, strong), fresh logins and re-authentication,
 // password change, and the user's own session list and revocation.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@authkit/db/testing';
+import { describe, expect, it } from 'vitest';
 import { createAuth } from './auth.ts';
-import { AuthError } from './errors.ts';
-import { createSignedInUser, createTestClock, makeSessionStale, testRequest } from './testing.ts';
-import type { Auth, RequestInfo } from './types.ts';
+import { authFailure, useTestAuth } from './test-support.ts';
+import { createSignedInUser, makeSessionStale, testRequest } from './testing.ts';
+import type { RequestInfo } from './types.ts';
 
 const MINUTE = 60_000;
 
-const database = useTestDatabase();
-const clock = createTestClock();
-let auth: Auth;
+const { database, clock, auth } = useTestAuth({ protection: 'basic' });
 
 const otherBrowser: RequestInfo = { ip: testRequest.ip, userAgent: 'curl/8.0 (stolen cookie)' };
-
-beforeAll(() => {
-  auth = createAuth({ database: database.current, now: clock.now, protection: 'basic' });
-});
-
-async function failure(promise: Promise<unknown>): Promise<AuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AuthError) return error;
-    throw error;
-  }
-  throw new Error('expected an AuthError');
-}
 
 describe('session protection', () => {
   it('basic: a different client keeps the session but loses freshness', async () => {
@@ -99,7 +82,7 @@ describe('fresh logins', () => {
     expect(stale.fresh).toBe(true); // the stored flag...
     expect(auth.isFresh(stale)).toBe(false); // ...but the password was typed too long ago
 
-    const wrong = await failure(auth.confirmLogin(stale, 'not my password', testRequest));
+    const wrong = await authFailure(auth.confirmLogin(stale, 'not my password', testRequest));
     expect(wrong.code).toBe('VALIDATION');
     expect(wrong.fieldErrors).toEqual({ password: ['Incorrect password.'] });
 
@@ -132,7 +115,7 @@ describe('fresh logins', () => {
   it('confirmLogin refuses an ended session', async () => {
     const { token, password, session } = await createSignedInUser(auth);
     await auth.logoutUser(token, testRequest);
-    expect((await failure(auth.confirmLogin(session, password, testRequest))).code).toBe('UNAUTHORIZED');
+    expect((await authFailure(auth.confirmLogin(session, password, testRequest))).code).toBe('UNAUTHORIZED');
   });
 });
 
@@ -140,7 +123,7 @@ describe('changePassword', () => {
   it('needs a fresh session', async () => {
     const { session, password } = await createSignedInUser(auth);
     await makeSessionStale(auth, session.id);
-    const error = await failure(
+    const error = await authFailure(
       auth.changePassword(session, { currentPassword: password, newPassword: 'granite-willow-ferry-88' }, testRequest),
     );
     expect(error.code).toBe('NEEDS_REFRESH');
@@ -149,13 +132,13 @@ describe('changePassword', () => {
 
   it('checks the current password and the new one', async () => {
     const { session, password } = await createSignedInUser(auth);
-    const wrong = await failure(
+    const wrong = await authFailure(
       auth.changePassword(session, { currentPassword: 'nope-nope-nope', newPassword: 'granite-willow-ferry-88' }, testRequest),
     );
     expect(wrong.fieldErrors).toEqual({ currentPassword: ['Incorrect password.'] });
-    const weak = await failure(auth.changePassword(session, { currentPassword: password, newPassword: 'password1' }, testRequest));
+    const weak = await authFailure(auth.changePassword(session, { currentPassword: password, newPassword: 'password1' }, testRequest));
     expect(weak.fieldErrors.newPassword?.[0]).toMatch(/too easy to guess/);
-    const same = await failure(auth.changePassword(session, { currentPassword: password, newPassword: password }, testRequest));
+    const same = await authFailure(auth.changePassword(session, { currentPassword: password, newPassword: password }, testRequest));
     expect(same.fieldErrors.newPassword).toEqual(['Choose a password different from the current one.']);
   });
 
@@ -172,7 +155,7 @@ describe('changePassword', () => {
     expect((await auth.loadUser(phone.token, testRequest)).user.isAuthenticated).toBe(false);
     expect((await auth.loadUser(someoneElse.token, testRequest)).user.isAuthenticated).toBe(true);
 
-    expect((await failure(auth.authenticate(me.user.username, me.password, testRequest))).code).toBe(
+    expect((await authFailure(auth.authenticate(me.user.username, me.password, testRequest))).code).toBe(
       'INVALID_CREDENTIALS',
     );
     expect((await auth.authenticate(me.user.username, 'granite-willow-ferry-88', testRequest)).id).toBe(me.user.id);
@@ -201,14 +184,14 @@ describe('the user’s own sessions', () => {
     const other = await auth.loginUser(me.user, {}, testRequest);
     const stranger = await createSignedInUser(auth);
 
-    const error = await failure(auth.revokeSession(me.session, stranger.session.id, testRequest));
+    const error = await authFailure(auth.revokeSession(me.session, stranger.session.id, testRequest));
     expect(error.code).toBe('NOT_FOUND');
     expect((await auth.loadUser(stranger.token, testRequest)).user.isAuthenticated).toBe(true);
 
     await auth.revokeSession(me.session, other.session.id, testRequest);
     expect((await auth.loadUser(other.token, testRequest)).user.isAuthenticated).toBe(false);
     expect((await auth.listSessions(me.session)).map((item) => item.id)).toEqual([me.session.id]);
-    expect((await failure(auth.revokeSession(me.session, other.session.id, testRequest))).code).toBe('NOT_FOUND');
+    expect((await authFailure(auth.revokeSession(me.session, other.session.id, testRequest))).code).toBe('NOT_FOUND');
   });
 
   it('signs out every other device at once', async () => {
@@ -224,7 +207,7 @@ describe('the user’s own sessions', () => {
   it('refuses to act for a session that has ended', async () => {
     const me = await createSignedInUser(auth);
     await auth.logoutUser(me.token, testRequest);
-    expect((await failure(auth.listSessions(me.session))).code).toBe('UNAUTHORIZED');
-    expect((await failure(auth.revokeOtherSessions(me.session, testRequest))).code).toBe('UNAUTHORIZED');
+    expect((await authFailure(auth.listSessions(me.session))).code).toBe('UNAUTHORIZED');
+    expect((await authFailure(auth.revokeOtherSessions(me.session, testRequest))).code).toBe('UNAUTHORIZED');
   });
 });

@@ -1,17 +1,9 @@
 // The testing entry point other apps use.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '@authkit/db/testing';
-import { createAuth } from './auth.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestAuth } from './test-support.ts';
 import { createSignedInUser, createTestClock, expireSession, makeSessionStale, testRequest } from './testing.ts';
-import type { Auth } from './types.ts';
 
-const database = useTestDatabase();
-const clock = createTestClock();
-let auth: Auth;
-
-beforeAll(() => {
-  auth = createAuth({ database: database.current, now: clock.now });
-});
+const { auth } = useTestAuth();
 
 describe('@authkit/auth/testing', () => {
   it('createSignedInUser gives a user and a working session in one call', async () => {

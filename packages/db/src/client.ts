@@ -21,6 +21,11 @@ export interface ConnectOptions {
   dbName?: string;
   /** How long a request waits for an unreachable server before failing (503). */
   serverSelectionTimeoutMS?: number;
+  /**
+   * Emit the driver's command events (`database.client.on('commandStarted', ...)`),
+   * e.g. to count a code path's round trips in a test.
+   */
+  monitorCommands?: boolean;
 }
 
 /**
@@ -34,6 +39,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     socketTimeoutMS: 10_000,
     maxPoolSize: 50,
     retryWrites: false,
+    monitorCommands: options.monitorCommands ?? false,
   });
   const db = client.db(options.dbName ?? databaseNameFromUrl(url) ?? 'authkit');
   return {

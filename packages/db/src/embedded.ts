@@ -115,7 +115,10 @@ async function startMemoryServer(dataDir: string, port: number): Promise<Embedde
   // Only a binary that is already cached (script/bootstrap tries to fetch one):
   // a download attempt at every start costs seconds where the network is closed.
   process.env.MONGOMS_RUNTIME_DOWNLOAD ??= 'false';
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  // Ask for the binary first: getPath fails quietly, while a failed create()
+  // prints a long stack trace on every start.
+  await MongoBinary.getPath();
   const dbPath = join(dataDir, 'memory-server');
   mkdirSync(dbPath, { recursive: true });
   const server = await withTimeout(

@@ -2,12 +2,8 @@
 // stopped at the end. Test files get their own database through useTestDatabase().
 import type { TestProject } from 'vitest/node';
 import { startTestServer } from './testing-server.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    mongodbUrl: string;
-  }
-}
+// The type of `mongodbUrl` in vitest's ProvidedContext is declared in testing.ts.
+import type {} from './testing.ts';
 
 export default async function setup(project: TestProject) {
   const server = await startTestServer();

@@ -1,0 +1,34 @@
+// Setup shared by this package's own tests. Not an export of the package: it
+// needs vitest and the test run's database, whereas @authkit/auth/testing stays
+// free of both (Playwright tests import it too).
+import type { ConnectOptions } from '@authkit/db';
+import { useTestDatabase } from '@authkit/db/testing';
+import { createAuth } from './auth.ts';
+import { AuthError } from './errors.ts';
+import { createTestClock } from './testing.ts';
+import type { AuthOptions } from './types.ts';
+
+/**
+ * For one test file: a fresh database (dropped at the end), a clock that moves
+ * only when told, and an Auth over both with the given options.
+ */
+export function useTestAuth(
+  options: Omit<AuthOptions, 'database' | 'now'> = {},
+  connect: Omit<ConnectOptions, 'dbName'> = {},
+) {
+  const database = useTestDatabase(connect);
+  const clock = createTestClock();
+  const auth = createAuth({ ...options, database: database.current, now: clock.now });
+  return { database, clock, auth };
+}
+
+/** The AuthError a promise rejects with (fails the test if it resolves or throws anything else). */
+export async function authFailure(promise: Promise<unknown>): Promise<AuthError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AuthError) return error;
+    throw error;
+  }
+  throw new Error('expected an AuthError');
+}
