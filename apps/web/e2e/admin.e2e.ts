@@ -1,6 +1,14 @@
 import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
-import { closeTestAuth, newUser, register, signIn, testAuth } from './fixtures.ts';
+import {
+  closeTestAuth,
+  expectSentToSignIn,
+  newUser,
+  register,
+  registerNewUser,
+  signIn,
+  testAuth,
+} from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -43,8 +51,7 @@ test('an admin deactivates a user signed in elsewhere; that user is signed out o
   row = await openUserRow(page, member.username);
   await expect(row).toContainText('Deactivated');
 
-  await memberPage.goto('/account');
-  await expect(memberPage).toHaveURL(/\/login\?next=%2Faccount$/);
+  await expectSentToSignIn(memberPage, '/account');
   await signIn(memberPage, member, { open: false });
   await expect(memberPage).toHaveURL(/\/login/);
   await expect(memberPage.getByTestId('form-error')).toBeVisible();
@@ -68,7 +75,7 @@ test('an admin deactivates a user signed in elsewhere; that user is signed out o
 });
 
 test('a signed-in non-admin gets 403 on /admin', async ({ page }) => {
-  await register(page, newUser());
+  await registerNewUser(page);
   const response = await page.goto('/admin');
   expect(response?.status()).toBe(403);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('permission');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createAuth, type Auth } from '@authkit/auth';
 import { strongTestPassword } from '@authkit/auth/testing';
 import { connectDatabase } from '@authkit/db';
-import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export { strongTestPassword };
 
@@ -60,6 +60,13 @@ export async function register(page: Page, user: TestUser): Promise<void> {
   await expect(page).toHaveURL(/\/dashboard$/);
 }
 
+/** A new user registered through the form; the browser is then signed in as them. */
+export async function registerNewUser(page: Page, prefix?: string): Promise<TestUser> {
+  const user = newUser(prefix);
+  await register(page, user);
+  return user;
+}
+
 /** Signs in from the login page the browser is on (or opens it). */
 export async function signIn(
   page: Page,
@@ -76,6 +83,38 @@ export async function signIn(
 export async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).first().click();
   await expect(page).toHaveURL(/\/login$/);
+}
+
+/** Opening the protected `path` sends this browser to sign in, with `next` pointing back. */
+export async function expectSentToSignIn(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expect(page).toHaveURL(`${webUrl()}/login?${new URLSearchParams({ next: path })}`);
+}
+
+/** A second browser (its own cookies, a Firefox user agent) signed in as `user`. */
+export async function signInOnAnotherDevice(
+  browser: Browser,
+  user: TestUser,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/140.0',
+  });
+  const page = await context.newPage();
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return { context, page };
+}
+
+/** Fills in and sends the change-password form of the account page the browser is on. */
+export async function changePassword(
+  page: Page,
+  currentPassword: string,
+  newPassword: string,
+): Promise<void> {
+  await page.getByLabel('Current password').fill(currentPassword);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
 }
 
 /** The session id (SHA-256 hex of the token) behind a browser context's cookie. */

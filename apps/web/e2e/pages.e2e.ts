@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import {
   closeTestAuth,
   newUser,
-  register,
+  registerNewUser,
   screenshot,
   sessionIdOf,
   signIn,
@@ -85,8 +85,7 @@ test('the main pages render without console errors (screenshots saved)', async (
 
 test('validation errors are shown next to the fields and announced', async ({ page }) => {
   const problems = watchConsole(page);
-  const user = newUser();
-  await register(page, user);
+  const user = await registerNewUser(page);
   await signOut(page);
 
   await page.goto('/register');

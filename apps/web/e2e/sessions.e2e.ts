@@ -1,31 +1,18 @@
 import { makeSessionStale } from '@authkit/auth/testing';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
 import {
+  changePassword,
   closeTestAuth,
   COOKIE_NAME,
-  newUser,
-  register,
+  expectSentToSignIn,
+  registerNewUser,
   sessionIdOf,
   signIn,
+  signInOnAnotherDevice,
   testAuth,
-  type TestUser,
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
-
-/** A second browser (its own cookies) signed in as `user`. */
-async function secondDevice(
-  browser: Browser,
-  user: TestUser,
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/140.0',
-  });
-  const page = await context.newPage();
-  await signIn(page, user);
-  await expect(page).toHaveURL(/\/dashboard$/);
-  return { context, page };
-}
 
 /** A "browser restart": a new context with only the persistent cookies of the old one. */
 async function restart(browser: Browser, context: BrowserContext): Promise<BrowserContext> {
@@ -39,8 +26,7 @@ test('remember me survives a browser restart; without it the session ends with t
   browser,
   page,
 }) => {
-  const user = newUser('remember');
-  await register(page, user);
+  const user = await registerNewUser(page, 'remember');
 
   // With "remember me": a persistent cookie.
   let context = await browser.newContext();
@@ -63,9 +49,7 @@ test('remember me survives a browser restart; without it the session ends with t
   await expect(tab).toHaveURL(/\/dashboard$/);
   expect((await context.cookies()).find((c) => c.name === COOKIE_NAME)?.expires).toBe(-1);
   context = await restart(browser, context);
-  tab = await context.newPage();
-  await tab.goto('/dashboard');
-  await expect(tab).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  await expectSentToSignIn(await context.newPage(), '/dashboard');
   await context.close();
 });
 
@@ -73,9 +57,8 @@ test('the session list shows both devices, and revoking one signs it out', async
   browser,
   page,
 }) => {
-  const user = newUser('devices');
-  await register(page, user);
-  const other = await secondDevice(browser, user);
+  const user = await registerNewUser(page, 'devices');
+  const other = await signInOnAnotherDevice(browser, user);
 
   await page.goto('/account');
   const rows = page.getByTestId('session-row');
@@ -92,16 +75,16 @@ test('the session list shows both devices, and revoking one signs it out', async
   await expect(page.getByTestId('flash')).toHaveText('That device has been signed out.');
   await expect(rows).toHaveCount(1);
 
-  await other.page.goto('/dashboard');
-  await expect(other.page).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  await expectSentToSignIn(other.page, '/dashboard');
   await other.context.close();
 });
 
 test('"sign out all other devices" ends every other session', async ({ browser, page }) => {
-  const user = newUser('others');
-  await register(page, user);
-  const second = await secondDevice(browser, user);
-  const third = await secondDevice(browser, user);
+  const user = await registerNewUser(page, 'others');
+  const devices = [
+    await signInOnAnotherDevice(browser, user),
+    await signInOnAnotherDevice(browser, user),
+  ];
 
   await page.goto('/account');
   await expect(page.getByTestId('session-row')).toHaveCount(3);
@@ -109,29 +92,23 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
   await expect(page.getByTestId('flash')).toHaveText('Signed out 2 other devices.');
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
-  for (const device of [second, third]) {
-    await device.page.goto('/account');
-    await expect(device.page).toHaveURL(/\/login\?next=%2Faccount$/);
+  for (const device of devices) {
+    await expectSentToSignIn(device.page, '/account');
     await device.context.close();
   }
 });
 
 test('changing the password signs out the other device', async ({ browser, page }) => {
-  const user = newUser('pwchange');
-  await register(page, user);
-  const other = await secondDevice(browser, user);
+  const user = await registerNewUser(page, 'pwchange');
+  const other = await signInOnAnotherDevice(browser, user);
   const newPassword = `${user.password}-renewed`;
 
   await page.goto('/account');
-  await page.getByLabel('Current password').fill(user.password);
-  await page.getByLabel('New password', { exact: true }).fill(newPassword);
-  await page.getByLabel('Confirm new password').fill(newPassword);
-  await page.getByRole('button', { name: 'Change password' }).click();
+  await changePassword(page, user.password, newPassword);
   await expect(page.getByTestId('flash')).toContainText('Your password has been changed.');
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
-  await other.page.goto('/dashboard');
-  await expect(other.page).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  await expectSentToSignIn(other.page, '/dashboard');
   // The new password works, the old one no longer does.
   await signIn(other.page, user, { open: false });
   await expect(other.page.getByTestId('form-error')).toBeVisible();
@@ -144,17 +121,13 @@ test('a stale session is sent to re-enter the password, then the change complete
   page,
   context,
 }) => {
-  const user = newUser('stale');
-  await register(page, user);
+  const user = await registerNewUser(page, 'stale');
   await makeSessionStale(testAuth(), await sessionIdOf(context));
   const newPassword = `${user.password}-again`;
 
   await page.goto('/account');
   await expect(page.getByText('you will be asked to confirm your current password')).toBeVisible();
-  await page.getByLabel('Current password').fill(user.password);
-  await page.getByLabel('New password', { exact: true }).fill(newPassword);
-  await page.getByLabel('Confirm new password').fill(newPassword);
-  await page.getByRole('button', { name: 'Change password' }).click();
+  await changePassword(page, user.password, newPassword);
 
   await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount$/);
   await expect(page.getByTestId('flash')).toContainText('confirm your password');
@@ -166,9 +139,6 @@ test('a stale session is sent to re-enter the password, then the change complete
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId('flash')).toContainText('password is confirmed');
 
-  await page.getByLabel('Current password').fill(user.password);
-  await page.getByLabel('New password', { exact: true }).fill(newPassword);
-  await page.getByLabel('Confirm new password').fill(newPassword);
-  await page.getByRole('button', { name: 'Change password' }).click();
+  await changePassword(page, user.password, newPassword);
   await expect(page.getByTestId('flash')).toContainText('Your password has been changed.');
 });

@@ -1,10 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { formPost, newUser, register, signIn, signOut, webUrl } from './fixtures.ts';
+import {
+  expectSentToSignIn,
+  formPost,
+  newUser,
+  registerNewUser,
+  signIn,
+  signOut,
+  webUrl,
+} from './fixtures.ts';
 
 test.describe('sign-in flows', () => {
   test('register lands on the dashboard with a greeting', async ({ page }) => {
-    const user = newUser('new');
-    await register(page, user);
+    const user = await registerNewUser(page, 'new');
     await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${user.username}!`);
     await expect(page.getByTestId('flash')).toContainText('Your account is ready');
     await expect(page.getByTestId('nav-user')).toContainText(user.username);
@@ -13,13 +20,11 @@ test.describe('sign-in flows', () => {
   test('after logout a protected page redirects to login with next, and login returns to it', async ({
     page,
   }) => {
-    const user = newUser();
-    await register(page, user);
+    const user = await registerNewUser(page);
     await signOut(page);
     await expect(page.getByTestId('flash')).toHaveText('You have been signed out.');
 
-    await page.goto('/account?tab=sessions');
-    await expect(page).toHaveURL(/\/login\?next=%2Faccount%3Ftab%3Dsessions$/);
+    await expectSentToSignIn(page, '/account?tab=sessions');
     await expect(page.getByTestId('flash')).toHaveText('Please log in to access this page.');
 
     await signIn(page, user, { open: false });
@@ -30,8 +35,7 @@ test.describe('sign-in flows', () => {
   test('a wrong password shows one generic message, the same as an unknown user', async ({
     page,
   }) => {
-    const user = newUser();
-    await register(page, user);
+    const user = await registerNewUser(page);
     await signOut(page);
 
     await signIn(page, { ...user, password: 'not the right password' });
@@ -45,7 +49,7 @@ test.describe('sign-in flows', () => {
   });
 
   test('a signed-in user visiting /login or /register goes to the dashboard', async ({ page }) => {
-    await register(page, newUser());
+    await registerNewUser(page);
     await page.goto('/login');
     await expect(page).toHaveURL(/\/dashboard$/);
     await page.goto('/register');
@@ -53,8 +57,7 @@ test.describe('sign-in flows', () => {
   });
 
   test('open-redirect attempts land on /dashboard', async ({ page, browser }) => {
-    const user = newUser();
-    await register(page, user);
+    const user = await registerNewUser(page);
     await signOut(page);
 
     for (const next of [
@@ -91,8 +94,7 @@ test.describe('sign-in flows', () => {
     await expect(page).toHaveURL(/\/dashboard$/);
     await signOut(page);
 
-    await page.goto('/dashboard');
-    await expect(page).toHaveURL(/\/login\?next=%2Fdashboard$/);
+    await expectSentToSignIn(page, '/dashboard');
     await signIn(page, user, { open: false });
     await expect(page).toHaveURL(/\/dashboard$/);
     await expect(page.getByTestId('greeting')).toHaveText(`Hello, ${user.username}!`);

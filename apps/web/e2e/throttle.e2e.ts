@@ -1,14 +1,13 @@
 // Runs last (file order): it uses up failed sign-ins, which are also counted
 // per client address.
 import { expect, test } from '@playwright/test';
-import { formPost, newUser, register, screenshot, signIn, signOut } from './fixtures.ts';
+import { formPost, registerNewUser, screenshot, signIn, signOut } from './fixtures.ts';
 
 test('repeated failed sign-ins are throttled with 429 and say when to retry', async ({
   page,
   request,
 }) => {
-  const user = newUser('throttled');
-  await register(page, user);
+  const user = await registerNewUser(page, 'throttled');
   await signOut(page);
 
   let status = 0;

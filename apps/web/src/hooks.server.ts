@@ -51,7 +51,19 @@ const authHandle = createAuthHandle(getAuth, {
   onDenied,
 });
 
+/**
+ * True for a post to the action named `default`: SvelteKit reserves the name
+ * and throws an error (a 500) for it; to a client it is just no such action.
+ * The action name is the first query parameter that starts with a slash.
+ */
+function postsToReservedAction(request: Request, url: URL): boolean {
+  if (request.method !== 'POST') return false;
+  const name = [...url.searchParams.keys()].find((key) => key.startsWith('/'));
+  return name === '/default';
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
+  if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
   try {
     return await authHandle({ event, resolve });
   } catch (caught) {

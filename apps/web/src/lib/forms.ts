@@ -2,6 +2,7 @@
 // submit) and their actions (checked again on the server). They check the
 // shape of the input; the account rules (username characters, password
 // strength, uniqueness) live in @authkit/auth and come back as field errors.
+import type { SubmitFunction } from '$app/forms';
 import { tick } from 'svelte';
 import { z } from 'zod';
 
@@ -92,4 +93,40 @@ export async function focusFirstError(form: HTMLFormElement): Promise<void> {
     form.querySelector<HTMLInputElement>('input[aria-invalid="true"]') ??
     form.querySelector<HTMLInputElement>('input[type="password"]');
   target?.focus();
+}
+
+/**
+ * `use:enhance` for the password forms. With a `schema`, the form is checked
+ * in the browser first (the server checks it again): on bad input the submit
+ * is cancelled and `onClientErrors` gets the messages (null once the form
+ * passes). `onBusy` is true while the form is submitting. After a failure the
+ * password inputs are emptied and focus moves to the first error.
+ */
+export function enhanceForm(options: {
+  schema?: z.ZodType;
+  onClientErrors?: (errors: FieldErrors | null) => void;
+  onBusy: (busy: boolean) => void;
+}): SubmitFunction {
+  const { schema, onClientErrors, onBusy } = options;
+  return ({ formData, formElement, cancel }) => {
+    if (schema) {
+      const parsed = schema.safeParse(formFields(formData));
+      if (!parsed.success) {
+        onClientErrors?.(fieldErrors(parsed.error));
+        cancel();
+        void focusFirstError(formElement);
+        return;
+      }
+      onClientErrors?.(null);
+    }
+    onBusy(true);
+    return async ({ result, update }) => {
+      await update({ reset: false });
+      if (result.type === 'failure') {
+        clearPasswords(formElement);
+        await focusFirstError(formElement);
+      }
+      onBusy(false);
+    };
+  };
 }

@@ -1,8 +1,12 @@
-// Turning auth failures into form results: field messages with 400, a
-// generic message for bad credentials, 429 with the wait for throttling.
+// What the form actions share: reading and checking the posted form, turning
+// auth failures into form results (field messages with 400, a generic message
+// for bad credentials, 429 with the wait for throttling), and sending a
+// session that is not fresh to re-enter the password.
 import { isAuthError } from '@authkit/auth';
-import { fail, type ActionFailure } from '@sveltejs/kit';
-import type { FieldErrors } from '#lib/forms.ts';
+import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+import type { z } from 'zod';
+import { setFlash } from '#lib/flash.ts';
+import { fieldErrors, formFields, type FieldErrors } from '#lib/forms.ts';
 
 export const UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
@@ -13,6 +17,62 @@ export interface FormFailure {
   errors?: FieldErrors;
   message?: string;
   retryAfterSeconds?: number;
+}
+
+/**
+ * The posted form's text fields (see `formFields`). A body that is not a
+ * readable form (a broken multipart body, text/plain) is a 400 and one over
+ * the size limit a 413, never a 500.
+ */
+export async function readFormFields(request: Request): Promise<Record<string, string>> {
+  let data: FormData;
+  try {
+    data = await request.formData();
+  } catch (caught) {
+    // Over BODY_SIZE_LIMIT, the body stream fails with SvelteKit's 413 error.
+    if (caught instanceof Error && 'status' in caught && caught.status === 413) {
+      error(413, 'The form is too large.');
+    }
+    error(400, 'The form could not be read. Please try again.');
+  }
+  return formFields(data);
+}
+
+/**
+ * Reads the posted form and checks it with `schema`. On bad input, `failure`
+ * is the 400 to return: the field messages, `message`, and the `keep` fields'
+ * values to put back in the form (never passwords).
+ */
+export async function parseForm<Schema extends z.ZodType, Keep extends string>(
+  request: Request,
+  schema: Schema,
+  keep: readonly Keep[],
+  message: string,
+): Promise<
+  | { data: z.output<Schema>; values: Record<Keep, string>; failure?: undefined }
+  | {
+      failure: ActionFailure<{
+        values: Record<Keep, string>;
+        errors: FieldErrors;
+        message: string;
+      }>;
+    }
+> {
+  const fields = await readFormFields(request);
+  const values = Object.fromEntries(keep.map((name) => [name, fields[name] ?? ''])) as Record<
+    Keep,
+    string
+  >;
+  const parsed = schema.safeParse(fields);
+  if (!parsed.success) {
+    return { failure: fail(400, { values, errors: fieldErrors(parsed.error), message }) };
+  }
+  return { data: parsed.data, values };
+}
+
+/** The page's `next` query parameter: where its form sends the visitor afterwards. */
+export function nextFromQuery({ url }: { url: URL }): { next: string } {
+  return { next: url.searchParams.get('next') ?? '' };
 }
 
 /** "30 seconds", "2 minutes" */
@@ -49,4 +109,28 @@ export function authFailure(
     default:
       return fail(caught.status, { values, message: caught.message });
   }
+}
+
+/** Sends a session that is not fresh to re-enter the password, then back to `next`. */
+export function toReauth(event: RequestEvent, next: string): never {
+  setFlash(event.cookies, event.url, {
+    type: 'warning',
+    message: 'For your security, please confirm your password to continue.',
+  });
+  redirect(303, `/account/reauth?${new URLSearchParams({ next })}`);
+}
+
+/**
+ * An auth error from a signed-in user's change (revoking a session, an admin
+ * action): a stale session is sent to re-enter the password and come back to
+ * `next`; any other refusal is the status and message for the form.
+ */
+export function refusedChange(
+  caught: unknown,
+  event: RequestEvent,
+  next: string,
+): { status: number; message: string } {
+  if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, next);
+  const failure = authFailure(caught, {}, event.setHeaders);
+  return { status: failure.status, message: failure.data.message ?? '' };
 }

@@ -1,9 +1,9 @@
 import { isAuthError } from '@authkit/auth';
 import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
-import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
-import { changePasswordSchema, fieldErrors, formFields } from '#lib/forms.ts';
-import { authFailure } from '#lib/server/actions.ts';
+import { changePasswordSchema, fieldErrors } from '#lib/forms.ts';
+import { authFailure, readFormFields, refusedChange, toReauth } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -36,18 +36,9 @@ export const load: PageServerLoad = async ({ locals }) => {
   };
 };
 
-/** Sends a stale session to re-enter the password, then back here. */
-function toReauth(event: RequestEvent): never {
-  setFlash(event.cookies, event.url, {
-    type: 'warning',
-    message: 'For your security, please confirm your password to continue.',
-  });
-  redirect(303, `/account/reauth?${new URLSearchParams({ next: '/account' })}`);
-}
-
 export const actions: Actions = {
   revoke: async (event) => {
-    const fields = formFields(await event.request.formData());
+    const fields = await readFormFields(event.request);
     const sessionId = fields.sessionId ?? '';
     const auth = getAuth();
     const session = event.locals.session!;
@@ -62,9 +53,8 @@ export const actions: Actions = {
     try {
       await auth.revokeSession(session, sessionId, requestInfo(event));
     } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, { action: 'revoke', message: failure.data.message });
+      const { status, message } = refusedChange(caught, event, '/account');
+      return fail(status, { action: 'revoke', message });
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
@@ -74,14 +64,12 @@ export const actions: Actions = {
   },
 
   revokeOthers: async (event) => {
-    const auth = getAuth();
     let count: number;
     try {
-      count = await auth.revokeOtherSessions(event.locals.session!, requestInfo(event));
+      count = await getAuth().revokeOtherSessions(event.locals.session!, requestInfo(event));
     } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, { action: 'revokeOthers', message: failure.data.message });
+      const { status, message } = refusedChange(caught, event, '/account');
+      return fail(status, { action: 'revokeOthers', message });
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
@@ -96,9 +84,9 @@ export const actions: Actions = {
   password: async (event) => {
     const auth = getAuth();
     // A sensitive action: it needs a password entered within the fresh window.
-    if (needsReauthentication(auth, event.locals)) toReauth(event);
+    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account');
 
-    const fields = formFields(await event.request.formData());
+    const fields = await readFormFields(event.request);
     const parsed = changePasswordSchema.safeParse(fields);
     if (!parsed.success) {
       return fail(400, {
@@ -114,7 +102,7 @@ export const actions: Actions = {
         requestInfo(event),
       );
     } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account');
       if (isAuthError(caught, 'INVALID_CREDENTIALS')) {
         return fail(400, {
           action: 'password',

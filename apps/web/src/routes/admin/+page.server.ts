@@ -1,9 +1,8 @@
-import { isAuthError } from '@authkit/auth';
+import type { PublicUser } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
-import { formFields } from '#lib/forms.ts';
-import { authFailure } from '#lib/server/actions.ts';
+import { readFormFields, refusedChange } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -36,77 +35,65 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   };
 };
 
-function backToList(event: RequestEvent): never {
-  const page = pageNumber(event.url);
-  redirect(303, page > 1 ? `/admin?page=${page}` : '/admin');
+/** The list page the admin was on (`?page=` of the action's URL). */
+function listPath(url: URL): string {
+  const page = pageNumber(url);
+  return page > 1 ? `/admin?page=${page}` : '/admin';
 }
 
-function toReauth(event: RequestEvent): never {
-  setFlash(event.cookies, event.url, {
-    type: 'warning',
-    message: 'For your security, please confirm your password to continue.',
-  });
-  const page = pageNumber(event.url);
-  redirect(
-    303,
-    `/account/reauth?${new URLSearchParams({ next: page > 1 ? `/admin?page=${page}` : '/admin' })}`,
-  );
+/**
+ * Applies one change to a user. Done: a flash message that says what changed,
+ * and back to the list. Refused: the message for the form (a session that is
+ * not fresh first re-enters the password).
+ */
+async function applyChange(
+  event: RequestEvent,
+  change: () => Promise<PublicUser>,
+  done: (user: PublicUser) => string,
+) {
+  let user: PublicUser;
+  try {
+    user = await change();
+  } catch (caught) {
+    const { status, message } = refusedChange(caught, event, listPath(event.url));
+    return fail(status, { message });
+  }
+  setFlash(event.cookies, event.url, { type: 'success', message: done(user) });
+  redirect(303, listPath(event.url));
 }
 
 export const actions: Actions = {
   setActive: async (event) => {
-    const fields = formFields(await event.request.formData());
+    const fields = await readFormFields(event.request);
     const userId = fields.userId ?? '';
-    const active = fields.active === 'true';
     if (!userId || (fields.active !== 'true' && fields.active !== 'false')) {
       return fail(400, { message: 'Choose a user and an action.' });
     }
-    let username: string;
-    try {
-      const user = await getAuth().setActive(
-        event.locals.user!,
-        userId,
-        active,
-        requestInfo(event),
-      );
-      username = user.username;
-    } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, { message: failure.data.message });
-    }
-    setFlash(event.cookies, event.url, {
-      type: 'success',
-      message: active
-        ? `${username} has been reactivated.`
-        : `${username} has been deactivated and signed out everywhere.`,
-    });
-    backToList(event);
+    const active = fields.active === 'true';
+    return applyChange(
+      event,
+      () => getAuth().setActive(event.locals.user!, userId, active, requestInfo(event)),
+      (user) =>
+        active
+          ? `${user.username} has been reactivated.`
+          : `${user.username} has been deactivated and signed out everywhere.`,
+    );
   },
 
   setRole: async (event) => {
-    const fields = formFields(await event.request.formData());
+    const fields = await readFormFields(event.request);
     const userId = fields.userId ?? '';
     const role = fields.role;
     if (!userId || (role !== 'admin' && role !== 'user')) {
       return fail(400, { message: 'Choose a user and a role.' });
     }
-    let username: string;
-    try {
-      const user = await getAuth().setRole(event.locals.user!, userId, role, requestInfo(event));
-      username = user.username;
-    } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event);
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, { message: failure.data.message });
-    }
-    setFlash(event.cookies, event.url, {
-      type: 'success',
-      message:
+    return applyChange(
+      event,
+      () => getAuth().setRole(event.locals.user!, userId, role, requestInfo(event)),
+      (user) =>
         role === 'admin'
-          ? `${username} is now an administrator.`
-          : `${username} is no longer an administrator.`,
-    });
-    backToList(event);
+          ? `${user.username} is now an administrator.`
+          : `${user.username} is no longer an administrator.`,
+    );
   },
 };

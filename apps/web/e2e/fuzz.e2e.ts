@@ -1,0 +1,604 @@
+// Property-based fuzzing (fast-check) of every form action of the site, with
+// native form posts (urlencoded and multipart) sent by hand: malformed,
+// oversized, wrong-typed, operator-injected and Unicode-edge inputs, anonymous,
+// signed in and as an admin. Whatever arrives, the site answers with a
+// deliberate status (never a 5xx), keeps running, and a refused request leaves
+// the users (count, password hashes, roles, active flags) and the sessions as
+// they were.
+//
+// FUZZ_SCALE=10 multiplies the runs (a longer local session); FUZZ_SEED=<n>
+// replays the seed a failure printed.
+import { createHash } from 'node:crypto';
+import { createSignedInUser, testRequest, type SignedInUser } from '@authkit/auth/testing';
+import { expect, test } from '@playwright/test';
+import fc from 'fast-check';
+import { closeTestAuth, newUser, testAuth, webUrl } from './fixtures.ts';
+import {
+  actionPath,
+  brokenForm,
+  describeCase,
+  fieldValue,
+  FormClient,
+  formCase,
+  formEscape,
+  isSameSitePath,
+  loopbackAddress,
+  malformedBody,
+  MARKUP_MARKER,
+  oddNext,
+  redirectOf,
+  text,
+  type Answer,
+  type FormCase,
+} from './fuzz-support.ts';
+
+const scale = Number(process.env.FUZZ_SCALE ?? '1') || 1;
+const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+
+// Each test takes 1-20 s at scale 1; the budget leaves room for a slow machine.
+test.describe.configure({ timeout: 120_000 * scale });
+
+/** Runs `predicate` on `runs` generated values (shrinking to a minimal case on failure). */
+async function check<T>(
+  arbitrary: fc.Arbitrary<T>,
+  runs: number,
+  predicate: (value: T) => Promise<void>,
+): Promise<void> {
+  await fc.assert(fc.asyncProperty(arbitrary, predicate), {
+    numRuns: Math.ceil(runs * scale),
+    ...(seed === undefined ? {} : { seed }),
+  });
+}
+
+/** Statuses seen, for the summary line at the end. */
+const tally = new Map<number, number>();
+
+/** The answer's status is one of `allowed` (never a 5xx), and echoed input is escaped. */
+function expectAnswer(answer: Answer, allowed: number[], input: unknown): void {
+  tally.set(answer.status, (tally.get(answer.status) ?? 0) + 1);
+  const context = `input ${describeCase(input)}\nanswer ${answer.status} ${answer.location ?? ''} ${answer.body.slice(0, 400)}`;
+  expect(answer.status, context).toBeLessThan(500);
+  expect(allowed, context).toContain(answer.status);
+  if (answer.headers['content-type']?.startsWith('text/html')) {
+    expect(answer.body, context).not.toContain(MARKUP_MARKER);
+  }
+}
+
+/** A redirect (a 303, or an enhanced post's JSON redirect) to a path starting with `prefix`. */
+function expectRedirect(answer: Answer, prefix: string, input: unknown): void {
+  expectAnswer(answer, [200, 303], input);
+  expect(redirectOf(answer), describeCase(input)).toMatch(new RegExp(`^${escapeRegExp(prefix)}`));
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// ---- the database, before and after -------------------------------------------
+
+interface DatabaseState {
+  userCount: number;
+  /** id, role, active flag and password hash of every user. */
+  users: string[];
+  sessionCount: number;
+  sessions: string[];
+}
+
+async function databaseState(): Promise<DatabaseState> {
+  const database = testAuth().database;
+  const users = await database.users
+    .find({}, { projection: { role: 1, active: 1, password_hash: 1 } })
+    .toArray();
+  const sessions = await database.sessions.find({}, { projection: { _id: 1 } }).toArray();
+  return {
+    userCount: users.length,
+    users: users
+      .map((user) => `${user._id} ${user.role} ${user.active} ${user.password_hash}`)
+      .sort(),
+    sessionCount: sessions.length,
+    sessions: sessions.map((session) => session._id).sort(),
+  };
+}
+
+/** Runs the fuzz; then the database must be as before, and the site still up. */
+async function refusedWithoutTrace(client: FormClient, work: () => Promise<void>): Promise<void> {
+  const before = await databaseState();
+  await work();
+  expect(await databaseState()).toEqual(before);
+  expect((await client.get('/login')).status).toBe(200);
+}
+
+// ---- the cast -----------------------------------------------------------------
+
+function sessionId(user: SignedInUser): string {
+  return createHash('sha256').update(user.token).digest('hex');
+}
+
+/** Signed in through the auth package (same user agent as the fuzz client, so sessions stay fresh). */
+function signedIn(prefix: string, role: 'user' | 'admin' = 'user'): Promise<SignedInUser> {
+  return createSignedInUser(testAuth(), { username: newUser(prefix).username, role });
+}
+
+let member: SignedInUser; // revokes sessions (and has a second device)
+let memberOtherDevice: string; // the id of member's second session
+let reauthUser: SignedInUser;
+let passwordUser: SignedInUser;
+let loneUser: SignedInUser; // one session only: "sign out other devices" changes nothing
+let admin: SignedInUser;
+let targetUser: SignedInUser; // what the admin actions point at
+let client: FormClient;
+
+test.beforeAll(async () => {
+  [member, reauthUser, passwordUser, loneUser, admin, targetUser] = await Promise.all([
+    signedIn('fuzz_member'),
+    signedIn('fuzz_reauth'),
+    signedIn('fuzz_password'),
+    signedIn('fuzz_lone'),
+    signedIn('fuzz_admin', 'admin'),
+    signedIn('fuzz_target'),
+  ]);
+  const other = await testAuth().loginUser(member.user, {}, testRequest);
+  memberOtherDevice = other.session.id;
+});
+
+test.beforeEach(() => {
+  // A loopback address of its own per test: failed sign-ins are throttled per address.
+  client = new FormClient(webUrl(), loopbackAddress());
+});
+
+test.afterEach(() => client.close());
+
+test.afterAll(async () => {
+  const counts = [...tally].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
+  const total = [...tally.values()].reduce((sum, n) => sum + n, 0);
+  console.log(`[fuzz] ${total} answers checked: ${counts.join(' ')}`);
+  await closeTestAuth();
+});
+
+const loginFields = ['username', 'password', 'remember', 'next'];
+const registerFields = ['username', 'email', 'password', 'confirm', 'next'];
+const passwordFields = ['currentPassword', 'newPassword', 'confirmPassword', 'username'];
+
+// ---- anonymous forms ------------------------------------------------------------
+
+test('sign-in and registration refuse every malformed form', async () => {
+  await refusedWithoutTrace(client, async () => {
+    // A real account's credentials, broken in one field: never a session.
+    await check(
+      brokenForm(
+        {
+          username: member.user.username,
+          password: member.password,
+          remember: 'on',
+          next: '/account',
+        },
+        ['username', 'password'],
+      ),
+      40,
+      async (form) => expectAnswer(await client.postForm('/login', form), [400, 429], form),
+    );
+    await check(formCase(loginFields), 400, async (form) => {
+      // 429: the fuzz's own address is throttled after 20 failed sign-ins (a refusal too).
+      expectAnswer(await client.postForm('/login', form), [400, 413, 429], form);
+    });
+
+    // A valid registration, broken in one field: never an account.
+    const newcomer = newUser('fuzz_new');
+    await check(
+      brokenForm({ ...newcomer, confirm: newcomer.password, next: '/dashboard' }, [
+        'username',
+        'email',
+        'password',
+        'confirm',
+      ]),
+      80,
+      async (form) => expectAnswer(await client.postForm('/register', form), [400], form),
+    );
+    await check(formCase(registerFields), 400, async (form) => {
+      expectAnswer(await client.postForm('/register', form), [400, 413], form);
+    });
+  });
+});
+
+test('sign-out answers any body with a redirect and ends only the session it was sent with', async () => {
+  const cookieValue = fc.oneof(
+    fc.string({ unit: 'grapheme-ascii', maxLength: 60 }),
+    fc.stringMatching(/^[a-z2-7]{40}$/), // well-formed, but no such session
+    fc.constant(sessionId(member)), // a session id from a database dump is not a token
+    fc.constant(`${member.token}x`),
+    fc.constant(member.token.toUpperCase()),
+  );
+  await refusedWithoutTrace(client, async () => {
+    await check(
+      fc.tuple(formCase(['next']), fc.option(cookieValue)),
+      150,
+      async ([form, cookie]) => {
+        const headers: Record<string, string> =
+          cookie === null ? {} : { cookie: `authkit_session=${cookie}` };
+        expectRedirect(await client.postForm('/logout', form, { headers }), '/login', {
+          form,
+          cookie,
+        });
+      },
+    );
+  });
+
+  // Signed in: any body signs this session out, and nothing else changes.
+  const before = await databaseState();
+  await check(formCase(['next', 'sessionId', 'all']), 25, async (form) => {
+    const session = await testAuth().loginUser(loneUser.user, {}, testRequest);
+    const answer = await client.postForm('/logout', form, { token: session.token });
+    expectRedirect(answer, '/login', form);
+    expect(await testAuth().database.sessions.countDocuments({ _id: session.session.id })).toBe(0);
+  });
+  expect(await databaseState()).toEqual(before);
+});
+
+// ---- signed-in forms ----------------------------------------------------------
+
+test('re-authentication, password change and session revocation refuse every malformed form', async () => {
+  await refusedWithoutTrace(client, async () => {
+    await check(
+      brokenForm({ password: reauthUser.password, next: '/account' }, ['password']),
+      40,
+      async (form) => {
+        const answer = await client.postForm('/account/reauth', form, { token: reauthUser.token });
+        expectAnswer(answer, [400, 429], form);
+      },
+    );
+    await check(formCase(['password', 'next', 'username']), 200, async (form) => {
+      const answer = await client.postForm('/account/reauth', form, { token: reauthUser.token });
+      expectAnswer(answer, [400, 413, 429], form);
+    });
+
+    const newPassword = `${passwordUser.password}-renewed`;
+    await check(
+      brokenForm(
+        { currentPassword: passwordUser.password, newPassword, confirmPassword: newPassword },
+        ['currentPassword', 'newPassword', 'confirmPassword'],
+      ),
+      40,
+      async (form) => {
+        const answer = await client.postForm('/account?/password', form, {
+          token: passwordUser.token,
+        });
+        expectAnswer(answer, [400, 429], form);
+      },
+    );
+    await check(formCase(passwordFields), 200, async (form) => {
+      const answer = await client.postForm('/account?/password', form, {
+        token: passwordUser.token,
+      });
+      expectAnswer(answer, [400, 413, 429], form);
+    });
+
+    // Another device of the same user, broken: it stays signed in.
+    await check(brokenForm({ sessionId: memberOtherDevice }, ['sessionId']), 40, async (form) => {
+      const answer = await client.postForm('/account?/revoke', form, { token: member.token });
+      expectAnswer(answer, [400, 404], form);
+    });
+    // Other users' sessions are not found; nor is anything else.
+    const foreignSession = fc.constantFrom(
+      sessionId(admin),
+      sessionId(targetUser),
+      sessionId(loneUser),
+    );
+    await check(
+      fc.tuple(formCase(['sessionId']), fc.option(fc.oneof(foreignSession, fieldValue))),
+      200,
+      async ([form, value]) => {
+        const sent =
+          value === null
+            ? form
+            : { ...form, entries: [{ name: 'sessionId', value }, ...form.entries] };
+        const answer = await client.postForm('/account?/revoke', sent, { token: member.token });
+        expectAnswer(answer, [400, 404, 413], sent);
+      },
+    );
+
+    // "Sign out other devices" reads no input: with no other device it changes nothing.
+    await check(formCase(['sessionId', 'all']), 60, async (form) => {
+      const answer = await client.postForm('/account?/revokeOthers', form, {
+        token: loneUser.token,
+      });
+      expectRedirect(answer, '/account#sessions', form);
+    });
+  });
+});
+
+// ---- admin forms ----------------------------------------------------------------
+
+test('admin actions refuse malformed forms, themselves, non-admins and anonymous visitors', async () => {
+  const pageQuery = fc.option(fc.oneof(text, fc.constantFrom('2', '0', '-1', '1e9', '99999999')), {
+    freq: 2,
+  });
+  const withPage = (path: string, page: string | null) =>
+    page === null ? path : `${path}&page=${formEscape(page)}`;
+
+  await refusedWithoutTrace(client, async () => {
+    for (const [action, valid, required] of [
+      ['setActive', { userId: targetUser.user.id, active: 'false' }, ['userId', 'active']],
+      ['setRole', { userId: targetUser.user.id, role: 'admin' }, ['userId', 'role']],
+    ] as const) {
+      await check(fc.tuple(brokenForm(valid, required), pageQuery), 40, async ([form, page]) => {
+        const answer = await client.postForm(withPage(`/admin?/${action}`, page), form, {
+          token: admin.token,
+        });
+        expectAnswer(answer, [400, 404], { form, page });
+      });
+      await check(
+        fc.tuple(formCase(['userId', 'active', 'role']), pageQuery),
+        150,
+        async ([form, page]) => {
+          const answer = await client.postForm(withPage(`/admin?/${action}`, page), form, {
+            token: admin.token,
+          });
+          expectAnswer(answer, [400, 404, 413], { form, page });
+        },
+      );
+    }
+
+    // An admin cannot deactivate or demote themselves.
+    for (const [action, field, value] of [
+      ['setActive', 'active', 'false'],
+      ['setRole', 'role', 'user'],
+    ] as const) {
+      const form: FormCase = {
+        entries: [
+          { name: 'userId', value: admin.user.id },
+          { name: field, value },
+        ],
+        encoding: 'urlencoded',
+        accept: 'html',
+      };
+      const answer = await client.postForm(`/admin?/${action}`, form, { token: admin.token });
+      expectAnswer(answer, [403], form);
+    }
+
+    // Members get 403, anonymous visitors the sign-in page, whatever they send.
+    const admins = fc.tuple(
+      fc.constantFrom('setActive', 'setRole'),
+      formCase(['userId', 'active', 'role']),
+    );
+    await check(admins, 80, async ([action, form]) => {
+      const answer = await client.postForm(`/admin?/${action}`, form, { token: member.token });
+      expectAnswer(answer, [403], form);
+    });
+    await check(admins, 60, async ([action, form]) => {
+      const answer = await client.postForm(`/admin?/${action}`, form);
+      expectRedirect(answer, '/login?next=', form);
+    });
+  });
+});
+
+// ---- every action: names, bodies, origins, sizes ----------------------------------
+
+interface Target {
+  path: string;
+  /** Session token to send (null: anonymous). */
+  token: () => string | null;
+  /** What a body the action never reads gets: a redirect there. Null when it reads the body. */
+  redirect: string | null;
+  /** May answer 429 (a password is checked). */
+  throttled: boolean;
+}
+
+const targets: Target[] = [
+  { path: '/login', token: () => null, redirect: null, throttled: true },
+  { path: '/register', token: () => null, redirect: null, throttled: false },
+  { path: '/logout', token: () => null, redirect: '/login', throttled: false },
+  { path: '/account/reauth', token: () => reauthUser.token, redirect: null, throttled: true },
+  { path: '/account?/password', token: () => passwordUser.token, redirect: null, throttled: true },
+  { path: '/account?/revoke', token: () => member.token, redirect: null, throttled: false },
+  {
+    path: '/account?/revokeOthers',
+    token: () => loneUser.token,
+    redirect: '/account#sessions',
+    throttled: false,
+  },
+  { path: '/admin?/setActive', token: () => admin.token, redirect: null, throttled: false },
+  { path: '/admin?/setRole', token: () => admin.token, redirect: null, throttled: false },
+];
+
+test('unknown, reserved and prototype action names are not found', async () => {
+  const pages = [
+    { path: '/login', token: () => null, actions: [] as string[] },
+    { path: '/register', token: () => null, actions: [] },
+    { path: '/account/reauth', token: () => reauthUser.token, actions: [] },
+    {
+      path: '/account',
+      token: () => member.token,
+      actions: ['revoke', 'revokeOthers', 'password'],
+    },
+    { path: '/admin', token: () => admin.token, actions: ['setActive', 'setRole'] },
+  ];
+  const name = fc.oneof(
+    fc.constantFrom(
+      'default',
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '',
+      '/',
+      'revoke/',
+      'Revoke',
+      'password ',
+      'setActive\u0000',
+      '..',
+      '$where',
+    ),
+    text,
+  );
+  await refusedWithoutTrace(client, async () => {
+    await check(
+      fc.tuple(fc.constantFrom(...pages), name, formCase(['username', 'password', 'userId'])),
+      250,
+      async ([page, action, form]) => {
+        fc.pre(!page.actions.includes(action));
+        const answer = await client.postForm(actionPath(page.path, action), form, {
+          token: page.token(),
+        });
+        expectAnswer(answer, [404, 413], { path: page.path, action, form });
+      },
+    );
+    // Pages without actions do not take posts.
+    for (const [path, token] of [
+      ['/', null],
+      ['/dashboard', member.token],
+    ] as const) {
+      const form: FormCase = {
+        entries: [{ name: 'a', value: 'b' }],
+        encoding: 'urlencoded',
+        accept: 'html',
+      };
+      expectAnswer(await client.postForm(path, form, { token }), [405], { path, form });
+    }
+  });
+});
+
+test('bodies that are not well-formed forms get 400, 413 or 415', async () => {
+  await refusedWithoutTrace(client, async () => {
+    await check(
+      fc.tuple(fc.constantFrom(...targets), malformedBody),
+      300,
+      async ([target, body]) => {
+        const answer = await client.post({ path: target.path, ...body, token: target.token() });
+        const input = {
+          path: target.path,
+          contentType: body.contentType,
+          body: body.body.toString('latin1'),
+        };
+        if (target.redirect && answer.status === 303) {
+          expectRedirect(answer, target.redirect, input);
+        } else {
+          expectAnswer(answer, [400, 413, 415, ...(target.throttled ? [429] : [])], input);
+        }
+      },
+    );
+  });
+});
+
+test('cross-site posts are refused with 403, whatever the form', async () => {
+  const base = new URL(webUrl());
+  const foreignOrigin = fc.oneof(
+    fc.constantFrom(
+      'null',
+      '',
+      'https://evil.example',
+      `https://${base.host}`,
+      `${base.origin}/`,
+      base.origin.toUpperCase(),
+      `http://localhost:${base.port}`,
+      `http://${base.hostname}`,
+      `http://${base.hostname}:${Number(base.port) + 1}`,
+      `${base.origin}.evil.example`,
+    ),
+    fc.webUrl().map((url) => new URL(url).origin),
+  );
+  await refusedWithoutTrace(client, async () => {
+    await check(
+      fc.tuple(
+        fc.constantFrom(...targets),
+        foreignOrigin,
+        formCase(['username', 'password', 'userId']),
+      ),
+      200,
+      async ([target, origin, form]) => {
+        fc.pre(origin !== base.origin);
+        const answer = await client.postForm(target.path, form, { token: target.token(), origin });
+        expectAnswer(answer, [403], { path: target.path, origin, form });
+      },
+    );
+    // No Origin header at all.
+    const form: FormCase = {
+      entries: [{ name: 'username', value: 'x' }],
+      encoding: 'urlencoded',
+      accept: 'html',
+    };
+    expectAnswer(await client.postForm('/login', form, { origin: null }), [403], form);
+  });
+});
+
+test('oversized bodies are refused with 413', async () => {
+  await refusedWithoutTrace(client, async () => {
+    await check(
+      fc.record({
+        target: fc.constantFrom(...targets),
+        size: fc.integer({ min: 530_000, max: 1_500_000 }),
+        encoding: fc.constantFrom<FormCase['encoding']>('urlencoded', 'multipart'),
+        chunked: fc.boolean(),
+      }),
+      12,
+      async ({ target, size, encoding, chunked }) => {
+        const form: FormCase = {
+          entries: [
+            { name: 'username', value: 'x' },
+            { name: 'password', value: 'A'.repeat(size) },
+          ],
+          encoding,
+          accept: 'html',
+        };
+        const answer = await client.postForm(target.path, form, { token: target.token(), chunked });
+        const input = { path: target.path, size, encoding, chunked };
+        if (target.redirect) expectRedirect(answer, target.redirect, input);
+        else expectAnswer(answer, [413], input);
+      },
+    );
+  });
+});
+
+// ---- successful forms with odd `next` values ----------------------------------------
+
+test('after a sign-in or a password confirmation, any next stays on the site', async () => {
+  const user = await signedIn('fuzz_next');
+  const before = await databaseState();
+  await check(oddNext, 20, async (next) => {
+    const form: FormCase = {
+      entries: [
+        { name: 'username', value: user.user.username },
+        { name: 'password', value: user.password },
+        { name: 'next', value: next },
+      ],
+      encoding: 'urlencoded',
+      accept: 'html',
+    };
+    const answer = await client.postForm('/login', form);
+    expectAnswer(answer, [303], { next });
+    expect(
+      isSameSitePath(answer.location ?? '', webUrl()),
+      `next ${describeCase(next)} → ${answer.location}`,
+    ).toBe(true);
+    // Sign out again, so the session count is as before.
+    const token = /authkit_session=([a-z2-7]{40})/.exec(String(answer.headers['set-cookie']))?.[1];
+    expect(token).toBeDefined();
+    expectRedirect(
+      await client.postForm('/logout', { ...form, entries: [] }, { token }),
+      '/login',
+      next,
+    );
+  });
+  await check(
+    fc.tuple(oddNext, fc.constantFrom<FormCase['encoding']>('urlencoded', 'multipart')),
+    20,
+    async ([next, encoding]) => {
+      const form: FormCase = {
+        entries: [
+          { name: 'password', value: user.password },
+          { name: 'next', value: next },
+        ],
+        encoding,
+        accept: 'html',
+      };
+      const answer = await client.postForm('/account/reauth', form, { token: user.token });
+      expectAnswer(answer, [303], { next });
+      expect(
+        isSameSitePath(answer.location ?? '', webUrl()),
+        `next ${describeCase(next)} → ${answer.location}`,
+      ).toBe(true);
+    },
+  );
+  expect(await databaseState()).toEqual(before);
+});
