@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { createAuth } from '@authkit/auth';
 import { connectDatabase, ensureIndexes, type Database, type SessionDoc, type UserDoc } from '@authkit/db';
-import { freePort } from '@authkit/db/embedded';
+import { freePort, stopChild } from '@authkit/db/embedded';
 import { startTestServer } from '@authkit/db/testing-server';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -31,6 +31,8 @@ interface Figure {
 
 const children: ChildProcess[] = [];
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+// Ctrl-C or a kill still runs the 'exit' handler above.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 function log(message: string) {
   process.stderr.write(`bench: ${message}\n`);
@@ -41,7 +43,8 @@ async function main() {
   try {
     await run(server.uri);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    // SIGTERM, then SIGKILL after 5 s: no server outlives the benchmark.
+    await Promise.all(children.map((child) => stopChild(child)));
     await server.stop();
   }
 }

@@ -158,7 +158,7 @@ async function waitUntilReady(uri: string, child: ChildProcess, stderr: () => st
   throw new Error(`database server did not answer within ${READY_TIMEOUT_MS} ms: ${stderr().trim()}`);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
