@@ -206,7 +206,9 @@ async function fillSessions(database: Database, count: number) {
 }
 
 async function startProcess(name: string, args: string[], port: number, mongodbUrl: string, readyPath: string) {
-  const child = spawn(process.execPath, args, {
+  // BENCH_PROFILE=1: CPU profiles of every server, written when it stops (open in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
