@@ -1,27 +1,27 @@
 // Every procedure over plain HTTP (fetch), as any client would call it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeSessionStale } from '@authkit/auth/testing';
 import {
   cookiePair,
   mutate,
   query,
   send,
+  sessionIdOf,
   signUp,
-  startTestApi,
   strongPassword,
   uniqueName,
+  useTestApi,
   WEB_ORIGIN,
   type CallHeaders,
-  type TestApi,
 } from './test-helpers.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
+
+/** Calls auth.sessions.revoke as `actor` on the session that `target` signs in with. */
+async function revokeSessionOf(target: CallHeaders, actor: CallHeaders) {
+  const sessionId = await sessionIdOf(api, target);
+  return mutate(api, 'auth.sessions.revoke', { sessionId }, actor);
+}
 
 const isoDate = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
@@ -234,12 +234,8 @@ describe('protected procedures', () => {
       password: user.password,
     });
     const otherToken = other.body.result.data.token;
-    const otherMe = await query(api, 'auth.me', undefined, {
-      authorization: `Bearer ${otherToken}`,
-    });
-    const otherId = otherMe.body.result.data.session.id;
 
-    const revoked = await mutate(api, 'auth.sessions.revoke', { sessionId: otherId }, user.bearer);
+    const revoked = await revokeSessionOf({ authorization: `Bearer ${otherToken}` }, user.bearer);
     expect(revoked.status).toBe(200);
     expect(revoked.body.result.data).toEqual({ ok: true });
     expect(
@@ -248,26 +244,14 @@ describe('protected procedures', () => {
     expect((await query(api, 'auth.me', undefined, user.bearer)).status).toBe(200);
 
     const stranger = await signUp(api);
-    const strangerMe = await query(api, 'auth.me', undefined, stranger.bearer);
-    const foreign = await mutate(
-      api,
-      'auth.sessions.revoke',
-      { sessionId: strangerMe.body.result.data.session.id },
-      user.bearer,
-    );
+    const foreign = await revokeSessionOf(stranger.bearer, user.bearer);
     expect(foreign.status).toBe(404);
     expect((await query(api, 'auth.me', undefined, stranger.bearer)).status).toBe(200);
   });
 
   it('revoking the current session over the cookie clears the cookie', async () => {
     const user = await signUp(api);
-    const me = await query(api, 'auth.me', undefined, user.browser);
-    const result = await mutate(
-      api,
-      'auth.sessions.revoke',
-      { sessionId: me.body.result.data.session.id },
-      user.browser,
-    );
+    const result = await revokeSessionOf(user.browser, user.browser);
     expect(result.status).toBe(200);
     expect(result.headers.getSetCookie()[0]).toMatch(/^[^=]+=;/);
     expect((await query(api, 'auth.me', undefined, user.browser)).status).toBe(401);

@@ -3,24 +3,11 @@
 // httpBatchLink with a bearer token.
 import { makeSessionStale } from '@authkit/auth/testing';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AppRouter } from './router.ts';
-import {
-  signUp,
-  startTestApi,
-  strongPassword,
-  uniqueName,
-  WEB_ORIGIN,
-  type TestApi,
-} from './test-helpers.ts';
+import { signUp, strongPassword, uniqueName, useTestApi, WEB_ORIGIN } from './test-helpers.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 /** A client that keeps the session cookie between calls, and sends the site's Origin, as a browser would. */
 function browserClient() {

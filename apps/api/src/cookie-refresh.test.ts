@@ -1,17 +1,11 @@
 // The sliding expiry of a remembered session reaches the browser: loadUser's
 // refreshed cookie goes out on the response of whatever procedure was called.
 import { createTestClock } from '@authkit/auth/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mutate, query, signUp, startTestApi, type TestApi } from './test-helpers.ts';
+import { expect, it } from 'vitest';
+import { mutate, query, signUp, useTestApi } from './test-helpers.ts';
 
 const clock = createTestClock();
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi({ now: clock.now });
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi({ now: clock.now });
 
 function expiresOf(setCookie: string | undefined): number {
   const match = /Expires=([^;]+)/i.exec(setCookie ?? '');

@@ -1,5 +1,6 @@
 // What a client sees of an error: unit tests of the mapping and the formatter.
-import { AuthError } from '@authkit/auth';
+import { AuthError, type AuthErrorCode } from '@authkit/auth';
+import { trpcErrorCode } from '@authkit/auth/trpc';
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -15,21 +16,22 @@ function shapeOf(error: TRPCError) {
 }
 
 describe('toTRPCError', () => {
-  it('maps every AuthError code', () => {
-    const cases = {
-      VALIDATION: 'BAD_REQUEST',
-      INVALID_CREDENTIALS: 'UNAUTHORIZED',
-      UNAUTHORIZED: 'UNAUTHORIZED',
-      NEEDS_REFRESH: 'FORBIDDEN',
-      INACTIVE: 'FORBIDDEN',
-      FORBIDDEN: 'FORBIDDEN',
-      NOT_FOUND: 'NOT_FOUND',
-      THROTTLED: 'TOO_MANY_REQUESTS',
-      UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-    } as const;
-    for (const [code, expected] of Object.entries(cases)) {
-      expect(toTRPCError(new AuthError(code as keyof typeof cases, 'm')).code).toBe(expected);
+  it('maps every AuthError code as the tRPC adapter says', () => {
+    // The table itself (AuthError code -> tRPC code) lives in @authkit/auth/trpc.
+    for (const [code, expected] of Object.entries(trpcErrorCode)) {
+      expect(toTRPCError(new AuthError(code as AuthErrorCode, 'm')).code).toBe(expected);
     }
+  });
+
+  it('maps a database connection cut in the middle of a write to 503', () => {
+    // What the driver throws, unwrapped, when the server closed the socket just before.
+    const epipe = Object.assign(new Error('This socket has been ended by the other party'), {
+      code: 'EPIPE',
+    });
+    expect(toTRPCError(epipe).code).toBe('SERVICE_UNAVAILABLE');
+    expect(toTRPCError(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: epipe })).code).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
   });
 
   it('unwraps what tRPC wrapped, and leaves real bugs as 500', () => {

@@ -2,27 +2,22 @@
 // missing fields, unknown keys and query operators, huge strings. None of it
 // reaches the database, and nothing a client sends is a 500.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   mutate,
   send,
   signUp,
-  startTestApi,
+  useTestApi,
   type CallHeaders,
   type SignedIn,
-  type TestApi,
 } from './test-helpers.ts';
 
-let api: TestApi;
+const api = useTestApi();
 let user: SignedIn;
 let admin: SignedIn;
 beforeAll(async () => {
-  api = await startTestApi();
   user = await signUp(api);
   admin = await signUp(api, { role: 'admin' });
-});
-afterAll(async () => {
-  await api?.close();
 });
 
 const megabyte = 'x'.repeat(1024 * 1024);

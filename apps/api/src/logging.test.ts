@@ -1,14 +1,8 @@
 // One structured line per request, and never a secret in the log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mutate, query, send, signUp, startTestApi, type TestApi } from './test-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { mutate, query, send, signUp, useTestApi } from './test-helpers.ts';
 
-let api: TestApi;
-beforeAll(async () => {
-  api = await startTestApi();
-});
-afterAll(async () => {
-  await api?.close();
-});
+const api = useTestApi();
 
 describe('request log', () => {
   it('writes one line per request with id, method, route, status and duration', async () => {

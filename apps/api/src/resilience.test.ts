@@ -2,53 +2,33 @@
 // and recovers by itself, losing nothing. Also the real process (main.ts):
 // started while the database is down, then SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuth } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
-import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
+import { freePort } from '@authkit/db/embedded';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiServer } from './server.ts';
-import { mutate, query, send, strongPassword, uniqueName, WEB_ORIGIN } from './test-helpers.ts';
+import {
+  eventually,
+  mutate,
+  query,
+  send,
+  strongPassword,
+  uniqueName,
+  useEmbeddedServers,
+  WEB_ORIGIN,
+} from './test-helpers.ts';
 
-const dataDirs: string[] = [];
-const servers: EmbeddedServer[] = [];
-afterAll(async () => {
-  for (const server of servers) await server.stop().catch(() => {});
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'authkit-api-resilience-'));
-  dataDirs.push(dir);
-  return dir;
-}
-
-async function startDb(dataDir: string, port: number): Promise<EmbeddedServer> {
-  const server = await startEmbeddedServer({ dataDir, port });
-  servers.push(server);
-  return server;
-}
-
-/** Polls until `check` passes or the time is up. */
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
+const embedded = useEmbeddedServers();
 
 describe('database restart', () => {
   let database: Database;
 
   it('answers 503 quickly while the database is down and recovers without losing data', async () => {
-    const dataDir = tempDir();
+    const dataDir = embedded.tempDir();
     const port = await freePort();
-    let db = await startDb(dataDir, port);
+    let db = await embedded.start(dataDir, port);
     database = connectDatabase(`${db.uri}/resilience`);
     const auth = createAuth({ database });
     await auth.ensureReady();
@@ -90,7 +70,7 @@ describe('database restart', () => {
       expect(down.body.error.data.code).toBe('SERVICE_UNAVAILABLE');
       expect((await send(`${url}/health`, {})).body).toEqual({ ok: false, db: 'down' });
 
-      db = await startDb(dataDir, port);
+      db = await embedded.start(dataDir, port);
       await eventually(async () => (await send(`${url}/health`, {})).status === 200, 30_000);
 
       // Same session, same user: nothing lost.
@@ -149,7 +129,7 @@ describe('the API process (main.ts)', () => {
     expect(early.status).toBe(503);
     expect(JSON.stringify(early.body)).not.toContain('stack');
 
-    await startDb(tempDir(), dbPort);
+    await embedded.start(embedded.tempDir(), dbPort);
     await eventually(async () => (await send(`${url}/health`, {})).status === 200, 30_000);
     const username = uniqueName();
     const registered = await mutate({ url }, 'auth.register', {

@@ -43,8 +43,13 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     maxBatchSize: 20,
     // Queries may also be POSTed, for inputs too long for a URL. Mutations are never GET.
     allowMethodOverride: true,
-    responseMeta({ ctx, errors }) {
+    responseMeta({ ctx, info, errors }) {
       const headers = new Headers({ 'cache-control': 'no-store', vary: 'origin' });
+      // tRPC leaves the content type out of its early refusals (a URL or body
+      // type it cannot parse, streaming without batching), whose bodies are JSON too.
+      if (!info || (info.accept === 'application/jsonl' && !info.isBatchCall)) {
+        headers.set('content-type', 'application/json');
+      }
       if (ctx?.response.cookie) headers.append('set-cookie', ctx.response.cookie.serialize());
       const retryAfter = retryAfterSeconds(errors);
       if (retryAfter !== null) headers.set('retry-after', String(retryAfter));
@@ -136,6 +141,19 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   // Bounded waits for slow clients.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
+  // What Node refuses before a request exists (malformed HTTP, a URL or headers
+  // over the size limit, headers too slow): answered in JSON too, like the rest.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    logger.info({ status, code: error.code }, 'refused before parsing');
+    socket.end(rawJsonResponse(status, clientErrorBody(status)));
+  });
 
   return {
     server,
@@ -172,6 +190,32 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.setHeader('content-type', 'application/json');
   res.setHeader('cache-control', 'no-store');
   res.end(JSON.stringify(body));
+}
+
+/** A tRPC-shaped error for a request that never reached tRPC. */
+function clientErrorBody(status: number) {
+  const timeout = status === 408;
+  return {
+    error: {
+      code: timeout ? -32008 : -32600,
+      message: http.STATUS_CODES[status] ?? 'Bad Request',
+      data: { code: timeout ? 'TIMEOUT' : 'BAD_REQUEST', httpStatus: status },
+    },
+  };
+}
+
+/** A complete HTTP/1.1 response, for a socket without a request to answer through. */
+function rawJsonResponse(status: number, body: unknown): string {
+  const text = JSON.stringify(body);
+  return [
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`,
+    'content-type: application/json',
+    'cache-control: no-store',
+    `content-length: ${Buffer.byteLength(text)}`,
+    'connection: close',
+    '',
+    text,
+  ].join('\r\n');
 }
 
 /** The caller's request id when it looks like one (proxies set it), else a new one. */

@@ -1,13 +1,16 @@
 // For the API's tests: a real server on a free port over a fresh database,
 // plain-HTTP call helpers, and users signed in through the API itself.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createAuth, type Auth, type AuthOptions } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
+import { startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
-// Brings the type of `inject('mongodbUrl')` (declared beside the global setup).
-import type {} from '@authkit/db/testing-global-setup';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createApiServer } from './server.ts';
 
 export const WEB_ORIGIN = 'http://localhost:5173';
@@ -23,8 +26,14 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Keep every log line for `logs` (the default); false writes them to nowhere, for long runs. */
+  keepLogs?: boolean;
+}
+
 export async function startTestApi(
   options: Partial<Omit<AuthOptions, 'database'>> = {},
+  harness: HarnessOptions = {},
 ): Promise<TestApi> {
   const database = connectDatabase(testDatabaseUrl());
   const auth = createAuth({
@@ -35,9 +44,10 @@ export async function startTestApi(
   });
   await auth.ensureReady();
   const lines: string[] = [];
+  const keepLogs = harness.keepLogs ?? true;
   const stream = new Writable({
     write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
+      if (keepLogs) lines.push(...String(chunk).split('\n').filter(Boolean));
       done();
     },
   });
@@ -61,6 +71,44 @@ export async function startTestApi(
       await database.db.dropDatabase().catch(() => {});
       await database.close();
     },
+  };
+}
+
+/**
+ * The test API of the calling test file: started by a beforeAll hook on its
+ * own fresh database, closed (and the database dropped) by an afterAll hook.
+ * Call it at the top of a test file; read its fields inside tests.
+ */
+export function useTestApi(
+  options: Partial<Omit<AuthOptions, 'database'>> = {},
+  harness: HarnessOptions = {},
+): TestApi {
+  let current: TestApi | undefined;
+  beforeAll(async () => {
+    current = await startTestApi(options, harness);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  const started = (): TestApi => {
+    if (!current) throw new Error('the test API starts in beforeAll: use it inside tests');
+    return current;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get auth() {
+      return started().auth;
+    },
+    get database() {
+      return started().database;
+    },
+    get logs() {
+      return started().logs;
+    },
+    logText: () => started().logText(),
+    close: () => started().close(),
   };
 }
 
@@ -108,6 +156,54 @@ export async function send(url: string, init: RequestInit): Promise<CallResult> 
     // not JSON: keep the text
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/** The id of the session the headers sign in with (from auth.me). */
+export async function sessionIdOf(api: { url: string }, headers: CallHeaders): Promise<string> {
+  const me = await query(api, 'auth.me', undefined, headers);
+  if (me.status !== 200) throw new Error(`auth.me answered ${me.status}`);
+  return me.body.result.data.session.id as string;
+}
+
+/** Polls until `check` passes; throws when the time is up. Resolves to the time it took. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`not within ${timeoutMs} ms`);
+}
+
+/**
+ * Database servers of the calling test file's own, for outage tests: started on
+ * a given port and data folder (so that a restart finds its data again), all
+ * stopped and their folders removed by an afterAll hook.
+ */
+export function useEmbeddedServers() {
+  const dataDirs: string[] = [];
+  const servers: EmbeddedServer[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.stop().catch(() => {});
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    /** A fresh data folder, removed after the file. */
+    tempDir(): string {
+      const dir = mkdtempSync(join(tmpdir(), 'authkit-api-outage-'));
+      dataDirs.push(dir);
+      return dir;
+    },
+    async start(dataDir: string, port: number): Promise<EmbeddedServer> {
+      const server = await startEmbeddedServer({ dataDir, port });
+      servers.push(server);
+      return server;
+    },
+  };
 }
 
 /** A password the auth package's strength check accepts. */

@@ -23,7 +23,7 @@ import {
 } from './passwords.ts';
 import { resolveSettings } from './settings.ts';
 import { Throttle } from './throttle.ts';
-import { clientFingerprint, generateSessionToken, hashToken, isWellFormedToken } from './tokens.ts';
+import { clientFingerprint, generateSessionToken, hashToken, isWellFormedToken, sha256hex } from './tokens.ts';
 import type {
   AnonymousUser,
   Auth,
@@ -49,12 +49,16 @@ const MESSAGES = {
   unavailable: 'The service is temporarily unavailable. Please try again shortly.',
   validation: 'Please correct the highlighted fields.',
   incorrectPassword: 'Incorrect password.',
+  passwordChangedMeanwhile: 'Your password has just been changed from another session.',
 };
 
 // A loaded session is written back (sliding expiry, last seen) only once this
 // share of its idle window has passed, and at least hourly: not on every request.
 const TOUCH_FRACTION = 0.1;
 const MAX_TOUCH_INTERVAL_MS = 60 * 60_000;
+
+/** How long a claim on a password hash change holds (see claimHashChange). */
+const HASH_CLAIM_MS = 60_000;
 
 const MAX_USER_AGENT = 512;
 const MAX_IP = 64;
@@ -154,11 +158,47 @@ export function createAuth(options: AuthOptions): Auth {
     return new AuthError('VALIDATION', MESSAGES.incorrectPassword, { fieldErrors: { [field]: [MESSAGES.incorrectPassword] } });
   }
 
+  /**
+   * Claims the one change away from the user's current password hash. A
+   * password hash is replaced at most once (a password change, a rehash), and
+   * of parallel replacements exactly one gets the claim: it is a unique insert,
+   * atomic on every server we support, where a conditional update is not atomic
+   * on FerretDB and there are no transactions. The claim lives beside the
+   * throttle's leases and lapses after HASH_CLAIM_MS, so that a change whose
+   * process died does not block the next one for long. Resolves to a release
+   * function (for a claim that ends up unused), or null when another change
+   * holds the claim.
+   */
+  async function claimHashChange(user: Pick<UserDoc, '_id' | 'password_hash'>): Promise<(() => Promise<void>) | null> {
+    // The hash itself is not stored again: a digest of it names the claim.
+    const id = `password:${user._id}:${await sha256hex(user.password_hash)}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await database.throttle.insertOne({
+          _id: id,
+          failures: 0,
+          locked_until: null,
+          last_failure_at: new Date(),
+          expires_at: new Date(Date.now() + HASH_CLAIM_MS),
+        });
+        return async () => {
+          await database.throttle.deleteOne({ _id: id });
+        };
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      // A lapsed claim may be taken over; the hash check after the claim still decides.
+      await database.throttle.deleteOne({ _id: id, expires_at: { $lte: new Date() } });
+    }
+    return null;
+  }
+
   /** Rehash on a correct password when the stored hash has older parameters. */
   async function rehashIfNeeded(user: UserDoc, password: string): Promise<void> {
     if (!needsRehash(user.password_hash)) return;
     const passwordHash = await hashPassword(password);
-    // Conditional on the old hash, so a concurrent password change wins.
+    // Claimed, and conditional on the old hash, so that a concurrent password change wins.
+    if (!(await claimHashChange(user))) return;
     await database.users.updateOne(
       { _id: user._id, password_hash: user.password_hash },
       { $set: { password_hash: passwordHash, updated_at: now() } },
@@ -415,6 +455,7 @@ export function createAuth(options: AuthOptions): Auth {
     field: string,
     request: RequestInfo,
     reason: string,
+    options: { rehash?: boolean } = {},
   ): Promise<void> {
     const keys = await throttle.keysFor(user.username_key, clip(request.ip, MAX_IP));
     await throttle.admit(keys, now());
@@ -427,7 +468,7 @@ export function createAuth(options: AuthOptions): Auth {
       throw incorrectPassword(field);
     }
     await throttle.succeeded(keys);
-    await rehashIfNeeded(user, password);
+    if (options.rehash ?? true) await rehashIfNeeded(user, password);
   }
 
   // ---- sessions of the signed-in user ----------------------------------------
@@ -447,20 +488,44 @@ export function createAuth(options: AuthOptions): Auth {
       user.email,
       user.email.split('@')[0] ?? '',
     ]);
-    await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change');
+    // No rehash of the current password: it is about to be replaced.
+    await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change', {
+      rehash: false,
+    });
     if (newPassword.normalize('NFKC') === String(input.currentPassword).normalize('NFKC')) {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
         fieldErrors: { newPassword: ['Choose a password different from the current one.'] },
       });
     }
+    const passwordHash = await hashPassword(newPassword);
 
-    await database.users.updateOne(
-      { _id: user._id },
-      { $set: { password_hash: await hashPassword(newPassword), updated_at: now() } },
+    // Compare-and-set on the hash the current password was checked against:
+    // of parallel changes exactly one wins, and only the winner's session
+    // survives (each loser's is among the "others" the winner ends).
+    const changedMeanwhile = () =>
+      new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { currentPassword: [MESSAGES.passwordChangedMeanwhile] },
+      });
+    const release = await claimHashChange(user);
+    if (!release) throw changedMeanwhile();
+    const stored = await database.users.findOne({ _id: user._id }, { projection: { password_hash: 1 } });
+    if (stored?.password_hash !== user.password_hash) throw changedMeanwhile();
+    try {
+      // This session ended meanwhile (signed out, revoked): 401, nothing written.
+      await liveSessionDoc(session);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    const updated = await database.users.updateOne(
+      { _id: user._id, password_hash: user.password_hash },
+      { $set: { password_hash: passwordHash, updated_at: now() } },
     );
+    if (updated.modifiedCount === 0) throw changedMeanwhile();
     // Every other device must sign in again with the new password; this one stays.
     const ended = await database.sessions.deleteMany({ user_id: user._id, _id: { $ne: doc._id } });
-    await record('password_changed', user._id, request, { sessionsEnded: ended.deletedCount });
+    const sessionsEnded = ended.deletedCount;
+    await record('password_changed', user._id, request, { sessionsEnded });
   };
 
   const listSessions: Auth['listSessions'] = async (session) => {

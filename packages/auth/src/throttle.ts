@@ -13,7 +13,7 @@
 // parallel $inc of one document there add up to 2), so they cannot be relied on.
 import { isDuplicateKeyError, type Database, type ThrottleDoc } from '@authkit/db';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AuthError } from './errors.ts';
+import { AuthError, isAuthError } from './errors.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
 import type { AuthSettings } from './types.ts';
 
@@ -58,10 +58,16 @@ export class Throttle {
         await collection.deleteOne({ _id: key.id });
         continue;
       }
-      await this.#withLease(key.id, async () => {
-        const doc = await collection.findOne({ _id: key.id });
-        if (doc && doc.failures > 0) await collection.updateOne({ _id: key.id }, { $set: { failures: doc.failures - 1 } });
-      });
+      try {
+        await this.#withLease(key.id, async () => {
+          const doc = await collection.findOne({ _id: key.id });
+          if (doc && doc.failures > 0) await collection.updateOne({ _id: key.id }, { $set: { failures: doc.failures - 1 } });
+        });
+      } catch (error) {
+        // Giving the attempt back is bookkeeping: a correct password is not
+        // refused because the address's counter stayed busy.
+        if (!isAuthError(error, 'THROTTLED')) throw error;
+      }
     }
   }
 
@@ -106,7 +112,8 @@ export class Throttle {
   async #withLease<T>(id: string, work: () => Promise<T>): Promise<T> {
     const collection = this.#database.throttle;
     const leaseId = `lease:${id}`;
-    for (let round = 0; round < LEASE_ROUNDS; round++) {
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    for (let round = 0; round === 0 || Date.now() < deadline; round++) {
       // Real time, not the injectable clock: this guards a few milliseconds of work.
       const expiresAt = new Date(Date.now() + LEASE_MS);
       let acquired = false;
@@ -123,15 +130,24 @@ export class Throttle {
         if (!isDuplicateKeyError(error)) throw error;
       }
       if (acquired) {
+        let result: T;
         try {
-          return await work();
-        } finally {
-          await collection.deleteOne({ _id: leaseId });
+          result = await work();
+        } catch (error) {
+          // Released in the background: when the database has just gone away,
+          // waiting for this too would double the time to answer 503 (and a
+          // lease that is never released expires by itself).
+          collection.deleteOne({ _id: leaseId }).catch(() => {});
+          throw error;
         }
+        await collection.deleteOne({ _id: leaseId });
+        return result;
       }
-      // A lease left behind by a crashed process expires.
-      await collection.deleteOne({ _id: leaseId, expires_at: { $lte: new Date() } });
-      await sleep(5 + Math.random() * 15);
+      // A lease left behind by a crashed process expires. Checked at the first
+      // try and then now and then: every check is one more operation on a busy server.
+      if (round % 10 === 0) await collection.deleteOne({ _id: leaseId, expires_at: { $lte: new Date() } });
+      // Backing off to about 20 ms between tries, with jitter so waiters spread out.
+      await sleep(Math.min(5 * 2 ** round, 20) * (0.5 + Math.random()));
     }
     throw throttled(1_000);
   }
@@ -140,7 +156,7 @@ export class Throttle {
 /** A lease outlives a crashed holder by this much at most. */
 const LEASE_MS = 5_000;
 /** About half a second of waiting for a busy key. */
-const LEASE_ROUNDS = 40;
+const LEASE_WAIT_MS = 600;
 
 function throttled(waitMs: number): AuthError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));

@@ -1,4 +1,5 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
+import { installDriverWorkaround } from './driver-workaround.ts';
 import type { AuthEventDoc, SessionDoc, ThrottleDoc, UserDoc } from './schema.ts';
 
 export interface Collections {
@@ -33,6 +34,8 @@ export interface ConnectOptions {
  * app can start while the database is down and recover when it comes back.
  */
 export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
+  // Without it, a database restart can leave the client unable to reconnect (see the file).
+  installDriverWorkaround();
   const client = new MongoClient(url, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 2_000,
     connectTimeoutMS: 2_000,
