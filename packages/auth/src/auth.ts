@@ -194,15 +194,17 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   /** Rehash on a correct password when the stored hash has older parameters. */
-  async function rehashIfNeeded(user: UserDoc, password: string): Promise<void> {
-    if (!needsRehash(user.password_hash)) return;
+  /** Resolves to the hash stored for the password afterwards (the new one when rehashed). */
+  async function rehashIfNeeded(user: UserDoc, password: string): Promise<string> {
+    if (!needsRehash(user.password_hash)) return user.password_hash;
     const passwordHash = await hashPassword(password);
     // Claimed, and conditional on the old hash, so that a concurrent password change wins.
-    if (!(await claimHashChange(user))) return;
-    await database.users.updateOne(
+    if (!(await claimHashChange(user))) return user.password_hash;
+    const updated = await database.users.updateOne(
       { _id: user._id, password_hash: user.password_hash },
       { $set: { password_hash: passwordHash, updated_at: now() } },
     );
+    return updated.modifiedCount === 1 ? passwordHash : user.password_hash;
   }
 
   // ---- accounts ------------------------------------------------------------
@@ -261,6 +263,14 @@ export function createAuth(options: AuthOptions): Auth {
     return new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors });
   }
 
+  /**
+   * The stored hash each user returned by `authenticate` was checked against.
+   * loginUser compares it after creating the session: a password change that
+   * lands between the check and the new session must not leave that session
+   * alive (the change ends "every other session" only among those it sees).
+   */
+  const passwordCheckedAgainst = new WeakMap<PublicUser, string>();
+
   const authenticate: Auth['authenticate'] = async (login, password, request) => {
     const key = typeof login === 'string' ? normalizeKey(login) : '';
     if (!key || key.length > MAX_LOGIN || typeof password !== 'string') {
@@ -289,8 +299,10 @@ export function createAuth(options: AuthOptions): Auth {
       await record('login_failed', user._id, request, { reason: 'inactive' });
       throw new AuthError('INACTIVE', MESSAGES.inactive);
     }
-    await rehashIfNeeded(user, password);
-    return toPublicUser(user);
+    const checkedHash = await rehashIfNeeded(user, password);
+    const publicUser = toPublicUser(user);
+    passwordCheckedAgainst.set(publicUser, checkedHash);
+    return publicUser;
   };
 
   // ---- Flask-Login surface -------------------------------------------------
@@ -323,6 +335,15 @@ export function createAuth(options: AuthOptions): Auth {
     };
     // Lucia stores the session under the token's hash; the token itself is never stored.
     await lucia.createSession(doc._id, attributes, { sessionId });
+    const checkedHash = passwordCheckedAgainst.get(user);
+    if (checkedHash !== undefined) {
+      const current = await database.users.findOne({ _id: doc._id }, { projection: { password_hash: 1 } });
+      if (current?.password_hash !== checkedHash) {
+        // Changed since the password was checked: the old password signs nobody in.
+        await database.sessions.deleteOne({ _id: sessionId });
+        throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
+      }
+    }
     await record('login', doc._id, request, { remember, fresh });
 
     const stored: SessionDoc = { _id: sessionId, user_id: doc._id, ...attributes };

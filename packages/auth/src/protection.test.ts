@@ -142,6 +142,20 @@ describe('changePassword', () => {
     expect(same.fieldErrors.newPassword).toEqual(['Choose a password different from the current one.']);
   });
 
+  it('a sign-in whose password check came before the change gets no session', async () => {
+    const me = await createSignedInUser(auth);
+    // The old password was checked (authenticate) just before another device changed it...
+    const checked = await auth.authenticate(me.user.username, me.password, testRequest);
+    await auth.changePassword(me.session, { currentPassword: me.password, newPassword: 'granite-willow-ferry-88' }, testRequest);
+    // ...so the session it goes on to create must not outlive the change.
+    const error = await authFailure(auth.loginUser(checked, {}, testRequest));
+    expect(error.code).toBe('INVALID_CREDENTIALS');
+    expect(await database.current.sessions.countDocuments({ user_id: me.user.id })).toBe(1);
+    // Without a change in between, the same path signs in.
+    const again = await auth.authenticate(me.user.username, 'granite-willow-ferry-88', testRequest);
+    await expect(auth.loginUser(again, {}, testRequest)).resolves.toHaveProperty('token');
+  });
+
   it('ends every other session of the user and keeps the current one', async () => {
     const me = await createSignedInUser(auth, { remember: true });
     const laptop = await auth.loginUser(me.user, { remember: true }, testRequest);
