@@ -22,7 +22,7 @@ import {
   verifyPassword,
 } from './passwords.ts';
 import { resolveSettings } from './settings.ts';
-import { Throttle } from './throttle.ts';
+import { dropLapsedClaim, takeClaim, Throttle } from './throttle.ts';
 import { clientFingerprint, generateSessionToken, hashToken, isWellFormedToken, sha256hex } from './tokens.ts';
 import type {
   AnonymousUser,
@@ -172,29 +172,20 @@ export function createAuth(options: AuthOptions): Auth {
   async function claimHashChange(user: Pick<UserDoc, '_id' | 'password_hash'>): Promise<(() => Promise<void>) | null> {
     // The hash itself is not stored again: a digest of it names the claim.
     const id = `password:${user._id}:${await sha256hex(user.password_hash)}`;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await database.throttle.insertOne({
-          _id: id,
-          failures: 0,
-          locked_until: null,
-          last_failure_at: new Date(),
-          expires_at: new Date(Date.now() + HASH_CLAIM_MS),
-        });
-        return async () => {
-          await database.throttle.deleteOne({ _id: id });
-        };
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-      // A lapsed claim may be taken over; the hash check after the claim still decides.
-      await database.throttle.deleteOne({ _id: id, expires_at: { $lte: new Date() } });
+    // A lapsed claim may be taken over (second try); the hash check after the claim still decides.
+    if (!(await takeClaim(database, id, HASH_CLAIM_MS))) {
+      await dropLapsedClaim(database, id);
+      if (!(await takeClaim(database, id, HASH_CLAIM_MS))) return null;
     }
-    return null;
+    return async () => {
+      await database.throttle.deleteOne({ _id: id });
+    };
   }
 
-  /** Rehash on a correct password when the stored hash has older parameters. */
-  /** Resolves to the hash stored for the password afterwards (the new one when rehashed). */
+  /**
+   * Rehash on a correct password when the stored hash has older parameters.
+   * Resolves to the hash stored for the password afterwards (the new one when rehashed).
+   */
   async function rehashIfNeeded(user: UserDoc, password: string): Promise<string> {
     if (!needsRehash(user.password_hash)) return user.password_hash;
     const passwordHash = await hashPassword(password);
@@ -367,11 +358,9 @@ export function createAuth(options: AuthOptions): Auth {
   const logoutUser: Auth['logoutUser'] = async (token, request) => {
     if (token && isWellFormedToken(token)) {
       const sessionId = await hashToken(token);
-      const doc = await database.sessions.findOne({ _id: sessionId }, { projection: { user_id: 1 } });
-      if (doc) {
-        await lucia.invalidateSession(sessionId);
-        await record('logout', doc.user_id, request);
-      }
+      // One round trip, and of parallel sign-outs of one session only one records the event.
+      const doc = await database.sessions.findOneAndDelete({ _id: sessionId });
+      if (doc) await record('logout', doc.user_id, request);
     }
     return { cookie: blankCookieFor(request) };
   };

@@ -114,22 +114,7 @@ export class Throttle {
     const leaseId = `lease:${id}`;
     const deadline = Date.now() + LEASE_WAIT_MS;
     for (let round = 0; round === 0 || Date.now() < deadline; round++) {
-      // Real time, not the injectable clock: this guards a few milliseconds of work.
-      const expiresAt = new Date(Date.now() + LEASE_MS);
-      let acquired = false;
-      try {
-        await collection.insertOne({
-          _id: leaseId,
-          failures: 0,
-          locked_until: null,
-          last_failure_at: new Date(),
-          expires_at: expiresAt,
-        });
-        acquired = true;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-      if (acquired) {
+      if (await takeClaim(this.#database, leaseId, LEASE_MS)) {
         let result: T;
         try {
           result = await work();
@@ -145,12 +130,39 @@ export class Throttle {
       }
       // A lease left behind by a crashed process expires. Checked at the first
       // try and then now and then: every check is one more operation on a busy server.
-      if (round % 10 === 0) await collection.deleteOne({ _id: leaseId, expires_at: { $lte: new Date() } });
+      if (round % 10 === 0) await dropLapsedClaim(this.#database, leaseId);
       // Backing off to about 20 ms between tries, with jitter so waiters spread out.
       await sleep(Math.min(5 * 2 ** round, 20) * (0.5 + Math.random()));
     }
     throw throttled(1_000);
   }
+}
+
+/**
+ * Takes the claim `id` (a lease, or a password change's claim on a hash) for
+ * `lifetimeMs` of real time: a unique insert, so of parallel takers exactly one
+ * gets it. False when somebody holds it. Claims live in the throttle collection,
+ * whose TTL index (or sweep) removes them once lapsed.
+ */
+export async function takeClaim(database: Database, id: string, lifetimeMs: number): Promise<boolean> {
+  try {
+    await database.throttle.insertOne({
+      _id: id,
+      failures: 0,
+      locked_until: null,
+      last_failure_at: new Date(),
+      expires_at: new Date(Date.now() + lifetimeMs),
+    });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+/** Removes the claim `id` if its holder let it lapse (e.g. the process died). */
+export async function dropLapsedClaim(database: Database, id: string): Promise<void> {
+  await database.throttle.deleteOne({ _id: id, expires_at: { $lte: new Date() } });
 }
 
 /** A lease outlives a crashed holder by this much at most. */
