@@ -175,7 +175,11 @@ test('sign-in and registration refuse every malformed form', async () => {
         ['username', 'password'],
       ),
       40,
-      async (form) => expectAnswer(await client.postForm('/login', form), [400, 429], form),
+      async (form) => {
+        const answer = await client.postForm('/login', form);
+        expectAnswer(answer, [400, 429], form);
+        expect(answer.body, describeCase(form)).not.toContain(member.password);
+      },
     );
     await check(formCase(loginFields), 400, async (form) => {
       // 429: the fuzz's own address is throttled after 20 failed sign-ins (a refusal too).
@@ -244,6 +248,7 @@ test('re-authentication, password change and session revocation refuse every mal
       async (form) => {
         const answer = await client.postForm('/account/reauth', form, { token: reauthUser.token });
         expectAnswer(answer, [400, 429], form);
+        expect(answer.body, describeCase(form)).not.toContain(reauthUser.password);
       },
     );
     await check(formCase(['password', 'next', 'username']), 200, async (form) => {
@@ -263,6 +268,8 @@ test('re-authentication, password change and session revocation refuse every mal
           token: passwordUser.token,
         });
         expectAnswer(answer, [400, 429], form);
+        expect(answer.body, describeCase(form)).not.toContain(passwordUser.password);
+        expect(answer.body, describeCase(form)).not.toContain(newPassword);
       },
     );
     await check(formCase(passwordFields), 200, async (form) => {

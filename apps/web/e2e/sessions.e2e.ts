@@ -55,12 +55,19 @@ test('remember me survives a browser restart; without it the session ends with t
 
 test('the session list shows both devices, and revoking one signs it out', async ({
   browser,
+  context,
   page,
 }) => {
   const user = await registerNewUser(page, 'devices');
   const other = await signInOnAnotherDevice(browser, user);
 
   await page.goto('/account');
+  // The page (markup and its data) names the other device's session, for its
+  // revoke form, and never this one's.
+  const html = await page.content();
+  expect(html).toContain(await sessionIdOf(other.context));
+  expect(html).not.toContain(await sessionIdOf(context));
+
   const rows = page.getByTestId('session-row');
   await expect(rows).toHaveCount(2);
   await expect(page.locator('[data-testid="session-row"][data-current="true"]')).toHaveCount(1);

@@ -123,6 +123,8 @@ test.describe('HTTP contract of the forms', () => {
     let response = await request.post('/register', formPost({ ...user, confirm: 'different' }));
     expect(response.status()).toBe(400);
     expect(await response.text()).toContain('The passwords do not match.');
+    // A refused form gives back what was typed, never the password.
+    expect(await response.text()).not.toContain(user.password);
 
     response = await request.post(
       '/register',
@@ -130,6 +132,11 @@ test.describe('HTTP contract of the forms', () => {
     );
     expect(response.status()).toBe(303);
     expect(response.headers().location).toBe('/account');
+
+    // Signed-in pages are stored by no cache (nor kept for the back button).
+    response = await request.get('/account', { headers: { accept: 'text/html' } });
+    expect(response.status()).toBe(200);
+    expect(response.headers()['cache-control']).toBe('private, no-store');
 
     response = await request.get('/logout', { maxRedirects: 0 });
     expect(response.status()).toBe(405);
@@ -142,6 +149,7 @@ test.describe('HTTP contract of the forms', () => {
       formPost({ username: user.username, password: 'wrong password here' }),
     );
     expect(response.status()).toBe(400);
+    expect(await response.text()).not.toContain('wrong password here');
 
     response = await request.post('/login', formPost({ username: '', password: '' }));
     expect(response.status()).toBe(400);

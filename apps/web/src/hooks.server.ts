@@ -62,16 +62,15 @@ function postsToReservedAction(request: Request, url: URL): boolean {
   return name === '/default';
 }
 
+// A database outage in the user loader reaches handleError below (a 503), as
+// errors thrown in `handle` do.
 export const handle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
-  try {
-    return await authHandle({ event, resolve });
-  } catch (caught) {
-    if (isAuthError(caught, 'UNAVAILABLE') || isDatabaseUnavailable(caught)) {
-      error(503, UNAVAILABLE_MESSAGE);
-    }
-    throw caught;
-  }
+  const response = await authHandle({ event, resolve });
+  // A signed-in page (email, devices, addresses) is kept by no cache, nor by the
+  // back button after signing out on a shared computer.
+  if (event.locals.user) response.headers.set('cache-control', 'private, no-store');
+  return response;
 };
 
 /** Unexpected errors: a database outage is a 503, never a stack trace or a 500. */

@@ -65,14 +65,9 @@ export function formFields(data: FormData): Record<string, string> {
   return fields;
 }
 
-/** zod issues as messages per field. */
+/** zod issues as messages per field (every issue of these schemas names its field). */
 export function fieldErrors(error: z.ZodError): FieldErrors {
-  const errors: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const field = String(issue.path[0] ?? 'form');
-    (errors[field] ??= []).push(issue.message);
-  }
-  return errors;
+  return z.flattenError(error).fieldErrors as FieldErrors;
 }
 
 /** After a failed enhanced submit, empty the password inputs, as a full page render would. */

@@ -38,9 +38,14 @@ export interface AuthRequestEvent {
   getClientAddress(): string;
 }
 
-/** Who is asking, for audit, the device list and session protection. */
+/**
+ * Who is asking, for audit, the device list and session protection. A request
+ * to an https URL (SvelteKit's `event.url`, whose protocol the deployment fixes:
+ * ORIGIN or the adapter's protocol header) gets `Secure` cookies even when
+ * SECURE_COOKIES and NODE_ENV are not set.
+ */
 export function requestInfo(
-  event: Pick<AuthRequestEvent, 'request' | 'getClientAddress'>,
+  event: Pick<AuthRequestEvent, 'request' | 'getClientAddress'> & { url?: URL },
 ): RequestInfo {
   let ip: string | null = null;
   try {
@@ -48,7 +53,9 @@ export function requestInfo(
   } catch {
     // Some environments (e.g. prerendering) cannot tell the address.
   }
-  return { ip, userAgent: event.request.headers.get('user-agent') };
+  const info: RequestInfo = { ip, userAgent: event.request.headers.get('user-agent') };
+  if (event.url?.protocol === 'https:') info.https = true;
+  return info;
 }
 
 /** Writes a cookie from the auth package (set, refreshed or cleared) through SvelteKit's cookie jar. */

@@ -108,4 +108,15 @@ describe('helpers', () => {
       }),
     ).toEqual({ ip: null, userAgent: null });
   });
+
+  it('marks requests to an https URL, so the session cookie is Secure without SECURE_COOKIES', () => {
+    const request = new Request('https://example.com/');
+    const getClientAddress = () => '203.0.113.9';
+    expect(
+      requestInfo({ request, url: new URL('https://example.com/login'), getClientAddress }).https,
+    ).toBe(true);
+    expect(
+      requestInfo({ request, url: new URL('http://127.0.0.1/login'), getClientAddress }).https,
+    ).toBeUndefined();
+  });
 });

@@ -19,7 +19,9 @@ export const load: PageServerLoad = async ({ locals }) => {
     fresh: auth.isFresh(session),
     freshWindowMinutes: Math.round(auth.settings.freshWindowMs / 60_000),
     sessions: sessions.map((item) => ({
-      id: item.id,
+      // The id is what the revoke form posts; the current session needs none
+      // (it is the SHA-256 of this browser's cookie: keep it out of the page).
+      id: item.current ? null : item.id,
       current: item.current,
       userAgent: item.userAgent,
       ip: item.ip,
@@ -102,19 +104,15 @@ export const actions: Actions = {
         requestInfo(event),
       );
     } catch (caught) {
+      // A wrong current password or a weak new one comes back as field errors
+      // named after the form's fields (currentPassword, newPassword).
       if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account');
-      if (isAuthError(caught, 'INVALID_CREDENTIALS')) {
-        return fail(400, {
-          action: 'password',
-          errors: { currentPassword: ['Your current password is not correct.'] },
-          message: 'Please correct the highlighted fields.',
-        });
-      }
       const failure = authFailure(caught, {}, event.setHeaders);
-      const errors = { ...failure.data.errors };
-      // The auth package may name the new password `password`.
-      if (errors.password && !errors.newPassword) errors.newPassword = errors.password;
-      return fail(failure.status, { action: 'password', errors, message: failure.data.message });
+      return fail(failure.status, {
+        action: 'password',
+        errors: failure.data.errors ?? {},
+        message: failure.data.message,
+      });
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
