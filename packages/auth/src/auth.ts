@@ -539,11 +539,13 @@ export function createAuth(options: AuthOptions): Auth {
   };
 
   const listSessions: Auth['listSessions'] = async (session) => {
-    await liveSessionDoc(session);
     const at = now();
-    const docs = await database.sessions.find({ user_id: session.userId }).toArray();
+    const docs = (await database.sessions.find({ user_id: session.userId }).toArray()).filter(
+      (doc) => doc.expires_at > at,
+    );
+    // The caller's own session must still be live: the same read tells (no second round trip).
+    if (!docs.some((doc) => doc._id === session.id)) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     return docs
-      .filter((doc) => doc.expires_at > at)
       .sort((a, b) => b.last_seen_at.getTime() - a.last_seen_at.getTime())
       .map((doc): SessionListItem => ({ ...toSessionInfo(doc), current: doc._id === session.id }));
   };
