@@ -75,6 +75,26 @@ describe('formatError', () => {
     expect(fromAuth.data.fieldErrors).toEqual({ email: ['Taken.'] });
   });
 
+  it("does not repeat the JSON parser's quote of a malformed input", () => {
+    let syntaxError: SyntaxError | undefined;
+    try {
+      JSON.parse('{"password": hunter2-secret}');
+    } catch (error) {
+      syntaxError = error as SyntaxError;
+    }
+    expect(syntaxError).toBeInstanceOf(SyntaxError);
+    // What tRPC makes of it: the parser's message, which quotes the input.
+    const error = new TRPCError({
+      code: 'BAD_REQUEST',
+      message: syntaxError!.message,
+      cause: syntaxError,
+    });
+    expect(error.message).toContain('hunter2');
+    const shape = shapeOf(error);
+    expect(shape.message).toBe('The input is not valid JSON.');
+    expect(JSON.stringify(shape)).not.toContain('hunter2');
+  });
+
   it('gives reasons and Retry-After', () => {
     expect(shapeOf(toTRPCError(new AuthError('NEEDS_REFRESH', 'm'))).data.reason).toBe(
       'needs_refresh',

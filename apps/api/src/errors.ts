@@ -86,6 +86,10 @@ export function formatError(
     if (cause.retryAfterSeconds !== null) data.retryAfterSeconds = cause.retryAfterSeconds;
   } else if (cause instanceof CsrfError) {
     data.reason = 'csrf';
+  } else if (cause instanceof SyntaxError) {
+    // tRPC passes JSON.parse's message on, and V8's quotes the input around
+    // the error: a fragment of a password would go back in the answer.
+    message = 'The input is not valid JSON.';
   }
 
   if (error.code === 'INTERNAL_SERVER_ERROR') message = 'Internal server error.';

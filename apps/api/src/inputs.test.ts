@@ -173,6 +173,33 @@ describe('field messages', () => {
     });
     expect(broken.status).toBe(400);
   });
+
+  it('refuse malformed JSON without quoting it back', async () => {
+    const secret = 'hunter2-Plum-Otter';
+    const results = [
+      await send(`${api.url}/trpc/auth.login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"username":"someone","password": ${secret}}`,
+      }),
+      await send(`${api.url}/trpc/auth.reauthenticate?batch=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...user.bearer },
+        body: `{"0":{"password": ${secret}}}`,
+      }),
+      await send(
+        `${api.url}/trpc/auth.events?input=${encodeURIComponent(`{"limit": ${secret}}`)}`,
+        { headers: user.bearer },
+      ),
+    ];
+    for (const result of results) {
+      expect(result.status).toBe(400);
+      const answer = Array.isArray(result.body) ? result.body[0] : result.body;
+      expect(answer.error.data.code).toBe('BAD_REQUEST');
+      expect(answer.error.message).toBe('The input is not valid JSON.');
+      expect(JSON.stringify(result.body)).not.toContain('hunter2');
+    }
+  });
 });
 
 const fuzzed = cases.filter((c) => c.path !== 'auth.logout');

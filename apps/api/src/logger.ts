@@ -18,10 +18,13 @@ export function createLogger(
         'password',
         'currentPassword',
         'newPassword',
+        // The session id is the token's hash: not a credential, but no log's business either.
+        'sessionId',
         '*.token',
         '*.password',
         '*.currentPassword',
         '*.newPassword',
+        '*.sessionId',
         'headers.cookie',
         'headers.authorization',
         '*.headers.cookie',

@@ -1,6 +1,8 @@
 // One structured line per request, and never a secret in the log.
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { mutate, query, send, signUp, useTestApi } from './test-helpers.ts';
+import { createLogger } from './logger.ts';
+import { mutate, query, send, sessionIdOf, signUp, useTestApi } from './test-helpers.ts';
 
 const api = useTestApi();
 
@@ -27,6 +29,8 @@ describe('request log', () => {
 
   it('never contains a token, a cookie, a password or an Authorization header', async () => {
     const user = await signUp(api);
+    const sessionId = await sessionIdOf(api, user.bearer);
+    await mutate(api, 'auth.sessions.revoke', { sessionId: 'not-a-session' }, user.bearer);
     await query(api, 'auth.me', undefined, user.bearer);
     await query(api, 'auth.me', undefined, { cookie: user.cookie });
     await mutate(api, 'auth.reauthenticate', { password: user.password }, user.bearer);
@@ -48,10 +52,42 @@ describe('request log', () => {
       'wrong-secret-987',
       'N3w-secret-Otter-55',
       user.cookie,
+      sessionId,
     ]) {
       expect(text).not.toContain(secret);
     }
     expect(text.toLowerCase()).not.toContain('bearer');
     expect(text).not.toContain('?input=');
+  });
+});
+
+describe('createLogger', () => {
+  it('redacts secrets should an object carrying them be logged', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      { logLevel: 'info' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    logger.info(
+      {
+        token: 'tok-1',
+        password: 'pw-1',
+        sessionId: 'sid-1',
+        input: { currentPassword: 'pw-2', newPassword: 'pw-3', sessionId: 'sid-2' },
+        headers: { cookie: 'auth_session=tok-2', authorization: 'Bearer tok-3' },
+        req: { headers: { cookie: 'auth_session=tok-4', authorization: 'Bearer tok-5' } },
+      },
+      'careless',
+    );
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line).toContain('"msg":"careless"');
+    expect(line).toContain('[redacted]');
+    for (const secret of ['tok-', 'pw-', 'sid-']) expect(line).not.toContain(secret);
   });
 });

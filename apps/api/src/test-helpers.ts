@@ -9,8 +9,8 @@ import { createAuth, type Auth, type AuthOptions } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
 import { startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
-import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
+import { createLogger } from './logger.ts';
 import { createApiServer } from './server.ts';
 
 export const WEB_ORIGIN = 'http://localhost:5173';
@@ -29,13 +29,17 @@ export interface TestApi {
 export interface HarnessOptions {
   /** Keep every log line for `logs` (the default); false writes them to nowhere, for long runs. */
   keepLogs?: boolean;
+  /** Let the database client emit `commandStarted` (for counting round trips). */
+  monitorCommands?: boolean;
 }
 
 export async function startTestApi(
   options: Partial<Omit<AuthOptions, 'database'>> = {},
   harness: HarnessOptions = {},
 ): Promise<TestApi> {
-  const database = connectDatabase(testDatabaseUrl());
+  const database = connectDatabase(testDatabaseUrl(), {
+    monitorCommands: harness.monitorCommands ?? false,
+  });
   const auth = createAuth({
     // Tests sign in many times from one address: only the account throttle matters here.
     throttle: { accountFreeFailures: 3, addressFreeFailures: 1_000, baseLockMs: 60_000 },
@@ -51,7 +55,8 @@ export async function startTestApi(
       done();
     },
   });
-  const logger = pino({ level: 'debug' }, stream);
+  // The production logger (its redaction included), at a level that keeps everything.
+  const logger = createLogger({ logLevel: 'debug' }, stream);
   const api = createApiServer({
     auth,
     config: { host: '127.0.0.1', port: 0, webOrigin: WEB_ORIGIN, trustProxy: false },

@@ -36,9 +36,10 @@ export interface SignedInContext extends AuthContext {
 }
 
 /**
- * Runs the user loader for a token found by `auth.tokenFromHeaders`. A cookie
- * refresh or clear is kept for the response only when the token came from the
- * cookie: bearer clients have no cookie to maintain.
+ * Runs the user loader for a token found by `auth.tokenFromHeaders` (without a
+ * token it answers anonymous at once, with no database call). A cookie refresh
+ * or clear is kept for the response only when the token came from the cookie:
+ * bearer clients have no cookie to maintain.
  */
 export async function createAuthContext(
   auth: Auth,
@@ -46,18 +47,6 @@ export async function createAuthContext(
   request: RequestInfo,
 ): Promise<AuthContext> {
   const { token, via } = credentials;
-  if (!token) {
-    const response = { cookie: null };
-    return {
-      auth,
-      request,
-      token: null,
-      via: null,
-      user: auth.anonymousUser(),
-      session: null,
-      response,
-    };
-  }
   const loaded = await auth.loadUser(token, request);
   return {
     auth,
