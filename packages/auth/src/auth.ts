@@ -669,7 +669,7 @@ export function createAuth(options: AuthOptions): Auth {
     isFresh,
     confirmLogin: guarded(confirmLogin),
     anonymousUser,
-    blankCookie: () => makeBlankCookie(settings.cookieName, settings.secureCookies),
+    blankCookie: (request) => (request ? blankCookieFor(request) : makeBlankCookie(settings.cookieName, settings.secureCookies)),
     changePassword: guarded(changePassword),
     listSessions: guarded(listSessions),
     revokeSession: guarded(revokeSession),

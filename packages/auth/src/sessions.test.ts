@@ -52,6 +52,9 @@ describe('loginUser', () => {
     const https = await auth.loginUser(user, {}, { ...testRequest, https: true });
     expect(https.cookie.attributes.secure).toBe(true);
     expect(https.cookie.serialize()).toContain('Secure');
+    // Clearing the cookie follows the request the same way.
+    expect(auth.blankCookie({ ...testRequest, https: true }).attributes.secure).toBe(true);
+    expect(auth.blankCookie(testRequest).attributes.secure).toBe(false);
 
     const secureAuth = createAuth({ database: database.current, now: clock.now, secureCookies: true });
     const login = await secureAuth.loginUser(user, {}, testRequest);

@@ -200,7 +200,8 @@ export interface Auth {
    */
   confirmLogin(session: SessionInfo, password: string, request: RequestInfo): Promise<SessionInfo>;
   anonymousUser(): AnonymousUser;
-  blankCookie(): SessionCookie;
+  /** Clears the session cookie; with the request, `Secure` follows it (https) as for every other cookie. */
+  blankCookie(request?: RequestInfo): SessionCookie;
 
   // Sessions of the signed-in user
   /**

@@ -66,7 +66,7 @@ export const authRouter = router({
         await ctx.auth.revokeSession(ctx.session, input.sessionId, ctx.request);
         // Revoking the current session is a sign-out: clear the cookie too.
         if (input.sessionId === ctx.session.id && ctx.via === 'cookie')
-          ctx.response.cookie = ctx.auth.blankCookie();
+          ctx.response.cookie = ctx.auth.blankCookie(ctx.request);
         return { ok: true as const };
       }),
 
