@@ -87,7 +87,7 @@ describe('auth.register', () => {
 });
 
 describe('auth.login', () => {
-  it('returns user, token and expiry, and sets an HttpOnly session cookie', async () => {
+  it('by default returns user and expiry, sets an HttpOnly session cookie, and never the token in the body', async () => {
     const username = uniqueName();
     const password = strongPassword();
     await mutate(api, 'auth.register', { username, email: `${username}@example.com`, password });
@@ -95,13 +95,65 @@ describe('auth.login', () => {
     expect(result.status).toBe(200);
     const data = result.body.result.data;
     expect(data.user.username).toBe(username);
-    expect(data.token).toEqual(expect.any(String));
     expect(data.expiresAt).toEqual(isoDate);
-    const setCookie = result.headers.getSetCookie()[0] ?? '';
-    expect(setCookie).toContain(`=${data.token}`);
+    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'user']);
+    expect(data).not.toHaveProperty('token');
+    const setCookies = result.headers.getSetCookie();
+    expect(setCookies).toHaveLength(1);
+    const setCookie = setCookies[0]!;
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
     expect(setCookie).toMatch(/Expires=/i); // remembered: a persistent cookie
+    // The cookie's value, the session token, is nowhere in the body: script on
+    // the web origin (credentialed CORS) must not be able to read it.
+    const cookie = cookiePair(result.headers);
+    const token = cookie.slice(cookie.indexOf('=') + 1);
+    expect(token.length).toBeGreaterThan(0);
+    expect(JSON.stringify(result.body)).not.toContain(token);
+    expect((await query(api, 'auth.me', undefined, { cookie })).status).toBe(200);
+  });
+
+  it('with bearer: true returns user, token and expiry, and sets no cookie', async () => {
+    const username = uniqueName();
+    const password = strongPassword();
+    await mutate(api, 'auth.register', { username, email: `${username}@example.com`, password });
+    const result = await mutate(api, 'auth.login', { username, password, bearer: true });
+    expect(result.status).toBe(200);
+    const data = result.body.result.data;
+    expect(data.user.username).toBe(username);
+    expect(data.token).toEqual(expect.any(String));
+    expect(data.token.length).toBeGreaterThan(0);
+    expect(data.expiresAt).toEqual(isoDate);
+    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'token', 'user']);
+    expect(result.headers.getSetCookie()).toEqual([]);
+    // The token signs in as `Authorization: Bearer`.
+    const me = await query(api, 'auth.me', undefined, { authorization: `Bearer ${data.token}` });
+    expect(me.status).toBe(200);
+    expect(me.body.result.data.user.username).toBe(username);
+    expect(me.body.result.data.session.expiresAt).toBe(data.expiresAt);
+    expect(me.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('bearer: false is the cookie login; bearer must be a boolean', async () => {
+    const user = await signUp(api);
+    const cookieLogin = await mutate(api, 'auth.login', {
+      username: user.username,
+      password: user.password,
+      bearer: false,
+    });
+    expect(cookieLogin.status).toBe(200);
+    expect(cookieLogin.body.result.data).not.toHaveProperty('token');
+    expect(cookieLogin.headers.getSetCookie()).toHaveLength(1);
+    for (const bearer of ['true', 1, null, { $ne: false }]) {
+      const refused = await mutate(api, 'auth.login', {
+        username: user.username,
+        password: user.password,
+        bearer,
+      });
+      expect(refused.status, JSON.stringify(bearer)).toBe(400);
+      expect(refused.body.error.data.fieldErrors.bearer).toEqual([expect.any(String)]);
+      expect(refused.headers.getSetCookie()).toEqual([]);
+    }
   });
 
   it('accepts the email address instead of the username', async () => {
@@ -172,7 +224,7 @@ describe('protected procedures', () => {
   });
 
   it('auth.me works with the bearer token and with the cookie', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'both' });
     const viaBearer = await query(api, 'auth.me', undefined, user.bearer);
     const viaCookie = await query(api, 'auth.me', undefined, { cookie: user.cookie });
     for (const result of [viaBearer, viaCookie]) {
@@ -195,7 +247,7 @@ describe('protected procedures', () => {
   it('a bad token is anonymous, and a bad cookie is cleared', async () => {
     const bearer = await query(api, 'auth.me', undefined, { authorization: 'Bearer nonsense' });
     expect(bearer.status).toBe(401);
-    const cookieName = (await signUp(api)).cookie.split('=')[0];
+    const cookieName = (await signUp(api, { via: 'cookie' })).cookie.split('=')[0];
     const stale = await query(api, 'auth.me', undefined, {
       cookie: `${cookieName}=${'a'.repeat(40)}`,
     });
@@ -232,6 +284,7 @@ describe('protected procedures', () => {
     const other = await mutate(api, 'auth.login', {
       username: user.username,
       password: user.password,
+      bearer: true,
     });
     const otherToken = other.body.result.data.token;
 
@@ -250,7 +303,7 @@ describe('protected procedures', () => {
   });
 
   it('revoking the current session over the cookie clears the cookie', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'cookie' });
     const result = await revokeSessionOf(user.browser, user.browser);
     expect(result.status).toBe(200);
     expect(result.headers.getSetCookie()[0]).toMatch(/^[^=]+=;/);
@@ -264,6 +317,7 @@ describe('protected procedures', () => {
       const login = await mutate(api, 'auth.login', {
         username: user.username,
         password: user.password,
+        bearer: true,
       });
       others.push(login.body.result.data.token as string);
     }
@@ -289,13 +343,15 @@ describe('protected procedures', () => {
   });
 
   it('auth.logout ends the session and clears the cookie', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'cookie' });
+    expect(await api.database.sessions.countDocuments({ user_id: user.id })).toBe(1);
     const result = await mutate(api, 'auth.logout', undefined, user.browser);
     expect(result.status).toBe(200);
     expect(result.body.result.data).toEqual({ ok: true });
     expect(result.headers.getSetCookie()[0]).toMatch(/^[^=]+=;/);
     expect((await query(api, 'auth.me', undefined, user.browser)).status).toBe(401);
-    expect((await query(api, 'auth.me', undefined, user.bearer)).status).toBe(401);
+    // Ended on the server, not only forgotten by the browser.
+    expect(await api.database.sessions.countDocuments({ user_id: user.id })).toBe(0);
   });
 
   it('auth.logout over bearer ends the session without a cookie', async () => {
@@ -313,6 +369,7 @@ describe('fresh procedures', () => {
     const other = await mutate(api, 'auth.login', {
       username: user.username,
       password: user.password,
+      bearer: true,
     });
     const me = await query(api, 'auth.me', undefined, user.bearer);
     await makeSessionStale(api.auth, me.body.result.data.session.id);
@@ -486,7 +543,7 @@ describe('admin procedures', () => {
 
 describe('CSRF and CORS', () => {
   it('refuses a cookie-authenticated mutation from another origin', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'cookie' });
     const foreign = await mutate(api, 'auth.logout', undefined, {
       cookie: user.cookie,
       origin: 'https://evil.example',
@@ -511,7 +568,7 @@ describe('CSRF and CORS', () => {
   });
 
   it('refuses cookie mutations that are not JSON (HTML forms)', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'cookie' });
     for (const contentType of [
       'text/plain',
       'application/x-www-form-urlencoded',
@@ -528,7 +585,7 @@ describe('CSRF and CORS', () => {
   });
 
   it('accepts cookie mutations from the web origin, the API itself, or without an Origin (non-browser)', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'cookie' });
     const apiOrigin = new URL(api.url).origin;
     const variants: CallHeaders[] = [
       { cookie: user.cookie, origin: WEB_ORIGIN },

@@ -73,8 +73,11 @@ describe('typed client, cookie session', () => {
     expect(registered.user.username).toBe(username);
 
     const login = await client.auth.login.mutate({ username, password });
-    expect(cookie()).toContain(login.token);
     expect(new Date(login.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    // The session is the HttpOnly cookie only: its token is not in the result.
+    expect(cookie()).not.toBe('');
+    expect(login).not.toHaveProperty('token');
+    expect(JSON.stringify(login)).not.toContain(cookie().slice(cookie().indexOf('=') + 1));
 
     const me = await client.auth.me.query();
     expect(me.user.id).toBe(registered.user.id);
@@ -134,6 +137,20 @@ describe('typed client, bearer token', () => {
     const [health, other] = await Promise.all([client.health.query(), client.health.query()]);
     expect(health).toEqual({ ok: true, db: 'up' });
     expect(other.db).toBe('up');
+  });
+
+  it('signs in with bearer: true and uses the token it returns', async () => {
+    const user = await signUp(api);
+    const login = await anonymous().auth.login.mutate({
+      username: user.username,
+      password: user.password,
+      bearer: true,
+    });
+    if (!('token' in login)) throw new Error('a bearer login returns the token');
+    expect(login.token).toEqual(expect.any(String));
+    const me = await bearerClient(login.token).auth.me.query();
+    expect(me.user.id).toBe(user.id);
+    expect(me.session.expiresAt).toBe(login.expiresAt);
   });
 
   it('anonymous calls are 401 with the UNAUTHORIZED code', async () => {

@@ -21,7 +21,7 @@ async function commandsOf(work: () => Promise<{ status: number }>): Promise<stri
 
 describe('database commands per request', () => {
   it('a signed-in read costs the session read and the user read', async () => {
-    const user = await signUp(api);
+    const user = await signUp(api, { via: 'both' });
     for (const headers of [user.bearer, { cookie: user.cookie }]) {
       expect(await commandsOf(() => query(api, 'auth.me', undefined, headers))).toEqual([
         'find sessions',

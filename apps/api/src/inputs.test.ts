@@ -62,7 +62,8 @@ const withInput: Omit<Case, 'bad'>[] = [
     path: 'auth.login',
     type: 'mutation',
     level: 'public',
-    valid: { username: 'someone', password: 'whatever-123' },
+    valid: { username: 'someone', password: 'whatever-123', remember: true, bearer: true },
+    optional: ['remember', 'bearer'],
   },
   { path: 'auth.sessions.revoke', type: 'mutation', level: 'user', valid: { sessionId: 'abc' } },
   {

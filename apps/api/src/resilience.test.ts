@@ -48,7 +48,7 @@ describe('database restart', () => {
         email: `${username}@example.com`,
         password,
       });
-      const login = await mutate(client, 'auth.login', { username, password });
+      const login = await mutate(client, 'auth.login', { username, password, bearer: true });
       const bearer = { authorization: `Bearer ${login.body.result.data.token}` };
       expect((await query(client, 'auth.me', undefined, bearer)).status).toBe(200);
 

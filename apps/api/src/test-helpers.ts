@@ -220,24 +220,108 @@ export function uniqueName(prefix = 'user'): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-export interface SignedIn {
+export interface Account {
   id: string;
   username: string;
   email: string;
   password: string;
+}
+
+/** A session signed in with `auth.login` and `bearer: true`: the token, kept by the client. */
+export interface BearerSession {
   token: string;
+  /** `Authorization: Bearer <token>` (plus the user agent, if any). */
+  bearer: CallHeaders;
+}
+
+/** A session signed in with `auth.login` as the browser does: the session cookie only. */
+export interface CookieSession {
   /** `name=value`, ready for a Cookie header. */
   cookie: string;
-  bearer: CallHeaders;
   /** Cookie plus the web origin, as the browser sends it from the site. */
   browser: CallHeaders;
 }
 
+/** Signed in over the bearer token (signUp's default). */
+export type SignedIn = Account & BearerSession;
+/** Signed in over the cookie (`via: 'cookie'`). */
+export type SignedInBrowser = Account & CookieSession;
+/** Signed in twice (`via: 'both'`): a bearer session and a separate cookie session. */
+export type SignedInBoth = Account & BearerSession & CookieSession;
+
+export interface LoginOptions {
+  remember?: boolean;
+  /** Extra request headers (a user agent, a forwarded address). */
+  headers?: CallHeaders;
+}
+
+/**
+ * A new session for the account over `auth.login` with `bearer: true`; checks
+ * the contract on the way: a token in the body and no Set-Cookie.
+ */
+export async function bearerLogin(
+  api: { url: string },
+  account: { username: string; password: string },
+  options: LoginOptions = {},
+): Promise<BearerSession> {
+  const headers = options.headers ?? {};
+  const { username, password } = account;
+  const input = { username, password, remember: options.remember, bearer: true };
+  const login = await mutate(api, 'auth.login', input, headers);
+  if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
+  const token = login.body.result.data.token;
+  if (typeof token !== 'string') throw new Error('no token in the bearer login response');
+  if (login.headers.getSetCookie().length > 0) throw new Error('a bearer login set a cookie');
+  return { token, bearer: { authorization: `Bearer ${token}`, ...headers } };
+}
+
+/**
+ * A new session for the account over `auth.login` as a browser signs in (no
+ * `bearer`); checks the contract on the way: a Set-Cookie and no token in the body.
+ */
+export async function cookieLogin(
+  api: { url: string },
+  account: { username: string; password: string },
+  options: LoginOptions = {},
+): Promise<CookieSession> {
+  const headers = options.headers ?? {};
+  const { username, password } = account;
+  const input = { username, password, remember: options.remember };
+  const login = await mutate(api, 'auth.login', input, headers);
+  if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
+  const cookie = cookiePair(login.headers);
+  if ('token' in login.body.result.data) throw new Error('a cookie login returned the token');
+  return { cookie, browser: { cookie, origin: WEB_ORIGIN, ...headers } };
+}
+
+export interface SignUpOptions {
+  role?: 'user' | 'admin';
+  remember?: boolean;
+  userAgent?: string;
+  /**
+   * How to sign in: `bearer` (default) asks `auth.login` for the token,
+   * `cookie` signs in as the browser does, `both` does each (two sessions).
+   */
+  via?: 'bearer' | 'cookie' | 'both';
+}
+
 /** Registers (admins as the CLI does) and signs in through the API. */
+export function signUp(
+  api: TestApi,
+  options: SignUpOptions & { via: 'both' },
+): Promise<SignedInBoth>;
+export function signUp(
+  api: TestApi,
+  options: SignUpOptions & { via: 'cookie' },
+): Promise<SignedInBrowser>;
+export function signUp(
+  api: TestApi,
+  options?: SignUpOptions & { via?: 'bearer' },
+): Promise<SignedIn>;
 export async function signUp(
   api: TestApi,
-  options: { role?: 'user' | 'admin'; remember?: boolean; userAgent?: string } = {},
-): Promise<SignedIn> {
+  options: SignUpOptions = {},
+): Promise<Account & Partial<BearerSession & CookieSession>> {
   const username = uniqueName();
   const email = `${username}@example.com`;
   const password = strongPassword();
@@ -253,25 +337,16 @@ export async function signUp(
       throw new Error(`register failed: ${JSON.stringify(registered.body)}`);
     id = registered.body.result.data.user.id;
   }
-  const headers: CallHeaders = options.userAgent ? { 'user-agent': options.userAgent } : {};
-  const login = await mutate(
-    api,
-    'auth.login',
-    { username, password, remember: options.remember },
-    headers,
-  );
-  if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
-  const token = login.body.result.data.token as string;
-  const cookie = cookiePair(login.headers);
+  const account = { id, username, email, password };
+  const login: LoginOptions = {
+    remember: options.remember,
+    headers: options.userAgent ? { 'user-agent': options.userAgent } : {},
+  };
+  const via = options.via ?? 'bearer';
   return {
-    id,
-    username,
-    email,
-    password,
-    token,
-    cookie,
-    bearer: { authorization: `Bearer ${token}`, ...headers },
-    browser: { cookie, origin: WEB_ORIGIN, ...headers },
+    ...account,
+    ...(via !== 'cookie' ? await bearerLogin(api, account, login) : {}),
+    ...(via !== 'bearer' ? await cookieLogin(api, account, login) : {}),
   };
 }
 

@@ -33,8 +33,13 @@ function bearer(token: string): CallHeaders {
   return { authorization: `Bearer ${token}` };
 }
 
+/** An API client's sign-in: the token comes in the body. */
 async function login(user: { username: string; password: string }): Promise<CallResult> {
-  return mutate(api, 'auth.login', { username: user.username, password: user.password });
+  return mutate(api, 'auth.login', {
+    username: user.username,
+    password: user.password,
+    bearer: true,
+  });
 }
 
 /** Signs the user in `count` more times (one after the other: setup, not the race); the new tokens. */

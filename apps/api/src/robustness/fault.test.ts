@@ -10,7 +10,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApiServer } from '../server.ts';
 import {
-  cookiePair,
+  bearerLogin,
+  cookieLogin,
   eventually,
   mutate,
   query,
@@ -59,7 +60,7 @@ describe('database stopped under load', () => {
     const client = { url };
 
     try {
-      // One account per client, signed in over the bearer token and over the cookie.
+      // One account per client, signed in twice: over the bearer token and over the cookie.
       const users = [];
       for (let i = 0; i < CLIENTS; i += 5) {
         users.push(
@@ -75,21 +76,16 @@ describe('database stopped under load', () => {
                 from,
               );
               expect(registered.status).toBe(200);
-              const login = await mutate(client, 'auth.login', { username, password }, from);
-              expect(login.status).toBe(200);
-              return {
-                username,
-                password,
-                from,
-                bearer: { authorization: `Bearer ${login.body.result.data.token}`, ...from },
-                browser: { cookie: cookiePair(login.headers), origin: WEB_ORIGIN, ...from },
-              };
+              const account = { username, password };
+              const { bearer } = await bearerLogin(client, account, { headers: from });
+              const { browser } = await cookieLogin(client, account, { headers: from });
+              return { username, password, from, bearer, browser };
             }),
           )),
         );
       }
       // Every session the API said it created; all must still work at the end.
-      const sessions: CallHeaders[] = users.map((user) => user.bearer);
+      const sessions: CallHeaders[] = users.flatMap((user) => [user.bearer, user.browser]);
 
       let running = true;
       const outcomes: Outcome[] = [];
@@ -129,7 +125,7 @@ describe('database stopped under load', () => {
             case 2: {
               const credentials = { username: user.username, password: user.password };
               const login = await timed('login', () =>
-                mutate(client, 'auth.login', credentials, user.from),
+                mutate(client, 'auth.login', { ...credentials, bearer: true }, user.from),
               );
               if (login?.status === 200) {
                 sessions.push({ authorization: `Bearer ${login.body.result.data.token}` });

@@ -21,7 +21,7 @@ import {
   WEB_ORIGIN,
   type CallHeaders,
   type CallResult,
-  type SignedIn,
+  type SignedInBoth,
 } from '../test-helpers.ts';
 
 const api = useTestApi({
@@ -30,12 +30,13 @@ const api = useTestApi({
   throttle: { accountFreeFailures: 3, addressFreeFailures: 1_000_000, baseLockMs: 60_000 },
 });
 
-let user: SignedIn;
-let admin: SignedIn;
+let user: SignedInBoth;
+let admin: SignedInBoth;
 let adminSessionId: string;
 beforeAll(async () => {
-  user = await signUp(api);
-  admin = await signUp(api, { role: 'admin' });
+  // Each signed in twice: over the bearer token and, separately, over the cookie.
+  user = await signUp(api, { via: 'both' });
+  admin = await signUp(api, { role: 'admin', via: 'both' });
   adminSessionId = await sessionIdOf(api, admin.bearer);
 });
 
@@ -58,7 +59,7 @@ const procedures: Procedure[] = [
   {
     path: 'auth.login',
     type: 'mutation',
-    fields: { username: 'string', password: 'string', remember: 'boolean' },
+    fields: { username: 'string', password: 'string', remember: 'boolean', bearer: 'boolean' },
   },
   { path: 'auth.me', type: 'query', fields: {} },
   { path: 'auth.logout', type: 'mutation', fields: {} },

@@ -101,7 +101,7 @@ async function client(index: number, until: () => boolean, tally: Tally): Promis
       case 0: {
         const login = count(
           'login',
-          await mutate(api, 'auth.login', { ...me, remember: round % 2 === 0 }),
+          await mutate(api, 'auth.login', { ...me, remember: round % 2 === 0, bearer: true }),
         );
         if (login.status === 200) tokens.push(login.body.result.data.token as string);
         break;

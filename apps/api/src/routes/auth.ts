@@ -19,13 +19,22 @@ export const authRouter = router({
       return { user: userDto(user) };
     }),
 
-  /** `username` takes a username or an email address. */
+  /**
+   * `username` takes a username or an email address.
+   *
+   * The token goes out one way only. By default it is the HttpOnly session
+   * cookie and never in the body: the web origin has credentialed CORS, so
+   * script on it (an XSS) could read a token from the body and defeat HttpOnly.
+   * `bearer: true` is for API clients that keep the token themselves: it comes
+   * in the body, and no cookie is set.
+   */
   login: publicProcedure
     .input(
       z.strictObject({
         username: z.string().max(limits.email),
         password: z.string().max(limits.password),
         remember: z.boolean().optional(),
+        bearer: z.boolean().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -35,12 +44,12 @@ export const authRouter = router({
         { remember: input.remember ?? false },
         ctx.request,
       );
+      const expiresAt = login.session.expiresAt.toISOString();
+      if (input.bearer === true) {
+        return { user: userDto(user), token: login.token, expiresAt };
+      }
       ctx.response.cookie = login.cookie;
-      return {
-        user: userDto(user),
-        token: login.token,
-        expiresAt: login.session.expiresAt.toISOString(),
-      };
+      return { user: userDto(user), expiresAt };
     }),
 
   me: protectedProcedure.input(noInput).query(({ ctx }) => ({
