@@ -1,0 +1,40 @@
+// Stored documents to the shapes that leave the package (never a password hash
+// or a token).
+import type { AuthEventDoc, Role, SessionDoc, UserDoc } from '@authkit/db';
+import type { AuthEvent, AuthenticatedUser, PublicUser, SessionInfo } from './types.ts';
+
+export function toPublicUser(doc: Omit<UserDoc, 'password_hash'> & { password_hash?: string }): PublicUser {
+  return {
+    id: doc._id,
+    username: doc.username,
+    email: doc.email,
+    role: doc.role as Role,
+    active: doc.active,
+    createdAt: doc.created_at,
+  };
+}
+
+export function toAuthenticatedUser(user: PublicUser): AuthenticatedUser {
+  return { ...user, isAuthenticated: true, isActive: user.active, isAnonymous: false };
+}
+
+export function toSessionInfo(doc: SessionDoc): SessionInfo {
+  return {
+    id: doc._id,
+    userId: doc.user_id,
+    createdAt: doc.created_at,
+    lastSeenAt: doc.last_seen_at,
+    expiresAt: doc.expires_at,
+    authenticatedAt: doc.authenticated_at,
+    fresh: doc.fresh,
+    remember: doc.remember,
+    userAgent: doc.user_agent,
+    ip: doc.ip,
+  };
+}
+
+export function toAuthEvent(doc: AuthEventDoc): AuthEvent {
+  const event: AuthEvent = { type: doc.type, userId: doc.user_id, at: doc.at, ip: doc.ip, userAgent: doc.user_agent };
+  if (doc.details) event.details = doc.details;
+  return event;
+}

@@ -1,0 +1,213 @@
+// Passwords: sign-in (authenticate), re-authentication (confirmLogin), password
+// change, and the rehash of hashes made with older Argon2 parameters.
+import type { SessionDoc, UserDoc } from '@authkit/db';
+import { clip, idleMs, isFresh, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
+import { toPublicUser, toSessionInfo } from './convert.ts';
+import { AuthError, isAuthError } from './errors.ts';
+import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
+import { dropLapsedClaim, takeClaim } from './throttle.ts';
+import { clientFingerprint, sha256hex } from './tokens.ts';
+import type { Auth, PublicUser, RequestInfo } from './types.ts';
+import { checkNewPassword, normalizeKey } from './validation.ts';
+
+/** How long a claim on a password hash change holds (see claimHashChange). */
+const HASH_CLAIM_MS = 60_000;
+
+export type Credentials = ReturnType<typeof createCredentials>;
+
+export function createCredentials(core: AuthCore) {
+  const { database, now, throttle, events } = core;
+
+  /**
+   * The stored hash each user returned by `authenticate` was checked against.
+   * loginUser compares it after creating the session: a password change that
+   * lands between the check and the new session must not leave that session
+   * alive (the change ends "every other session" only among those it sees).
+   */
+  const passwordCheckedAgainst = new WeakMap<PublicUser, string>();
+
+  /** Wrong password where a signed-in user re-enters it: a field error, not a sign-out (401). */
+  function incorrectPassword(field: string): AuthError {
+    return new AuthError('VALIDATION', MESSAGES.incorrectPassword, { fieldErrors: { [field]: [MESSAGES.incorrectPassword] } });
+  }
+
+  /**
+   * Claims the one change away from the user's current password hash. A
+   * password hash is replaced at most once (a password change, a rehash), and
+   * of parallel replacements exactly one gets the claim: it is a unique insert,
+   * atomic on every server we support, where a conditional update is not atomic
+   * on FerretDB and there are no transactions. The claim lives beside the
+   * throttle's leases and lapses after HASH_CLAIM_MS, so that a change whose
+   * process died does not block the next one for long. Resolves to a release
+   * function (for a claim that ends up unused), or null when another change
+   * holds the claim.
+   */
+  async function claimHashChange(user: Pick<UserDoc, '_id' | 'password_hash'>): Promise<(() => Promise<void>) | null> {
+    // The hash itself is not stored again: a digest of it names the claim.
+    const id = `password:${user._id}:${await sha256hex(user.password_hash)}`;
+    // A lapsed claim may be taken over (second try); the hash check after the claim still decides.
+    if (!(await takeClaim(database, id, HASH_CLAIM_MS))) {
+      await dropLapsedClaim(database, id);
+      if (!(await takeClaim(database, id, HASH_CLAIM_MS))) return null;
+    }
+    return async () => {
+      await database.throttle.deleteOne({ _id: id });
+    };
+  }
+
+  /**
+   * Rehash on a correct password when the stored hash has older parameters.
+   * Resolves to the hash stored for the password afterwards (the new one when rehashed).
+   */
+  async function rehashIfNeeded(user: UserDoc, password: string): Promise<string> {
+    if (!needsRehash(user.password_hash)) return user.password_hash;
+    const passwordHash = await hashPassword(password);
+    // Claimed, and conditional on the old hash, so that a concurrent password change wins.
+    if (!(await claimHashChange(user))) return user.password_hash;
+    const updated = await database.users.updateOne(
+      { _id: user._id, password_hash: user.password_hash },
+      { $set: { password_hash: passwordHash, updated_at: now() } },
+    );
+    return updated.modifiedCount === 1 ? passwordHash : user.password_hash;
+  }
+
+  const authenticate: Auth['authenticate'] = async (login, password, request) => {
+    const key = typeof login === 'string' ? normalizeKey(login) : '';
+    if (!key || key.length > MAX_LOGIN || typeof password !== 'string') {
+      throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
+    }
+    const keys = await throttle.keysFor(key, clip(request.ip, MAX_IP));
+    try {
+      await throttle.admit(keys, now());
+    } catch (error) {
+      if (isAuthError(error, 'THROTTLED')) await events.record('login_failed', null, request, { reason: 'throttled' });
+      throw error;
+    }
+
+    // Usernames cannot contain '@', so the login names exactly one index.
+    const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
+    // Unknown users are verified against a dummy hash: same time, same answer.
+    const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
+    const matches = await verifyPassword(user?.password_hash ?? (await getDummyHash()), tooLong ? '' : password);
+    if (!user || !matches || tooLong) {
+      await events.record('login_failed', user?._id ?? null, request, { reason: 'invalid_credentials' });
+      throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
+    }
+    await throttle.succeeded(keys);
+    // Only now, after a correct password, may the answer say the account is inactive.
+    if (!user.active) {
+      await events.record('login_failed', user._id, request, { reason: 'inactive' });
+      throw new AuthError('INACTIVE', MESSAGES.inactive);
+    }
+    const checkedHash = await rehashIfNeeded(user, password);
+    const publicUser = toPublicUser(user);
+    passwordCheckedAgainst.set(publicUser, checkedHash);
+    return publicUser;
+  };
+
+  /** The stored hash `authenticate` checked this user's password against (undefined for other users). */
+  function checkedHashOf(user: PublicUser): string | undefined {
+    return passwordCheckedAgainst.get(user);
+  }
+
+  /** Throttled password check for a signed-in user (re-authentication, password change). */
+  async function checkPasswordOfSignedInUser(
+    user: UserDoc,
+    password: unknown,
+    field: string,
+    request: RequestInfo,
+    reason: string,
+    options: { rehash?: boolean } = {},
+  ): Promise<void> {
+    const keys = await throttle.keysFor(user.username_key, clip(request.ip, MAX_IP));
+    await throttle.admit(keys, now());
+    const valid =
+      typeof password === 'string' &&
+      [...password].length <= PASSWORD_MAX_LENGTH &&
+      (await verifyPassword(user.password_hash, password));
+    if (!valid) {
+      await events.record('login_failed', user._id, request, { reason });
+      throw incorrectPassword(field);
+    }
+    await throttle.succeeded(keys);
+    if (options.rehash ?? true) await rehashIfNeeded(user, password);
+  }
+
+  const confirmLogin: Auth['confirmLogin'] = async (session, password, request) => {
+    const doc = await liveSessionDoc(core, session);
+    const user = await database.users.findOne({ _id: doc.user_id });
+    if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    await checkPasswordOfSignedInUser(user, password, 'password', request, 'reauthentication');
+
+    const at = now();
+    const changes: Partial<SessionDoc> = {
+      fresh: true,
+      authenticated_at: at,
+      // The client that just typed the password is the one to recognise from now on.
+      fingerprint: await clientFingerprint(request, core.settings.protectionIncludesAddress),
+      last_seen_at: at,
+      expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
+    };
+    await database.sessions.updateOne({ _id: doc._id }, { $set: changes });
+    await events.record('login', user._id, request, { reauthentication: true });
+    return toSessionInfo({ ...doc, ...changes });
+  };
+
+  const changePassword: Auth['changePassword'] = async (session, input, request) => {
+    const doc = await liveSessionDoc(core, session);
+    if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
+      await events.record('needs_refresh', doc.user_id, request, { action: 'change_password' });
+      throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
+    }
+    const user = await database.users.findOne({ _id: doc.user_id });
+    if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+
+    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', [
+      user.username,
+      user.email,
+      user.email.split('@')[0] ?? '',
+    ]);
+    // No rehash of the current password: it is about to be replaced.
+    await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change', {
+      rehash: false,
+    });
+    if (newPassword.normalize('NFKC') === String(input.currentPassword).normalize('NFKC')) {
+      throw new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { newPassword: ['Choose a password different from the current one.'] },
+      });
+    }
+    const passwordHash = await hashPassword(newPassword);
+
+    // Compare-and-set on the hash the current password was checked against:
+    // of parallel changes exactly one wins, and only the winner's session
+    // survives (each loser's is among the "others" the winner ends).
+    const changedMeanwhile = () =>
+      new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { currentPassword: [MESSAGES.passwordChangedMeanwhile] },
+      });
+    const release = await claimHashChange(user);
+    if (!release) throw changedMeanwhile();
+    const stored = await database.users.findOne({ _id: user._id }, { projection: { password_hash: 1 } });
+    if (stored?.password_hash !== user.password_hash) throw changedMeanwhile();
+    try {
+      // This session ended meanwhile (signed out, revoked): 401, nothing written.
+      await liveSessionDoc(core, session);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    const updated = await database.users.updateOne(
+      { _id: user._id, password_hash: user.password_hash },
+      { $set: { password_hash: passwordHash, updated_at: now() } },
+    );
+    if (updated.modifiedCount === 0) throw changedMeanwhile();
+    // Every other device must sign in again with the new password; this one stays.
+    const ended = await database.sessions.deleteMany({ user_id: user._id, _id: { $ne: doc._id } });
+    const sessionsEnded = ended.deletedCount;
+    await events.record('password_changed', user._id, request, { sessionsEnded });
+  };
+
+  return { authenticate, checkedHashOf, confirmLogin, changePassword };
+}

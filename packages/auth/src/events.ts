@@ -1,0 +1,84 @@
+// The audit trail: events stored in `auth_events` and delivered to in-process
+// subscribers (Flask-Login's signals).
+import type { AuthEventDoc, AuthEventType, Database } from '@authkit/db';
+import { clip, MAX_IP, MAX_USER_AGENT } from './core.ts';
+import { toAuthEvent } from './convert.ts';
+import type { AuthEvent, AuthEventListener, RequestInfo } from './types.ts';
+
+export type Events = ReturnType<typeof createEvents>;
+
+export function createEvents(database: Database, now: () => Date) {
+  const listeners = new Map<AuthEventType | '*', Set<AuthEventListener>>();
+
+  async function recordEvent(event: Omit<AuthEvent, 'at'>): Promise<void> {
+    const stored: AuthEvent = {
+      type: event.type,
+      userId: event.userId,
+      at: now(),
+      ip: clip(event.ip, MAX_IP),
+      userAgent: clip(event.userAgent, MAX_USER_AGENT),
+    };
+    const details = withoutSecrets(event.details);
+    if (details) stored.details = details;
+    const doc: Omit<AuthEventDoc, '_id'> = {
+      type: stored.type,
+      user_id: stored.userId,
+      at: stored.at,
+      ip: stored.ip,
+      user_agent: stored.userAgent,
+    };
+    if (details) doc.details = details;
+    await database.authEvents.insertOne(doc);
+    deliver(stored);
+  }
+
+  /** An event about `userId` caused by `request`. */
+  async function record(
+    type: AuthEventType,
+    userId: string | null,
+    request: RequestInfo,
+    details?: AuthEvent['details'],
+  ): Promise<void> {
+    await recordEvent({ type, userId, ip: request.ip, userAgent: request.userAgent, details });
+  }
+
+  function deliver(event: AuthEvent): void {
+    for (const key of [event.type, '*'] as const) {
+      for (const listener of listeners.get(key) ?? []) {
+        try {
+          listener(event);
+        } catch (error) {
+          // A broken subscriber must not break sign-in or sign-out.
+          console.error(`auth: an event listener for "${event.type}" threw:`, error);
+        }
+      }
+    }
+  }
+
+  function on(type: AuthEventType | '*', listener: AuthEventListener): () => void {
+    let set = listeners.get(type);
+    if (!set) listeners.set(type, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  async function listEvents(userId: string, limit = 50): Promise<AuthEvent[]> {
+    const docs = await database.authEvents
+      .find({ user_id: userId })
+      .sort({ at: -1, _id: -1 })
+      .limit(Math.min(Math.max(Math.trunc(limit) || 1, 1), 500))
+      .toArray();
+    return docs.map(toAuthEvent);
+  }
+
+  return { record, recordEvent, on, listEvents };
+}
+
+/** Events never carry secrets: drop detail keys that look like one, whoever records the event. */
+function withoutSecrets(details: AuthEvent['details']): AuthEvent['details'] {
+  if (!details) return undefined;
+  const kept = Object.entries(details).filter(([key]) => !/pass|token|secret|cookie|hash/i.test(key));
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+}

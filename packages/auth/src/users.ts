@@ -1,0 +1,69 @@
+// Accounts: registration, with uniqueness decided by the unique indexes.
+import { generateIdFromEntropySize } from 'lucia';
+import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
+import { MESSAGES, type AuthCore } from './core.ts';
+import { toPublicUser } from './convert.ts';
+import { AuthError, type FieldErrors } from './errors.ts';
+import { hashPassword, passwordWeakness } from './passwords.ts';
+import type { Auth } from './types.ts';
+import { normalizeKey, passwordSchema, registrationSchema } from './validation.ts';
+
+export function createUsers(core: AuthCore) {
+  const { database, now, events } = core;
+
+  const registerUser: Auth['registerUser'] = async (input, request, trusted = {}) => {
+    const fieldErrors: FieldErrors = {};
+    const parsed = registrationSchema.safeParse(input ?? {});
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) (fieldErrors[String(issue.path[0] ?? 'form')] ??= []).push(issue.message);
+    }
+    const password = input?.password;
+    if (!fieldErrors.password && passwordSchema.safeParse(password).success) {
+      const userInputs = [input.username, input.email, String(input.email).split('@')[0] ?? ''];
+      const weakness = passwordWeakness(password, userInputs.filter((value) => typeof value === 'string'));
+      if (weakness) fieldErrors.password = [weakness];
+    }
+    if (!parsed.success || Object.keys(fieldErrors).length > 0) {
+      throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors });
+    }
+
+    const { username, email } = parsed.data;
+    const at = now();
+    const doc: UserDoc = {
+      _id: generateIdFromEntropySize(10),
+      username,
+      username_key: normalizeKey(username),
+      email,
+      email_key: normalizeKey(email),
+      password_hash: await hashPassword(parsed.data.password),
+      role: trusted.role ?? 'user',
+      active: trusted.active ?? true,
+      created_at: at,
+      updated_at: at,
+    };
+    try {
+      // The unique indexes decide, so parallel registrations cannot both win.
+      await database.users.insertOne(doc);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      throw await duplicateError(doc);
+    }
+    await events.record('register', doc._id, request);
+    return toPublicUser(doc);
+  };
+
+  /** Which of username and email is taken (read after the index refused the write). */
+  async function duplicateError(doc: UserDoc): Promise<AuthError> {
+    const fieldErrors: FieldErrors = {};
+    if (await database.users.findOne({ username_key: doc.username_key }, { projection: { _id: 1 } })) {
+      fieldErrors.username = ['This username is already taken.'];
+    }
+    if (await database.users.findOne({ email_key: doc.email_key }, { projection: { _id: 1 } })) {
+      fieldErrors.email = ['An account with this email address already exists.'];
+    }
+    if (Object.keys(fieldErrors).length === 0) fieldErrors.username = ['This username is already taken.'];
+    return new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors });
+  }
+
+  return { registerUser };
+}
