@@ -37,6 +37,8 @@ export function createAuth(options: AuthOptions): Auth {
     database,
     now,
     ensureReady: guarded(ensureReady),
+    // Nothing runs in the background yet.
+    close: async () => {},
     registerUser: guarded(users.registerUser),
     authenticate: guarded(credentials.authenticate),
     loginUser: guarded(sessions.loginUser),

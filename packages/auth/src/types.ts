@@ -166,6 +166,11 @@ export interface Auth {
 
   /** Creates indexes (TTL where the server accepts it). Call once at start. */
   ensureReady(): Promise<void>;
+  /**
+   * Stops this instance's background work and writes what it holds back, for
+   * a clean shutdown. The database client stays open: its owner closes it.
+   */
+  close(): Promise<void>;
 
   // Accounts
   /** zod-validated; duplicate username/email is a VALIDATION field error. */
