@@ -538,6 +538,26 @@ describe('admin procedures', () => {
       admin.bearer,
     );
     expect(missing.status).toBe(404);
+
+    // The promoted user steps down again: allowed while another admin remains.
+    const down = await mutate(api, 'admin.users.setRole', { userId: target.id, role: 'user' }, target.bearer);
+    expect(down.status).toBe(200);
+  });
+
+  it('refuses with 409 a change that would leave no active admin', async () => {
+    const admins = await query(api, 'admin.users.list', { page: 1, pageSize: 100 }, admin.bearer);
+    const others = (admins.body.result.data.users as { id: string; role: string; active: boolean }[]).filter(
+      (user) => user.role === 'admin' && user.active && user.id !== admin.id,
+    );
+    for (const other of others) {
+      await mutate(api, 'admin.users.setRole', { userId: other.id, role: 'user' }, admin.bearer);
+    }
+    const last = await mutate(api, 'admin.users.setRole', { userId: admin.id, role: 'user' }, admin.bearer);
+    expect(last.status).toBe(409);
+    expect(last.body.error.message).toMatch(/last active administrator/);
+    const off = await mutate(api, 'admin.users.setActive', { userId: admin.id, active: false }, admin.bearer);
+    expect(off.status).toBe(409);
+    expect((await query(api, 'admin.users.list', undefined, admin.bearer)).status).toBe(200);
   });
 });
 

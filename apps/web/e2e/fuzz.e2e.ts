@@ -345,7 +345,7 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
       );
     }
 
-    // An admin cannot deactivate or demote themselves.
+    // The only admin can neither deactivate nor demote themselves: 409.
     for (const [action, field, value] of [
       ['setActive', 'active', 'false'],
       ['setRole', 'role', 'user'],
@@ -359,7 +359,7 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
         accept: 'html',
       };
       const answer = await client.postForm(`/admin?/${action}`, form, { token: admin.token });
-      expectAnswer(answer, [403], form);
+      expectAnswer(answer, [409], form);
     }
 
     // Members get 403, anonymous visitors the sign-in page, whatever they send.

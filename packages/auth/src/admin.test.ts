@@ -53,9 +53,7 @@ describe('setActive', () => {
     expect(types).toContain('user_activated');
   });
 
-  it('an admin cannot deactivate themselves; others cannot deactivate anyone', async () => {
-    const error = await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest));
-    expect(error.code).toBe('FORBIDDEN');
+  it('others cannot deactivate anyone; unknown users are not found', async () => {
     const member = await createSignedInUser(auth);
     expect((await authFailure(auth.setActive(member.user, admin.user.id, false, testRequest))).code).toBe('FORBIDDEN');
     expect((await authFailure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code).toBe('NOT_FOUND');
@@ -63,13 +61,12 @@ describe('setActive', () => {
 });
 
 describe('setRole', () => {
-  it('promotes and demotes, but an admin cannot demote themselves', async () => {
+  it('promotes and demotes', async () => {
     const member = await createSignedInUser(auth);
     expect((await auth.setRole(admin.user, member.user.id, 'admin', testRequest)).role).toBe('admin');
     // The new admin can act at once.
     expect((await auth.listUsers({ ...member.user, role: 'admin' }, { page: 1, pageSize: 1 })).users).toHaveLength(1);
     expect((await auth.setRole(admin.user, member.user.id, 'user', testRequest)).role).toBe('user');
-    expect((await authFailure(auth.setRole(admin.user, admin.user.id, 'user', testRequest))).code).toBe('FORBIDDEN');
     expect((await authFailure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code).toBe('FORBIDDEN');
     const bad = await authFailure(auth.setRole(admin.user, member.user.id, 'root' as never, testRequest));
     expect(bad.code).toBe('VALIDATION');
@@ -77,5 +74,50 @@ describe('setRole', () => {
       type: 'role_changed',
       details: { by: admin.user.id, role: 'user' },
     });
+  });
+});
+
+describe('at least one active admin remains', () => {
+  // Each test starts from exactly one active admin: `root`.
+  async function onlyRootIsAdmin() {
+    await database.current.users.updateMany({ _id: { $ne: admin.user.id } }, { $set: { role: 'user' } });
+    await database.current.users.updateOne({ _id: admin.user.id }, { $set: { role: 'admin', active: true } });
+  }
+
+  it('the last admin can neither step down nor deactivate their own account (409)', async () => {
+    await onlyRootIsAdmin();
+    const demote = await authFailure(auth.setRole(admin.user, admin.user.id, 'user', testRequest));
+    expect(demote.code).toBe('CONFLICT');
+    expect(demote.status).toBe(409);
+    expect(demote.message).toMatch(/last active administrator/);
+    expect((await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest))).code).toBe('CONFLICT');
+    expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
+  });
+
+  it('an admin may step down while another active admin remains', async () => {
+    await onlyRootIsAdmin();
+    const other = await createSignedInUser(auth, { role: 'admin' });
+    expect((await auth.setRole(other.user, other.user.id, 'user', testRequest)).role).toBe('user');
+    expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
+  });
+
+  it.each([
+    ['demote', (actor: SignedInUser, target: SignedInUser) => auth.setRole(actor.user, target.user.id, 'user', testRequest)],
+    ['deactivate', (actor: SignedInUser, target: SignedInUser) => auth.setActive(actor.user, target.user.id, false, testRequest)],
+  ] as const)('two admins who %s each other at the same moment leave one admin', async (_name, act) => {
+    await onlyRootIsAdmin();
+    for (let round = 0; round < 3; round++) {
+      const first = await createSignedInUser(auth, { role: 'admin' });
+      const second = await createSignedInUser(auth, { role: 'admin' });
+      // Only these two may act: root steps aside for the round.
+      await database.current.users.updateOne({ _id: admin.user.id }, { $set: { role: 'user' } });
+      const results = await Promise.allSettled([act(first, second), act(second, first)]);
+      const succeeded = results.filter((result) => result.status === 'fulfilled');
+      expect(succeeded).toHaveLength(1);
+      const refused = results.find((result) => result.status === 'rejected');
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
+      await onlyRootIsAdmin();
+    }
   });
 });

@@ -1,11 +1,22 @@
 // Admin controls: list users, deactivate and reactivate, change roles. Every
 // call checks the actor against the stored account, whatever the caller checked.
-import type { UserDoc } from '@authkit/db';
+import type { Role, UserDoc } from '@authkit/db';
+import { withClaim } from './claims.ts';
 import { MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import type { Sessions } from './sessions.ts';
-import type { Auth, PublicUser } from './types.ts';
+import type { Auth, PublicUser, RequestInfo } from './types.ts';
+
+/**
+ * Role and active changes run one at a time (across processes), so that two
+ * admins demoting or deactivating each other at the same moment cannot both
+ * pass the "an active admin remains" check: the second one finds it is no
+ * longer an admin.
+ */
+const ACCESS_CHANGE_CLAIM = 'admin:access-change';
+const ACCESS_CHANGE_CLAIM_MS = 10_000;
+const ACCESS_CHANGE_WAIT_MS = 3_000;
 
 export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSessionsOf'>) {
   const { database, now, events } = core;
@@ -32,18 +43,55 @@ export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSess
     return { users: docs.map(toPublicUser), total, page, pageSize };
   };
 
-  const setActive: Auth['setActive'] = async (actor, userId, active, request) => {
-    await requireAdmin(actor);
-    if (userId === actor.id && !active) {
-      throw new AuthError('FORBIDDEN', 'You cannot deactivate your own account.');
-    }
-    const doc = await database.users.findOneAndUpdate(
-      { _id: userId },
-      { $set: { active, updated_at: now() } },
-      // No projection: FerretDB's findAndModify does not support one; toPublicUser drops the hash.
-      { returnDocument: 'after' },
+  /**
+   * Applies a role or active change to `userId` as `actor`, serialized with
+   * every other such change, refusing one that would leave no active admin.
+   */
+  async function changeAccess(
+    actor: PublicUser,
+    userId: string,
+    change: { role: Role } | { active: boolean },
+  ): Promise<UserDoc> {
+    const outcome = await withClaim(
+      database,
+      ACCESS_CHANGE_CLAIM,
+      { lifetimeMs: ACCESS_CHANGE_CLAIM_MS, waitMs: ACCESS_CHANGE_WAIT_MS },
+      async () => {
+        // Inside the claim: the actor's own standing may have changed while it waited.
+        await requireAdmin(actor);
+        const target = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
+        if (!target) throw new AuthError('NOT_FOUND', 'No such user.');
+        const removesAnAdmin =
+          target.active && target.role === 'admin' && ('role' in change ? change.role !== 'admin' : !change.active);
+        if (removesAnAdmin) {
+          const activeAdmins = await database.users.countDocuments({ role: 'admin', active: true });
+          if (activeAdmins <= 1) {
+            throw new AuthError(
+              'CONFLICT',
+              target._id === actor.id
+                ? 'You are the last active administrator: make another one first.'
+                : 'This is the last active administrator: make another one first.',
+            );
+          }
+        }
+        const doc = await database.users.findOneAndUpdate(
+          { _id: userId },
+          { $set: { ...change, updated_at: now() } },
+          // No projection: FerretDB's findAndModify does not support one; toPublicUser drops the hash.
+          { returnDocument: 'after' },
+        );
+        if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
+        return doc;
+      },
     );
-    if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
+    if (!outcome.done) throw new AuthError('CONFLICT', 'Another change to accounts is under way. Please try again.');
+    return outcome.result;
+  }
+
+  const setActive: Auth['setActive'] = async (actor, userId, active, request: RequestInfo) => {
+    await requireAdmin(actor);
+    // An admin may step down (or deactivate their own account) while another active admin remains.
+    const doc = await changeAccess(actor, userId, { active });
     // Every session at once; loadUser also refuses inactive users meanwhile.
     if (!active) await sessions.endAllSessionsOf(userId);
     await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
@@ -55,16 +103,7 @@ export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSess
     if (role !== 'user' && role !== 'admin') {
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { role: ['Choose user or admin.'] } });
     }
-    if (userId === actor.id && role !== 'admin') {
-      throw new AuthError('FORBIDDEN', 'You cannot remove your own administrator role.');
-    }
-    const doc = await database.users.findOneAndUpdate(
-      { _id: userId },
-      { $set: { role, updated_at: now() } },
-      // No projection: FerretDB's findAndModify does not support one; toPublicUser drops the hash.
-      { returnDocument: 'after' },
-    );
-    if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
+    const doc = await changeAccess(actor, userId, { role });
     await events.record('role_changed', userId, request, { by: actor.id, role });
     return toPublicUser(doc);
   };

@@ -9,6 +9,7 @@ export type AuthErrorCode =
   | 'INACTIVE' // 403: the account is deactivated
   | 'FORBIDDEN' // 403: not allowed (e.g. not an admin)
   | 'NOT_FOUND' // 404
+  | 'CONFLICT' // 409: the change would break an invariant (e.g. leave no admin), or another is under way
   | 'THROTTLED' // 429, with retryAfterSeconds
   | 'UNAVAILABLE'; // 503: the database cannot be reached
 
@@ -20,6 +21,7 @@ export const httpStatus: Record<AuthErrorCode, number> = {
   INACTIVE: 403,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  CONFLICT: 409,
   THROTTLED: 429,
   UNAVAILABLE: 503,
 };
