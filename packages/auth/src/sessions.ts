@@ -67,16 +67,22 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     };
     // Lucia stores the session under the token's hash; the token itself is never stored.
     await lucia.createSession(doc._id, attributes, { sessionId });
+    // Read the account again now that the session exists: a deactivation or a
+    // password change that landed after the checks above ended "every session"
+    // without seeing this one, so this one must end itself.
+    const current = await database.users.findOne({ _id: doc._id }, { projection: { active: 1, password_hash: 1 } });
     const checkedHash = credentials.checkedHashOf(user);
-    if (checkedHash !== undefined) {
-      const current = await database.users.findOne({ _id: doc._id }, { projection: { password_hash: 1 } });
-      if (current?.password_hash !== checkedHash) {
-        // Changed since the password was checked: the old password signs nobody in.
-        await database.sessions.deleteOne({ _id: sessionId });
-        throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
-      }
+    if (!current || (!current.active && !force)) {
+      await database.sessions.deleteOne({ _id: sessionId });
+      throw new AuthError('INACTIVE', MESSAGES.inactive);
+    }
+    if (checkedHash !== undefined && current.password_hash !== checkedHash) {
+      // Changed since the password was checked: the old password signs nobody in.
+      await database.sessions.deleteOne({ _id: sessionId });
+      throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
     await events.record('login', doc._id, request, { remember, fresh });
+    await endSessionsOverLimit(doc._id, sessionId, request);
 
     const stored: SessionDoc = { _id: sessionId, user_id: doc._id, ...attributes };
     return {
@@ -85,6 +91,25 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       cookie: sessionCookie(token, stored, request, at),
     };
   };
+
+  /**
+   * Keeps at most maxSessionsPerUser sessions per user: each sign-in adds one
+   * and remembered ones last a month, so without a cap they pile up. The
+   * least recently used go first, never the one just created.
+   */
+  async function endSessionsOverLimit(userId: string, newSessionId: string, request: RequestInfo): Promise<void> {
+    const count = await database.sessions.countDocuments({ user_id: userId });
+    if (count <= settings.maxSessionsPerUser) return;
+    const oldest = await database.sessions
+      .find({ user_id: userId, _id: { $ne: newSessionId } }, { projection: { _id: 1 } })
+      .sort({ last_seen_at: 1, _id: 1 })
+      .limit(count - settings.maxSessionsPerUser)
+      .toArray();
+    const ended = await database.sessions.deleteMany({ _id: { $in: oldest.map((session) => session._id) }, user_id: userId });
+    if (ended.deletedCount > 0) {
+      await events.record('session_revoked', userId, request, { reason: 'session_limit', count: ended.deletedCount });
+    }
+  }
 
   const logoutUser: Auth['logoutUser'] = async (token, request) => {
     if (token && isWellFormedToken(token)) {

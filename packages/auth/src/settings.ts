@@ -14,6 +14,7 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
   absoluteLifetimeMs: 90 * DAY,
   protection: 'basic',
   protectionIncludesAddress: false,
+  maxSessionsPerUser: 50,
   throttle: {
     accountFreeFailures: 5,
     // Higher: many people can share one address (offices, mobile carriers).
@@ -35,6 +36,7 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     absoluteLifetimeMs: options.absoluteLifetimeMs ?? defaultSettings.absoluteLifetimeMs,
     protection: options.protection ?? defaultSettings.protection,
     protectionIncludesAddress: options.protectionIncludesAddress ?? defaultSettings.protectionIncludesAddress,
+    maxSessionsPerUser: options.maxSessionsPerUser ?? defaultSettings.maxSessionsPerUser,
     throttle: { ...defaultSettings.throttle, ...options.throttle },
   };
   const durations = {
@@ -48,6 +50,9 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   };
   for (const [name, value] of Object.entries(durations)) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`auth setting ${name} must be a positive number`);
+  }
+  if (!Number.isInteger(settings.maxSessionsPerUser) || settings.maxSessionsPerUser < 1) {
+    throw new Error('auth setting maxSessionsPerUser must be a whole number of at least 1');
   }
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(settings.cookieName)) {
     throw new Error(`auth setting cookieName is not a valid cookie name: ${settings.cookieName}`);
@@ -74,6 +79,7 @@ const envSchema = z.object({
   SESSION_ABSOLUTE_DAYS: wholeNumberVar.optional(),
   SESSION_PROTECTION: z.enum(['off', 'basic', 'strong']).optional(),
   SESSION_PROTECTION_ADDRESS: booleanVar.optional(),
+  MAX_SESSIONS_PER_USER: wholeNumberVar.optional(),
 });
 
 /**
@@ -102,5 +108,6 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.SESSION_ABSOLUTE_DAYS !== undefined) settings.absoluteLifetimeMs = vars.SESSION_ABSOLUTE_DAYS * DAY;
   if (vars.SESSION_PROTECTION !== undefined) settings.protection = vars.SESSION_PROTECTION;
   if (vars.SESSION_PROTECTION_ADDRESS !== undefined) settings.protectionIncludesAddress = vars.SESSION_PROTECTION_ADDRESS;
+  if (vars.MAX_SESSIONS_PER_USER !== undefined) settings.maxSessionsPerUser = vars.MAX_SESSIONS_PER_USER;
   return settings;
 }

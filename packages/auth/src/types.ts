@@ -21,6 +21,8 @@ export interface AuthSettings {
   protection: SessionProtection;
   /** Include the client's address prefix (/24 IPv4, /48 IPv6) in the fingerprint. */
   protectionIncludesAddress: boolean;
+  /** Sessions kept per user; a sign-in past it ends the least recently used. Default 50. */
+  maxSessionsPerUser: number;
   throttle: {
     /** Failures per account before backoff starts. */
     accountFreeFailures: number;
