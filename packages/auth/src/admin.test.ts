@@ -22,7 +22,7 @@ describe('listUsers', () => {
     const second = await auth.listUsers(admin.user, { page: 2, pageSize: 2 });
     expect(second.users.map((user) => user.username)).toEqual(['member1', 'member2']);
     expect(JSON.stringify(first)).not.toMatch(/password|argon2/);
-    expect(Object.keys(first.users[0]!).sort()).toEqual(['active', 'createdAt', 'email', 'id', 'role', 'username']);
+    expect(Object.keys(first.users[0]!).sort()).toEqual(['active', 'createdAt', 'email', 'emailVerified', 'id', 'role', 'username']);
   });
 
   it('is for active admins only, checked against the database', async () => {

@@ -5,6 +5,8 @@ import { withClaim } from './claims.ts';
 import { MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
+import { deactivatedNotice } from './mail/templates.ts';
+import type { Recovery } from './recovery.ts';
 import type { Sessions } from './sessions.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
 
@@ -18,8 +20,12 @@ const ACCESS_CHANGE_CLAIM = 'admin:access-change';
 const ACCESS_CHANGE_CLAIM_MS = 10_000;
 const ACCESS_CHANGE_WAIT_MS = 3_000;
 
-export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSessionsOf'>) {
-  const { database, now, events } = core;
+export function createAdmin(
+  core: AuthCore,
+  sessions: Pick<Sessions, 'endAllSessionsOf'>,
+  recovery: Pick<Recovery, 'mailResetLink'>,
+) {
+  const { database, now, events, mail } = core;
 
   async function requireAdmin(actor: PublicUser): Promise<UserDoc> {
     const doc = await database.users.findOne({ _id: actor.id });
@@ -95,7 +101,29 @@ export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSess
     // Every session at once; loadUser also refuses inactive users meanwhile.
     if (!active) await sessions.endAllSessionsOf(userId);
     await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
+    if (!active) await mail.send(deactivatedNotice(mail.contextFor(doc)));
     return toPublicUser(doc);
+  };
+
+  /** Mails the user a reset link (ASVS 6.4.6: an admin never sets somebody's password). */
+  const sendPasswordResetLink: Auth['sendPasswordResetLink'] = async (actor, userId, request) => {
+    await requireAdmin(actor);
+    const user = await database.users.findOne({ _id: userId });
+    if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
+    if (!user.active) throw new AuthError('CONFLICT', 'This account is deactivated: reactivate it first.');
+    await recovery.mailResetLink(user);
+    await events.record('password_reset_requested', userId, request, { by: actor.id });
+  };
+
+  /** Signs the user out everywhere (ASVS 7.4.5); resolves to how many sessions ended. */
+  const endUserSessions: Auth['endUserSessions'] = async (actor, userId, request) => {
+    await requireAdmin(actor);
+    if (!(await database.users.findOne({ _id: userId }, { projection: { _id: 1 } }))) {
+      throw new AuthError('NOT_FOUND', 'No such user.');
+    }
+    const count = await sessions.endAllSessionsOf(userId);
+    await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
+    return count;
   };
 
   const setRole: Auth['setRole'] = async (actor, userId, role, request) => {
@@ -108,5 +136,5 @@ export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSess
     return toPublicUser(doc);
   };
 
-  return { listUsers, setActive, setRole };
+  return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions };
 }

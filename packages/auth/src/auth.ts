@@ -1,6 +1,6 @@
 // createAuth: the whole Flask-Login surface over Lucia sessions in MongoDB,
 // composed from one module per capability (see DESIGN.md): sessions,
-// credentials, users, admin, events. Every method that touches the database is
+// credentials, users, admin, events, recovery, email addresses, mail. Every method that touches the database is
 // `guarded`: an outage is AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { createAdmin } from './admin.ts';
@@ -8,9 +8,13 @@ import { isFresh, MESSAGES, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
+import { createEmailAddresses } from './email-address.ts';
+import { createMail } from './mail/mail.ts';
 import { getDummyHash } from './passwords.ts';
+import { createRecovery } from './recovery.ts';
 import { createSessions } from './sessions.ts';
 import { resolveSettings } from './settings.ts';
+import { createSingleUseTokens } from './single-use-tokens.ts';
 import { Throttle } from './throttle.ts';
 import type { Auth, AuthOptions } from './types.ts';
 import { createUsers } from './users.ts';
@@ -20,12 +24,16 @@ export function createAuth(options: AuthOptions): Auth {
   const database = options.database;
   const now = options.now ?? (() => new Date());
   const events = createEvents(database, now);
-  const core: AuthCore = { settings, database, now, throttle: new Throttle(database, settings.throttle), events };
+  const mail = createMail(database, settings);
+  const core: AuthCore = { settings, database, now, throttle: new Throttle(database, settings.throttle), events, mail };
 
+  const tokens = createSingleUseTokens(core);
   const credentials = createCredentials(core);
   const sessions = createSessions(core, credentials);
-  const users = createUsers(core);
-  const admin = createAdmin(core, sessions);
+  const emailAddresses = createEmailAddresses(core, tokens);
+  const recovery = createRecovery(core, tokens, credentials, sessions);
+  const users = createUsers(core, emailAddresses);
+  const admin = createAdmin(core, sessions, recovery);
 
   async function ensureReady(): Promise<void> {
     await ensureIndexes(database);
@@ -37,8 +45,7 @@ export function createAuth(options: AuthOptions): Auth {
     database,
     now,
     ensureReady: guarded(ensureReady),
-    // Nothing runs in the background yet.
-    close: async () => {},
+    close: mail.close,
     registerUser: guarded(users.registerUser),
     authenticate: guarded(credentials.authenticate),
     loginUser: guarded(sessions.loginUser),
@@ -54,9 +61,18 @@ export function createAuth(options: AuthOptions): Auth {
     revokeSession: guarded(sessions.revokeSession),
     revokeOtherSessions: guarded(sessions.revokeOtherSessions),
     listEvents: guarded(events.listEvents),
+    requestPasswordReset: guarded(recovery.requestPasswordReset),
+    checkPasswordResetToken: guarded(recovery.checkPasswordResetToken),
+    resetPassword: guarded(recovery.resetPassword),
+    createPasswordResetLink: guarded(recovery.createPasswordResetLink),
+    verifyEmail: guarded(emailAddresses.verifyEmail),
+    resendVerification: guarded(emailAddresses.resendVerification),
+    requestEmailChange: guarded(emailAddresses.requestEmailChange),
     listUsers: guarded(admin.listUsers),
     setActive: guarded(admin.setActive),
     setRole: guarded(admin.setRole),
+    sendPasswordResetLink: guarded(admin.sendPasswordResetLink),
+    endUserSessions: guarded(admin.endUserSessions),
     deleteExpiredSessions: guarded(sessions.deleteExpiredSessions),
     on: events.on,
     recordEvent: guarded(events.recordEvent),

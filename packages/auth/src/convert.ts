@@ -8,6 +8,7 @@ export function toPublicUser(doc: Omit<UserDoc, 'password_hash'> & { password_ha
     id: doc._id,
     username: doc.username,
     email: doc.email,
+    emailVerified: doc.email_verified === true,
     role: doc.role as Role,
     active: doc.active,
     createdAt: doc.created_at,

@@ -4,6 +4,7 @@
 import type { Database, SessionDoc } from '@authkit/db';
 import { AuthError } from './errors.ts';
 import type { Events } from './events.ts';
+import type { Mail } from './mail/mail.ts';
 import type { Throttle } from './throttle.ts';
 import type { AuthSettings, RequestInfo, SessionInfo } from './types.ts';
 
@@ -13,6 +14,7 @@ export interface AuthCore {
   now: () => Date;
   throttle: Throttle;
   events: Events;
+  mail: Mail;
 }
 
 export const MESSAGES = {
@@ -25,6 +27,7 @@ export const MESSAGES = {
   validation: 'Please correct the highlighted fields.',
   incorrectPassword: 'Incorrect password.',
   passwordChangedMeanwhile: 'Your password has just been changed from another session.',
+  invalidLink: 'This link is invalid or has expired, or it was already used. Ask for a new one.',
 };
 
 /** Stored lengths of what clients send about themselves. */

@@ -4,6 +4,7 @@ import type { SessionDoc, UserDoc } from '@authkit/db';
 import { clip, idleMs, isFresh, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser, toSessionInfo } from './convert.ts';
 import { AuthError, isAuthError } from './errors.ts';
+import { passwordChangedNotice } from './mail/templates.ts';
 import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
 import { dropLapsedClaim, takeClaim } from './throttle.ts';
 import { clientFingerprint, sha256hex } from './tokens.ts';
@@ -207,7 +208,8 @@ export function createCredentials(core: AuthCore) {
     const ended = await database.sessions.deleteMany({ user_id: user._id, _id: { $ne: doc._id } });
     const sessionsEnded = ended.deletedCount;
     await events.record('password_changed', user._id, request, { sessionsEnded });
+    await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
   };
 
-  return { authenticate, checkedHashOf, confirmLogin, changePassword };
+  return { authenticate, checkedHashOf, confirmLogin, changePassword, claimHashChange };
 }

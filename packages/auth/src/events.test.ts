@@ -21,8 +21,16 @@ describe('events', () => {
     await auth.logoutUser(me.token, testRequest);
     stop();
 
-    expect(seen.map((event) => event.type)).toEqual(['register', 'login', 'login_failed', 'login_failed', 'needs_refresh', 'logout']);
-    const login = seen[1]!;
+    expect(seen.map((event) => event.type)).toEqual([
+      'register',
+      'email_verification_sent',
+      'login',
+      'login_failed',
+      'login_failed',
+      'needs_refresh',
+      'logout',
+    ]);
+    const login = seen[2]!;
     expect(login).toMatchObject({
       type: 'login',
       userId: me.user.id,
@@ -31,11 +39,11 @@ describe('events', () => {
       details: { remember: false, fresh: true },
     });
     expect(login.at).toEqual(clock.now());
-    expect(seen[2]).toMatchObject({ userId: me.user.id, details: { reason: 'invalid_credentials' } });
-    expect(seen[3]).toMatchObject({ userId: null, details: { reason: 'invalid_credentials' } });
+    expect(seen[3]).toMatchObject({ userId: me.user.id, details: { reason: 'invalid_credentials' } });
+    expect(seen[4]).toMatchObject({ userId: null, details: { reason: 'invalid_credentials' } });
 
     const stored = await database.current.authEvents.find().toArray();
-    expect(stored).toHaveLength(6);
+    expect(stored).toHaveLength(7);
     expect(stored.find((doc) => doc.type === 'logout')).toMatchObject({
       user_id: me.user.id,
       ip: testRequest.ip,
@@ -47,7 +55,14 @@ describe('events', () => {
     }
 
     const listed = await auth.listEvents(me.user.id);
-    expect(listed.map((event) => event.type)).toEqual(['logout', 'needs_refresh', 'login_failed', 'login', 'register']);
+    expect(listed.map((event) => event.type)).toEqual([
+      'logout',
+      'needs_refresh',
+      'login_failed',
+      'login',
+      'email_verification_sent',
+      'register',
+    ]);
     expect(await auth.listEvents(me.user.id, 2)).toHaveLength(2);
   });
 

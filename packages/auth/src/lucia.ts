@@ -77,6 +77,7 @@ export function createLucia(database: Database, sessionIdleMs: number) {
     getUserAttributes: (attributes): Omit<PublicUser, 'id'> => ({
       username: attributes.username,
       email: attributes.email,
+      emailVerified: attributes.email_verified === true,
       role: attributes.role,
       active: attributes.active,
       createdAt: attributes.created_at,

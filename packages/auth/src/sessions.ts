@@ -7,7 +7,7 @@ import { clip, idleMs, liveSessionDoc, MAX_IP, MAX_USER_AGENT, MESSAGES, secureF
 import type { Credentials } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
-import { clientFingerprint, generateSessionToken, hashToken, isWellFormedToken } from './tokens.ts';
+import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
 import type { AnonymousUser, Auth, LoadResult, RequestInfo, SessionCookie, SessionListItem } from './types.ts';
 
 // A loaded session is written back (sliding expiry, last seen) only once this
@@ -47,7 +47,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     if (!doc.active && !force) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
     const at = now();
-    const token = generateSessionToken();
+    const token = generateToken();
     const sessionId = await hashToken(token);
     const absoluteExpiresAt = new Date(at.getTime() + settings.absoluteLifetimeMs);
     const expiresAt = new Date(Math.min(at.getTime() + idleMs(core, remember), absoluteExpiresAt.getTime()));
@@ -223,9 +223,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     return result.deletedCount;
   };
 
-  /** Ends every session of a user at once (deactivation). */
-  async function endAllSessionsOf(userId: string): Promise<void> {
-    await lucia.invalidateUserSessions(userId);
+  /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
+  async function endAllSessionsOf(userId: string): Promise<number> {
+    const result = await database.sessions.deleteMany({ user_id: userId });
+    return result.deletedCount;
   }
 
   const deleteExpiredSessions: Auth['deleteExpiredSessions'] = async () => {

@@ -15,6 +15,13 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
   protection: 'basic',
   protectionIncludesAddress: false,
   maxSessionsPerUser: 50,
+  siteUrl: 'http://localhost:5173',
+  siteName: 'authkit',
+  smtpUrl: null,
+  mailFrom: 'authkit <no-reply@localhost>',
+  requireVerifiedEmail: false,
+  passwordResetTokenMs: 30 * MINUTE,
+  emailTokenMs: 24 * HOUR,
   throttle: {
     accountFreeFailures: 5,
     // Higher: many people can share one address (offices, mobile carriers).
@@ -37,6 +44,13 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     protection: options.protection ?? defaultSettings.protection,
     protectionIncludesAddress: options.protectionIncludesAddress ?? defaultSettings.protectionIncludesAddress,
     maxSessionsPerUser: options.maxSessionsPerUser ?? defaultSettings.maxSessionsPerUser,
+    siteUrl: (options.siteUrl ?? defaultSettings.siteUrl).replace(/\/+$/, ''),
+    siteName: options.siteName ?? defaultSettings.siteName,
+    smtpUrl: options.smtpUrl ?? defaultSettings.smtpUrl,
+    mailFrom: options.mailFrom ?? defaultSettings.mailFrom,
+    requireVerifiedEmail: options.requireVerifiedEmail ?? defaultSettings.requireVerifiedEmail,
+    passwordResetTokenMs: options.passwordResetTokenMs ?? defaultSettings.passwordResetTokenMs,
+    emailTokenMs: options.emailTokenMs ?? defaultSettings.emailTokenMs,
     throttle: { ...defaultSettings.throttle, ...options.throttle },
   };
   const durations = {
@@ -44,6 +58,8 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     sessionIdleMs: settings.sessionIdleMs,
     rememberIdleMs: settings.rememberIdleMs,
     absoluteLifetimeMs: settings.absoluteLifetimeMs,
+    passwordResetTokenMs: settings.passwordResetTokenMs,
+    emailTokenMs: settings.emailTokenMs,
     'throttle.baseLockMs': settings.throttle.baseLockMs,
     'throttle.maxLockMs': settings.throttle.maxLockMs,
     'throttle.forgetAfterMs': settings.throttle.forgetAfterMs,
@@ -80,6 +96,16 @@ const envSchema = z.object({
   SESSION_PROTECTION: z.enum(['off', 'basic', 'strong']).optional(),
   SESSION_PROTECTION_ADDRESS: booleanVar.optional(),
   MAX_SESSIONS_PER_USER: wholeNumberVar.optional(),
+  SITE_URL: z.url({ protocol: /^https?$/, error: 'expected the site\'s http(s) address, e.g. https://example.com' }).optional(),
+  WEB_ORIGIN: z.url({ protocol: /^https?$/, error: 'expected an http(s) origin' }).optional(),
+  ORIGIN: z.url({ protocol: /^https?$/, error: 'expected an http(s) origin' }).optional(),
+  SITE_NAME: z.string().max(80, 'expected at most 80 characters').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'expected smtp://host:port or smtps://user:password@host:port')
+    .optional(),
+  MAIL_FROM: z.string().max(200).regex(/@/, 'expected an address, e.g. "Example <no-reply@example.com>"').optional(),
+  REQUIRE_VERIFIED_EMAIL: booleanVar.optional(),
 });
 
 /**
@@ -96,7 +122,9 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    throw new Error(`Invalid environment variable ${name}=${JSON.stringify(present[name])}: ${issue?.message}`);
+    // A value that may carry a password (SMTP_URL) is not repeated in the message.
+    const shown = /SMTP_URL|SECRET|KEY|PASSWORD/.test(name) ? '' : `=${JSON.stringify(present[name])}`;
+    throw new Error(`Invalid environment variable ${name}${shown}: ${issue?.message}`);
   }
   const vars = parsed.data;
   const settings: Partial<AuthSettings> = {};
@@ -109,5 +137,12 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.SESSION_PROTECTION !== undefined) settings.protection = vars.SESSION_PROTECTION;
   if (vars.SESSION_PROTECTION_ADDRESS !== undefined) settings.protectionIncludesAddress = vars.SESSION_PROTECTION_ADDRESS;
   if (vars.MAX_SESSIONS_PER_USER !== undefined) settings.maxSessionsPerUser = vars.MAX_SESSIONS_PER_USER;
+  // Links in mails: SITE_URL, else the web origin the API knows (WEB_ORIGIN) or the site's own (ORIGIN).
+  const siteUrl = vars.SITE_URL ?? vars.WEB_ORIGIN ?? vars.ORIGIN;
+  if (siteUrl !== undefined) settings.siteUrl = siteUrl;
+  if (vars.SITE_NAME !== undefined) settings.siteName = vars.SITE_NAME;
+  if (vars.SMTP_URL !== undefined) settings.smtpUrl = vars.SMTP_URL;
+  if (vars.MAIL_FROM !== undefined) settings.mailFrom = vars.MAIL_FROM;
+  if (vars.REQUIRE_VERIFIED_EMAIL !== undefined) settings.requireVerifiedEmail = vars.REQUIRE_VERIFIED_EMAIL;
   return settings;
 }

@@ -1,13 +1,15 @@
-// Session tokens, their hashes, and the client fingerprint used by session protection.
+// The one token helper for every token kind (sessions, password reset and email
+// verification links): generate, hash for storage, check the shape; and the
+// client fingerprint used by session protection.
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { generateIdFromEntropySize } from 'lucia';
 
-/** 25 random bytes = 200 bits, base32 (lower case, no padding): 40 characters. */
+/** 25 random bytes = 200 bits, base32 (lower case, no padding): 40 characters. Stored only as its SHA-256. */
 const TOKEN_BYTES = 25;
 const TOKEN_PATTERN = /^[a-z2-7]{40}$/;
 
-export function generateSessionToken(): string {
+export function generateToken(): string {
   return generateIdFromEntropySize(TOKEN_BYTES);
 }
 
@@ -19,7 +21,7 @@ export function isWellFormedToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
-/** The session id stored in the database: SHA-256 (hex) of the token. */
+/** What is stored for a token (a session id, a link's id): SHA-256 (hex) of the token. */
 export async function hashToken(token: string): Promise<string> {
   return sha256hex(token);
 }

@@ -23,6 +23,20 @@ export interface AuthSettings {
   protectionIncludesAddress: boolean;
   /** Sessions kept per user; a sign-in past it ends the least recently used. Default 50. */
   maxSessionsPerUser: number;
+  /** The site's public address: links in mails point there (`/reset/<token>`, `/verify-email/<token>`). */
+  siteUrl: string;
+  /** The site's name in mails. */
+  siteName: string;
+  /** Where mail is delivered (nodemailer URL, e.g. smtp://127.0.0.1:1025); null: kept in the outbox, unsent. */
+  smtpUrl: string | null;
+  /** The From header of every mail. */
+  mailFrom: string;
+  /** Signed-in pages and procedures need a verified email address. Default false. */
+  requireVerifiedEmail: boolean;
+  /** How long a password reset link works. Default 30 minutes. */
+  passwordResetTokenMs: number;
+  /** How long an email verification (or email change) link works. Default 24 hours. */
+  emailTokenMs: number;
   throttle: {
     /** Failures per account before backoff starts. */
     accountFreeFailures: number;
@@ -56,6 +70,8 @@ export interface PublicUser {
   id: string;
   username: string;
   email: string;
+  /** The owner followed a verification link sent to `email`. */
+  emailVerified: boolean;
   role: Role;
   active: boolean;
   createdAt: Date;
@@ -180,7 +196,7 @@ export interface Auth {
     input: { username: string; email: string; password: string },
     request: RequestInfo,
     /** Trusted callers only (admin scripts, tests): never fill this from a form. */
-    options?: { role?: Role; active?: boolean },
+    options?: { role?: Role; active?: boolean; emailVerified?: boolean },
   ): Promise<PublicUser>;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
@@ -227,11 +243,41 @@ export interface Auth {
   revokeOtherSessions(session: SessionInfo, request: RequestInfo): Promise<number>;
   listEvents(userId: string, limit?: number): Promise<AuthEvent[]>;
 
+  // Recovery and email addresses (links by mail; tokens single use, stored hashed)
+  /**
+   * "Forgot password": mails a reset link when `login` (username or email) names
+   * an active account; answers the same, in about the same time, otherwise.
+   * THROTTLED per name and per address.
+   */
+  requestPasswordReset(login: string, request: RequestInfo): Promise<void>;
+  /** Whose reset link this is, while it works (null otherwise); uses nothing up. */
+  checkPasswordResetToken(token: string): Promise<{ username: string } | null>;
+  /**
+   * Sets a new password through a reset link and signs the user out everywhere.
+   * VALIDATION: fieldErrors.token (bad, expired, used or superseded link) or .newPassword.
+   */
+  resetPassword(token: string, newPassword: string, request: RequestInfo): Promise<PublicUser>;
+  /** Operators without mail: a one-time reset link for a username or email. */
+  createPasswordResetLink(login: string): Promise<string>;
+  /** Uses an email verification or email change link. VALIDATION (fieldErrors.token) when it does not work. */
+  verifyEmail(token: string, request: RequestInfo): Promise<{ user: PublicUser; changed: boolean }>;
+  /** Mails a new verification link (THROTTLED); nothing when the address is already verified. */
+  resendVerification(session: SessionInfo, request: RequestInfo): Promise<{ alreadyVerified: boolean }>;
+  /**
+   * Needs a fresh session. Mails a link to the new address (the change happens
+   * when it is used) and a notice to the current one.
+   */
+  requestEmailChange(session: SessionInfo, newEmail: string, request: RequestInfo): Promise<void>;
+
   // Admin (the caller checks the actor is an admin; these check it again)
   listUsers(actor: PublicUser, page: { page: number; pageSize: number }): Promise<UserPage>;
   /** Deactivation ends all the user's sessions at once. */
   setActive(actor: PublicUser, userId: string, active: boolean, request: RequestInfo): Promise<PublicUser>;
   setRole(actor: PublicUser, userId: string, role: Role, request: RequestInfo): Promise<PublicUser>;
+  /** Mails the user a password reset link (an admin never sets a password). */
+  sendPasswordResetLink(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
+  /** Signs the user out of every session; resolves to how many ended. */
+  endUserSessions(actor: PublicUser, userId: string, request: RequestInfo): Promise<number>;
 
   // Maintenance and events
   deleteExpiredSessions(): Promise<number>;

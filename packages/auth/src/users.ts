@@ -2,13 +2,14 @@
 import { generateIdFromEntropySize } from 'lucia';
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
 import { MESSAGES, type AuthCore } from './core.ts';
+import type { EmailAddresses } from './email-address.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError, type FieldErrors } from './errors.ts';
 import { hashPassword, passwordWeakness } from './passwords.ts';
 import type { Auth } from './types.ts';
 import { normalizeKey, passwordSchema, registrationSchema } from './validation.ts';
 
-export function createUsers(core: AuthCore) {
+export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses, 'sendVerification'>) {
   const { database, now, events } = core;
 
   const registerUser: Auth['registerUser'] = async (input, request, trusted = {}) => {
@@ -36,6 +37,7 @@ export function createUsers(core: AuthCore) {
       email,
       email_key: normalizeKey(email),
       password_hash: await hashPassword(parsed.data.password),
+      email_verified: trusted.emailVerified ?? false,
       role: trusted.role ?? 'user',
       active: trusted.active ?? true,
       created_at: at,
@@ -49,6 +51,7 @@ export function createUsers(core: AuthCore) {
       throw await duplicateError(doc);
     }
     await events.record('register', doc._id, request);
+    if (!doc.email_verified) await emailAddresses.sendVerification(doc, request);
     return toPublicUser(doc);
   };
 

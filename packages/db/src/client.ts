@@ -1,12 +1,14 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { installDriverWorkaround } from './driver-workaround.ts';
-import type { AuthEventDoc, SessionDoc, ThrottleDoc, UserDoc } from './schema.ts';
+import type { AuthEventDoc, OutboxMailDoc, SessionDoc, SingleUseTokenDoc, ThrottleDoc, UserDoc } from './schema.ts';
 
 export interface Collections {
   users: Collection<UserDoc>;
   sessions: Collection<SessionDoc>;
   authEvents: Collection<AuthEventDoc>;
   throttle: Collection<ThrottleDoc>;
+  singleUseTokens: Collection<SingleUseTokenDoc>;
+  mailOutbox: Collection<OutboxMailDoc>;
 }
 
 export interface Database extends Collections {
@@ -52,6 +54,8 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     sessions: db.collection<SessionDoc>('sessions'),
     authEvents: db.collection<AuthEventDoc>('auth_events'),
     throttle: db.collection<ThrottleDoc>('login_throttle'),
+    singleUseTokens: db.collection<SingleUseTokenDoc>('single_use_tokens'),
+    mailOutbox: db.collection<OutboxMailDoc>('mail_outbox'),
     ttlSupported: false,
     close: () => client.close(),
   };
@@ -64,15 +68,21 @@ export async function ensureIndexes(database: Database): Promise<void> {
   await database.users.createIndex({ created_at: 1 }, { name: 'created_at' });
   await database.sessions.createIndex({ user_id: 1 }, { name: 'user_id' });
   await database.authEvents.createIndex({ user_id: 1, at: -1 }, { name: 'user_id_at' });
+  await database.singleUseTokens.createIndex({ user_id: 1, kind: 1 }, { name: 'user_id_kind' });
+  await database.mailOutbox.createIndex({ sent_at: 1, next_attempt_at: 1 }, { name: 'sent_at_next_attempt_at' });
 
   // TTL indexes delete expired documents server-side. Not every MongoDB-compatible
   // server accepts them, so try, and fall back to a plain index (the sweep in
   // packages/auth deletes expired sessions either way).
   database.ttlSupported = await createTtlIndex(database.sessions, 'expires_at');
   await createTtlIndex(database.throttle, 'expires_at');
+  await createTtlIndex(database.singleUseTokens, 'expires_at');
 }
 
-async function createTtlIndex(collection: Collection<SessionDoc> | Collection<ThrottleDoc>, field: string) {
+async function createTtlIndex(
+  collection: Collection<SessionDoc> | Collection<ThrottleDoc> | Collection<SingleUseTokenDoc>,
+  field: string,
+) {
   try {
     await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
     return true;

@@ -13,6 +13,8 @@ export interface UserDoc {
   email: string;
   /** NFKC + lower case; unique. */
   email_key: string;
+  /** Set when the owner followed a verification link sent to `email`; absent on accounts made before verification existed. */
+  email_verified?: boolean;
   password_hash: string;
   role: Role;
   active: boolean;
@@ -52,7 +54,13 @@ export type AuthEventType =
   | 'role_changed'
   | 'unauthorized'
   | 'needs_refresh'
-  | 'register';
+  | 'register'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'email_verification_sent'
+  | 'email_verified'
+  | 'email_change_requested'
+  | 'email_changed';
 
 export interface AuthEventDoc {
   _id?: unknown;
@@ -74,4 +82,37 @@ export interface ThrottleDoc {
   last_failure_at: Date;
   /** When the record may be forgotten. */
   expires_at: Date;
+}
+
+export type SingleUseTokenKind = 'password_reset' | 'email_verification' | 'email_change';
+
+/** A link's token (password reset, email verification, email change): single use, stored hashed. */
+export interface SingleUseTokenDoc {
+  /** SHA-256 (hex) of the token in the link; never the token itself. */
+  _id: string;
+  kind: SingleUseTokenKind;
+  user_id: string;
+  /** The address being verified (verification, email change). */
+  email?: string;
+  /** Password reset: digest of the password hash when issued; the link is void once the password changes. */
+  password_digest?: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** A mail in the durable outbox: written with the change that causes it, delivered by a sender with retries. */
+export interface OutboxMailDoc {
+  _id: string;
+  /** What the mail is (e.g. `password_reset`), for logs and tests. */
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  created_at: Date;
+  attempts: number;
+  /** Not tried again before then (backoff after a failure). */
+  next_attempt_at: Date;
+  sent_at: Date | null;
+  last_error: string | null;
 }

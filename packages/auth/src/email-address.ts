@@ -1,0 +1,100 @@
+// Proving an email address: the verification link sent at registration (and
+// again on request), and the change of address, which needs a fresh login and
+// takes effect only when the link sent to the new address is used.
+import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
+import { clip, isFresh, liveSessionDoc, MAX_IP, MESSAGES, type AuthCore } from './core.ts';
+import { toPublicUser } from './convert.ts';
+import { AuthError } from './errors.ts';
+import { emailChangedNotice, emailChangeMail, emailChangeRequestedNotice, emailVerificationMail } from './mail/templates.ts';
+import type { SingleUseTokens } from './single-use-tokens.ts';
+import type { Auth, RequestInfo } from './types.ts';
+import { emailSchema, normalizeKey } from './validation.ts';
+
+export type EmailAddresses = ReturnType<typeof createEmailAddresses>;
+
+export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
+  const { settings, database, now, throttle, events, mail } = core;
+  const hours = Math.round(settings.emailTokenMs / 3_600_000);
+
+  /** Mails a verification link for the user's current address. */
+  async function sendVerification(user: Pick<UserDoc, '_id' | 'username' | 'email'>, request: RequestInfo): Promise<void> {
+    const token = await tokens.issue('email_verification', user._id, settings.emailTokenMs, { email: user.email });
+    await mail.send(emailVerificationMail(mail.contextFor(user), mail.link(`/verify-email/${token}`), hours));
+    await events.record('email_verification_sent', user._id, request);
+  }
+
+  const resendVerification: Auth['resendVerification'] = async (session, request) => {
+    const doc = await liveSessionDoc(core, session);
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
+    if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (user.email_verified) return { alreadyVerified: true };
+    // A few per hour: each one is a mail to somebody's inbox.
+    await throttle.admit(await throttle.keysFor(`verify:${user._id}`, clip(request.ip, MAX_IP)), now());
+    await sendVerification(user, request);
+    return { alreadyVerified: false };
+  };
+
+  const requestEmailChange: Auth['requestEmailChange'] = async (session, newEmail, request) => {
+    const doc = await liveSessionDoc(core, session);
+    if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
+      await events.record('needs_refresh', doc.user_id, request, { action: 'change_email' });
+      throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
+    }
+    const parsed = emailSchema.safeParse(newEmail);
+    if (!parsed.success) {
+      throw new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { email: [parsed.error.issues[0]?.message ?? 'Enter a valid email address.'] },
+      });
+    }
+    const email = parsed.data;
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
+    if (!user?.active) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (normalizeKey(email) === user.email_key) {
+      throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { email: ['This is already your email address.'] } });
+    }
+    await throttle.admit(await throttle.keysFor(`email-change:${user._id}`, clip(request.ip, MAX_IP)), now());
+    if (await database.users.findOne({ email_key: normalizeKey(email) }, { projection: { _id: 1 } })) {
+      throw new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { email: ['An account with this email address already exists.'] },
+      });
+    }
+    const token = await tokens.issue('email_change', user._id, settings.emailTokenMs, { email });
+    await mail.send(emailChangeMail(mail.contextFor(user, email), mail.link(`/verify-email/${token}`), hours));
+    await mail.send(emailChangeRequestedNotice(mail.contextFor(user), email));
+    await events.record('email_change_requested', user._id, request);
+  };
+
+  const verifyEmail: Auth['verifyEmail'] = async (token, request) => {
+    const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
+    const redeemed = await tokens.redeem(token, ['email_verification', 'email_change'], async (doc) => {
+      const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
+      if (!user?.active || !doc.email) throw invalidLink();
+      if (doc.kind === 'email_verification') {
+        // A link for an address the account no longer has proves nothing.
+        if (normalizeKey(doc.email) !== user.email_key) throw invalidLink();
+        await database.users.updateOne({ _id: user._id }, { $set: { email_verified: true, updated_at: now() } });
+        await events.record('email_verified', user._id, request);
+        return { user: toPublicUser({ ...user, email_verified: true }), changed: false };
+      }
+      const changes = { email: doc.email, email_key: normalizeKey(doc.email), email_verified: true, updated_at: now() };
+      try {
+        // The unique index decides between two accounts racing for one address.
+        await database.users.updateOne({ _id: user._id }, { $set: changes });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        throw new AuthError('VALIDATION', 'Another account has started using this email address meanwhile.', {
+          fieldErrors: { token: ['Another account has started using this email address meanwhile.'] },
+        });
+      }
+      await tokens.revokeAll(user._id, 'email_verification');
+      await events.record('email_changed', user._id, request);
+      // The old address hears of it, in case this was not its owner.
+      await mail.send(emailChangedNotice(mail.contextFor(user), doc.email));
+      return { user: toPublicUser({ ...user, ...changes }), changed: true };
+    });
+    if (!redeemed) throw invalidLink();
+    return redeemed.result;
+  };
+
+  return { sendVerification, resendVerification, requestEmailChange, verifyEmail };
+}

@@ -1,0 +1,132 @@
+// The mails the package sends: plain text and a simple HTML version of each.
+// Links carry a single-use token; nothing else secret goes into a mail.
+import type { MailMessage } from './outbox.ts';
+
+export interface MailContext {
+  /** The site's name as shown in mails, e.g. "authkit". */
+  siteName: string;
+  username: string;
+  to: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** Paragraphs (and at most one link as a button) into a mail. */
+function compose(
+  kind: string,
+  context: MailContext,
+  subject: string,
+  paragraphs: string[],
+  link?: { label: string; url: string },
+): MailMessage {
+  const greeting = `Hello ${context.username},`;
+  const footer = `— ${context.siteName}`;
+  const text = [greeting, ...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : []), footer].join('\n\n') + '\n';
+  const html = [
+    '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328;max-width:34rem">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    ...paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
+    link
+      ? `<p><a href="${escapeHtml(link.url)}" style="display:inline-block;padding:.6rem 1rem;background:#1f6feb;color:#fff;border-radius:6px;text-decoration:none">${escapeHtml(link.label)}</a></p>` +
+        `<p style="font-size:.875rem;color:#59636e">Or copy this address into your browser: ${escapeHtml(link.url)}</p>`
+      : '',
+    `<p>${escapeHtml(footer)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { kind, to: context.to, subject: `${subject} — ${context.siteName}`, text, html };
+}
+
+export function passwordResetMail(context: MailContext, url: string, minutes: number): MailMessage {
+  return compose(
+    'password_reset',
+    context,
+    'Reset your password',
+    [
+      'Somebody (we hope you) asked to reset the password of your account.',
+      `The link below works once, for ${minutes} minutes. Using it signs you out everywhere.`,
+      'If you did not ask for this, you can ignore this mail: your password stays as it is.',
+    ],
+    { label: 'Choose a new password', url },
+  );
+}
+
+export function emailVerificationMail(context: MailContext, url: string, hours: number): MailMessage {
+  return compose(
+    'email_verification',
+    context,
+    'Confirm your email address',
+    [
+      `Please confirm that ${context.to} is your email address.`,
+      `The link below works once, for ${hours} hours.`,
+      'If you did not create an account, you can ignore this mail.',
+    ],
+    { label: 'Confirm my email address', url },
+  );
+}
+
+export function emailChangeMail(context: MailContext, url: string, hours: number): MailMessage {
+  return compose(
+    'email_change',
+    context,
+    'Confirm your new email address',
+    [
+      `You asked to use ${context.to} for your account from now on.`,
+      `The address changes when you open the link below (it works once, for ${hours} hours).`,
+      'If you did not ask for this, ignore this mail: nothing changes.',
+    ],
+    { label: 'Confirm my new email address', url },
+  );
+}
+
+/** To the old address, when a change to a new one is asked for. */
+export function emailChangeRequestedNotice(context: MailContext, newEmail: string): MailMessage {
+  return compose('email_change_requested_notice', context, 'Your email address is about to change', [
+    `Somebody signed in to your account asked to change its email address to ${newEmail}.`,
+    'It changes only once that address is confirmed. If this was not you, change your password now and sign out your other devices.',
+  ]);
+}
+
+/** To the old address, once the change is done. */
+export function emailChangedNotice(context: MailContext, newEmail: string): MailMessage {
+  return compose('email_changed_notice', context, 'Your email address was changed', [
+    `The email address of your account is now ${newEmail}.`,
+    'If this was not you, contact the site’s administrators at once.',
+  ]);
+}
+
+export function passwordChangedNotice(context: MailContext): MailMessage {
+  return compose('password_changed_notice', context, 'Your password was changed', [
+    'The password of your account was just changed, and your other devices were signed out.',
+    'If this was not you, reset your password now with “Forgot your password?” on the sign-in page.',
+  ]);
+}
+
+export function passwordResetNotice(context: MailContext): MailMessage {
+  return compose('password_reset_notice', context, 'Your password was reset', [
+    'The password of your account was just reset through a link sent to this address, and every device was signed out.',
+    'If this was not you, reset your password again and tell the site’s administrators.',
+  ]);
+}
+
+export function deactivatedNotice(context: MailContext): MailMessage {
+  return compose('account_deactivated_notice', context, 'Your account was deactivated', [
+    'An administrator has deactivated your account and signed it out everywhere.',
+    'If you think this is a mistake, contact the site’s administrators.',
+  ]);
+}
+
+/** To the owner of an address that somebody tried to register again. */
+export function registrationAttemptNotice(context: MailContext, url: string): MailMessage {
+  return compose(
+    'registration_attempt_notice',
+    context,
+    'Somebody tried to sign up with your address',
+    [
+      'Somebody tried to create a new account with this email address, which already has one: yours.',
+      'If it was you, sign in instead; if you forgot your password, reset it here.',
+    ],
+    { label: 'Reset my password', url },
+  );
+}

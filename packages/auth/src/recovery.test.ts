@@ -1,0 +1,227 @@
+// Account recovery and email addresses, end to end through a real SMTP server
+// (Mailpit): forgot password, reset links (single use, expiring, superseded,
+// void after a password change), email verification and email change, the
+// notices. The outbox riding out a mail server that is down: mail/outbox.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@authkit/db/testing';
+import { createAuth } from './auth.ts';
+import { linkIn, startMailpit, type Mailpit } from './mail/mailpit.ts';
+import { authFailure } from './test-support.ts';
+import { createSignedInUser, createTestClock, makeSessionStale, strongTestPassword, testRequest } from './testing.ts';
+import type { Auth } from './types.ts';
+
+const SITE = 'https://site.example';
+const database = useTestDatabase();
+const clock = createTestClock();
+let mailpit: Mailpit;
+let auth: Auth;
+
+beforeAll(async () => {
+  mailpit = await startMailpit();
+  auth = createAuth({ database: database.current, now: clock.now, smtpUrl: mailpit.smtpUrl, siteUrl: SITE });
+});
+
+afterAll(async () => {
+  await auth?.close();
+  await mailpit?.stop();
+});
+
+async function resetLinkFor(email: string): Promise<string> {
+  const mail = await mailpit.waitForMessage(email, {
+    match: (message) => message.subject.startsWith('Reset your password') && !seen.has(message.id),
+  });
+  seen.add(mail.id);
+  return linkIn(mail, `${SITE}/reset/`);
+}
+const seen = new Set<string>();
+const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1);
+
+describe('forgot password', () => {
+  it('mails a single-use link that sets a new password and signs the user out everywhere', async () => {
+    const member = await createSignedInUser(auth, { email: 'ada@example.test' });
+    const other = await auth.loginUser(member.user, { remember: true }, testRequest);
+    await auth.requestPasswordReset('ADA@example.test', testRequest);
+
+    const link = await resetLinkFor('ada@example.test');
+    const token = tokenOf(link);
+    expect(token).toMatch(/^[a-z2-7]{40}$/);
+    // Stored only hashed.
+    expect(JSON.stringify(await database.current.singleUseTokens.find().toArray())).not.toContain(token);
+    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: member.user.username });
+
+    const newPassword = strongTestPassword();
+    await auth.resetPassword(token, newPassword, testRequest);
+    for (const signedIn of [member.token, other.token]) {
+      expect((await auth.loadUser(signedIn, testRequest)).user.isAuthenticated).toBe(false);
+    }
+    expect((await auth.authenticate('ada@example.test', newPassword, testRequest)).id).toBe(member.user.id);
+    expect((await authFailure(auth.authenticate('ada@example.test', member.password, testRequest))).code).toBe('INVALID_CREDENTIALS');
+
+    // Single use.
+    expect(await auth.checkPasswordResetToken(token)).toBeNull();
+    const reused = await authFailure(auth.resetPassword(token, strongTestPassword(), testRequest));
+    expect(reused.fieldErrors.token?.[0]).toMatch(/invalid or has expired/);
+
+    const notice = await mailpit.waitForMessage('ada@example.test', { match: (m) => m.subject.startsWith('Your password was reset') });
+    expect(notice.text).not.toContain(newPassword);
+    const types = (await auth.listEvents(member.user.id)).map((event) => event.type);
+    expect(types).toContain('password_reset_requested');
+    expect(types).toContain('password_reset');
+  });
+
+  it('answers the same for unknown and deactivated accounts, and mails nothing', async () => {
+    await auth.requestPasswordReset('nobody-here', testRequest);
+    await auth.requestPasswordReset('nobody@example.test', testRequest);
+    const admin = await createSignedInUser(auth, { role: 'admin' });
+    const gone = await createSignedInUser(auth, { email: 'gone@example.test' });
+    await auth.setActive(admin.user, gone.user.id, false, testRequest);
+    await auth.requestPasswordReset('gone@example.test', testRequest);
+    await mailpit.waitForMessage('gone@example.test', { match: (m) => m.subject.startsWith('Your account was deactivated') });
+    expect((await mailpit.messagesTo('nobody@example.test')).length).toBe(0);
+    expect((await mailpit.messagesTo('gone@example.test')).some((m) => m.subject.startsWith('Reset'))).toBe(false);
+  });
+
+  it('expires a link after 30 minutes', async () => {
+    const member = await createSignedInUser(auth, { email: 'brook@example.test' });
+    await auth.requestPasswordReset(member.user.username, testRequest);
+    const token = tokenOf(await resetLinkFor('brook@example.test'));
+    clock.advance(31 * 60_000);
+    expect(await auth.checkPasswordResetToken(token)).toBeNull();
+    expect((await authFailure(auth.resetPassword(token, strongTestPassword(), testRequest))).fieldErrors.token).toBeDefined();
+  });
+
+  it('voids a link once a newer one is issued or the password changes', async () => {
+    const member = await createSignedInUser(auth, { email: 'cyd@example.test' });
+    await auth.requestPasswordReset('cyd@example.test', testRequest);
+    const first = tokenOf(await resetLinkFor('cyd@example.test'));
+    await auth.requestPasswordReset('cyd@example.test', testRequest);
+    const second = tokenOf(await resetLinkFor('cyd@example.test'));
+    expect(await auth.checkPasswordResetToken(first)).toBeNull();
+    expect(await auth.checkPasswordResetToken(second)).not.toBeNull();
+
+    await auth.changePassword(member.session, { currentPassword: member.password, newPassword: strongTestPassword() }, testRequest);
+    expect(await auth.checkPasswordResetToken(second)).toBeNull();
+    expect((await authFailure(auth.resetPassword(second, strongTestPassword(), testRequest))).fieldErrors.token).toBeDefined();
+    await mailpit.waitForMessage('cyd@example.test', { match: (m) => m.subject.startsWith('Your password was changed') });
+  });
+
+  it('keeps the link usable after a refused new password', async () => {
+    const member = await createSignedInUser(auth, { email: 'dee@example.test' });
+    await auth.requestPasswordReset('dee@example.test', testRequest);
+    const token = tokenOf(await resetLinkFor('dee@example.test'));
+    const weak = await authFailure(auth.resetPassword(token, 'password1', testRequest));
+    expect(weak.fieldErrors.newPassword).toBeDefined();
+    await auth.resetPassword(token, strongTestPassword(), testRequest);
+    expect((await auth.loadUser(member.token, testRequest)).user.isAuthenticated).toBe(false);
+  });
+
+  it('lets exactly one of two parallel resets with one link through', async () => {
+    await createSignedInUser(auth, { email: 'eve@example.test' });
+    await auth.requestPasswordReset('eve@example.test', testRequest);
+    const token = tokenOf(await resetLinkFor('eve@example.test'));
+    const results = await Promise.allSettled([
+      auth.resetPassword(token, strongTestPassword(), testRequest),
+      auth.resetPassword(token, strongTestPassword(), testRequest),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('is throttled per account name and per address', async () => {
+    await createSignedInUser(auth, { email: 'flo@example.test' });
+    const request = { ...testRequest, ip: '198.51.100.23' };
+    let refused: unknown = null;
+    for (let i = 0; i < 12 && !refused; i++) {
+      await auth.requestPasswordReset('flo@example.test', request).catch((error: unknown) => {
+        refused = error;
+      });
+    }
+    expect(refused).toMatchObject({ code: 'THROTTLED' });
+    expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('gives an operator a working link without mail, and refuses unknown users', async () => {
+    const member = await createSignedInUser(auth);
+    const link = await auth.createPasswordResetLink(member.user.username);
+    expect(link.startsWith(`${SITE}/reset/`)).toBe(true);
+    expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: member.user.username });
+    expect((await authFailure(auth.createPasswordResetLink('no-such-user'))).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('email verification', () => {
+  it('mails a link at registration that marks the address verified, once', async () => {
+    const user = await auth.registerUser({ username: 'gil', email: 'gil@example.test', password: strongTestPassword() }, testRequest);
+    expect(user.emailVerified).toBe(false);
+    const mail = await mailpit.waitForMessage('gil@example.test', { match: (m) => m.subject.startsWith('Confirm your email') });
+    const token = tokenOf(linkIn(mail, `${SITE}/verify-email/`));
+    const verified = await auth.verifyEmail(token, testRequest);
+    expect(verified).toMatchObject({ changed: false, user: { id: user.id, emailVerified: true } });
+    expect((await authFailure(auth.verifyEmail(token, testRequest))).fieldErrors.token).toBeDefined();
+  });
+
+  it('resends on request, and not once the address is verified', async () => {
+    const member = await createSignedInUser(auth, { email: 'hal@example.test' });
+    expect(await auth.resendVerification(member.session, testRequest)).toEqual({ alreadyVerified: false });
+    const confirmations = async () => (await mailpit.messagesTo('hal@example.test')).filter((m) => m.subject.startsWith('Confirm'));
+    await expect.poll(async () => (await confirmations()).length, { timeout: 15_000 }).toBe(2);
+    // Newest first: the resent link works; the one from registration was superseded.
+    const [resent, original] = (await confirmations()).map((m) => tokenOf(linkIn(m, `${SITE}/verify-email/`)));
+    expect((await authFailure(auth.verifyEmail(original!, testRequest))).fieldErrors.token).toBeDefined();
+    await auth.verifyEmail(resent!, testRequest);
+    expect(await auth.resendVerification(member.session, testRequest)).toEqual({ alreadyVerified: true });
+  });
+});
+
+describe('email change', () => {
+  it('needs a fresh login, mails the new address a link and the old one notices', async () => {
+    const member = await createSignedInUser(auth, { email: 'ivy@example.test' });
+    await makeSessionStale(auth, member.session.id);
+    const stale = await authFailure(auth.requestEmailChange(member.session, 'ivy.new@example.test', testRequest));
+    expect(stale.code).toBe('NEEDS_REFRESH');
+    const fresh = await auth.confirmLogin(member.session, member.password, testRequest);
+
+    await auth.requestEmailChange(fresh, 'Ivy.New@example.test', testRequest);
+    await mailpit.waitForMessage('ivy@example.test', { match: (m) => m.subject.startsWith('Your email address is about to change') });
+    // Nothing changes until the link is used.
+    expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ email: 'ivy@example.test' });
+    const mail = await mailpit.waitForMessage('Ivy.New@example.test', { match: (m) => m.subject.startsWith('Confirm your new') });
+    const result = await auth.verifyEmail(tokenOf(linkIn(mail, `${SITE}/verify-email/`)), testRequest);
+    expect(result).toMatchObject({ changed: true, user: { email: 'Ivy.New@example.test', emailVerified: true } });
+    await mailpit.waitForMessage('ivy@example.test', { match: (m) => m.subject.startsWith('Your email address was changed') });
+    expect((await auth.authenticate('ivy.new@example.test', member.password, testRequest)).id).toBe(member.user.id);
+  });
+
+  it('gives an address two users race for to exactly one of them', async () => {
+    const [first, second] = [await createSignedInUser(auth), await createSignedInUser(auth)];
+    for (const user of [first, second]) await auth.requestEmailChange(user.session, 'wanted@example.test', testRequest);
+    const links = async () => (await mailpit.messagesTo('wanted@example.test')).filter((m) => m.subject.startsWith('Confirm your new'));
+    await expect.poll(async () => (await links()).length, { timeout: 15_000 }).toBe(2);
+    const mails = await links();
+    const results = await Promise.allSettled(mails.map((m) => auth.verifyEmail(tokenOf(linkIn(m, `${SITE}/verify-email/`)), testRequest)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(await database.current.users.countDocuments({ email_key: 'wanted@example.test' })).toBe(1);
+  });
+
+  it('refuses a taken or unchanged address with a field message', async () => {
+    await createSignedInUser(auth, { email: 'taken@example.test' });
+    const member = await createSignedInUser(auth, { email: 'mine@example.test' });
+    expect((await authFailure(auth.requestEmailChange(member.session, 'TAKEN@example.test', testRequest))).fieldErrors.email).toBeDefined();
+    expect((await authFailure(auth.requestEmailChange(member.session, 'mine@example.test', testRequest))).fieldErrors.email).toBeDefined();
+    expect((await authFailure(auth.requestEmailChange(member.session, 'not an address', testRequest))).fieldErrors.email).toBeDefined();
+  });
+});
+
+describe('admin', () => {
+  it('mails a user a reset link and signs a user out everywhere, both audited', async () => {
+    const admin = await createSignedInUser(auth, { role: 'admin' });
+    const member = await createSignedInUser(auth, { email: 'jo@example.test' });
+    await auth.sendPasswordResetLink(admin.user, member.user.id, testRequest);
+    await resetLinkFor('jo@example.test');
+    expect(await auth.endUserSessions(admin.user, member.user.id, testRequest)).toBe(1);
+    expect((await auth.loadUser(member.token, testRequest)).user.isAuthenticated).toBe(false);
+    const events = await auth.listEvents(member.user.id);
+    expect(events.find((event) => event.type === 'session_revoked')?.details).toMatchObject({ by: admin.user.id, all: true });
+    expect(events.find((event) => event.type === 'password_reset_requested')?.details).toMatchObject({ by: admin.user.id });
+    expect((await authFailure(auth.endUserSessions(member.user, admin.user.id, testRequest))).code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,120 @@
+// Account recovery: "forgot password" links by mail, the reset itself, and
+// the same links made by an admin or an operator (never a password set for
+// somebody else: ASVS 6.4.6).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { UserDoc } from '@authkit/db';
+import { clip, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
+import { toPublicUser } from './convert.ts';
+import type { Credentials } from './credentials.ts';
+import { AuthError } from './errors.ts';
+import { passwordResetMail, passwordResetNotice } from './mail/templates.ts';
+import { hashPassword } from './passwords.ts';
+import type { Sessions } from './sessions.ts';
+import type { SingleUseTokens } from './single-use-tokens.ts';
+import { sha256hex } from './tokens.ts';
+import type { Auth, PublicUser } from './types.ts';
+import { checkNewPassword, normalizeKey } from './validation.ts';
+
+/**
+ * A reset request answers no sooner than this, known account or not: the
+ * known one writes a token and a mail, the unknown one nothing, and the
+ * difference must not tell who has an account.
+ */
+const RESET_REQUEST_MIN_MS = 150;
+
+export function createRecovery(
+  core: AuthCore,
+  tokens: SingleUseTokens,
+  credentials: Pick<Credentials, 'claimHashChange'>,
+  sessions: Pick<Sessions, 'endAllSessionsOf'>,
+) {
+  const { settings, database, now, throttle, events, mail } = core;
+
+  /** A reset link for the user, mailed (or only returned, for an operator without mail). */
+  async function issueResetLink(user: UserDoc): Promise<string> {
+    const token = await tokens.issue('password_reset', user._id, settings.passwordResetTokenMs, {
+      // The link is void once the password changes (by any means).
+      password_digest: await sha256hex(user.password_hash),
+    });
+    return mail.link(`/reset/${token}`);
+  }
+
+  async function mailResetLink(user: UserDoc): Promise<void> {
+    const url = await issueResetLink(user);
+    const minutes = Math.round(settings.passwordResetTokenMs / 60_000);
+    await mail.send(passwordResetMail(mail.contextFor(user), url, minutes));
+  }
+
+  const requestPasswordReset: Auth['requestPasswordReset'] = async (login, request) => {
+    const started = Date.now();
+    const key = typeof login === 'string' ? normalizeKey(login) : '';
+    if (!key || key.length > MAX_LOGIN) {
+      throw new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { login: ['Enter your username or email address.'] },
+      });
+    }
+    // Per account name and per address, whether or not the account exists.
+    await throttle.admit(await throttle.keysFor(`reset:${key}`, clip(request.ip, MAX_IP)), now());
+    const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
+    // A deactivated account gets no link: an admin reactivates it first.
+    if (user?.active) {
+      await mailResetLink(user);
+      await events.record('password_reset_requested', user._id, request);
+    }
+    const rest = RESET_REQUEST_MIN_MS - (Date.now() - started);
+    if (rest > 0) await sleep(rest);
+  };
+
+  /** The account a reset link is for, while it works (the page shows it before asking for a password). */
+  async function userForResetToken(token: unknown): Promise<UserDoc | null> {
+    const doc = await tokens.find(token, ['password_reset']);
+    if (!doc) return null;
+    const user = await database.users.findOne({ _id: doc.user_id });
+    if (!user?.active || doc.password_digest !== (await sha256hex(user.password_hash))) return null;
+    return user;
+  }
+
+  const checkPasswordResetToken: Auth['checkPasswordResetToken'] = async (token) => {
+    const user = await userForResetToken(token);
+    return user ? { username: user.username } : null;
+  };
+
+  const resetPassword: Auth['resetPassword'] = async (token, newPassword, request) => {
+    const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
+    const redeemed = await tokens.redeem(token, ['password_reset'], async (doc): Promise<PublicUser> => {
+      const user = await database.users.findOne({ _id: doc.user_id });
+      if (!user?.active || doc.password_digest !== (await sha256hex(user.password_hash))) throw invalidLink();
+      const password = checkNewPassword(newPassword, 'newPassword', [user.username, user.email, user.email.split('@')[0] ?? '']);
+      const passwordHash = await hashPassword(password);
+      // The same claim as a password change: of a reset and a change racing, one wins.
+      const release = await credentials.claimHashChange(user);
+      if (!release) throw invalidLink();
+      const updated = await database.users.updateOne(
+        { _id: user._id, password_hash: user.password_hash },
+        { $set: { password_hash: passwordHash, updated_at: now() } },
+      );
+      if (updated.modifiedCount === 0) throw invalidLink();
+      // Whoever had the old password is signed out everywhere.
+      await sessions.endAllSessionsOf(user._id);
+      await tokens.revokeAll(user._id, 'password_reset');
+      await events.record('password_reset', user._id, request);
+      await mail.send(passwordResetNotice(mail.contextFor(user)));
+      return toPublicUser(user);
+    });
+    if (!redeemed) throw invalidLink();
+    return redeemed.result;
+  };
+
+  /** For an operator without mail: a working reset link for `login` (username or email). */
+  const createPasswordResetLink: Auth['createPasswordResetLink'] = async (login) => {
+    const key = normalizeKey(login);
+    const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
+    if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
+    if (!user.active) throw new AuthError('INACTIVE', 'This account is deactivated: reactivate it first.');
+    return issueResetLink(user);
+  };
+
+  return { requestPasswordReset, checkPasswordResetToken, resetPassword, createPasswordResetLink, mailResetLink };
+}
+
+export type Recovery = ReturnType<typeof createRecovery>;

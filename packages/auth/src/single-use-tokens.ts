@@ -1,0 +1,81 @@
+// The tokens in links (password reset, email verification, email change):
+// made by the one token helper (tokens.ts), stored only as their SHA-256, each
+// usable once, expiring, and void once a newer link of the same kind is issued.
+import type { SingleUseTokenDoc, SingleUseTokenKind } from '@authkit/db';
+import { withClaim } from './claims.ts';
+import type { AuthCore } from './core.ts';
+import { generateToken, hashToken, isWellFormedToken } from './tokens.ts';
+
+/** How long one redemption may hold a token against a parallel one (single use across processes). */
+const REDEEM_CLAIM_MS = 30_000;
+
+export type SingleUseTokens = ReturnType<typeof createSingleUseTokens>;
+
+export function createSingleUseTokens(core: AuthCore) {
+  const { database, now } = core;
+
+  /** A new link token for the user; every older one of the same kind stops working. */
+  async function issue(
+    kind: SingleUseTokenKind,
+    userId: string,
+    lifetimeMs: number,
+    fields: Pick<SingleUseTokenDoc, 'email' | 'password_digest'> = {},
+  ): Promise<string> {
+    await database.singleUseTokens.deleteMany({ user_id: userId, kind });
+    const token = generateToken();
+    const at = now();
+    await database.singleUseTokens.insertOne({
+      _id: await hashToken(token),
+      kind,
+      user_id: userId,
+      ...fields,
+      created_at: at,
+      expires_at: new Date(at.getTime() + lifetimeMs),
+    });
+    return token;
+  }
+
+  /** The stored token, if the link is well formed, of one of `kinds`, and not expired. Uses nothing up. */
+  async function find(token: unknown, kinds: SingleUseTokenKind[]): Promise<SingleUseTokenDoc | null> {
+    if (typeof token !== 'string' || !isWellFormedToken(token)) return null;
+    const doc = await database.singleUseTokens.findOne({ _id: await hashToken(token) });
+    if (!doc || !kinds.includes(doc.kind) || doc.expires_at <= now()) return null;
+    return doc;
+  }
+
+  /**
+   * Uses a token once: `use` runs with the stored token while no parallel
+   * redemption can, and the token is deleted when `use` succeeds (a failure,
+   * such as a weak new password, leaves it usable). Resolves to null when the
+   * token is unknown, expired, of another kind, or being used right now.
+   */
+  async function redeem<T>(
+    token: unknown,
+    kinds: SingleUseTokenKind[],
+    use: (doc: SingleUseTokenDoc) => Promise<T>,
+  ): Promise<{ result: T } | null> {
+    const found = await find(token, kinds);
+    if (!found) return null;
+    const outcome = await withClaim(
+      database,
+      `token:${found._id}`,
+      { lifetimeMs: REDEEM_CLAIM_MS, waitMs: 0 },
+      async () => {
+        // Read again under the claim: a redemption that finished meanwhile deleted it.
+        const doc = await database.singleUseTokens.findOne({ _id: found._id });
+        if (!doc || doc.expires_at <= now()) return null;
+        const result = await use(doc);
+        await database.singleUseTokens.deleteOne({ _id: doc._id });
+        return { result };
+      },
+    );
+    return outcome.done ? outcome.result : null;
+  }
+
+  /** Voids every link of `kind` for the user (e.g. reset links once the password changed). */
+  async function revokeAll(userId: string, kind: SingleUseTokenKind): Promise<void> {
+    await database.singleUseTokens.deleteMany({ user_id: userId, kind });
+  }
+
+  return { issue, find, redeem, revokeAll };
+}
