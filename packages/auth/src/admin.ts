@@ -1,7 +1,7 @@
 // Admin controls: list users, deactivate and reactivate, change roles. Every
 // call checks the actor against the stored account, whatever the caller checked.
 import type { UserDoc } from '@authkit/db';
-import { MESSAGES, type AuthCore } from './core.ts';
+import { MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import type { Sessions } from './sessions.ts';
@@ -46,6 +46,8 @@ export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSess
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
     // Every session at once; loadUser also refuses inactive users meanwhile.
     if (!active) await sessions.endAllSessionsOf(userId);
+    // Sessions made with `force` outlive an activation change: their copy follows.
+    await syncUserCopies(core, userId);
     await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
     return toPublicUser(doc);
   };
@@ -65,6 +67,8 @@ export function createAdmin(core: AuthCore, sessions: Pick<Sessions, 'endAllSess
       { returnDocument: 'after' },
     );
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
+    // The role is copied onto every session and cached: both follow at once.
+    await syncUserCopies(core, userId);
     await events.record('role_changed', userId, request, { by: actor.id, role });
     return toPublicUser(doc);
   };

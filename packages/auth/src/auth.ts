@@ -1,6 +1,7 @@
 // createAuth: the whole Flask-Login surface over Lucia sessions in MongoDB,
 // composed from one module per capability (see DESIGN.md): sessions,
-// credentials, users, admin, events. Every method that touches the database is
+// credentials, users, admin, events, and the session cache with its
+// invalidation feed. Every method that touches the database is
 // `guarded`: an outage is AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { createAdmin } from './admin.ts';
@@ -8,7 +9,9 @@ import { isFresh, MESSAGES, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
+import { InvalidationFeed } from './invalidation-feed.ts';
 import { getDummyHash } from './passwords.ts';
+import { SessionCache } from './session-cache.ts';
 import { createSessions } from './sessions.ts';
 import { resolveSettings } from './settings.ts';
 import { Throttle } from './throttle.ts';
@@ -20,7 +23,10 @@ export function createAuth(options: AuthOptions): Auth {
   const database = options.database;
   const now = options.now ?? (() => new Date());
   const events = createEvents(database, now);
-  const core: AuthCore = { settings, database, now, throttle: new Throttle(database, settings.throttle), events };
+  const cache = settings.sessionCacheMs > 0 ? new SessionCache(settings.sessionCacheMaxEntries) : null;
+  const feed = new InvalidationFeed(database, cache, settings.sessionCacheMs);
+  const throttle = new Throttle(database, settings.throttle);
+  const core: AuthCore = { settings, database, now, throttle, events, cache, feed };
 
   const credentials = createCredentials(core);
   const sessions = createSessions(core, credentials);
@@ -37,8 +43,8 @@ export function createAuth(options: AuthOptions): Auth {
     database,
     now,
     ensureReady: guarded(ensureReady),
-    // Nothing runs in the background yet.
-    close: async () => {},
+    // Stops the feed reader and writes pending touches and feed entries.
+    close: () => feed.close(),
     registerUser: guarded(users.registerUser),
     authenticate: guarded(credentials.authenticate),
     loginUser: guarded(sessions.loginUser),
@@ -58,6 +64,12 @@ export function createAuth(options: AuthOptions): Auth {
     setActive: guarded(admin.setActive),
     setRole: guarded(admin.setRole),
     deleteExpiredSessions: guarded(sessions.deleteExpiredSessions),
+    invalidateSessions: guarded(sessions.invalidateSessions),
+    sessionCacheStats: () => ({
+      entries: cache?.size ?? 0,
+      maxEntries: cache ? settings.sessionCacheMaxEntries : 0,
+      trusted: cache !== null && feed.trusted(),
+    }),
     on: events.on,
     recordEvent: guarded(events.recordEvent),
   };

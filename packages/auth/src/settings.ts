@@ -14,6 +14,8 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
   absoluteLifetimeMs: 90 * DAY,
   protection: 'basic',
   protectionIncludesAddress: false,
+  sessionCacheMs: 1_000,
+  sessionCacheMaxEntries: 100_000,
   throttle: {
     accountFreeFailures: 5,
     // Higher: many people can share one address (offices, mobile carriers).
@@ -35,6 +37,8 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     absoluteLifetimeMs: options.absoluteLifetimeMs ?? defaultSettings.absoluteLifetimeMs,
     protection: options.protection ?? defaultSettings.protection,
     protectionIncludesAddress: options.protectionIncludesAddress ?? defaultSettings.protectionIncludesAddress,
+    sessionCacheMs: options.sessionCacheMs ?? defaultSettings.sessionCacheMs,
+    sessionCacheMaxEntries: options.sessionCacheMaxEntries ?? defaultSettings.sessionCacheMaxEntries,
     throttle: { ...defaultSettings.throttle, ...options.throttle },
   };
   const durations = {
@@ -49,6 +53,13 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   for (const [name, value] of Object.entries(durations)) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`auth setting ${name} must be a positive number`);
   }
+  // 0 turns the session cache off (every request reads the database).
+  if (!Number.isFinite(settings.sessionCacheMs) || settings.sessionCacheMs < 0) {
+    throw new Error('auth setting sessionCacheMs must be 0 (off) or a positive number');
+  }
+  if (!Number.isInteger(settings.sessionCacheMaxEntries) || settings.sessionCacheMaxEntries <= 0) {
+    throw new Error('auth setting sessionCacheMaxEntries must be a positive whole number');
+  }
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(settings.cookieName)) {
     throw new Error(`auth setting cookieName is not a valid cookie name: ${settings.cookieName}`);
   }
@@ -61,6 +72,7 @@ const wholeNumberVar = z
   .regex(/^\d+$/, 'expected a whole number')
   .transform(Number)
   .refine((value) => value > 0, 'expected a number above 0');
+const zeroOrMoreVar = z.string().regex(/^\d+$/, 'expected a whole number (0 or more)').transform(Number);
 
 const envSchema = z.object({
   SESSION_COOKIE_NAME: z
@@ -74,6 +86,8 @@ const envSchema = z.object({
   SESSION_ABSOLUTE_DAYS: wholeNumberVar.optional(),
   SESSION_PROTECTION: z.enum(['off', 'basic', 'strong']).optional(),
   SESSION_PROTECTION_ADDRESS: booleanVar.optional(),
+  SESSION_CACHE_MS: zeroOrMoreVar.optional(),
+  SESSION_CACHE_MAX_ENTRIES: wholeNumberVar.optional(),
 });
 
 /**
@@ -102,5 +116,9 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.SESSION_ABSOLUTE_DAYS !== undefined) settings.absoluteLifetimeMs = vars.SESSION_ABSOLUTE_DAYS * DAY;
   if (vars.SESSION_PROTECTION !== undefined) settings.protection = vars.SESSION_PROTECTION;
   if (vars.SESSION_PROTECTION_ADDRESS !== undefined) settings.protectionIncludesAddress = vars.SESSION_PROTECTION_ADDRESS;
+  if (vars.SESSION_CACHE_MS !== undefined) settings.sessionCacheMs = vars.SESSION_CACHE_MS;
+  if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined) settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
+  if (vars.SESSION_CACHE_MS !== undefined) settings.sessionCacheMs = vars.SESSION_CACHE_MS;
+  if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined) settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
   return settings;
 }

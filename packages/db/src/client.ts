@@ -1,12 +1,16 @@
-import { MongoClient, type Collection, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { installDriverWorkaround } from './driver-workaround.ts';
-import type { AuthEventDoc, SessionDoc, ThrottleDoc, UserDoc } from './schema.ts';
+import type { AuthEventDoc, SessionDoc, SessionInvalidationDoc, ThrottleDoc, UserDoc } from './schema.ts';
+
+/** How long session invalidation entries are kept (TTL index, or the sweep in packages/auth). */
+export const INVALIDATION_RETENTION_MS = 10 * 60_000;
 
 export interface Collections {
   users: Collection<UserDoc>;
   sessions: Collection<SessionDoc>;
   authEvents: Collection<AuthEventDoc>;
   throttle: Collection<ThrottleDoc>;
+  sessionInvalidations: Collection<SessionInvalidationDoc>;
 }
 
 export interface Database extends Collections {
@@ -52,6 +56,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     sessions: db.collection<SessionDoc>('sessions'),
     authEvents: db.collection<AuthEventDoc>('auth_events'),
     throttle: db.collection<ThrottleDoc>('login_throttle'),
+    sessionInvalidations: db.collection<SessionInvalidationDoc>('session_invalidations'),
     ttlSupported: false,
     close: () => client.close(),
   };
@@ -70,11 +75,13 @@ export async function ensureIndexes(database: Database): Promise<void> {
   // packages/auth deletes expired sessions either way).
   database.ttlSupported = await createTtlIndex(database.sessions, 'expires_at');
   await createTtlIndex(database.throttle, 'expires_at');
+  // The feed is read by `at` (server time); old entries go after the retention.
+  await createTtlIndex(database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);
 }
 
-async function createTtlIndex(collection: Collection<SessionDoc> | Collection<ThrottleDoc>, field: string) {
+async function createTtlIndex<Doc extends Document>(collection: Collection<Doc>, field: string, expireAfterSeconds = 0) {
   try {
-    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
+    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds });
     return true;
   } catch {
     await collection.createIndex({ [field]: 1 }, { name: field });
