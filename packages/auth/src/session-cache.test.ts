@@ -140,7 +140,10 @@ describe('revocation with the session cache on', () => {
     expect(await role(b)).toMatchObject({ role: 'admin' });
     await a.setRole(admin.user, demoted.user.id, 'user', testRequest);
     expect(await role(a)).toMatchObject({ role: 'user', isAuthenticated: true });
-    await withinBound(async () => (await role(b)).isAuthenticated && (await role(b)) .role === 'user');
+    await withinBound(async () => {
+      const user = await role(b);
+      return user.isAuthenticated && user.role === 'user';
+    });
     // Promoted again: the copy on the session follows the other way too.
     await a.setRole(admin.user, demoted.user.id, 'admin', testRequest);
     expect(await role(a)).toMatchObject({ role: 'admin' });
