@@ -121,7 +121,7 @@ describe('the database stopped under an API process with the cache on', () => {
   it('refuses cached sessions once the bound passes (503), and recovers with nothing lost', async () => {
     const dataDir = embedded.tempDir();
     const dbPort = await freePort();
-    let db = await embedded.start(dataDir, dbPort);
+    const db = await embedded.start(dataDir, dbPort);
     const api = await startApi(`${db.uri}/cache_fault`);
     const account = await signUpAndIn(api);
     const session = await bearerLogin(api, account);
@@ -132,7 +132,7 @@ describe('the database stopped under an API process with the cache on', () => {
     await withinBound(async () => (await meStatus(api, session.bearer)) === 503);
     for (let i = 0; i < 3; i++) expect(await meStatus(api, session.bearer)).toBe(503);
 
-    db = await embedded.start(dataDir, dbPort);
+    await embedded.start(dataDir, dbPort);
     await eventually(async () => (await meStatus(api, session.bearer)) === 200, 30_000);
     // Nothing lost: the account signs in again, and the session is still there.
     const again = await bearerLogin(api, account);
