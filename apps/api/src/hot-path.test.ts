@@ -1,39 +1,68 @@
-// Round trips to the database per request: the user loader's two reads by _id
-// (session, then user) and nothing more for a signed-in read, whichever way
-// the token comes; none for an anonymous caller.
+// Round trips to the database per request, whichever way the token comes.
+// With the session cache on (the default): one read by _id on a miss, none on
+// a hit. Off (SESSION_CACHE_MS=0, strict): one read on every request (the
+// session carries its user's fields). None for an anonymous caller.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { query, signUp, useTestApi } from './test-helpers.ts';
+import { query, signUp, useTestApi, type TestApi } from './test-helpers.ts';
 
-const api = useTestApi({}, { monitorCommands: true });
-const commands: string[] = [];
+const cached = useTestApi({ sessionCacheMs: 1_000 }, { monitorCommands: true });
+const strict = useTestApi({ sessionCacheMs: 0 }, { monitorCommands: true });
+const commands = new Map<TestApi, string[]>([
+  [cached, []],
+  [strict, []],
+]);
 beforeAll(() => {
-  api.database.client.on('commandStarted', (event) =>
-    commands.push(`${event.commandName} ${String(event.command[event.commandName])}`),
-  );
+  for (const [api, sent] of commands) {
+    api.database.client.on('commandStarted', (event) => {
+      const command = `${event.commandName} ${String(event.command[event.commandName])}`;
+      // The cache's feed reader polls in the background: not the request's doing.
+      if (!command.endsWith('session_invalidations')) sent.push(command);
+    });
+  }
 });
 
 /** The commands one request sent to the database. */
-async function commandsOf(work: () => Promise<{ status: number }>): Promise<string[]> {
-  commands.length = 0;
+async function commandsOf(api: TestApi, work: () => Promise<{ status: number }>): Promise<string[]> {
+  const sent = commands.get(api)!;
+  sent.length = 0;
   expect((await work()).status).toBeLessThan(500);
-  return [...commands];
+  return [...sent];
 }
 
 describe('database commands per request', () => {
-  it('a signed-in read costs the session read and the user read', async () => {
-    const user = await signUp(api, { via: 'both' });
+  it('with the cache: one read on a miss, none on a hit', async () => {
+    const user = await signUp(cached, { via: 'both' });
     for (const headers of [user.bearer, { cookie: user.cookie }]) {
-      expect(await commandsOf(() => query(api, 'auth.me', undefined, headers))).toEqual([
+      expect(await commandsOf(cached, () => query(cached, 'auth.me', undefined, headers))).toEqual([
         'find sessions',
-        'find users',
       ]);
+    }
+    // Once the feed has been read, both are hits.
+    await expect
+      .poll(() => commandsOf(cached, () => query(cached, 'auth.me', undefined, user.bearer)))
+      .toEqual([]);
+    for (const headers of [user.bearer, { cookie: user.cookie }]) {
+      expect(await commandsOf(cached, () => query(cached, 'auth.me', undefined, headers))).toEqual([]);
+    }
+  });
+
+  it('without the cache (strict): one read on every request', async () => {
+    const user = await signUp(strict, { via: 'both' });
+    for (let round = 0; round < 2; round++) {
+      for (const headers of [user.bearer, { cookie: user.cookie }]) {
+        expect(await commandsOf(strict, () => query(strict, 'auth.me', undefined, headers))).toEqual([
+          'find sessions',
+        ]);
+      }
     }
   });
 
   it('an anonymous or malformed credential costs nothing', async () => {
-    expect(await commandsOf(() => query(api, 'auth.me'))).toEqual([]);
-    expect(
-      await commandsOf(() => query(api, 'auth.me', undefined, { authorization: 'Bearer x' })),
-    ).toEqual([]);
+    for (const api of [cached, strict]) {
+      expect(await commandsOf(api, () => query(api, 'auth.me'))).toEqual([]);
+      expect(
+        await commandsOf(api, () => query(api, 'auth.me', undefined, { authorization: 'Bearer x' })),
+      ).toEqual([]);
+    }
   });
 });

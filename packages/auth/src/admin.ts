@@ -2,7 +2,7 @@
 // call checks the actor against the stored account, whatever the caller checked.
 import type { Role, UserDoc } from '@authkit/db';
 import { withClaim } from './claims.ts';
-import { MESSAGES, type AuthCore } from './core.ts';
+import { MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { deactivatedNotice } from './mail/templates.ts';
@@ -100,6 +100,8 @@ export function createAdmin(
     const doc = await changeAccess(actor, userId, { active });
     // Every session at once; loadUser also refuses inactive users meanwhile.
     if (!active) await sessions.endAllSessionsOf(userId);
+    // Sessions made with `force` outlive an activation change: their copy follows.
+    await syncUserCopies(core, userId);
     await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
     if (!active) await mail.send(deactivatedNotice(mail.contextFor(doc)));
     return toPublicUser(doc);
@@ -132,6 +134,8 @@ export function createAdmin(
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { role: ['Choose user or admin.'] } });
     }
     const doc = await changeAccess(actor, userId, { role });
+    // The role is copied onto every session and cached: both follow at once.
+    await syncUserCopies(core, userId);
     await events.record('role_changed', userId, request, { by: actor.id, role });
     return toPublicUser(doc);
   };

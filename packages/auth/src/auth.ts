@@ -1,6 +1,7 @@
 // createAuth: the whole Flask-Login surface over Lucia sessions in MongoDB,
 // composed from one module per capability (see DESIGN.md): sessions,
-// credentials, users, admin, events, recovery, email addresses, mail. Every method that touches the database is
+// credentials, users, admin, events, recovery, email addresses, mail, and
+// the session cache with its invalidation feed. Every method that touches the database is
 // `guarded`: an outage is AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { createAdmin } from './admin.ts';
@@ -9,9 +10,11 @@ import { createCredentials } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
 import { createEmailAddresses } from './email-address.ts';
+import { InvalidationFeed } from './invalidation-feed.ts';
 import { createMail } from './mail/mail.ts';
 import { getDummyHash } from './passwords.ts';
 import { createRecovery } from './recovery.ts';
+import { SessionCache } from './session-cache.ts';
 import { createSessions } from './sessions.ts';
 import { resolveSettings } from './settings.ts';
 import { createSingleUseTokens } from './single-use-tokens.ts';
@@ -25,7 +28,10 @@ export function createAuth(options: AuthOptions): Auth {
   const now = options.now ?? (() => new Date());
   const events = createEvents(database, now);
   const mail = createMail(database, settings);
-  const core: AuthCore = { settings, database, now, throttle: new Throttle(database, settings.throttle), events, mail };
+  const cache = settings.sessionCacheMs > 0 ? new SessionCache(settings.sessionCacheMaxEntries) : null;
+  const feed = new InvalidationFeed(database, cache, settings.sessionCacheMs);
+  const throttle = new Throttle(database, settings.throttle);
+  const core: AuthCore = { settings, database, now, throttle, events, mail, cache, feed };
 
   const tokens = createSingleUseTokens(core);
   const credentials = createCredentials(core);
@@ -45,7 +51,11 @@ export function createAuth(options: AuthOptions): Auth {
     database,
     now,
     ensureReady: guarded(ensureReady),
-    close: mail.close,
+    // Stops the feed reader and the mail sender; writes pending touches and feed entries.
+    close: async () => {
+      await feed.close();
+      await mail.close();
+    },
     registerUser: guarded(users.registerUser),
     authenticate: guarded(credentials.authenticate),
     loginUser: guarded(sessions.loginUser),
@@ -74,6 +84,12 @@ export function createAuth(options: AuthOptions): Auth {
     sendPasswordResetLink: guarded(admin.sendPasswordResetLink),
     endUserSessions: guarded(admin.endUserSessions),
     deleteExpiredSessions: guarded(sessions.deleteExpiredSessions),
+    invalidateSessions: guarded(sessions.invalidateSessions),
+    sessionCacheStats: () => ({
+      entries: cache?.size ?? 0,
+      maxEntries: cache ? settings.sessionCacheMaxEntries : 0,
+      trusted: cache !== null && feed.trusted(),
+    }),
     on: events.on,
     recordEvent: guarded(events.recordEvent),
   };

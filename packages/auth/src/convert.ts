@@ -3,7 +3,9 @@
 import type { AuthEventDoc, Role, SessionDoc, UserDoc } from '@authkit/db';
 import type { AuthEvent, AuthenticatedUser, PublicUser, SessionInfo } from './types.ts';
 
-export function toPublicUser(doc: Omit<UserDoc, 'password_hash'> & { password_hash?: string }): PublicUser {
+export function toPublicUser(
+  doc: Pick<UserDoc, '_id' | 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at'>,
+): PublicUser {
   return {
     id: doc._id,
     username: doc.username,

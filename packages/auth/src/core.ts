@@ -1,10 +1,12 @@
 // What the capability modules of createAuth share: the settings, the database,
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
-import type { Database, SessionDoc } from '@authkit/db';
+import type { Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
 import { AuthError } from './errors.ts';
 import type { Events } from './events.ts';
 import type { Mail } from './mail/mail.ts';
+import type { InvalidationFeed } from './invalidation-feed.ts';
+import type { SessionCache } from './session-cache.ts';
 import type { Throttle } from './throttle.ts';
 import type { AuthSettings, RequestInfo, SessionInfo } from './types.ts';
 
@@ -15,6 +17,10 @@ export interface AuthCore {
   throttle: Throttle;
   events: Events;
   mail: Mail;
+  /** Null when SESSION_CACHE_MS is 0: every request reads the database. */
+  cache: SessionCache | null;
+  /** Written whatever the cache setting: other processes may cache. */
+  feed: InvalidationFeed;
 }
 
 export const MESSAGES = {
@@ -62,4 +68,49 @@ export async function liveSessionDoc(core: AuthCore, session: SessionInfo): Prom
 export function clip(value: string | null | undefined, max: number): string | null {
   if (typeof value !== 'string' || value === '') return null;
   return value.length > max ? value.slice(0, max) : value;
+}
+
+/** The user fields a session carries (see SessionDoc.user). */
+export function userCopyOf(user: Pick<UserDoc, keyof SessionUserCopy>): SessionUserCopy {
+  return {
+    username: user.username,
+    email: user.email,
+    email_verified: user.email_verified === true,
+    role: user.role,
+    active: user.active,
+    created_at: user.created_at,
+  };
+}
+
+export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
+  return (
+    a.username === b.username &&
+    a.email === b.email &&
+    (a.email_verified === true) === (b.email_verified === true) &&
+    a.role === b.role &&
+    a.active === b.active &&
+    a.created_at.getTime() === b.created_at.getTime()
+  );
+}
+
+const COPY_PROJECTION = { username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1 } as const;
+
+/**
+ * Brings the user fields copied onto a user's sessions in line with the user,
+ * after any write to those fields, and invalidates the cached copies. Without
+ * transactions two writers may interleave: each re-reads after its own write
+ * and goes again if the user changed meanwhile, so the last one leaves the
+ * copies right.
+ */
+export async function syncUserCopies(core: AuthCore, userId: string): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    const user = await core.database.users.findOne({ _id: userId }, { projection: COPY_PROJECTION });
+    if (!user) break;
+    const copy = userCopyOf(user);
+    // Sessions from before the copy have none: they read the user itself.
+    await core.database.sessions.updateMany({ user_id: userId, user: { $exists: true } }, { $set: { user: copy } });
+    const after = await core.database.users.findOne({ _id: userId }, { projection: COPY_PROJECTION });
+    if (!after || sameUserCopy(copy, userCopyOf(after))) break;
+  }
+  await core.feed.record({ userId });
 }

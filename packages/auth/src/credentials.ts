@@ -151,6 +151,8 @@ export function createCredentials(core: AuthCore) {
       expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
     };
     await database.sessions.updateOne({ _id: doc._id }, { $set: changes });
+    // No process may keep the old freshness (or fingerprint) of this session.
+    await core.feed.record({ sessionId: doc._id });
     await events.record('login', user._id, request, { reauthentication: true });
     return toSessionInfo({ ...doc, ...changes });
   };
@@ -206,6 +208,7 @@ export function createCredentials(core: AuthCore) {
     if (updated.modifiedCount === 0) throw changedMeanwhile();
     // Every other device must sign in again with the new password; this one stays.
     const ended = await database.sessions.deleteMany({ user_id: user._id, _id: { $ne: doc._id } });
+    await core.feed.record({ userId: user._id });
     const sessionsEnded = ended.deletedCount;
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));

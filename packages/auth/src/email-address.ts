@@ -2,7 +2,7 @@
 // again on request), and the change of address, which needs a fresh login and
 // takes effect only when the link sent to the new address is used.
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { clip, isFresh, liveSessionDoc, MAX_IP, MESSAGES, type AuthCore } from './core.ts';
+import { clip, isFresh, liveSessionDoc, MAX_IP, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { emailChangedNotice, emailChangeMail, emailChangeRequestedNotice, emailVerificationMail } from './mail/templates.ts';
@@ -73,6 +73,8 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
         // A link for an address the account no longer has proves nothing.
         if (normalizeKey(doc.email) !== user.email_key) throw invalidLink();
         await database.users.updateOne({ _id: user._id }, { $set: { email_verified: true, updated_at: now() } });
+        // Sessions carry a copy of the user's fields: they follow at once.
+        await syncUserCopies(core, user._id);
         await events.record('email_verified', user._id, request);
         return { user: toPublicUser({ ...user, email_verified: true }), changed: false };
       }
@@ -86,6 +88,7 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
           fieldErrors: { token: ['Another account has started using this email address meanwhile.'] },
         });
       }
+      await syncUserCopies(core, user._id);
       await tokens.revokeAll(user._id, 'email_verification');
       await events.record('email_changed', user._id, request);
       // The old address hears of it, in case this was not its owner.

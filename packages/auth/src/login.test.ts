@@ -62,6 +62,11 @@ describe('sessions per user', () => {
     // The first session is used again, so the second is now the least recently used.
     clock.advance(60 * 60_000);
     expect((await auth.loadUser(member.token, testRequest)).user.isAuthenticated).toBe(true);
+    // With the session cache on, "last seen" is written behind: wait for it.
+    const usedAt = clock.now().getTime();
+    await expect
+      .poll(async () => (await database.current.sessions.findOne({ _id: member.session.id }))?.last_seen_at.getTime())
+      .toBe(usedAt);
     clock.advance(1_000);
     const fourth = await auth.loginUser(member.user, {}, testRequest);
 

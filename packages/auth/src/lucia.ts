@@ -23,8 +23,8 @@ declare module 'lucia' {
  * Why: the original joins the user with an aggregation `$lookup`, which FerretDB
  * (our embedded dev/test server) does not implement, and which on MongoDB is no
  * faster than two point reads. Here it is two reads by `_id` (both on the
- * primary-key index), so the per-request user loader costs two indexed reads.
- * The user read leaves out the password hash: the hot path never needs it.
+ * primary-key index). The user read leaves out the password hash. (loadUser
+ * does not call it: sessions carry a copy of their user's fields, one read.)
  */
 export class TwoReadMongodbAdapter extends MongodbAdapter {
   readonly #sessions: Collection<SessionDoc>;

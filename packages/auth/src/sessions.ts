@@ -1,12 +1,25 @@
-// Sessions: create (loginUser), load on every request (loadUser, with sliding
-// expiry and session protection), end (logoutUser, revoke), list, sweep.
-import type { SessionDoc } from '@authkit/db';
+// Sessions: create (loginUser), load on every request (loadUser, with the
+// session cache, sliding expiry and session protection), end (logoutUser,
+// revoke: each tells the invalidation feed), list, sweep.
+import { INVALIDATION_RETENTION_MS, type SessionDoc } from '@authkit/db';
 import { makeBlankCookie, makeSessionCookie, readBearerToken, readCookie } from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
-import { clip, idleMs, liveSessionDoc, MAX_IP, MAX_USER_AGENT, MESSAGES, secureFor, type AuthCore } from './core.ts';
+import {
+  clip,
+  idleMs,
+  liveSessionDoc,
+  MAX_IP,
+  MAX_USER_AGENT,
+  MESSAGES,
+  sameUserCopy,
+  secureFor,
+  userCopyOf,
+  type AuthCore,
+} from './core.ts';
 import type { Credentials } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
+import type { CachedSession } from './session-cache.ts';
 import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
 import type { AnonymousUser, Auth, LoadResult, RequestInfo, SessionCookie, SessionListItem } from './types.ts';
 
@@ -18,8 +31,8 @@ const MAX_TOUCH_INTERVAL_MS = 60 * 60_000;
 export type Sessions = ReturnType<typeof createSessions>;
 
 export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'checkedHashOf'>) {
-  const { settings, database, now, events } = core;
-  const { lucia, adapter } = createLucia(database, settings.sessionIdleMs);
+  const { settings, database, now, events, cache, feed } = core;
+  const { lucia } = createLucia(database, settings.sessionIdleMs);
 
   function blankCookieFor(request: RequestInfo): SessionCookie {
     return makeBlankCookie(settings.cookieName, secureFor(core, request));
@@ -61,18 +74,24 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       user_agent: clip(request.userAgent, MAX_USER_AGENT) ?? '',
       ip: clip(request.ip, MAX_IP) ?? '',
       fingerprint: await clientFingerprint(request, settings.protectionIncludesAddress),
+      user: userCopyOf(doc),
       // The adapter writes {_id, user_id, expires_at, ...attributes}: this per-session
       // expiry (from our clock) replaces Lucia's single global one.
       expires_at: expiresAt,
     };
     // Lucia stores the session under the token's hash; the token itself is never stored.
     await lucia.createSession(doc._id, attributes, { sessionId });
-    // Read the account again now that the session exists: a deactivation or a
-    // password change that landed after the checks above ended "every session"
-    // without seeing this one, so this one must end itself.
-    const current = await database.users.findOne({ _id: doc._id }, { projection: { active: 1, password_hash: 1 } });
+    // Read the account again now that the session exists: a deactivation, a
+    // password change or a role change that landed after the checks above
+    // either saw this session or is seen here.
+    const current = await database.users.findOne(
+      { _id: doc._id },
+      { projection: { password_hash: 1, username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1 } },
+    );
     const checkedHash = credentials.checkedHashOf(user);
     if (!current || (!current.active && !force)) {
+      // Deactivated meanwhile: "every session" ended without this one, which must not
+      // come back to life on reactivation.
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INACTIVE', MESSAGES.inactive);
     }
@@ -80,6 +99,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       // Changed since the password was checked: the old password signs nobody in.
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
+    }
+    if (!sameUserCopy(attributes.user!, userCopyOf(current))) {
+      attributes.user = userCopyOf(current);
+      await database.sessions.updateOne({ _id: sessionId }, { $set: { user: attributes.user } });
     }
     await events.record('login', doc._id, request, { remember, fresh });
     await endSessionsOverLimit(doc._id, sessionId, request);
@@ -106,6 +129,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       .limit(count - settings.maxSessionsPerUser)
       .toArray();
     const ended = await database.sessions.deleteMany({ _id: { $in: oldest.map((session) => session._id) }, user_id: userId });
+    for (const session of oldest) await feed.record({ sessionId: session._id });
     if (ended.deletedCount > 0) {
       await events.record('session_revoked', userId, request, { reason: 'session_limit', count: ended.deletedCount });
     }
@@ -116,10 +140,36 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       const sessionId = await hashToken(token);
       // One round trip, and of parallel sign-outs of one session only one records the event.
       const doc = await database.sessions.findOneAndDelete({ _id: sessionId });
-      if (doc) await events.record('logout', doc.user_id, request);
+      if (doc) {
+        await feed.record({ sessionId });
+        await events.record('logout', doc.user_id, request);
+      } else {
+        // Ended elsewhere, which told the feed; drop any copy here at once anyway.
+        feed.evict({ sessionId });
+      }
     }
     return { cookie: blankCookieFor(request) };
   };
+
+  /** Ends a session in the database and everywhere it is cached. */
+  async function endSession(sessionId: string): Promise<void> {
+    await lucia.invalidateSession(sessionId);
+    await feed.record({ sessionId });
+  }
+
+  /**
+   * The session and its user from the database: one read when the session
+   * carries its copy of the user's fields, two for sessions made before the copy.
+   */
+  async function readSession(sessionId: string): Promise<CachedSession | null> {
+    const found = await database.sessions.findOne({ _id: sessionId });
+    if (!found) return null;
+    // The copy stays out of the cached session: the user half of the entry holds it.
+    const { user: copy, ...session } = found;
+    if (copy) return { doc: session, user: toPublicUser({ _id: session.user_id, ...copy }) };
+    const user = await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
+    return user ? { doc: session, user: toPublicUser(user) } : null;
+  }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
     const anonymous = (clearCookie: boolean): LoadResult => ({
@@ -131,54 +181,64 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     if (!isWellFormedToken(token)) return anonymous(true);
 
     const sessionId = await hashToken(token);
-    // Two indexed reads (session, then user), never cached: a revoked session
-    // is refused on the very next request.
-    const [databaseSession, databaseUser] = await adapter.getSessionAndUser(sessionId);
-    if (!databaseSession || !databaseUser) return anonymous(true);
-
     const at = now();
-    const doc: SessionDoc = {
-      _id: databaseSession.id,
-      user_id: databaseSession.userId,
-      expires_at: databaseSession.expiresAt,
-      ...databaseSession.attributes,
-    };
-    const user = databaseUser.attributes;
-    if (doc.expires_at <= at || doc.absolute_expires_at <= at || !user.active) {
-      await lucia.invalidateSession(sessionId);
+    // A cached copy only while the feed was read within the bound (it fails
+    // closed), and never one whose expiry passed by our clock (the database decides then).
+    let hit = cache && feed.trusted() ? cache.get(sessionId) : undefined;
+    if (hit && (hit.doc.expires_at <= at || hit.doc.absolute_expires_at <= at)) hit = undefined;
+    const generation = cache?.generation ?? 0;
+    if (cache) feed.start();
+    const loaded = hit ?? (await readSession(sessionId));
+    if (!loaded) {
+      cache?.forget(sessionId);
       return anonymous(true);
     }
 
-    const changes: Partial<SessionDoc> = {};
+    const doc: SessionDoc = { ...loaded.doc };
+    const user = loaded.user;
+    if (doc.expires_at <= at || doc.absolute_expires_at <= at || !user.active) {
+      await endSession(sessionId);
+      return anonymous(true);
+    }
+
     if (settings.protection !== 'off') {
       const fingerprint = await clientFingerprint(request, settings.protectionIncludesAddress);
       if (fingerprint !== doc.fingerprint) {
         if (settings.protection === 'strong') {
-          await lucia.invalidateSession(sessionId);
+          await endSession(sessionId);
           await events.record('session_revoked', doc.user_id, request, { reason: 'session_protection' });
           return anonymous(true);
         }
-        // basic: the session survives but is no longer fresh.
-        if (doc.fresh) changes.fresh = false;
+        // basic: the session survives but is no longer fresh, in every process.
+        if (doc.fresh) {
+          await database.sessions.updateOne({ _id: sessionId }, { $set: { fresh: false } });
+          await feed.record({ sessionId });
+          doc.fresh = false;
+        }
       }
     }
 
     const idle = idleMs(core, doc.remember);
     let renewed = false;
     if (at.getTime() - doc.last_seen_at.getTime() >= Math.min(idle * TOUCH_FRACTION, MAX_TOUCH_INTERVAL_MS)) {
-      const expiresAt = new Date(Math.min(at.getTime() + idle, doc.absolute_expires_at.getTime()));
-      renewed = expiresAt.getTime() !== doc.expires_at.getTime();
-      changes.expires_at = expiresAt;
-      changes.last_seen_at = at;
+      const touch = {
+        expires_at: new Date(Math.min(at.getTime() + idle, doc.absolute_expires_at.getTime())),
+        last_seen_at: at,
+      };
+      renewed = touch.expires_at.getTime() !== doc.expires_at.getTime();
+      Object.assign(doc, touch);
+      // With the cache: written behind, in batches. Without: at once. No upsert
+      // either way: a session revoked meanwhile stays gone.
+      if (cache) feed.queueTouch(sessionId, touch);
+      else await database.sessions.updateOne({ _id: sessionId }, { $set: touch });
     }
-    if (Object.keys(changes).length > 0) {
-      // No upsert: a session revoked meanwhile stays gone.
-      await database.sessions.updateOne({ _id: sessionId }, { $set: changes });
-      Object.assign(doc, changes);
+    if (cache) {
+      if (hit) cache.replace(sessionId, { doc, user });
+      else cache.add(sessionId, { doc, user }, generation);
     }
 
     return {
-      user: toAuthenticatedUser(toPublicUser({ _id: databaseUser.id, ...user })),
+      user: toAuthenticatedUser(user),
       session: toSessionInfo(doc),
       // Only a persistent cookie carries the expiry; a browser-session cookie need not be re-sent.
       cookie: renewed && doc.remember ? sessionCookie(token, doc, request, at) : null,
@@ -213,12 +273,15 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // Scoped to the user: another user's session id is simply not found.
     const result = await database.sessions.deleteOne({ _id: String(sessionId), user_id: session.userId });
     if (result.deletedCount === 0) throw new AuthError('NOT_FOUND', 'No such session.');
+    await feed.record({ sessionId: String(sessionId) });
     await events.record('session_revoked', session.userId, request, { current: sessionId === session.id });
   };
 
   const revokeOtherSessions: Auth['revokeOtherSessions'] = async (session, request) => {
     await liveSessionDoc(core, session);
     const result = await database.sessions.deleteMany({ user_id: session.userId, _id: { $ne: session.id } });
+    // User-wide: the current session's copy is dropped too and simply read again.
+    await feed.record({ userId: session.userId });
     await events.record('session_revoked', session.userId, request, { others: true, count: result.deletedCount });
     return result.deletedCount;
   };
@@ -226,14 +289,22 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
   async function endAllSessionsOf(userId: string): Promise<number> {
     const result = await database.sessions.deleteMany({ user_id: userId });
+    await core.feed.record({ userId });
     return result.deletedCount;
   }
+
+  /** For writes made outside the package (scripts, tests): drops cached copies here and everywhere. */
+  const invalidateSessions: Auth['invalidateSessions'] = async (target) => {
+    await feed.record(target);
+  };
 
   const deleteExpiredSessions: Auth['deleteExpiredSessions'] = async () => {
     const at = now();
     // expires_at never exceeds absolute_expires_at, so one condition covers both.
     const result = await database.sessions.deleteMany({ expires_at: { $lte: at } });
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
+    // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
+    await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });
     return result.deletedCount;
   };
 
@@ -248,6 +319,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     revokeSession,
     revokeOtherSessions,
     endAllSessionsOf,
+    invalidateSessions,
     deleteExpiredSessions,
   };
 }

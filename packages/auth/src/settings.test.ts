@@ -20,6 +20,8 @@ describe('resolveSettings', () => {
       absoluteLifetimeMs: 90 * 86_400_000,
       protection: 'basic',
       protectionIncludesAddress: false,
+      sessionCacheMs: 1_000,
+      sessionCacheMaxEntries: 100_000,
     });
   });
 
@@ -41,6 +43,8 @@ describe('resolveSettings', () => {
     });
     expect(() => resolveSettings({ database, sessionIdleMs: -1 })).toThrow(/sessionIdleMs/);
     expect(() => resolveSettings({ database, cookieName: 'bad name;' })).toThrow(/cookieName/);
+    expect(() => resolveSettings({ database, sessionCacheMs: -1 })).toThrow(/sessionCacheMs/);
+    expect(() => resolveSettings({ database, sessionCacheMaxEntries: 0 })).toThrow(/sessionCacheMaxEntries/);
   });
 });
 
@@ -56,6 +60,8 @@ describe('authSettingsFromEnv', () => {
         SESSION_ABSOLUTE_DAYS: '60',
         SESSION_PROTECTION: 'strong',
         SESSION_PROTECTION_ADDRESS: '1',
+        SESSION_CACHE_MS: '250',
+        SESSION_CACHE_MAX_ENTRIES: '5000',
       }),
     ).toEqual({
       cookieName: 'sid',
@@ -66,7 +72,11 @@ describe('authSettingsFromEnv', () => {
       absoluteLifetimeMs: 60 * 86_400_000,
       protection: 'strong',
       protectionIncludesAddress: true,
+      sessionCacheMs: 250,
+      sessionCacheMaxEntries: 5000,
     });
+    // 0 turns the session cache off.
+    expect(authSettingsFromEnv({ SESSION_CACHE_MS: '0' })).toEqual({ sessionCacheMs: 0 });
   });
 
   it('leaves unset or empty variables to the defaults', () => {
@@ -79,6 +89,7 @@ describe('authSettingsFromEnv', () => {
     expect(() => authSettingsFromEnv({ SESSION_PROTECTION: 'paranoid' })).toThrow(/SESSION_PROTECTION/);
     expect(() => authSettingsFromEnv({ SECURE_COOKIES: 'yes' })).toThrow(/SECURE_COOKIES/);
     expect(() => authSettingsFromEnv({ SESSION_COOKIE_NAME: 'a b' })).toThrow(/SESSION_COOKIE_NAME/);
+    expect(() => authSettingsFromEnv({ SESSION_CACHE_MS: '-1' })).toThrow(/SESSION_CACHE_MS/);
   });
 });
 

@@ -22,6 +22,8 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
   requireVerifiedEmail: false,
   passwordResetTokenMs: 30 * MINUTE,
   emailTokenMs: 24 * HOUR,
+  sessionCacheMs: 1_000,
+  sessionCacheMaxEntries: 100_000,
   throttle: {
     accountFreeFailures: 5,
     // Higher: many people can share one address (offices, mobile carriers).
@@ -51,6 +53,8 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     requireVerifiedEmail: options.requireVerifiedEmail ?? defaultSettings.requireVerifiedEmail,
     passwordResetTokenMs: options.passwordResetTokenMs ?? defaultSettings.passwordResetTokenMs,
     emailTokenMs: options.emailTokenMs ?? defaultSettings.emailTokenMs,
+    sessionCacheMs: options.sessionCacheMs ?? defaultSettings.sessionCacheMs,
+    sessionCacheMaxEntries: options.sessionCacheMaxEntries ?? defaultSettings.sessionCacheMaxEntries,
     throttle: { ...defaultSettings.throttle, ...options.throttle },
   };
   const durations = {
@@ -70,6 +74,13 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   if (!Number.isInteger(settings.maxSessionsPerUser) || settings.maxSessionsPerUser < 1) {
     throw new Error('auth setting maxSessionsPerUser must be a whole number of at least 1');
   }
+  // 0 turns the session cache off (every request reads the database).
+  if (!Number.isFinite(settings.sessionCacheMs) || settings.sessionCacheMs < 0) {
+    throw new Error('auth setting sessionCacheMs must be 0 (off) or a positive number');
+  }
+  if (!Number.isInteger(settings.sessionCacheMaxEntries) || settings.sessionCacheMaxEntries <= 0) {
+    throw new Error('auth setting sessionCacheMaxEntries must be a positive whole number');
+  }
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(settings.cookieName)) {
     throw new Error(`auth setting cookieName is not a valid cookie name: ${settings.cookieName}`);
   }
@@ -82,6 +93,7 @@ const wholeNumberVar = z
   .regex(/^\d+$/, 'expected a whole number')
   .transform(Number)
   .refine((value) => value > 0, 'expected a number above 0');
+const zeroOrMoreVar = z.string().regex(/^\d+$/, 'expected a whole number (0 or more)').transform(Number);
 
 const envSchema = z.object({
   SESSION_COOKIE_NAME: z
@@ -106,6 +118,8 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().max(200).regex(/@/, 'expected an address, e.g. "Example <no-reply@example.com>"').optional(),
   REQUIRE_VERIFIED_EMAIL: booleanVar.optional(),
+  SESSION_CACHE_MS: zeroOrMoreVar.optional(),
+  SESSION_CACHE_MAX_ENTRIES: wholeNumberVar.optional(),
 });
 
 /**
@@ -144,5 +158,7 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.SMTP_URL !== undefined) settings.smtpUrl = vars.SMTP_URL;
   if (vars.MAIL_FROM !== undefined) settings.mailFrom = vars.MAIL_FROM;
   if (vars.REQUIRE_VERIFIED_EMAIL !== undefined) settings.requireVerifiedEmail = vars.REQUIRE_VERIFIED_EMAIL;
+  if (vars.SESSION_CACHE_MS !== undefined) settings.sessionCacheMs = vars.SESSION_CACHE_MS;
+  if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined) settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
   return settings;
 }

@@ -3,6 +3,7 @@
 // free of both (Playwright tests import it too).
 import type { ConnectOptions } from '@authkit/db';
 import { useTestDatabase } from '@authkit/db/testing';
+import { afterAll } from 'vitest';
 import { createAuth } from './auth.ts';
 import { AuthError } from './errors.ts';
 import { createTestClock } from './testing.ts';
@@ -19,8 +20,18 @@ export function useTestAuth(
   const database = useTestDatabase(connect);
   const clock = createTestClock();
   const auth = createAuth({ ...options, database: database.current, now: clock.now });
+  afterAll(() => auth.close());
   return { database, clock, auth };
 }
+
+/**
+ * The session cache on (the default bound) and off (strict: every request
+ * reads the database), for `describe.each`: revocation must hold in both.
+ */
+export const cacheModes = [
+  { mode: 'session cache on', sessionCacheMs: 1_000 },
+  { mode: 'session cache off', sessionCacheMs: 0 },
+] as const;
 
 /** The AuthError a promise rejects with (fails the test if it resolves or throws anything else). */
 export async function authFailure(promise: Promise<unknown>): Promise<AuthError> {

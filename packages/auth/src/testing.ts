@@ -1,7 +1,8 @@
 // @authkit/auth/testing: helpers for other apps' tests, like Flask-Login's test
 // client: a user and a signed-in session in one call, a controllable clock, and
-// ways to age a session without sleeping. They write to the database directly,
-// so use them only against a test database.
+// ways to age a session without sleeping. They write to the database directly
+// (and invalidate cached copies through the feed), so use them only against a
+// test database.
 import { randomBytes } from 'node:crypto';
 import type { Role } from '@authkit/db';
 import type { Auth, LoginResult, PublicUser, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
@@ -77,11 +78,14 @@ export async function createSignedInUser(
 export async function makeSessionStale(auth: Auth, sessionId: string): Promise<void> {
   const authenticatedAt = new Date(auth.now().getTime() - auth.settings.freshWindowMs - 1_000);
   await auth.database.sessions.updateOne({ _id: sessionId }, { $set: { authenticated_at: authenticatedAt } });
+  // Written behind the package's back: cached copies (this process and others) must go.
+  await auth.invalidateSessions({ sessionId });
 }
 
 /** Makes a session expired now (the next loadUser answers anonymous). */
 export async function expireSession(auth: Auth, sessionId: string): Promise<void> {
   await auth.database.sessions.updateOne({ _id: sessionId }, { $set: { expires_at: new Date(auth.now().getTime() - 1) } });
+  await auth.invalidateSessions({ sessionId });
 }
 
 export interface TestClock {

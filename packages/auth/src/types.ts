@@ -37,6 +37,15 @@ export interface AuthSettings {
   passwordResetTokenMs: number;
   /** How long an email verification (or email change) link works. Default 24 hours. */
   emailTokenMs: number;
+  /**
+   * Session cache bound (SESSION_CACHE_MS, default 1000; 0 = off, every request
+   * reads the database). A cached session is used only while this process read
+   * the invalidation feed within this many ms: a revocation anywhere is refused
+   * everywhere within it, and a database outage fails closed after it.
+   */
+  sessionCacheMs: number;
+  /** Most sessions the cache holds (least recently used go first). Default 100 000. */
+  sessionCacheMaxEntries: number;
   throttle: {
     /** Failures per account before backoff starts. */
     accountFreeFailures: number;
@@ -281,6 +290,14 @@ export interface Auth {
 
   // Maintenance and events
   deleteExpiredSessions(): Promise<number>;
+  /**
+   * After a write to sessions or users made outside this package (a script, a
+   * test): drops cached copies of the session, or of every session of the
+   * user, in this process at once and in every other within SESSION_CACHE_MS.
+   */
+  invalidateSessions(target: { sessionId?: string; userId?: string }): Promise<void>;
+  /** The session cache's state, for metrics and tests (entries 0 when it is off). */
+  sessionCacheStats(): { entries: number; maxEntries: number; trusted: boolean };
   /** Subscribe to one type or '*'; returns the unsubscribe function. */
   on(type: AuthEventType | '*', listener: AuthEventListener): () => void;
   /** Records an event (stored in auth_events and delivered to subscribers). */

@@ -1,6 +1,17 @@
-import { MongoClient, type Collection, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { installDriverWorkaround } from './driver-workaround.ts';
-import type { AuthEventDoc, OutboxMailDoc, SessionDoc, SingleUseTokenDoc, ThrottleDoc, UserDoc } from './schema.ts';
+import type {
+  AuthEventDoc,
+  OutboxMailDoc,
+  SessionDoc,
+  SessionInvalidationDoc,
+  SingleUseTokenDoc,
+  ThrottleDoc,
+  UserDoc,
+} from './schema.ts';
+
+/** How long session invalidation entries are kept (TTL index, or the sweep in packages/auth). */
+export const INVALIDATION_RETENTION_MS = 10 * 60_000;
 
 export interface Collections {
   users: Collection<UserDoc>;
@@ -9,6 +20,7 @@ export interface Collections {
   throttle: Collection<ThrottleDoc>;
   singleUseTokens: Collection<SingleUseTokenDoc>;
   mailOutbox: Collection<OutboxMailDoc>;
+  sessionInvalidations: Collection<SessionInvalidationDoc>;
 }
 
 export interface Database extends Collections {
@@ -56,6 +68,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     throttle: db.collection<ThrottleDoc>('login_throttle'),
     singleUseTokens: db.collection<SingleUseTokenDoc>('single_use_tokens'),
     mailOutbox: db.collection<OutboxMailDoc>('mail_outbox'),
+    sessionInvalidations: db.collection<SessionInvalidationDoc>('session_invalidations'),
     ttlSupported: false,
     close: () => client.close(),
   };
@@ -77,14 +90,13 @@ export async function ensureIndexes(database: Database): Promise<void> {
   database.ttlSupported = await createTtlIndex(database.sessions, 'expires_at');
   await createTtlIndex(database.throttle, 'expires_at');
   await createTtlIndex(database.singleUseTokens, 'expires_at');
+  // The feed is read by `at` (server time); old entries go after the retention.
+  await createTtlIndex(database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);
 }
 
-async function createTtlIndex(
-  collection: Collection<SessionDoc> | Collection<ThrottleDoc> | Collection<SingleUseTokenDoc>,
-  field: string,
-) {
+async function createTtlIndex<Doc extends Document>(collection: Collection<Doc>, field: string, expireAfterSeconds = 0) {
   try {
-    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
+    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds });
     return true;
   } catch {
     await collection.createIndex({ [field]: 1 }, { name: field });

@@ -1,4 +1,4 @@
-export { connectDatabase, ensureIndexes, pingDatabase, databaseNameFromUrl } from './client.ts';
+export { connectDatabase, ensureIndexes, INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
 export type { Collections, ConnectOptions, Database } from './client.ts';
 export type {
   AuthEventDoc,
@@ -6,6 +6,8 @@ export type {
   OutboxMailDoc,
   Role,
   SessionDoc,
+  SessionInvalidationDoc,
+  SessionUserCopy,
   SingleUseTokenDoc,
   SingleUseTokenKind,
   ThrottleDoc,

@@ -1,3 +1,5 @@
+import type { ObjectId } from 'mongodb';
+
 // The documents this project stores. Field names are snake_case, as the Lucia
 // MongoDB adapter expects for sessions (`_id`, `user_id`, `expires_at`).
 
@@ -41,6 +43,28 @@ export interface SessionDoc {
   ip: string;
   /** Hash of the client's user agent (and address prefix in strict mode). */
   fingerprint: string;
+  /**
+   * The user fields access needs, copied at sign-in and kept current by every
+   * write to them (packages/auth syncUserCopies), so that loading a session is
+   * one read. Absent on sessions from before the copy: those read the user.
+   */
+  user?: SessionUserCopy;
+}
+
+export type SessionUserCopy = Pick<UserDoc, 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at'>;
+
+/**
+ * One entry of the session invalidation feed: something ended or narrowed a
+ * session (by `session_id`) or every session of a user (by `user_id`). Each
+ * process's session cache reads the feed to drop its copies.
+ */
+export interface SessionInvalidationDoc {
+  /** A fresh ObjectId per entry: the write is a plain insert, atomic on every server. */
+  _id: ObjectId;
+  session_id: string | null;
+  user_id: string | null;
+  /** Set by the database server's clock ($currentDate), so app clocks never need to agree. */
+  at: Date;
 }
 
 export type AuthEventType =
