@@ -30,8 +30,11 @@ describe('database commands per request', () => {
     }
   });
 
-  it('an anonymous or malformed credential costs nothing', async () => {
+  it('an anonymous or malformed credential costs nothing, as does ping', async () => {
     expect(await commandsOf(() => query(api, 'auth.me'))).toEqual([]);
+    const ping = await query(api, 'ping');
+    expect(ping.body.result.data).toEqual({ ok: true });
+    expect(await commandsOf(() => query(api, 'ping'))).toEqual([]);
     expect(
       await commandsOf(() => query(api, 'auth.me', undefined, { authorization: 'Bearer x' })),
     ).toEqual([]);
