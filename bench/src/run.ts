@@ -1,5 +1,6 @@
-// `pnpm bench`: starts the production API and web site against the embedded
-// database (or MONGODB_URL), seeds users and sessions, drives load from this
+// `pnpm bench`: starts the production API (session cache on and off) and web
+// site against the embedded database (or MONGODB_URL), with better-auth on the
+// same database for comparison, seeds users and sessions, drives load from this
 // process with autocannon, and prints one table. Every figure is the median of
 // several rounds, and the rounds of compared targets are interleaved so that a
 // noisy machine slows both sides alike. Figures are printed, never asserted.
@@ -8,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { createAuth } from '@authkit/auth';
-import { connectDatabase, ensureIndexes, type Database, type SessionDoc, type UserDoc } from '@authkit/db';
 import { freePort, stopChild } from '@authkit/db/embedded';
 import { startTestServer } from '@authkit/db/testing-server';
+import { GET_SESSION_PATH, seedBetterAuth } from './peers/better-auth.ts';
+import { PASSWORD, seed } from './seed.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -19,7 +20,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SMALL_SESSIONS = 1_000;
 const LARGE_SESSIONS = Number(process.env.BENCH_LARGE_SESSIONS ?? 100_000);
-const PASSWORD = 'correct horse battery staple 42';
 
 interface Figure {
   rps: number;
@@ -53,31 +53,66 @@ async function run(serverUri: string) {
   const suffix = randomBytes(3).toString('hex');
   const smallUrl = `${serverUri}/bench_small_${suffix}`;
   const largeUrl = `${serverUri}/bench_large_${suffix}`;
+  const betterAuthUrl = `${serverUri}/bench_better_auth_${suffix}`;
 
   log(`seeding ${SMALL_SESSIONS} and ${LARGE_SESSIONS} sessions`);
   const small = await seed(smallUrl, SMALL_SESSIONS);
   const large = await seed(largeUrl, LARGE_SESSIONS);
+  log('seeding better-auth');
+  const betterAuthCookie = await seedBetterAuth(betterAuthUrl, false);
+  const betterAuthCacheCookie = await seedBetterAuth(betterAuthUrl, true);
 
-  const [apiSmallPort, apiLargePort, webPort, helloPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const apiSmall = await startProcess('api (1k sessions)', ['apps/api/src/main.ts'], apiSmallPort, smallUrl, `/health`);
-  await startProcess('api (100k sessions)', ['apps/api/src/main.ts'], apiLargePort, largeUrl, `/health`);
-  await startProcess('web', ['apps/web/build'], webPort, smallUrl, '/');
-  await startProcess('bare node:http', ['bench/src/hello.ts'], helloPort, smallUrl, '/');
+  const [apiPort, apiNoCachePort, apiLargePort, webPort, helloPort, betterAuthPort, betterAuthCachePort] = await Promise.all([
+    freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(),
+  ]);
+  const apiMain = ['apps/api/src/main.ts'];
+  const apiProcess = await startProcess('api (session cache on)', apiMain, apiPort, '/health', {
+    MONGODB_URL: smallUrl,
+    SESSION_CACHE_MS: '1000',
+  });
+  const apiNoCacheProcess = await startProcess('api (session cache off)', apiMain, apiNoCachePort, '/health', {
+    MONGODB_URL: smallUrl,
+    SESSION_CACHE_MS: '0',
+  });
+  // Cache off: the figure is the database's lookup by _id among many sessions, not a cache hit.
+  await startProcess(`api (${LARGE_SESSIONS} sessions, cache off)`, apiMain, apiLargePort, '/health', {
+    MONGODB_URL: largeUrl,
+    SESSION_CACHE_MS: '0',
+  });
+  await startProcess('web', ['apps/web/build'], webPort, '/', { MONGODB_URL: smallUrl });
+  await startProcess('bare node:http', ['bench/src/hello.ts'], helloPort, '/', {});
+  const betterAuthMain = ['bench/src/peers/better-auth.ts'];
+  await startProcess('better-auth', betterAuthMain, betterAuthPort, GET_SESSION_PATH, {
+    MONGODB_URL: betterAuthUrl,
+    BETTER_AUTH_COOKIE_CACHE: '0',
+  });
+  await startProcess('better-auth (cookie cache)', betterAuthMain, betterAuthCachePort, GET_SESSION_PATH, {
+    MONGODB_URL: betterAuthUrl,
+    BETTER_AUTH_COOKIE_CACHE: '1',
+  });
 
-  const api = `http://127.0.0.1:${apiSmallPort}`;
-  const apiLarge = `http://127.0.0.1:${apiLargePort}`;
+  const api = `http://127.0.0.1:${apiPort}`;
+  const apiNoCache = `http://127.0.0.1:${apiNoCachePort}`;
   const web = `http://127.0.0.1:${webPort}`;
-  const cookieName = small.cookieName;
+  const cookie = `${small.cookieName}=${small.token}`;
+  const bearer = `Bearer ${small.token}`;
 
   const targets = {
-    meCookie: { url: `${api}/trpc/auth.me`, headers: { cookie: `${cookieName}=${small.token}` } },
-    meBearer: { url: `${api}/trpc/auth.me`, headers: { authorization: `Bearer ${small.token}` } },
+    meCookie: { url: `${api}/trpc/auth.me`, headers: { cookie } },
+    meBearer: { url: `${api}/trpc/auth.me`, headers: { authorization: bearer } },
+    meCookieNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { cookie } },
+    meBearerNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { authorization: bearer } },
+    ping: { url: `${api}/trpc/ping` },
     health: { url: `${api}/trpc/health` },
     bare: { url: `http://127.0.0.1:${helloPort}/` },
-    dashboard: { url: `${web}/dashboard`, headers: { cookie: `${cookieName}=${small.token}` } },
-    home: { url: `${web}/` },
-    meLarge: { url: `${apiLarge}/trpc/auth.me`, headers: { authorization: `Bearer ${large.token}` } },
-    meSmall: { url: `${api}/trpc/auth.me`, headers: { authorization: `Bearer ${small.token}` } },
+    betterAuth: { url: `http://127.0.0.1:${betterAuthPort}${GET_SESSION_PATH}`, headers: { cookie: betterAuthCookie } },
+    betterAuthCache: {
+      url: `http://127.0.0.1:${betterAuthCachePort}${GET_SESSION_PATH}`,
+      headers: { cookie: betterAuthCacheCookie },
+    },
+    dashboard: { url: `${web}/dashboard`, headers: { cookie } },
+    loginPage: { url: `${web}/login` },
+    meLarge: { url: `http://127.0.0.1:${apiLargePort}/trpc/auth.me`, headers: { authorization: `Bearer ${large.token}` } },
   } satisfies Record<string, autocannon.Options>;
   const login: autocannon.Options = {
     url: `${api}/trpc/auth.login`,
@@ -102,27 +137,37 @@ async function run(serverUri: string) {
     record('loginDuringMe', loginDuringMe);
   }
 
-  const rss = residentMemoryMiB(apiSmall.pid);
   const m = (name: string) => median(results.get(name) ?? []);
   const rows: string[][] = [
-    ['auth.me (cookie)', ...cells(m('meCookie'))],
-    ['auth.me (bearer)', ...cells(m('meBearer'))],
-    ['health (public procedure)', ...cells(m('health'))],
-    ['bare node:http (ceiling)', ...cells(m('bare'))],
+    ['auth.me, cookie (session cache on)', ...cells(m('meCookie'))],
+    ['auth.me, bearer (session cache on)', ...cells(m('meBearer'))],
+    ['auth.me, cookie (session cache off)', ...cells(m('meCookieNoCache'))],
+    ['auth.me, bearer (session cache off)', ...cells(m('meBearerNoCache'))],
+    ['ping (public procedure, no database)', ...cells(m('ping'))],
+    ['health (public procedure, database ping)', ...cells(m('health'))],
+    ['bare node:http', ...cells(m('bare'))],
+    ['better-auth get-session (database)', ...cells(m('betterAuth'))],
+    ['better-auth get-session (cookie cache)', ...cells(m('betterAuthCache'))],
     ['web /dashboard (signed in)', ...cells(m('dashboard'))],
-    ['web / (public home)', ...cells(m('home'))],
+    ['web /login (anonymous)', ...cells(m('loginPage'))],
     ['auth.login (Argon2id)', ...cells(m('login'))],
     ['auth.me during sign-ins', ...cells(m('meDuringLogin'))],
     ['auth.login during auth.me', ...cells(m('loginDuringMe'))],
-    [`auth.me, ${SMALL_SESSIONS.toLocaleString('en')} sessions stored`, ...cells(m('meSmall'))],
-    [`auth.me, ${LARGE_SESSIONS.toLocaleString('en')} sessions stored`, ...cells(m('meLarge'))],
+    [`auth.me, bearer, cache off, ${LARGE_SESSIONS.toLocaleString('en')} sessions stored`, ...cells(m('meLarge'))],
   ];
   const ratios: string[][] = [
-    ['auth.me / public health', ratio(m('meCookie').rps, m('health').rps), '>= 0.8'],
-    ['auth.me / bare node:http', ratio(m('meCookie').rps, m('bare').rps), '-'],
-    ['web /dashboard / web /', ratio(m('dashboard').rps, m('home').rps), '-'],
+    ['auth.me (cache on) / ping', ratio(m('meCookie').rps, m('ping').rps), '>= 0.8'],
+    ['auth.me (cache on) / better-auth (cookie cache)', ratio(m('meCookie').rps, m('betterAuthCache').rps), '>= 2'],
+    ['auth.me (cache off) / better-auth (database)', ratio(m('meCookieNoCache').rps, m('betterAuth').rps), '-'],
+    ['auth.me cache on / cache off', ratio(m('meCookie').rps, m('meCookieNoCache').rps), '-'],
+    ['auth.me (cache on) / bare node:http', ratio(m('meCookie').rps, m('bare').rps), '-'],
+    ['web /dashboard / web /login', ratio(m('dashboard').rps, m('loginPage').rps), '>= 0.8'],
     ['auth.me p99 during sign-ins / alone', ratio(m('meDuringLogin').p99, m('meBearer').p99), '<= 2'],
-    [`${LARGE_SESSIONS / 1000}k / 1k sessions throughput`, ratio(m('meLarge').rps, m('meSmall').rps), '>= 0.9'],
+    [
+      `${LARGE_SESSIONS / 1000}k / ${SMALL_SESSIONS / 1000}k sessions throughput (cache off)`,
+      ratio(m('meLarge').rps, m('meBearerNoCache').rps),
+      '>= 0.9',
+    ],
   ];
 
   const serverKind = process.env.MONGODB_URL ? 'MONGODB_URL' : 'embedded';
@@ -136,7 +181,8 @@ async function run(serverUri: string) {
     '',
     table(['ratio', 'value', 'goal'], ratios),
     '',
-    `API resident memory after the run: ${rss} MiB`,
+    `API resident memory after the run: ${residentMemoryMiB(apiProcess.pid)} MiB with the session cache, ` +
+      `${residentMemoryMiB(apiNoCacheProcess.pid)} MiB without`,
     '',
   ];
   const text = lines.join('\n');
@@ -145,67 +191,8 @@ async function run(serverUri: string) {
   writeFileSync(join(ROOT, 'bench/results/latest.md'), text);
 }
 
-/** One database with a signed-in user and `sessionCount` sessions in all. */
-async function seed(url: string, sessionCount: number) {
-  const database = connectDatabase(url);
-  await ensureIndexes(database);
-  const auth = createAuth({ database });
-  const username = `bench_${randomBytes(3).toString('hex')}`;
-  const user = await auth.registerUser({ username, email: `${username}@example.com`, password: PASSWORD }, noRequest);
-  const { token } = await auth.loginUser(user, { remember: true }, noRequest);
-  await fillSessions(database, sessionCount - 1);
-  await database.close();
-  return { token, username, cookieName: auth.settings.cookieName };
-}
-
-const noRequest = { ip: '127.0.0.1', userAgent: 'bench' };
-
-/** Other users' sessions, written directly: only their number matters here. */
-async function fillSessions(database: Database, count: number) {
-  const now = new Date();
-  const later = new Date(now.getTime() + 30 * 24 * 3600_000);
-  const batch = 5_000;
-  for (let done = 0; done < count; done += batch) {
-    const size = Math.min(batch, count - done);
-    const users: UserDoc[] = [];
-    const sessions: SessionDoc[] = [];
-    for (let i = 0; i < size; i++) {
-      const id = randomBytes(10).toString('hex');
-      if (i % 10 === 0) {
-        users.push({
-          _id: id,
-          username: id,
-          username_key: id,
-          email: `${id}@example.com`,
-          email_key: `${id}@example.com`,
-          password_hash: 'unused',
-          role: 'user',
-          active: true,
-          created_at: now,
-          updated_at: now,
-        });
-      }
-      sessions.push({
-        _id: randomBytes(32).toString('hex'),
-        user_id: users[users.length - 1]!._id,
-        expires_at: later,
-        created_at: now,
-        authenticated_at: now,
-        fresh: true,
-        remember: true,
-        absolute_expires_at: later,
-        last_seen_at: now,
-        user_agent: 'seed',
-        ip: '127.0.0.1',
-        fingerprint: 'seed',
-      });
-    }
-    await database.users.insertMany(users, { ordered: false });
-    await database.sessions.insertMany(sessions, { ordered: false });
-  }
-}
-
-async function startProcess(name: string, args: string[], port: number, mongodbUrl: string, readyPath: string) {
+/** A server process, ready once `readyPath` answers 2xx. `env` adds to the production defaults. */
+async function startProcess(name: string, args: string[], port: number, readyPath: string, env: Record<string, string>) {
   // BENCH_PROFILE=1: CPU profiles of every server, written when it stops (open in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : [];
   const child = spawn(process.execPath, [...profile, ...args], {
@@ -216,10 +203,10 @@ async function startProcess(name: string, args: string[], port: number, mongodbU
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
-      MONGODB_URL: mongodbUrl,
       ORIGIN: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'silent',
       SECURE_COOKIES: 'false',
+      ...env,
     },
   });
   children.push(child);

@@ -57,12 +57,14 @@ describe('database commands per request', () => {
     }
   });
 
-  it('an anonymous or malformed credential costs nothing', async () => {
+  it('an anonymous or malformed credential costs nothing, as does ping', async () => {
     for (const api of [cached, strict]) {
       expect(await commandsOf(api, () => query(api, 'auth.me'))).toEqual([]);
       expect(
         await commandsOf(api, () => query(api, 'auth.me', undefined, { authorization: 'Bearer x' })),
       ).toEqual([]);
+      expect((await query(api, 'ping')).body.result.data).toEqual({ ok: true });
+      expect(await commandsOf(api, () => query(api, 'ping'))).toEqual([]);
     }
   });
 });

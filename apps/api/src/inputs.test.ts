@@ -102,6 +102,7 @@ const withInput: Omit<Case, 'bad'>[] = [
 
 const withoutInput: Omit<Case, 'bad' | 'valid'>[] = [
   { path: 'health', type: 'query', level: 'public' },
+  { path: 'ping', type: 'query', level: 'public' },
   { path: 'auth.me', type: 'query', level: 'user' },
   { path: 'auth.logout', type: 'mutation', level: 'user' },
   { path: 'auth.sessions.list', type: 'query', level: 'user' },

@@ -73,8 +73,15 @@ async function stop(signal: string): Promise<void> {
   clearInterval(sweep);
   logger.info({ signal }, 'shutting down');
   await api.close(); // stop accepting, finish in-flight requests
+  // Background work stops and write-behind state is flushed while the database is still open.
+  try {
+    await auth.close();
+  } catch (error) {
+    logger.warn({ cause: (error as Error).message }, 'auth did not close cleanly');
+  }
   await database.close();
   logger.info('stopped');
+  // Nothing left (a pending retry, a driver timer) may hold the process after a stop.
   process.exit(0);
 }
 process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -15,6 +15,8 @@ export const appRouter = router({
     }
     return { ok: true as const, db: 'up' as const };
   }),
+  /** A constant, no database call: what a public procedure costs on this server (the benchmark's ceiling). */
+  ping: publicProcedure.input(noInput).query(() => ({ ok: true as const })),
   auth: authRouter,
   admin: adminRouter,
 });

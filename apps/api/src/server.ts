@@ -34,6 +34,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const { auth, config, logger } = options;
   const isReady = options.isReady ?? (() => true);
   const requestIds = new WeakMap<http.IncomingMessage, string>();
+  let closing = false;
 
   const trpcHandler = createHTTPHandler({
     router: appRouter,
@@ -84,6 +85,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       };
       if (status >= 500) logger.warn(line, 'request');
       else logger.info(line, 'request');
+      // Closing: a keep-alive connection goes once its last answer is out,
+      // rather than when the client drops it.
+      if (closing) server.closeIdleConnections();
     });
     if (!url) return sendJson(res, 400, { error: 'Bad request' });
 
@@ -174,6 +178,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       // their request is answered, and after the grace period regardless.
       return new Promise((resolve) => {
         if (!server.listening) return resolve();
+        closing = true;
         const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         server.close(() => {
           clearTimeout(force);

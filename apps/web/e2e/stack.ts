@@ -79,7 +79,6 @@ function stopChild(child: Child): Promise<void> {
 export async function startWebServer(options: {
   port: number;
   mongodbUrl: string;
-  apiUrl: string;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
   const child = startChild('web', [webBuild], {
@@ -89,10 +88,34 @@ export async function startWebServer(options: {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     ORIGIN: url,
-    API_URL: options.apiUrl,
   });
   try {
     await waitForHttp(child, `${url}/`);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, child, stop: () => stopChild(child) };
+}
+
+/** One production API process (`node apps/api/src/main.ts`), ready once its /health answers 200. */
+export async function startApiServer(options: {
+  port: number;
+  mongodbUrl: string;
+  webOrigin: string;
+}): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = startChild('api', [apiMain], {
+    MONGODB_URL: options.mongodbUrl,
+    SECURE_COOKIES: 'false',
+    NODE_ENV: 'production',
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    WEB_ORIGIN: options.webOrigin,
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    await waitForHttp(child, `${url}/health`);
   } catch (error) {
     await stopChild(child);
     throw error;
@@ -143,25 +166,16 @@ export async function startStack(): Promise<Stack> {
 
     let apiUrl: string | null = null;
     if (existsSync(apiMain)) {
-      apiUrl = `http://127.0.0.1:${apiPort}`;
-      const api = startChild('api', [apiMain], {
-        MONGODB_URL: databaseUrl,
-        SECURE_COOKIES: 'false',
-        NODE_ENV: 'production',
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        WEB_ORIGIN: webUrl,
-        LOG_LEVEL: 'warn',
+      const api = await startApiServer({
+        port: apiPort,
+        mongodbUrl: databaseUrl,
+        webOrigin: webUrl,
       });
-      children.push(api);
-      await waitForHttp(api, `${apiUrl}/health`);
+      children.push(api.child);
+      apiUrl = api.url;
     }
 
-    const web = await startWebServer({
-      port: webPort,
-      mongodbUrl: databaseUrl,
-      apiUrl: apiUrl ?? `http://127.0.0.1:${apiPort}`,
-    });
+    const web = await startWebServer({ port: webPort, mongodbUrl: databaseUrl });
     children.push(web.child);
 
     return { webUrl, apiUrl, mongodbUrl: databaseUrl, stop };

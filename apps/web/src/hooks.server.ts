@@ -14,7 +14,7 @@ import { error, redirect } from '@sveltejs/kit';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
 import { accessFor } from '#lib/server/access.ts';
-import { getAuth, prepareAuth } from '#lib/server/auth.ts';
+import { closeAuth, getAuth, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
 import { setFlash } from '#lib/flash.ts';
@@ -28,6 +28,14 @@ export const init: ServerInit = async () => {
     console.error(`[web] ${problem instanceof Error ? problem.message : String(problem)}`);
     process.exit(1);
   }
+  // adapter-node emits this once its server has closed and finished in-flight requests (SIGTERM, SIGINT).
+  process.once('sveltekit:shutdown', () => {
+    closeAuth().catch((problem: unknown) => {
+      console.error(
+        `[web] shutdown: ${problem instanceof Error ? problem.message : String(problem)}`,
+      );
+    });
+  });
   await prepareAuth();
 };
 

@@ -54,6 +54,7 @@ interface Procedure {
 
 const procedures: Procedure[] = [
   { path: 'health', type: 'query', fields: {} },
+  { path: 'ping', type: 'query', fields: {} },
   {
     path: 'auth.register',
     type: 'mutation',

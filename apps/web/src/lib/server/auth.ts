@@ -1,9 +1,10 @@
 // One Auth instance (and database connection) per server process.
 import { createAuth, type Auth } from '@authkit/auth';
-import { connectDatabase } from '@authkit/db';
+import { connectDatabase, type Database } from '@authkit/db';
 import { getConfig } from './config.ts';
 
 let auth: Auth | undefined;
+let database: Database | undefined;
 let ready = false;
 let retry: ReturnType<typeof setTimeout> | undefined;
 
@@ -11,7 +12,7 @@ let retry: ReturnType<typeof setTimeout> | undefined;
 export function getAuth(): Auth {
   if (!auth) {
     const config = getConfig();
-    const database = connectDatabase(config.mongodbUrl);
+    database = connectDatabase(config.mongodbUrl);
     auth = createAuth({ database, ...config.auth });
   }
   return auth;
@@ -33,5 +34,22 @@ export async function prepareAuth(): Promise<void> {
     clearTimeout(retry);
     retry = setTimeout(() => void prepareAuth(), 5_000);
     retry.unref();
+  }
+}
+
+/**
+ * At shutdown, once the HTTP server has answered its last request: stops the
+ * Auth's background work (flushing what it holds back), then closes the
+ * database client, whose open sockets would otherwise keep the process alive.
+ */
+export async function closeAuth(): Promise<void> {
+  clearTimeout(retry);
+  const [closing, connection] = [auth, database];
+  auth = undefined;
+  database = undefined;
+  try {
+    await closing?.close();
+  } finally {
+    await connection?.close();
   }
 }

@@ -7,21 +7,18 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({
       mongodbUrl: 'mongodb://127.0.0.1:27017/authkit',
       origin: undefined,
-      apiUrl: 'http://127.0.0.1:4000',
       auth: {},
     });
   });
 
-  it('takes ORIGIN, API_URL and the auth settings', () => {
+  it('takes ORIGIN and the auth settings', () => {
     const config = parseConfig({
       MONGODB_URL: 'mongodb+srv://cluster.example/authkit',
       ORIGIN: 'https://example.com',
-      API_URL: 'http://api.internal:4000/',
       SECURE_COOKIES: 'false',
       FRESH_WINDOW_MINUTES: '5',
     });
     expect(config.origin).toBe('https://example.com');
-    expect(config.apiUrl).toBe('http://api.internal:4000');
     expect(config.auth).toMatchObject({ secureCookies: false, freshWindowMs: 5 * 60_000 });
   });
 
@@ -30,7 +27,6 @@ describe('parseConfig', () => {
     [{ MONGODB_URL: '   ' }, /MONGODB_URL: is required/],
     [{ MONGODB_URL: 'postgres://db/x' }, /MONGODB_URL: must be a mongodb/],
     [{ MONGODB_URL: 'mongodb://db/x', ORIGIN: 'example.com' }, /ORIGIN: must be an http\(s\) URL/],
-    [{ MONGODB_URL: 'mongodb://db/x', API_URL: 'ftp://api' }, /API_URL: must be an http\(s\) URL/],
     [{ MONGODB_URL: 'mongodb://db/x', SESSION_PROTECTION: 'maybe' }, /SESSION_PROTECTION/],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => parseConfig(env)).toThrow(message);

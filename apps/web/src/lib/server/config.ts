@@ -13,15 +13,11 @@ const envSchema = z.object({
   ORIGIN: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://example.com' })
     .optional(),
-  API_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:4000' })
-    .default('http://127.0.0.1:4000'),
 });
 
 export interface WebConfig {
   mongodbUrl: string;
   origin: string | undefined;
-  apiUrl: string;
   auth: Partial<AuthSettings>;
 }
 
@@ -41,7 +37,6 @@ export function parseConfig(env: Record<string, string | undefined>): WebConfig 
   return {
     mongodbUrl: parsed.data.MONGODB_URL,
     origin: parsed.data.ORIGIN,
-    apiUrl: parsed.data.API_URL.replace(/\/+$/, ''),
     auth: authSettingsFromEnv(env),
   };
 }

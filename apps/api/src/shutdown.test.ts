@@ -1,0 +1,108 @@
+// SIGTERM to the production API process (`node src/main.ts`) while sign-ins
+// are in flight: every one is answered normally, then the process exits by
+// itself with code 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { connectDatabase } from '@authkit/db';
+import { freePort } from '@authkit/db/embedded';
+import { testDatabaseUrl } from '@authkit/db/testing';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { eventually, mutate, send, strongPassword, uniqueName } from './test-helpers.ts';
+
+const IN_FLIGHT = 4;
+const databaseUrl = testDatabaseUrl();
+let child: ChildProcess | undefined;
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  const database = connectDatabase(databaseUrl);
+  await database.db.dropDatabase().catch(() => {});
+  await database.close();
+});
+
+it('answers in-flight sign-ins and exits with 0 within 10 s of SIGTERM', async () => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, ['src/main.ts'], {
+    cwd: join(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      MONGODB_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let output = '';
+  proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
+  await eventually(
+    async () => (await send(`${url}/health`, {}).catch(() => null))?.status === 200,
+    30_000,
+  );
+
+  // One account per sign-in: sign-ins to one account take turns.
+  const accounts = await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      const username = uniqueName();
+      const password = strongPassword();
+      const registered = await mutate({ url }, 'auth.register', {
+        username,
+        email: `${username}@example.com`,
+        password,
+      });
+      expect(registered.status).toBe(200);
+      return { username, password };
+    }),
+  );
+
+  // Each sign-in sends its headers and half its body now, the rest after the
+  // signal: certainly in flight when the server is told to stop.
+  const logins = accounts.map((account) =>
+    splitPost(`${url}/trpc/auth.login`, JSON.stringify(account)),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const signalled = Date.now();
+  proc.kill('SIGTERM');
+  await eventually(async () => output.includes('shutting down'), 5_000, 10);
+  for (const login of logins) login.finish();
+
+  const answers = await Promise.all(logins.map((login) => login.response));
+  expect(answers.map((answer) => answer.status)).toEqual(Array(IN_FLIGHT).fill(200));
+  expect(answers[0]?.body).toContain('"username"');
+  const code = await Promise.race([
+    exited,
+    new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+  ]);
+  expect(code).toBe(0);
+  expect(Date.now() - signalled).toBeLessThan(10_000);
+  expect(output).toContain('"msg":"stopped"');
+  child = undefined;
+}, 90_000);
+
+/** A JSON POST on its own connection whose body is sent in two parts: the second on `finish()`. */
+function splitPost(url: string, body: string) {
+  const half = Math.floor(body.length / 2);
+  const request = http.request(url, {
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request.once('error', reject);
+    request.once('response', (incoming) => {
+      let text = '';
+      incoming.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      incoming.once('end', () => resolve({ status: incoming.statusCode ?? 0, body: text }));
+      incoming.once('error', reject);
+    });
+  });
+  request.write(body.slice(0, half));
+  return { response, finish: () => request.end(body.slice(half)) };
+}
