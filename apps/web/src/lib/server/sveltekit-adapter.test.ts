@@ -15,6 +15,7 @@ function user(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
     id: 'u1',
     username: 'ada',
     email: 'ada@example.test',
+    emailVerified: true,
     role: 'user',
     active: true,
     createdAt: new Date(),
