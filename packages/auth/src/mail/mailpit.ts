@@ -2,7 +2,7 @@
 // its inbox through its HTTP API. Built into .tools/bin by script/bootstrap
 // (packages/auth/mailpit/build); a `mailpit` on PATH also does.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { freePort, stopChild } from '@authkit/db/embedded';
@@ -43,12 +43,18 @@ export function findMailpit(): string | undefined {
   return candidates.find((candidate) => candidate && existsSync(candidate));
 }
 
-/** Starts Mailpit on 127.0.0.1 (free ports unless given), its messages in a temporary folder. */
-export async function startMailpit(options: { smtpPort?: number; webPort?: number } = {}): Promise<Mailpit> {
+/**
+ * Starts Mailpit on 127.0.0.1 (free ports unless given). Its messages go to
+ * `dataDir` when given (kept), else to a temporary folder removed at stop.
+ */
+export async function startMailpit(
+  options: { smtpPort?: number; webPort?: number; dataDir?: string } = {},
+): Promise<Mailpit> {
   const binary = findMailpit();
   if (!binary) throw new Error('No mailpit binary: run script/bootstrap (it builds one into .tools/bin).');
   const [smtpPort, webPort] = await Promise.all([options.smtpPort ?? freePort(), options.webPort ?? freePort()]);
-  const dataDir = mkdtempSync(join(tmpdir(), 'authkit-mailpit-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'authkit-mailpit-'));
+  mkdirSync(dataDir, { recursive: true });
   const child = spawn(
     binary,
     [
@@ -72,7 +78,7 @@ export async function startMailpit(options: { smtpPort?: number; webPort?: numbe
   const stop = async () => {
     process.off('exit', killOnExit);
     await stopChild(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 15_000;
