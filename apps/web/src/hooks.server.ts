@@ -1,26 +1,38 @@
 // Every request passes here once: the user loader fills locals.user and
 // locals.session (refreshing or clearing the session cookie), then the route
-// groups are guarded in one place — public, signed-in (/dashboard, /account/**),
-// admin (/admin/**) and guest-only (/login, /register).
+// groups are guarded in one place, by route id — public, signed-in
+// (/dashboard, /account/**), admin (/admin/**) and guest-only (/login, /register).
 import { isAuthError } from '@authkit/auth';
-import {
-  createAuthHandle,
-  loginPath,
-  type AuthRequestEvent,
-  type GuardDecision,
-} from '@authkit/auth/sveltekit';
+import { createAuthHandle } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable } from '@authkit/db';
-import { error, redirect } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
 import { accessFor } from '#lib/server/access.ts';
 import { getAuth, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
-import { setFlash } from '#lib/flash.ts';
+import { denyAccess } from '#lib/server/guard.ts';
+
+/**
+ * A promise nobody awaited that rejects would end the process (Node's default):
+ * one bad request would take the site down for everyone. Log it instead. Set
+ * once per process (init may run again in development).
+ */
+const REJECTION_GUARD = Symbol.for('authkit.web.unhandledRejectionGuard');
+
+function keepRunningOnUnhandledRejection(): void {
+  const scope = globalThis as { [REJECTION_GUARD]?: true };
+  if (scope[REJECTION_GUARD]) return;
+  scope[REJECTION_GUARD] = true;
+  process.on('unhandledRejection', (reason) => {
+    console.error('[web] unhandled promise rejection (the process keeps running):', reason);
+  });
+}
 
 export const init: ServerInit = async () => {
   if (building) return;
+  keepRunningOnUnhandledRejection();
   try {
     getConfig();
   } catch (problem) {
@@ -31,24 +43,12 @@ export const init: ServerInit = async () => {
   await prepareAuth();
 };
 
-function onDenied(
-  decision: Exclude<GuardDecision, { action: 'allow' }>,
-  event: AuthRequestEvent,
-): never {
-  if (decision.action === 'login') {
-    setFlash(event.cookies, event.url, {
-      type: 'warning',
-      message: 'Please log in to access this page.',
-    });
-    redirect(303, loginPath(decision.next));
-  }
-  if (decision.action === 'signed-in') redirect(303, '/dashboard');
-  error(403, 'You do not have permission to view this page.');
-}
-
+// `event.route.id` is the route SvelteKit serves, whatever the path's spelling;
+// for a `__data.json` request it is the page's route too (and a redirect thrown
+// here becomes the JSON redirect the client router follows).
 const authHandle = createAuthHandle(getAuth, {
-  access: (event) => accessFor(event.url.pathname),
-  onDenied,
+  access: (event) => accessFor(event.route.id),
+  onDenied: denyAccess,
 });
 
 /**

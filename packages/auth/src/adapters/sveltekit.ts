@@ -33,6 +33,12 @@ export interface AuthLocals {
 export interface AuthRequestEvent {
   request: Request;
   url: URL;
+  /**
+   * The route SvelteKit matched (null: none, a 404). Guard on this, never on
+   * `url.pathname`: a path has many spellings (`/%61ccount`, `/account/`,
+   * `/account/__data.json`) for one route.
+   */
+  route: { id: string | null };
   cookies: CookieJar;
   locals: AuthLocals;
   getClientAddress(): string;
