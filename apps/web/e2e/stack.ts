@@ -80,6 +80,8 @@ export async function startWebServer(options: {
   port: number;
   mongodbUrl: string;
   apiUrl: string;
+  /** Other environment variables (e.g. an https ORIGIN, as behind a TLS proxy). */
+  env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
   const child = startChild('web', [webBuild], {
@@ -90,6 +92,7 @@ export async function startWebServer(options: {
     HOST: '127.0.0.1',
     ORIGIN: url,
     API_URL: options.apiUrl,
+    ...options.env,
   });
   try {
     await waitForHttp(child, `${url}/`);

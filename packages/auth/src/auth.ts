@@ -10,7 +10,7 @@ import {
   type SessionDoc,
   type UserDoc,
 } from '@authkit/db';
-import { makeBlankCookie, makeSessionCookie, readBearerToken, readCookie } from './cookies.ts';
+import { isSecureCookie, makeBlankCookie, makeSessionCookie, readBearerToken, readSessionCookie } from './cookies.ts';
 import { AuthError, isAuthError, type FieldErrors } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
 import {
@@ -74,8 +74,8 @@ export function createAuth(options: AuthOptions): Auth {
 
   // ---- helpers -------------------------------------------------------------
 
-  function secureFor(request: RequestInfo): boolean {
-    return settings.secureCookies || request.https === true;
+  function secureFor(request: Pick<RequestInfo, 'https'>): boolean {
+    return isSecureCookie(settings.secureCookies, request);
   }
 
   function blankCookieFor(request: RequestInfo): SessionCookie {
@@ -429,10 +429,11 @@ export function createAuth(options: AuthOptions): Auth {
     };
   };
 
-  const tokenFromHeaders: Auth['tokenFromHeaders'] = (headers) => {
+  const tokenFromHeaders: Auth['tokenFromHeaders'] = (headers, request = {}) => {
     const bearer = readBearerToken(headers.authorization);
     if (bearer) return { token: bearer, via: 'bearer' };
-    const cookie = readCookie(headers.cookie, settings.cookieName);
+    // Secure: only the __Host- cookie (see readSessionCookie).
+    const cookie = readSessionCookie(headers.cookie, settings.cookieName, secureFor(request));
     if (cookie) return { token: cookie, via: 'cookie' };
     return { token: null, via: null };
   };
