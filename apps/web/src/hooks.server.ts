@@ -62,11 +62,24 @@ function postsToReservedAction(request: Request, url: URL): boolean {
   return name === '/default';
 }
 
+/**
+ * On every response the site renders (the Content-Security-Policy itself,
+ * with frame-ancestors 'none', comes from `csp` in vite.config.ts): no
+ * framing, also for browsers without CSP level 2; no MIME sniffing; no path
+ * or query of ours in the Referer sent to other sites.
+ */
+const securityHeaders = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+} as const;
+
 // A database outage in the user loader reaches handleError below (a 503), as
 // errors thrown in `handle` do.
 export const handle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
   const response = await authHandle({ event, resolve });
+  for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
   // A signed-in page (email, devices, addresses) is kept by no cache, nor by the
   // back button after signing out on a shared computer.
   if (event.locals.user) response.headers.set('cache-control', 'private, no-store');
