@@ -9,7 +9,7 @@ import { error } from '@sveltejs/kit';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
 import { accessFor } from '#lib/server/access.ts';
-import { getAuth, prepareAuth } from '#lib/server/auth.ts';
+import { getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
 import { denyAccess } from '#lib/server/guard.ts';
@@ -74,10 +74,26 @@ const securityHeaders = {
   'referrer-policy': 'strict-origin-when-cross-origin',
 } as const;
 
+/** Methods that change nothing: the site's GET loads only read (and touch sessions). */
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Until the indexes exist, the site takes no writes: without the unique
+ * indexes two registrations could take the same username or email. Reads go
+ * on (pages that need no database still work; those that do answer 503 on
+ * their own). A write first tries to create the indexes once more, so the
+ * first one after the database comes back needs not wait for the retry timer.
+ */
+async function refuseWritesUntilReady(request: Request): Promise<void> {
+  if (isAuthReady() || READ_ONLY_METHODS.has(request.method)) return;
+  if (!(await prepareAuth())) error(503, UNAVAILABLE_MESSAGE);
+}
+
 // A database outage in the user loader reaches handleError below (a 503), as
 // errors thrown in `handle` do.
 export const handle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
+  await refuseWritesUntilReady(event.request);
   const response = await authHandle({ event, resolve });
   for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
   // A signed-in page (email, devices, addresses) is kept by no cache, nor by the
