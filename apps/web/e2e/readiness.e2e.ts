@@ -1,8 +1,11 @@
 // The site takes no writes before its indexes exist: without the unique
 // indexes, two registrations could take the same username. Until then a form
 // post answers 503; once the indexes can be created, the next post is served.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectDatabase, type Database } from '@authkit/db';
-import { freePort } from '@authkit/db/embedded';
+import { freePort, startEmbeddedServer } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
 import { newUser } from './fixtures.ts';
 import { startWebServer } from './stack.ts';
@@ -74,5 +77,42 @@ test('a registration is refused with 503 while the indexes cannot be created, th
     await web.stop();
     await database.db.dropDatabase().catch(() => {});
     await database.close();
+  }
+});
+
+test('a site started before its database refuses writes, and serves them once it is up', async () => {
+  const databasePort = await freePort();
+  const mongodbUrl = `mongodb://127.0.0.1:${databasePort}/late`;
+  const web = await startWebServer({
+    port: await freePort(),
+    mongodbUrl,
+    apiUrl: process.env.E2E_API_URL ?? '',
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'authkit-late-db-'));
+  let server: Awaited<ReturnType<typeof startEmbeddedServer>> | undefined;
+  const database = connectDatabase(mongodbUrl);
+  try {
+    expect((await registerPost(web.url)).status).toBe(503);
+
+    server = await startEmbeddedServer({ dataDir, port: databasePort });
+    // Registrations after the database is up: refused (503) while the site
+    // reconnects, then served, and served only once the unique indexes exist.
+    let served = await registerPost(web.url);
+    for (let tries = 1; served.status === 503 && tries < 60; tries++) {
+      await new Promise((done) => setTimeout(done, 250));
+      served = await registerPost(web.url);
+    }
+    expect(served.status, served.body.slice(0, 300)).toBe(303);
+    expect(await hasUniqueUsernameIndex(database)).toBe(true);
+    // The index holds: the same username again is refused, not a second account.
+    const username = newUser('late').username;
+    expect((await registerPost(web.url, username)).status).toBe(303);
+    expect((await registerPost(web.url, username)).status).toBe(400);
+    expect(await database.users.countDocuments({ username_key: username })).toBe(1);
+  } finally {
+    await web.stop();
+    await database.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });

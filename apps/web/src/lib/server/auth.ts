@@ -39,7 +39,11 @@ export function prepareAuth(): Promise<boolean> {
 
 async function tryPrepare(): Promise<boolean> {
   try {
-    await getAuth().ensureReady();
+    const instance = getAuth();
+    // After a first connection that failed (database down at start), the
+    // driver's client stays closed ("Topology is closed") until connected again.
+    await instance.database.client.connect();
+    await instance.ensureReady();
     ready = true;
     clearTimeout(retry);
     return true;
