@@ -16,13 +16,15 @@ export function createContextFactory(options: {
 }) {
   const { auth, config } = options;
   return async ({ req, info }: CreateHTTPContextOptions): Promise<Context> => {
-    const credentials = auth.tokenFromHeaders({
-      cookie: req.headers.cookie ?? null,
-      authorization: req.headers.authorization ?? null,
-    });
+    const request = requestInfo(req, config.trustProxy);
+    // On https only the __Host- session cookie is read (request.https).
+    const credentials = auth.tokenFromHeaders(
+      { cookie: req.headers.cookie ?? null, authorization: req.headers.authorization ?? null },
+      request,
+    );
     if (info.type === 'mutation') checkCsrf(req, credentials.via, config.webOrigin);
     try {
-      return await createAuthContext(auth, credentials, requestInfo(req, config.trustProxy));
+      return await createAuthContext(auth, credentials, request);
     } catch (error) {
       throw toTRPCError(error);
     }

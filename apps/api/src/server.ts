@@ -136,6 +136,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   }
 
   const server = http.createServer((req, res) => {
+    // Every answer is JSON (or empty): never let a browser sniff it into HTML or script.
+    res.setHeader('x-content-type-options', 'nosniff');
     handle(req, res).catch((error: unknown) => {
       logger.error({ reqId: requestIds.get(req), err: error }, 'unexpected error');
       if (res.headersSent) res.destroy();
@@ -215,6 +217,7 @@ function rawJsonResponse(status: number, body: unknown): string {
   return [
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}`,
     'content-type: application/json',
+    'x-content-type-options: nosniff',
     'cache-control: no-store',
     `content-length: ${Buffer.byteLength(text)}`,
     'connection: close',

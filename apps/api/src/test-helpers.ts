@@ -31,6 +31,8 @@ export interface HarnessOptions {
   keepLogs?: boolean;
   /** Let the database client emit `commandStarted` (for counting round trips). */
   monitorCommands?: boolean;
+  /** TRUST_PROXY: believe X-Forwarded-For and X-Forwarded-Proto (default false). */
+  trustProxy?: boolean;
 }
 
 export async function startTestApi(
@@ -59,7 +61,12 @@ export async function startTestApi(
   const logger = createLogger({ logLevel: 'debug' }, stream);
   const api = createApiServer({
     auth,
-    config: { host: '127.0.0.1', port: 0, webOrigin: WEB_ORIGIN, trustProxy: false },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      webOrigin: WEB_ORIGIN,
+      trustProxy: harness.trustProxy ?? false,
+    },
     logger,
   });
   const { url } = await api.listen();

@@ -321,6 +321,81 @@ export const oddNext = fc.oneof(
   fc.tuple(fc.constantFrom('/', '//', '/\\', '/./', '/../', '\\/'), text).map(([a, b]) => a + b),
 );
 
+/** The site's routes that need a signed-in user or an admin, as SvelteKit names them. */
+export const guardedRoutes = ['/dashboard', '/account', '/account/reauth', '/admin'] as const;
+
+/** `%61`, `%6C` or `%6c`: a character percent-encoded, in either hex case. */
+function percentEncoded(char: string, upper: boolean): string {
+  const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+  return `%${upper ? hex.toUpperCase() : hex.toLowerCase()}`;
+}
+
+/**
+ * Another way to write the path of `route` (a route id without parameters):
+ * letters percent-encoded, dot segments (`/./`, `/x/../`, `/%2e/`), a doubled
+ * or encoded slash, a trailing slash, another letter case, and the
+ * `__data.json` request of the client router (with its query parameters).
+ * Some still reach the route, some are other paths (a 404): a guard must hold
+ * for the first kind, and neither kind may be served unguarded.
+ */
+export function pathSpelling(route: string): fc.Arbitrary<string> {
+  const segments = route.split('/').filter(Boolean);
+  const segment = (name: string) =>
+    fc
+      .array(fc.record({ encode: fc.boolean(), upper: fc.boolean(), caseFlip: fc.nat(80) }), {
+        minLength: name.length,
+        maxLength: name.length,
+      })
+      .map((choices) =>
+        [...name]
+          .map((char, i) => {
+            const { encode, upper, caseFlip } = choices[i]!;
+            if (caseFlip === 0) return char.toUpperCase();
+            return encode ? percentEncoded(char, upper) : char;
+          })
+          .join(''),
+      );
+  // Mostly a plain slash, so that many spellings still reach the route.
+  const separator = fc.oneof(
+    { weight: 12, arbitrary: fc.constant('/') },
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom(
+        '//',
+        '/./',
+        '/%2e/',
+        '/%2E/',
+        '/x/../',
+        '/x/%2e%2e/',
+        '%2F',
+        '%2f',
+        '\\',
+      ),
+    },
+  );
+  return fc
+    .record({
+      parts: fc.tuple(...segments.map(segment)),
+      separators: fc.array(separator, { minLength: segments.length, maxLength: segments.length }),
+      trailing: fc.constantFrom('', '', '', '/', '//', '/.', '%2F'),
+      data: fc.constantFrom(
+        null,
+        null,
+        '/__data.json',
+        '/__data.json?x-sveltekit-invalidated=11',
+        '/__data.json?x-sveltekit-invalidated=01',
+        '/__data.json?x-sveltekit-trailing-slash=1&x-sveltekit-invalidated=1',
+      ),
+      query: fc.constantFrom('', '', '?page=2', '?x=%2F..%2Fadmin', '#top'),
+    })
+    .map(({ parts, separators, trailing, data, query }) => {
+      const path = parts.map((part, i) => `${separators[i]}${part}`).join('');
+      // The data suffix takes its own query; a fragment never reaches a server.
+      if (data !== null) return `${path}${trailing.replace(/\/+$/, '')}${data}`;
+      return `${path}${trailing}${query.startsWith('#') ? '' : query}`;
+    });
+}
+
 /** True when a Location header stays on the site (a path, not another host or scheme). */
 export function isSameSitePath(location: string, baseUrl: string): boolean {
   if (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')) {
@@ -548,6 +623,22 @@ export class FormClient {
     return this.#send('GET', path, headers, null);
   }
 
+  /**
+   * A GET of `path` exactly as written (`//account`, `/%61ccount`, `/./admin`):
+   * not resolved against the base URL, which would read `//account` as a host.
+   */
+  getVerbatim(
+    path: string,
+    options: { token?: string | null; accept?: FormCase['accept'] } = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = {
+      accept: options.accept === 'json' ? 'application/json' : 'text/html,application/xhtml+xml',
+      'user-agent': testRequest.userAgent ?? 'fuzz',
+    };
+    if (options.token) headers.cookie = `authkit_session=${options.token}`;
+    return this.#send('GET', path, headers, null, { verbatim: true });
+  }
+
   close(): void {
     this.#agent.destroy();
   }
@@ -557,11 +648,18 @@ export class FormClient {
     path: string,
     headers: Record<string, string>,
     body: Buffer | null,
+    options: { verbatim?: boolean } = {},
   ): Promise<Answer> {
+    const base = new URL(this.baseUrl);
+    // Host, port and the path as given, or the path resolved against the base URL.
+    const target = options.verbatim
+      ? { hostname: base.hostname, port: base.port, path }
+      : (({ hostname, port, pathname, search }) => ({ hostname, port, path: pathname + search }))(
+          new URL(path, this.baseUrl),
+        );
     return new Promise((resolve, reject) => {
       const req = request(
-        new URL(path, this.baseUrl),
-        { method, headers, agent: this.#agent, timeout: 15_000 },
+        { ...target, method, headers, agent: this.#agent, timeout: 15_000 },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));

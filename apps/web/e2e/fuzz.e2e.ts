@@ -21,11 +21,13 @@ import {
   FormClient,
   formCase,
   formEscape,
+  guardedRoutes,
   isSameSitePath,
   loopbackAddress,
   malformedBody,
   MARKUP_MARKER,
   oddNext,
+  pathSpelling,
   redirectOf,
   text,
   type Answer,
@@ -554,6 +556,51 @@ test('oversized bodies are refused with 413', async () => {
         else expectAnswer(answer, [413], input);
       },
     );
+  });
+});
+
+// ---- guarded routes under every spelling of their path -------------------------------
+
+/**
+ * A `__data.json` answer (200) that gives nothing away: the JSON redirect to
+ * the login page, or, for a path that is no route, only the root layout's
+ * data, as SvelteKit answers for any unknown path.
+ */
+function expectNoPageData(answer: Answer, input: unknown): void {
+  const body = JSON.parse(answer.body) as { type: string };
+  if (body.type === 'redirect') {
+    expect(redirectOf(answer), describeCase(input)).toMatch(/^\/login\?next=/);
+  } else {
+    expect(body, describeCase({ input, body: answer.body })).toMatchObject({
+      type: 'data',
+      nodes: [expect.anything()],
+    });
+  }
+}
+
+test('guarded routes hold under any spelling of their path: never served unguarded, never a 5xx', async () => {
+  const spelled = (routes: readonly string[]) =>
+    fc.constantFrom(...routes).chain((route) => fc.tuple(fc.constant(route), pathSpelling(route)));
+  await refusedWithoutTrace(client, async () => {
+    // Anonymous: to the login page (a 303, or the JSON redirect of a
+    // `__data.json` request), or not this route at all (308 to the canonical
+    // path, 404, 400). Never the page or its data.
+    await check(spelled(guardedRoutes), 300, async ([route, path]) => {
+      const answer = await client.getVerbatim(path);
+      const input = { route, path };
+      expectAnswer(answer, [200, 303, 308, 400, 404], input);
+      if (answer.status === 303) {
+        expect(answer.location, describeCase(input)).toMatch(/^\/login\?next=/);
+      }
+      if (answer.status === 200) expectNoPageData(answer, input);
+    });
+    // A signed-in member: admin routes are a 403 (or not this route at all).
+    await check(spelled(['/admin']), 150, async ([route, path]) => {
+      const answer = await client.getVerbatim(path, { token: member.token });
+      const input = { route, path };
+      expectAnswer(answer, [200, 308, 400, 403, 404], input);
+      if (answer.status === 200) expectNoPageData(answer, input);
+    });
   });
 });
 

@@ -79,6 +79,8 @@ function stopChild(child: Child): Promise<void> {
 export async function startWebServer(options: {
   port: number;
   mongodbUrl: string;
+  /** Other environment variables (e.g. an https ORIGIN, as behind a TLS proxy). */
+  env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
   const child = startChild('web', [webBuild], {
@@ -88,6 +90,7 @@ export async function startWebServer(options: {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     ORIGIN: url,
+    ...options.env,
   });
   try {
     await waitForHttp(child, `${url}/`);

@@ -1,26 +1,38 @@
 // Every request passes here once: the user loader fills locals.user and
 // locals.session (refreshing or clearing the session cookie), then the route
-// groups are guarded in one place — public, signed-in (/dashboard, /account/**),
-// admin (/admin/**) and guest-only (/login, /register).
+// groups are guarded in one place, by route id — public, signed-in
+// (/dashboard, /account/**), admin (/admin/**) and guest-only (/login, /register).
 import { isAuthError } from '@authkit/auth';
-import {
-  createAuthHandle,
-  loginPath,
-  type AuthRequestEvent,
-  type GuardDecision,
-} from '@authkit/auth/sveltekit';
+import { createAuthHandle } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable } from '@authkit/db';
-import { error, redirect } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
 import { accessFor } from '#lib/server/access.ts';
-import { closeAuth, getAuth, prepareAuth } from '#lib/server/auth.ts';
+import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
-import { setFlash } from '#lib/flash.ts';
+import { denyAccess } from '#lib/server/guard.ts';
+
+/**
+ * A promise nobody awaited that rejects would end the process (Node's default):
+ * one bad request would take the site down for everyone. Log it instead. Set
+ * once per process (init may run again in development).
+ */
+const REJECTION_GUARD = Symbol.for('authkit.web.unhandledRejectionGuard');
+
+function keepRunningOnUnhandledRejection(): void {
+  const scope = globalThis as { [REJECTION_GUARD]?: true };
+  if (scope[REJECTION_GUARD]) return;
+  scope[REJECTION_GUARD] = true;
+  process.on('unhandledRejection', (reason) => {
+    console.error('[web] unhandled promise rejection (the process keeps running):', reason);
+  });
+}
 
 export const init: ServerInit = async () => {
   if (building) return;
+  keepRunningOnUnhandledRejection();
   try {
     getConfig();
   } catch (problem) {
@@ -39,24 +51,12 @@ export const init: ServerInit = async () => {
   await prepareAuth();
 };
 
-function onDenied(
-  decision: Exclude<GuardDecision, { action: 'allow' }>,
-  event: AuthRequestEvent,
-): never {
-  if (decision.action === 'login') {
-    setFlash(event.cookies, event.url, {
-      type: 'warning',
-      message: 'Please log in to access this page.',
-    });
-    redirect(303, loginPath(decision.next));
-  }
-  if (decision.action === 'signed-in') redirect(303, '/dashboard');
-  error(403, 'You do not have permission to view this page.');
-}
-
+// `event.route.id` is the route SvelteKit serves, whatever the path's spelling;
+// for a `__data.json` request it is the page's route too (and a redirect thrown
+// here becomes the JSON redirect the client router follows).
 const authHandle = createAuthHandle(getAuth, {
-  access: (event) => accessFor(event.url.pathname),
-  onDenied,
+  access: (event) => accessFor(event.route.id),
+  onDenied: denyAccess,
 });
 
 /**
@@ -70,11 +70,40 @@ function postsToReservedAction(request: Request, url: URL): boolean {
   return name === '/default';
 }
 
+/**
+ * On every response the site renders (the Content-Security-Policy itself,
+ * with frame-ancestors 'none', comes from `csp` in vite.config.ts): no
+ * framing, also for browsers without CSP level 2; no MIME sniffing; no path
+ * or query of ours in the Referer sent to other sites.
+ */
+const securityHeaders = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+} as const;
+
+/** Methods that change nothing: the site's GET loads only read (and touch sessions). */
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Until the indexes exist, the site takes no writes: without the unique
+ * indexes two registrations could take the same username or email. Reads go
+ * on (pages that need no database still work; those that do answer 503 on
+ * their own). A write first tries to create the indexes once more, so the
+ * first one after the database comes back needs not wait for the retry timer.
+ */
+async function refuseWritesUntilReady(request: Request): Promise<void> {
+  if (isAuthReady() || READ_ONLY_METHODS.has(request.method)) return;
+  if (!(await prepareAuth())) error(503, UNAVAILABLE_MESSAGE);
+}
+
 // A database outage in the user loader reaches handleError below (a 503), as
 // errors thrown in `handle` do.
 export const handle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
+  await refuseWritesUntilReady(event.request);
   const response = await authHandle({ event, resolve });
+  for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
   // A signed-in page (email, devices, addresses) is kept by no cache, nor by the
   // back button after signing out on a shared computer.
   if (event.locals.user) response.headers.set('cache-control', 'private, no-store');

@@ -2,6 +2,7 @@
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
 import type { Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
+import { isSecureCookie } from './cookies.ts';
 import { AuthError } from './errors.ts';
 import type { Events } from './events.ts';
 import type { Mail } from './mail/mail.ts';
@@ -52,8 +53,8 @@ export function idleMs(core: AuthCore, remember: boolean): number {
 }
 
 /** Cookies are Secure by configuration, or because this request came over https. */
-export function secureFor(core: AuthCore, request: RequestInfo): boolean {
-  return core.settings.secureCookies || request.https === true;
+export function secureFor(core: AuthCore, request: Pick<RequestInfo, 'https'>): boolean {
+  return isSecureCookie(core.settings.secureCookies, request);
 }
 
 /** The session document behind a SessionInfo, if it still exists and is valid; UNAUTHORIZED otherwise. */

@@ -2,6 +2,7 @@
 // Framework-free; the SvelteKit and tRPC helpers live under their own entry points.
 export { createAuth } from './auth.ts';
 export { authSettingsFromEnv, defaultSettings } from './settings.ts';
+export { sessionCookieName } from './cookies.ts';
 export { AuthError, isAuthError, httpStatus } from './errors.ts';
 export type { AuthErrorCode, FieldErrors } from './errors.ts';
 export { argon2Parameters, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';

@@ -2,7 +2,7 @@
 // session cache, sliding expiry and session protection), end (logoutUser,
 // revoke: each tells the invalidation feed), list, sweep.
 import { INVALIDATION_RETENTION_MS, type SessionDoc } from '@authkit/db';
-import { makeBlankCookie, makeSessionCookie, readBearerToken, readCookie } from './cookies.ts';
+import { makeBlankCookie, makeSessionCookie, readBearerToken, readSessionCookie } from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
   clip,
@@ -245,10 +245,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     };
   };
 
-  const tokenFromHeaders: Auth['tokenFromHeaders'] = (headers) => {
+  const tokenFromHeaders: Auth['tokenFromHeaders'] = (headers, request = {}) => {
     const bearer = readBearerToken(headers.authorization);
     if (bearer) return { token: bearer, via: 'bearer' };
-    const cookie = readCookie(headers.cookie, settings.cookieName);
+    // Secure: only the __Host- cookie (see readSessionCookie).
+    const cookie = readSessionCookie(headers.cookie, settings.cookieName, secureFor(core, request));
     if (cookie) return { token: cookie, via: 'cookie' };
     return { token: null, via: null };
   };

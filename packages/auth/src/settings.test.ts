@@ -43,6 +43,9 @@ describe('resolveSettings', () => {
     });
     expect(() => resolveSettings({ database, sessionIdleMs: -1 })).toThrow(/sessionIdleMs/);
     expect(() => resolveSettings({ database, cookieName: 'bad name;' })).toThrow(/cookieName/);
+    // The prefix is the package's to add (on https), never part of the configured name.
+    expect(() => resolveSettings({ database, cookieName: '__Host-sid' })).toThrow(/__Host-/);
+    expect(() => resolveSettings({ database, cookieName: '__secure-sid' })).toThrow(/__Host-/);
     expect(() => resolveSettings({ database, sessionCacheMs: -1 })).toThrow(/sessionCacheMs/);
     expect(() => resolveSettings({ database, sessionCacheMaxEntries: 0 })).toThrow(/sessionCacheMaxEntries/);
   });

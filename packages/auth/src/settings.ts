@@ -84,6 +84,12 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(settings.cookieName)) {
     throw new Error(`auth setting cookieName is not a valid cookie name: ${settings.cookieName}`);
   }
+  // The __Host- prefix is added to a Secure cookie's name (and must not be on a plain one).
+  if (/^__(host|secure)-/i.test(settings.cookieName)) {
+    throw new Error(
+      `auth setting cookieName must not start with __Host- or __Secure- (added on https): ${settings.cookieName}`,
+    );
+  }
   return settings;
 }
 

@@ -5,7 +5,7 @@ import type { AuthEventType, Database, Role } from '@authkit/db';
 export type SessionProtection = 'off' | 'basic' | 'strong';
 
 export interface AuthSettings {
-  /** Cookie holding the session token. Shared by the web site and the API. */
+  /** Cookie holding the session token (`__Host-<name>` when Secure). Shared by the web site and the API. */
   cookieName: string;
   /** Secure cookies (always true in production behind https). */
   secureCookies: boolean;
@@ -219,8 +219,14 @@ export interface Auth {
   logoutUser(token: string | null, request: RequestInfo): Promise<{ cookie: SessionCookie }>;
   /** The user loader. Never throws for a bad token: answers anonymous. */
   loadUser(token: string | null, request: RequestInfo): Promise<LoadResult>;
-  /** Request loader: the token from a Cookie header value or an `Authorization: Bearer` value. */
-  tokenFromHeaders(headers: { cookie?: string | null; authorization?: string | null }): {
+  /**
+   * Request loader: the token from a Cookie header value or an `Authorization: Bearer` value.
+   * With secure cookies (configured, or `request.https`) only the `__Host-` cookie is read.
+   */
+  tokenFromHeaders(
+    headers: { cookie?: string | null; authorization?: string | null },
+    request?: Pick<RequestInfo, 'https'>,
+  ): {
     token: string | null;
     via: 'cookie' | 'bearer' | null;
   };

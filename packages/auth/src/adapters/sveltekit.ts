@@ -3,6 +3,7 @@
 // @sveltejs/kit (the auth package does not depend on it): the event and cookie
 // shapes below are the parts of SvelteKit's RequestEvent it uses, and guards
 // answer a decision that the app turns into `redirect()` or `error()`.
+import { isSecureCookie, sessionCookieName } from '../cookies.ts';
 import type { Auth, AuthenticatedUser, RequestInfo, SessionCookie, SessionInfo } from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
@@ -33,6 +34,12 @@ export interface AuthLocals {
 export interface AuthRequestEvent {
   request: Request;
   url: URL;
+  /**
+   * The route SvelteKit matched (null: none, a 404). Guard on this, never on
+   * `url.pathname`: a path has many spellings (`/%61ccount`, `/account/`,
+   * `/account/__data.json`) for one route.
+   */
+  route: { id: string | null };
   cookies: CookieJar;
   locals: AuthLocals;
   getClientAddress(): string;
@@ -58,7 +65,10 @@ export function requestInfo(
   return info;
 }
 
-/** Writes a cookie from the auth package (set, refreshed or cleared) through SvelteKit's cookie jar. */
+/**
+ * Writes a cookie from the auth package (set, refreshed or cleared) through
+ * SvelteKit's cookie jar; its name already carries the `__Host-` prefix when Secure.
+ */
 export function applySessionCookie(cookies: CookieJar, cookie: SessionCookie): void {
   const { attributes } = cookie;
   const options: CookieOptions = {
@@ -72,9 +82,19 @@ export function applySessionCookie(cookies: CookieJar, cookie: SessionCookie): v
   cookies.set(cookie.name, cookie.value, options);
 }
 
-/** The session token the browser sent, if any. */
-export function sessionToken(auth: Auth, cookies: CookieJar): string | null {
-  return cookies.get(auth.settings.cookieName) || null;
+/**
+ * The session token the browser sent, if any. On https (or with secure
+ * cookies configured) only the `__Host-` cookie counts: a plain-named one may
+ * have been planted by a sibling subdomain or an http page.
+ */
+export function sessionToken(
+  auth: Auth,
+  event: Pick<AuthRequestEvent, 'cookies' | 'url'>,
+): string | null {
+  const secure = isSecureCookie(auth.settings.secureCookies, {
+    https: event.url.protocol === 'https:',
+  });
+  return event.cookies.get(sessionCookieName(auth.settings.cookieName, secure)) || null;
 }
 
 /**
@@ -83,7 +103,7 @@ export function sessionToken(auth: Auth, cookies: CookieJar): string | null {
  * Throws AuthError('UNAVAILABLE') when the database cannot be reached.
  */
 export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): Promise<AuthLocals> {
-  const token = sessionToken(auth, event.cookies);
+  const token = sessionToken(auth, event);
   if (!token) {
     event.locals.user = null;
     event.locals.session = null;
@@ -119,7 +139,7 @@ export async function signIn(
 
 /** Ends this browser's session and clears its cookie. */
 export async function signOut(auth: Auth, event: AuthRequestEvent): Promise<void> {
-  const { cookie } = await auth.logoutUser(sessionToken(auth, event.cookies), requestInfo(event));
+  const { cookie } = await auth.logoutUser(sessionToken(auth, event), requestInfo(event));
   applySessionCookie(event.cookies, cookie);
   event.locals.user = null;
   event.locals.session = null;

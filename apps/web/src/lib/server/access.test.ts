@@ -3,6 +3,7 @@ import { accessFor } from './access.ts';
 
 describe('accessFor', () => {
   it.each([
+    [null, 'public'],
     ['/', 'public'],
     ['/logout', 'public'],
     ['/dashboardx', 'public'],
@@ -12,9 +13,14 @@ describe('accessFor', () => {
     ['/account/reauth', 'signed-in'],
     ['/admin', 'admin'],
     ['/admin/users', 'admin'],
+    ['/admin/[id]', 'admin'],
     ['/login', 'guest-only'],
     ['/register', 'guest-only'],
-  ] as const)('%s is %s', (path, access) => {
-    expect(accessFor(path)).toBe(access);
+    // A route group leaves the path (and so the access) as it was.
+    ['/(app)/account', 'signed-in'],
+    ['/(admin)/admin/users', 'admin'],
+    ['/(public)', 'public'],
+  ] as const)('route %s is %s', (routeId, access) => {
+    expect(accessFor(routeId)).toBe(access);
   });
 });

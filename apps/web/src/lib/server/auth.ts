@@ -6,6 +6,7 @@ import { getConfig } from './config.ts';
 let auth: Auth | undefined;
 let database: Database | undefined;
 let ready = false;
+let attempt: Promise<boolean> | undefined;
 let retry: ReturnType<typeof setTimeout> | undefined;
 
 /** The process's Auth; created on first use from the configuration. */
@@ -18,15 +19,35 @@ export function getAuth(): Auth {
   return auth;
 }
 
+/** True once the indexes exist (unique usernames and emails among them). */
+export function isAuthReady(): boolean {
+  return ready;
+}
+
 /**
- * Creates indexes. When the database is down at start the site still starts
- * (answering 503 where it needs the database) and tries again until it works.
+ * Creates the indexes; resolves to whether they exist now. When the database
+ * is down at start the site still starts (answering 503 where it needs the
+ * database) and tries again every 5 s until it works. Calls made while an
+ * attempt runs share it.
  */
-export async function prepareAuth(): Promise<void> {
-  if (ready) return;
+export function prepareAuth(): Promise<boolean> {
+  if (ready) return Promise.resolve(true);
+  attempt ??= tryPrepare().finally(() => {
+    attempt = undefined;
+  });
+  return attempt;
+}
+
+async function tryPrepare(): Promise<boolean> {
   try {
-    await getAuth().ensureReady();
+    const instance = getAuth();
+    // After a first connection that failed (database down at start), the
+    // driver's client stays closed ("Topology is closed") until connected again.
+    await instance.database.client.connect();
+    await instance.ensureReady();
     ready = true;
+    clearTimeout(retry);
+    return true;
   } catch (error) {
     console.warn(
       `[web] database not ready (${error instanceof Error ? error.message : String(error)}); retrying in 5 s`,
@@ -34,6 +55,7 @@ export async function prepareAuth(): Promise<void> {
     clearTimeout(retry);
     retry = setTimeout(() => void prepareAuth(), 5_000);
     retry.unref();
+    return false;
   }
 }
 

@@ -5,15 +5,17 @@ import { setFlash } from '#lib/flash.ts';
 import { changePasswordSchema, fieldErrors } from '#lib/forms.ts';
 import { authFailure, readFormFields, refusedChange, toReauth } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => {
-  // The guard in hooks.server.ts lets only signed-in users reach this page.
+export const load: PageServerLoad = async (event) => {
+  // Checked before any query starts: a check that throws after a query has
+  // started would leave that query's rejection unhandled.
+  const { user, session } = requireSignedIn(event);
   const auth = getAuth();
-  const session = locals.session!;
   const [sessions, events] = await Promise.all([
     auth.listSessions(session),
-    auth.listEvents(locals.user!.id, 15),
+    auth.listEvents(user.id, 15),
   ]);
   return {
     fresh: auth.isFresh(session),
@@ -40,10 +42,10 @@ export const load: PageServerLoad = async ({ locals }) => {
 
 export const actions: Actions = {
   revoke: async (event) => {
+    const { session } = requireSignedIn(event);
     const fields = await readFormFields(event.request);
     const sessionId = fields.sessionId ?? '';
     const auth = getAuth();
-    const session = event.locals.session!;
     if (!sessionId)
       return fail(400, { action: 'revoke', message: 'Choose a session to sign out.' });
 
@@ -66,9 +68,10 @@ export const actions: Actions = {
   },
 
   revokeOthers: async (event) => {
+    const { session } = requireSignedIn(event);
     let count: number;
     try {
-      count = await getAuth().revokeOtherSessions(event.locals.session!, requestInfo(event));
+      count = await getAuth().revokeOtherSessions(session, requestInfo(event));
     } catch (caught) {
       const { status, message } = refusedChange(caught, event, '/account');
       return fail(status, { action: 'revokeOthers', message });
@@ -84,6 +87,7 @@ export const actions: Actions = {
   },
 
   password: async (event) => {
+    const { session } = requireSignedIn(event);
     const auth = getAuth();
     // A sensitive action: it needs a password entered within the fresh window.
     if (needsReauthentication(auth, event.locals)) toReauth(event, '/account');
@@ -99,7 +103,7 @@ export const actions: Actions = {
     }
     try {
       await auth.changePassword(
-        event.locals.session!,
+        session,
         { currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword },
         requestInfo(event),
       );

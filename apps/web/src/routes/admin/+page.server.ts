@@ -4,6 +4,7 @@ import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { readFormFields, refusedChange } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { requireAdmin } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 20;
@@ -13,10 +14,10 @@ function pageNumber(url: URL): number {
   return Number.isInteger(value) && value >= 1 && value <= 100_000 ? value : 1;
 }
 
-export const load: PageServerLoad = async ({ locals, url }) => {
-  // The guard in hooks.server.ts lets only admins reach this page.
-  const result = await getAuth().listUsers(locals.user!, {
-    page: pageNumber(url),
+export const load: PageServerLoad = async (event) => {
+  const { user: admin } = requireAdmin(event);
+  const result = await getAuth().listUsers(admin, {
+    page: pageNumber(event.url),
     pageSize: PAGE_SIZE,
   });
   return {
@@ -64,6 +65,7 @@ async function applyChange(
 
 export const actions: Actions = {
   setActive: async (event) => {
+    const { user: admin } = requireAdmin(event);
     const fields = await readFormFields(event.request);
     const userId = fields.userId ?? '';
     if (!userId || (fields.active !== 'true' && fields.active !== 'false')) {
@@ -72,7 +74,7 @@ export const actions: Actions = {
     const active = fields.active === 'true';
     return applyChange(
       event,
-      () => getAuth().setActive(event.locals.user!, userId, active, requestInfo(event)),
+      () => getAuth().setActive(admin, userId, active, requestInfo(event)),
       (user) =>
         active
           ? `${user.username} has been reactivated.`
@@ -81,6 +83,7 @@ export const actions: Actions = {
   },
 
   setRole: async (event) => {
+    const { user: admin } = requireAdmin(event);
     const fields = await readFormFields(event.request);
     const userId = fields.userId ?? '';
     const role = fields.role;
@@ -89,7 +92,7 @@ export const actions: Actions = {
     }
     return applyChange(
       event,
-      () => getAuth().setRole(event.locals.user!, userId, role, requestInfo(event)),
+      () => getAuth().setRole(admin, userId, role, requestInfo(event)),
       (user) =>
         role === 'admin'
           ? `${user.username} is now an administrator.`

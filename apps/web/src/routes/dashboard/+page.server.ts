@@ -1,9 +1,9 @@
 import { getAuth } from '#lib/server/auth.ts';
+import { requireSignedIn } from '#lib/server/guard.ts';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals }) => {
-  // The guard in hooks.server.ts lets only signed-in users reach this page.
-  const session = locals.session!;
+export const load: PageServerLoad = (event) => {
+  const { user, session } = requireSignedIn(event);
   return {
     session: {
       createdAt: session.createdAt,
@@ -11,6 +11,6 @@ export const load: PageServerLoad = ({ locals }) => {
       remember: session.remember,
       fresh: getAuth().isFresh(session),
     },
-    memberSince: locals.user!.createdAt,
+    memberSince: user.createdAt,
   };
 };

@@ -5,12 +5,17 @@ import { reauthSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = nextFromQuery;
+export const load: PageServerLoad = (event) => {
+  requireSignedIn(event);
+  return nextFromQuery(event);
+};
 
 export const actions: Actions = {
   default: async (event) => {
+    const { session } = requireSignedIn(event);
     const form = await parseForm(
       event.request,
       reauthSchema,
@@ -20,7 +25,7 @@ export const actions: Actions = {
     if (form.failure) return form.failure;
 
     try {
-      await getAuth().confirmLogin(event.locals.session!, form.data.password, requestInfo(event));
+      await getAuth().confirmLogin(session, form.data.password, requestInfo(event));
     } catch (caught) {
       return authFailure(caught, form.values, event.setHeaders);
     }

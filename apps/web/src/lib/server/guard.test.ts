@@ -1,0 +1,88 @@
+// The check every signed-in load and action makes for itself (no database needed).
+import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
+import { isHttpError, isRedirect } from '@sveltejs/kit';
+import { describe, expect, it } from 'vitest';
+import { requireAdmin, requireSignedIn } from './guard.ts';
+
+function user(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
+  return {
+    id: 'u1',
+    username: 'ada',
+    email: 'ada@example.test',
+    emailVerified: true,
+    role: 'user',
+    active: true,
+    createdAt: new Date(),
+    isAuthenticated: true,
+    isActive: true,
+    isAnonymous: false,
+    ...overrides,
+  };
+}
+
+const session = { id: 's1' } as SessionInfo;
+
+function event(locals: App.Locals) {
+  const set: string[] = [];
+  return {
+    locals,
+    url: new URL('http://localhost/%61ccount?tab=1'),
+    cookies: { get: () => undefined, set: (name: string) => void set.push(name), delete: () => {} },
+    set,
+  };
+}
+
+/** What `run` threw. */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (caught) {
+    return caught;
+  }
+  throw new Error('nothing was thrown');
+}
+
+describe('requireSignedIn', () => {
+  it('returns the user and session of a signed-in, active user', () => {
+    const signedIn = { user: user(), session };
+    expect(requireSignedIn(event(signedIn))).toEqual(signedIn);
+  });
+
+  it('sends an anonymous visitor to the login page, back to the path as requested', () => {
+    const anonymous = event({ user: null, session: null });
+    const caught = thrown(() => requireSignedIn(anonymous));
+    expect(isRedirect(caught) && caught.status === 303 && caught.location).toBe(
+      '/login?next=%2F%2561ccount%3Ftab%3D1',
+    );
+    expect(anonymous.set).toHaveLength(1); // the "please log in" flash
+  });
+
+  it('never passes a user without a session, nor a session without a user', () => {
+    for (const locals of [
+      { user: user(), session: null },
+      { user: null, session },
+    ]) {
+      expect(isRedirect(thrown(() => requireSignedIn(event(locals))))).toBe(true);
+    }
+  });
+
+  it('refuses a deactivated user with 403', () => {
+    const caught = thrown(() =>
+      requireSignedIn(event({ user: user({ isActive: false }), session })),
+    );
+    expect(isHttpError(caught, 403)).toBe(true);
+  });
+});
+
+describe('requireAdmin', () => {
+  it('refuses a member with 403 and lets an admin through', () => {
+    expect(
+      isHttpError(
+        thrown(() => requireAdmin(event({ user: user(), session }))),
+        403,
+      ),
+    ).toBe(true);
+    const admin = { user: user({ role: 'admin' }), session };
+    expect(requireAdmin(event(admin))).toEqual(admin);
+  });
+});

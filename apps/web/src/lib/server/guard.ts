@@ -1,0 +1,57 @@
+// Refusing a request that may not reach a route: the guard in hooks.server.ts
+// (by route id) and, once more, every signed-in load and action, so that a
+// route is never served unguarded whatever path reached it.
+import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
+import { decideAccess, loginPath, type GuardDecision } from '@authkit/auth/sveltekit';
+import { error, redirect } from '@sveltejs/kit';
+import { setFlash, type FlashCookies } from '#lib/flash.ts';
+
+interface GuardedEvent {
+  locals: App.Locals;
+  url: URL;
+  cookies: FlashCookies;
+}
+
+/** Throws what a refused decision means: to the login page, to the dashboard, or a 403. */
+export function denyAccess(
+  decision: Exclude<GuardDecision, { action: 'allow' }>,
+  event: Pick<GuardedEvent, 'url' | 'cookies'>,
+): never {
+  if (decision.action === 'login') {
+    setFlash(event.cookies, event.url, {
+      type: 'warning',
+      message: 'Please log in to access this page.',
+    });
+    redirect(303, loginPath(decision.next));
+  }
+  if (decision.action === 'signed-in') redirect(303, '/dashboard');
+  error(403, 'You do not have permission to view this page.');
+}
+
+export interface SignedIn {
+  user: AuthenticatedUser;
+  session: SessionInfo;
+}
+
+/**
+ * The signed-in, active user and their session; otherwise throws (anonymous:
+ * to the login page; deactivated: 403). The same decision as the hook's guard.
+ */
+export function requireSignedIn(event: GuardedEvent): SignedIn {
+  return requireAccess(event, 'signed-in');
+}
+
+/** As requireSignedIn, and a 403 for a user who is not an administrator. */
+export function requireAdmin(event: GuardedEvent): SignedIn {
+  return requireAccess(event, 'admin');
+}
+
+function requireAccess(event: GuardedEvent, access: 'signed-in' | 'admin'): SignedIn {
+  const { user, session } = event.locals;
+  const decision = decideAccess(event.locals, access, event.url);
+  if (decision.action !== 'allow') denyAccess(decision, event);
+  // decideAccess allows only a user; the session comes with it (null together).
+  if (!user || !session)
+    denyAccess({ action: 'login', next: event.url.pathname + event.url.search }, event);
+  return { user, session };
+}
