@@ -1,11 +1,12 @@
 // createAuth: the whole Flask-Login surface over Lucia sessions in MongoDB,
 // composed from one module per capability (see DESIGN.md): sessions,
-// credentials, users, admin, events. Every method that touches the database is
+// credentials, users, admin, events, throttle and devices. Every method that touches the database is
 // `guarded`: an outage is AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { createAdmin } from './admin.ts';
 import { isFresh, MESSAGES, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
+import { createDevices, deviceTokenFromHeaders } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
 import { getDummyHash } from './passwords.ts';
@@ -22,14 +23,17 @@ export function createAuth(options: AuthOptions): Auth {
   const events = createEvents(database, now);
   const core: AuthCore = { settings, database, now, throttle: new Throttle(database, settings.throttle), events };
 
-  const credentials = createCredentials(core);
+  const devices = createDevices(core);
+  const credentials = createCredentials(core, devices);
   const sessions = createSessions(core, credentials);
   const users = createUsers(core);
   const admin = createAdmin(core, sessions);
 
   async function ensureReady(): Promise<void> {
-    await ensureIndexes(database);
+    await ensureIndexes(database, { eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000) });
     await getDummyHash();
+    // Made (or read) now rather than at the first sign-in.
+    await devices.secret();
   }
 
   return {
@@ -46,6 +50,9 @@ export function createAuth(options: AuthOptions): Auth {
     loadUser: guarded(sessions.loadUser),
     tokenFromHeaders: sessions.tokenFromHeaders,
     isFresh: (session) => isFresh(core, session),
+    trustDevice: guarded(devices.trustDevice),
+    deviceTokenFromHeaders,
+    failedSignInsSinceLastVisit: guarded(events.failedSignInsSinceLastVisit),
     confirmLogin: guarded(credentials.confirmLogin),
     anonymousUser: sessions.anonymousUser,
     blankCookie: sessions.blankCookie,
@@ -57,7 +64,11 @@ export function createAuth(options: AuthOptions): Auth {
     listUsers: guarded(admin.listUsers),
     setActive: guarded(admin.setActive),
     setRole: guarded(admin.setRole),
-    deleteExpiredSessions: guarded(sessions.deleteExpiredSessions),
+    deleteExpiredSessions: guarded(async () => {
+      // The same sweep keeps the audit trail within its retention.
+      await events.deleteExpiredEvents(settings.eventsRetentionMs);
+      return sessions.deleteExpiredSessions();
+    }),
     on: events.on,
     recordEvent: guarded(events.recordEvent),
   };

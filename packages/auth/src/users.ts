@@ -1,12 +1,15 @@
 // Accounts: registration, with uniqueness decided by the unique indexes.
 import { generateIdFromEntropySize } from 'lucia';
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { MESSAGES, type AuthCore } from './core.ts';
+import { clip, MAX_IP, MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError, type FieldErrors } from './errors.ts';
 import { hashPassword, passwordWeakness } from './passwords.ts';
+import { throttleAddress } from './tokens.ts';
 import type { Auth } from './types.ts';
 import { normalizeKey, passwordSchema, registrationSchema } from './validation.ts';
+
+const HOUR = 60 * 60_000;
 
 export function createUsers(core: AuthCore) {
   const { database, now, events } = core;
@@ -25,6 +28,14 @@ export function createUsers(core: AuthCore) {
     }
     if (!parsed.success || Object.keys(fieldErrors).length > 0) {
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors });
+    }
+
+    // Per address, before the uniqueness check: "already taken" tells who has
+    // an account, so the number of such questions an address may ask is limited.
+    const ip = clip(request.ip, MAX_IP);
+    if (ip) {
+      const key = { id: `register:${throttleAddress(ip)}`, scope: 'registration' as const };
+      await core.throttle.takeQuota(key, core.settings.throttle.registrationsPerHour, HOUR, now());
     }
 
     const { username, email } = parsed.data;

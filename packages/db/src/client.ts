@@ -1,12 +1,14 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { installDriverWorkaround } from './driver-workaround.ts';
-import type { AuthEventDoc, SessionDoc, ThrottleDoc, UserDoc } from './schema.ts';
+import type { AuthEventDoc, SecretDoc, SessionDoc, ThrottleDoc, UserDoc } from './schema.ts';
 
 export interface Collections {
   users: Collection<UserDoc>;
   sessions: Collection<SessionDoc>;
   authEvents: Collection<AuthEventDoc>;
   throttle: Collection<ThrottleDoc>;
+  /** Keys generated per database when none is configured (see packages/auth/src/devices.ts). */
+  secrets: Collection<SecretDoc>;
 }
 
 export interface Database extends Collections {
@@ -52,13 +54,19 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     sessions: db.collection<SessionDoc>('sessions'),
     authEvents: db.collection<AuthEventDoc>('auth_events'),
     throttle: db.collection<ThrottleDoc>('login_throttle'),
+    secrets: db.collection<SecretDoc>('auth_secrets'),
     ttlSupported: false,
     close: () => client.close(),
   };
 }
 
+export interface IndexOptions {
+  /** Audit events are deleted this long after `at` (TTL index where supported). Default 90 days. */
+  eventsRetentionSeconds?: number;
+}
+
 /** Creates the indexes the code relies on. Idempotent; run at start. */
-export async function ensureIndexes(database: Database): Promise<void> {
+export async function ensureIndexes(database: Database, options: IndexOptions = {}): Promise<void> {
   await database.users.createIndex({ username_key: 1 }, { unique: true, name: 'username_key_unique' });
   await database.users.createIndex({ email_key: 1 }, { unique: true, name: 'email_key_unique' });
   await database.users.createIndex({ created_at: 1 }, { name: 'created_at' });
@@ -68,18 +76,39 @@ export async function ensureIndexes(database: Database): Promise<void> {
   // TTL indexes delete expired documents server-side. Not every MongoDB-compatible
   // server accepts them, so try, and fall back to a plain index (the sweep in
   // packages/auth deletes expired sessions either way).
-  database.ttlSupported = await createTtlIndex(database.sessions, 'expires_at');
-  await createTtlIndex(database.throttle, 'expires_at');
+  database.ttlSupported = await createTtlIndex(database.db, database.sessions, 'expires_at');
+  await createTtlIndex(database.db, database.throttle, 'expires_at');
+  await createTtlIndex(database.db, database.authEvents, 'at', options.eventsRetentionSeconds ?? 90 * 86_400);
 }
 
-async function createTtlIndex(collection: Collection<SessionDoc> | Collection<ThrottleDoc>, field: string) {
+async function createTtlIndex(
+  db: Db,
+  collection: Collection<SessionDoc> | Collection<ThrottleDoc> | Collection<AuthEventDoc>,
+  field: string,
+  expireAfterSeconds = 0,
+): Promise<boolean> {
+  const name = `${field}_ttl`;
   try {
-    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
+    await collection.createIndex({ [field]: 1 }, { name, expireAfterSeconds });
     return true;
-  } catch {
+  } catch (error) {
+    // The index exists with another expiry (the retention was changed): change it in place.
+    if (isIndexOptionsConflict(error)) {
+      try {
+        await db.command({ collMod: collection.collectionName, index: { name, expireAfterSeconds } });
+        return true;
+      } catch {
+        // Falls through to a plain index; the sweep deletes expired documents.
+      }
+    }
     await collection.createIndex({ [field]: 1 }, { name: field });
     return false;
   }
+}
+
+function isIndexOptionsConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 85 || code === 86;
 }
 
 /** One cheap round trip; throws when the server is unreachable. */

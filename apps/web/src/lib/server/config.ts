@@ -2,7 +2,7 @@
 // with zod. A bad or missing value stops the app at start with a message that
 // names the variable.
 import { authSettingsFromEnv } from '@authkit/auth';
-import type { AuthSettings } from '@authkit/auth';
+import type { AuthEnvSettings } from '@authkit/auth';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -22,7 +22,7 @@ export interface WebConfig {
   mongodbUrl: string;
   origin: string | undefined;
   apiUrl: string;
-  auth: Partial<AuthSettings>;
+  auth: AuthEnvSettings;
 }
 
 /** Parses an environment; throws an Error naming the first bad variable. */
