@@ -214,6 +214,8 @@ async function startProcess(name: string, args: string[], port: number, mongodbU
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Device cookies are signed with it (required in production); a new one per run.
+      AUTH_SECRET_KEY: process.env.AUTH_SECRET_KEY ?? randomBytes(32).toString('base64'),
       PORT: String(port),
       HOST: '127.0.0.1',
       MONGODB_URL: mongodbUrl,

@@ -72,9 +72,6 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`auth setting throttle.${name} must be a whole number`);
   }
-  if (accountHardCap <= accountFreeFailures) {
-    throw new Error('auth setting throttle.accountHardCap must be above throttle.accountFreeFailures');
-  }
   if (settings.secretKey && settings.secretKey.length < 32) {
     throw new Error('auth setting secretKey must have at least 32 bytes');
   }
@@ -165,10 +162,6 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.THROTTLE_CAP_LOCK_HOURS !== undefined) throttle.capLockMs = vars.THROTTLE_CAP_LOCK_HOURS * HOUR;
   if (vars.REGISTRATION_PER_HOUR !== undefined) throttle.registrationsPerHour = vars.REGISTRATION_PER_HOUR;
   if (Object.keys(throttle).length > 0) settings.throttle = throttle;
-  const cap = throttle.accountHardCap ?? defaultSettings.throttle.accountHardCap;
-  if (cap <= (throttle.accountFreeFailures ?? defaultSettings.throttle.accountFreeFailures)) {
-    throw new Error('Invalid environment variable THROTTLE_ACCOUNT_CAP: must be above THROTTLE_ACCOUNT_FAILURES');
-  }
   if (vars.DEVICE_COOKIE_DAYS !== undefined) settings.deviceLifetimeMs = vars.DEVICE_COOKIE_DAYS * DAY;
   if (vars.AUTH_EVENTS_RETENTION_DAYS !== undefined) settings.eventsRetentionMs = vars.AUTH_EVENTS_RETENTION_DAYS * DAY;
   if (vars.AUTH_SECRET_KEY !== undefined) settings.secretKey = vars.AUTH_SECRET_KEY;

@@ -294,8 +294,8 @@ export async function dropLapsedClaim(database: Database, id: string): Promise<v
 
 /** A lease outlives a crashed holder by this much at most. */
 const LEASE_MS = 5_000;
-/** About half a second of waiting for a busy key before an admission is refused. */
-const LEASE_WAIT_MS = 600;
+/** About two seconds of waiting for a busy key before an admission is refused (people behind one NAT sign in at once). */
+const LEASE_WAIT_MS = 2_000;
 /** Recording a failure waits longer: it must not get lost in a burst. */
 const OUTCOME_WAIT_MS = 5_000;
 /** An admitted attempt holds its place this long at most (Argon2 takes well under a second). */

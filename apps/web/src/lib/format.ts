@@ -58,3 +58,10 @@ const eventLabels: Record<string, string> = {
 export function describeEvent(type: string): string {
   return eventLabels[type] ?? type;
 }
+
+/** "30 seconds", "2 minutes" */
+export function describeWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}

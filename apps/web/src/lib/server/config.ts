@@ -38,11 +38,18 @@ export function parseConfig(env: Record<string, string | undefined>): WebConfig 
     const name = String(issue?.path[0] ?? 'environment');
     throw new Error(`Invalid environment variable ${name}: ${issue?.message ?? 'invalid value'}`);
   }
+  const auth = authSettingsFromEnv(env);
+  if (env.NODE_ENV === 'production' && !auth.secretKey) {
+    // Device cookies are signed with it; a key made up at start would void them at every restart.
+    throw new Error(
+      'Invalid environment variable AUTH_SECRET_KEY: is required in production (32+ random bytes, hex or base64)',
+    );
+  }
   return {
     mongodbUrl: parsed.data.MONGODB_URL,
     origin: parsed.data.ORIGIN,
     apiUrl: parsed.data.API_URL.replace(/\/+$/, ''),
-    auth: authSettingsFromEnv(env),
+    auth,
   };
 }
 

@@ -1,7 +1,8 @@
 import { getAuth } from '#lib/server/auth.ts';
+import { takeFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals }) => {
+export const load: PageServerLoad = ({ locals, cookies }) => {
   // The guard in hooks.server.ts lets only signed-in users reach this page.
   const session = locals.session!;
   return {
@@ -12,5 +13,6 @@ export const load: PageServerLoad = ({ locals }) => {
       fresh: getAuth().isFresh(session),
     },
     memberSince: locals.user!.createdAt,
+    failedSignIns: takeFailedSignIns(cookies),
   };
 };
