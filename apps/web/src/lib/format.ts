@@ -53,6 +53,8 @@ const eventLabels: Record<string, string> = {
   unauthorized: 'Access refused',
   needs_refresh: 'Password confirmation requested',
   register: 'Account created',
+  account_locked: 'Sign-ins paused after failed attempts',
+  address_locked: 'Sign-ins from a network paused after failed attempts',
 };
 
 export function describeEvent(type: string): string {
