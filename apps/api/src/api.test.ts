@@ -101,7 +101,9 @@ describe('auth.login', () => {
     const setCookies = result.headers.getSetCookie();
     // The session cookie, then the device cookie this sign-in earned.
     expect(setCookies).toHaveLength(2);
-    expect(setCookies[1]).toMatch(/^authkit_device=[\w-]+\.\d+\.[\w-]+; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/);
+    expect(setCookies[1]).toMatch(
+      /^authkit_device=[\w-]+\.\d+\.[\w-]+; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+    );
     const setCookie = setCookies[0]!;
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);

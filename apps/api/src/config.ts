@@ -31,7 +31,8 @@ const envSchema = z.object({
       if (parsed === null) {
         context.addIssue({
           code: 'custom',
-          message: 'expected true, false, a number of proxies, or a comma list of proxy addresses/CIDRs',
+          message:
+            'expected true, false, a number of proxies, or a comma list of proxy addresses/CIDRs',
         });
         return z.NEVER;
       }

@@ -20,12 +20,16 @@ export function createContextFactory(options: {
   const { auth, config, logger } = options;
   let warnedAboutProxy = false;
   return async ({ req, info }: CreateHTTPContextOptions): Promise<Context> => {
-    if (!warnedAboutProxy && config.trustProxy === false && req.headers['x-forwarded-for'] !== undefined) {
+    if (
+      !warnedAboutProxy &&
+      config.trustProxy === false &&
+      req.headers['x-forwarded-for'] !== undefined
+    ) {
       // Behind a proxy that nobody told us about, every client has the proxy's
       // address: the sign-in throttle would count them all as one.
       warnedAboutProxy = true;
       logger?.warn(
-        'requests arrive with X-Forwarded-For but TRUST_PROXY is not set: every client is counted as the proxy\'s address (set TRUST_PROXY to the number of proxies or their addresses)',
+        "requests arrive with X-Forwarded-For but TRUST_PROXY is not set: every client is counted as the proxy's address (set TRUST_PROXY to the number of proxies or their addresses)",
       );
     }
     const credentials = auth.tokenFromHeaders({

@@ -51,7 +51,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         headers.set('content-type', 'application/json');
       }
       if (ctx?.response.cookie) headers.append('set-cookie', ctx.response.cookie.serialize());
-      if (ctx?.response.deviceCookie) headers.append('set-cookie', ctx.response.deviceCookie.serialize());
+      if (ctx?.response.deviceCookie)
+        headers.append('set-cookie', ctx.response.deviceCookie.serialize());
       const retryAfter = retryAfterSeconds(errors);
       if (retryAfter !== null) headers.set('retry-after', String(retryAfter));
       return { headers };

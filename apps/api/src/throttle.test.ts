@@ -24,7 +24,11 @@ interface Member {
 }
 
 /** Runs `work` over `items`, `width` at a time. */
-async function inParallel<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(
+  items: T[],
+  width: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   let next = 0;
   const worker = async () => {
@@ -39,7 +43,10 @@ async function inParallel<T, R>(items: T[], width: number, work: (item: T) => Pr
 
 async function register(): Promise<{ username: string; password: string }> {
   const account = { username: uniqueName('member'), password: strongPassword() };
-  const result = await mutate(api, 'auth.register', { ...account, email: `${account.username}@example.test` });
+  const result = await mutate(api, 'auth.register', {
+    ...account,
+    email: `${account.username}@example.test`,
+  });
   expect(result.status).toBe(200);
   return account;
 }
@@ -47,27 +54,48 @@ async function register(): Promise<{ username: string; password: string }> {
 describe('an attacker spraying from a shared address', () => {
   it('cannot lock out members who signed in before, and gets no more guesses than the limits', async () => {
     // 20 members sign in once: half as browsers (device cookie), half as bearer clients (device token).
-    const members = await inParallel(Array.from({ length: 20 }, (_, i) => i), 4, async (i): Promise<Member> => {
-      const account = await register();
-      const bearer = i % 2 === 1;
-      const login = await mutate(api, 'auth.login', { ...account, ...(bearer ? { bearer: true } : {}) });
-      expect(login.status).toBe(200);
-      if (bearer) return { ...account, device: { 'x-device-token': login.body.result.data.deviceToken } };
-      const deviceCookie = login.headers.getSetCookie().find((value) => value.startsWith('authkit_device='));
-      expect(deviceCookie).toMatch(/; HttpOnly; SameSite=Lax$/);
-      return { ...account, device: { cookie: deviceCookie!.split(';', 1)[0]! } };
-    });
+    const members = await inParallel(
+      Array.from({ length: 20 }, (_, i) => i),
+      4,
+      async (i): Promise<Member> => {
+        const account = await register();
+        const bearer = i % 2 === 1;
+        const login = await mutate(api, 'auth.login', {
+          ...account,
+          ...(bearer ? { bearer: true } : {}),
+        });
+        expect(login.status).toBe(200);
+        if (bearer)
+          return { ...account, device: { 'x-device-token': login.body.result.data.deviceToken } };
+        const deviceCookie = login.headers
+          .getSetCookie()
+          .find((value) => value.startsWith('authkit_device='));
+        expect(deviceCookie).toMatch(/; HttpOnly; SameSite=Lax$/);
+        return { ...account, device: { cookie: deviceCookie!.split(';', 1)[0]! } };
+      },
+    );
     const newcomer = await register();
 
     // 500 wrong guesses, over the members' names and names nobody has.
-    const names = [...members.map((member) => member.username), ...Array.from({ length: 30 }, () => uniqueName('ghost'))];
+    const names = [
+      ...members.map((member) => member.username),
+      ...Array.from({ length: 30 }, () => uniqueName('ghost')),
+    ];
     const started = Date.now();
-    const guesses = await inParallel(Array.from({ length: 500 }, (_, i) => i), 8, async (i) => {
-      const username = names[i % names.length]!;
-      const result = await mutate(api, 'auth.login', { username, password: `guess-${i}` });
-      expect([401, 429]).toContain(result.status);
-      return { username, status: result.status, scope: result.body.error?.data?.scope as string | undefined };
-    });
+    const guesses = await inParallel(
+      Array.from({ length: 500 }, (_, i) => i),
+      8,
+      async (i) => {
+        const username = names[i % names.length]!;
+        const result = await mutate(api, 'auth.login', { username, password: `guess-${i}` });
+        expect([401, 429]).toContain(result.status);
+        return {
+          username,
+          status: result.status,
+          scope: result.body.error?.data?.scope as string | undefined,
+        };
+      },
+    );
     const elapsedMs = Date.now() - started;
 
     // Guesses that reached Argon2 (401): within the address limit (plus one
@@ -77,16 +105,27 @@ describe('an attacker spraying from a shared address', () => {
     expect(checked.length).toBeGreaterThan(0);
     expect(checked.length).toBeLessThanOrEqual(limits.addressFreeFailures + locksPassed);
     for (const name of names) {
-      expect(checked.filter((guess) => guess.username === name).length).toBeLessThanOrEqual(limits.accountFreeFailures);
+      expect(checked.filter((guess) => guess.username === name).length).toBeLessThanOrEqual(
+        limits.accountFreeFailures,
+      );
     }
-    expect(guesses.filter((guess) => guess.status === 429).length).toBeGreaterThanOrEqual(500 - checked.length);
+    expect(guesses.filter((guess) => guess.status === 429).length).toBeGreaterThanOrEqual(
+      500 - checked.length,
+    );
     // One event per lock, not one per refusal.
-    const events = await api.database.authEvents.countDocuments({ type: { $in: ['login_failed', 'address_locked', 'account_locked'] } });
+    const events = await api.database.authEvents.countDocuments({
+      type: { $in: ['login_failed', 'address_locked', 'account_locked'] },
+    });
     expect(events).toBeLessThanOrEqual(checked.length * 2 + 1);
 
     // Every member signs in at the first try.
     const signIns = await inParallel(members, 5, (member) =>
-      mutate(api, 'auth.login', { username: member.username, password: member.password }, member.device),
+      mutate(
+        api,
+        'auth.login',
+        { username: member.username, password: member.password },
+        member.device,
+      ),
     );
     expect(signIns.map((result) => result.status)).toEqual(members.map(() => 200));
 
@@ -102,7 +141,12 @@ describe('an attacker spraying from a shared address', () => {
 describe('the X-Forwarded-For warning', () => {
   it('is logged once when proxied requests arrive without TRUST_PROXY', async () => {
     for (let i = 0; i < 3; i++) {
-      await mutate(api, 'auth.login', { username: 'nobody-proxied', password: 'x' }, { 'x-forwarded-for': '192.0.2.1' });
+      await mutate(
+        api,
+        'auth.login',
+        { username: 'nobody-proxied', password: 'x' },
+        { 'x-forwarded-for': '192.0.2.1' },
+      );
     }
     const warnings = api.logs.filter((line) => String(line.msg).includes('TRUST_PROXY'));
     expect(warnings).toHaveLength(1);
@@ -118,7 +162,11 @@ describe('registration', () => {
       let last = null;
       for (let i = 0; i < 3; i++) {
         const username = uniqueName('quota');
-        last = await mutate(strict, 'auth.register', { username, email: `${username}@example.test`, password: strongPassword() });
+        last = await mutate(strict, 'auth.register', {
+          username,
+          email: `${username}@example.test`,
+          password: strongPassword(),
+        });
         statuses.push(last.status);
       }
       expect(statuses).toEqual([200, 200, 429]);

@@ -3,14 +3,16 @@
 import { expect, test } from '@playwright/test';
 import { formPost, registerNewUser, screenshot, signIn, signOut } from './fixtures.ts';
 
-test('a stranger\'s failed sign-ins lock the account for other browsers, with a countdown, but not for the owner\'s device', async ({
+test("a stranger's failed sign-ins lock the account for other browsers, with a countdown, but not for the owner's device", async ({
   page,
   browser,
   request,
 }) => {
   // Registering signs the owner in: this browser gets the device cookie.
   const user = await registerNewUser(page, 'throttled');
-  const device = (await page.context().cookies()).find((cookie) => cookie.name === 'authkit_device');
+  const device = (await page.context().cookies()).find(
+    (cookie) => cookie.name === 'authkit_device',
+  );
   expect(device).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
   expect(device?.value).toMatch(/^[\w-]{22}\.\d+\.[\w-]{43}$/);
   await signOut(page);
@@ -26,7 +28,8 @@ test('a stranger\'s failed sign-ins lock the account for other browsers, with a 
     status = response.status();
     retryAfter = response.headers()['retry-after'];
     if (status !== 429) expect(status).toBe(400);
-    else expect(await response.text()).toMatch(/for this account\. Try again in \d+ (second|minute)/);
+    else
+      expect(await response.text()).toMatch(/for this account\. Try again in \d+ (second|minute)/);
   }
   expect(status).toBe(429);
   expect(Number(retryAfter)).toBeGreaterThan(0);
@@ -54,7 +57,9 @@ test('a stranger\'s failed sign-ins lock the account for other browsers, with a 
   await expect(page.getByTestId('failed-sign-ins')).toContainText(
     '5 failed sign-in attempts since your last visit',
   );
-  const rotated = (await page.context().cookies()).find((cookie) => cookie.name === 'authkit_device');
+  const rotated = (await page.context().cookies()).find(
+    (cookie) => cookie.name === 'authkit_device',
+  );
   expect(rotated?.value).not.toBe(device?.value);
   await page.reload();
   await expect(page.getByTestId('greeting')).toBeVisible();

@@ -40,7 +40,12 @@ export class AuthError extends Error {
   constructor(
     code: AuthErrorCode,
     message: string,
-    extra: { fieldErrors?: FieldErrors; retryAfterSeconds?: number; scope?: ThrottleScope; cause?: unknown } = {},
+    extra: {
+      fieldErrors?: FieldErrors;
+      retryAfterSeconds?: number;
+      scope?: ThrottleScope;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: extra.cause });
     this.name = 'AuthError';

@@ -57,7 +57,8 @@ export function requestInfo(
   const info: RequestInfo = { ip, userAgent: event.request.headers.get('user-agent') };
   if (event.url?.protocol === 'https:') info.https = true;
   // The device cookie a past sign-in left, checked (for the account tried) by the throttle.
-  info.deviceToken = deviceTokenFromHeaders({ cookie: event.request.headers.get('cookie') });
+  const deviceToken = deviceTokenFromHeaders({ cookie: event.request.headers.get('cookie') });
+  if (deviceToken) info.deviceToken = deviceToken;
   return info;
 }
 

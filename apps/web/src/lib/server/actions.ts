@@ -78,7 +78,6 @@ export function nextFromQuery({ url }: { url: URL }): { next: string } {
   return { next: url.searchParams.get('next') ?? '' };
 }
 
-
 const WAIT_REASONS: Record<ThrottleScope, string> = {
   account: 'Too many failed sign-in attempts for this account.',
   address: 'Too many failed sign-in attempts from your network.',
