@@ -18,6 +18,7 @@
 // updates and $inc are atomic on MongoDB but not on FerretDB (measured: twelve
 // parallel $inc of one document there add up to 2), so they cannot be relied on.
 import { isDuplicateKeyError, type Database, type ThrottleDoc } from '@authkit/db';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthError, isAuthError, type ThrottleScope } from './errors.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
@@ -161,24 +162,28 @@ export class Throttle {
   }
 
   /**
-   * Counts one use of a fixed-window quota (registrations per address), or
-   * throws THROTTLED with the time until the window ends.
+   * Counts one use of a sliding-window quota (registrations per address), or
+   * throws THROTTLED with the time until the oldest use leaves the window.
+   * One document per use and no lease: parallel uses do not queue behind one
+   * another. Each use is written first and then counted with the others, so
+   * parallel uses can only undercount the room left, never exceed the limit.
    */
   async takeQuota(key: { id: string; scope: ThrottleScope }, limit: number, windowMs: number, now: Date): Promise<void> {
-    // Parallel registrations from one address queue rather than fail.
-    await this.#withLease({ ...key, free: limit }, OUTCOME_WAIT_MS, async () => {
-      const collection = this.#database.throttle;
-      const doc = await collection.findOne({ _id: key.id });
-      const live = doc && doc.expires_at > now ? doc : null;
-      if (live && live.failures >= limit) throw throttled(key.scope, live.expires_at.getTime() - now.getTime());
-      const fields = {
-        failures: (live?.failures ?? 0) + 1,
-        locked_until: null,
-        last_failure_at: now,
-        expires_at: live?.expires_at ?? new Date(now.getTime() + windowMs),
-      };
-      await collection.updateOne({ _id: key.id }, { $set: fields }, { upsert: true });
+    const collection = this.#database.throttle;
+    const id = `${key.id}:${randomUUID()}`;
+    await collection.insertOne({
+      _id: id,
+      failures: 1,
+      locked_until: null,
+      last_failure_at: now,
+      expires_at: new Date(now.getTime() + windowMs),
     });
+    // An _id range: every use of this key (the character after ':' is ';').
+    const uses = { _id: { $gt: `${key.id}:`, $lt: `${key.id};` }, expires_at: { $gt: now } };
+    if ((await collection.countDocuments(uses)) <= limit) return;
+    await collection.deleteOne({ _id: id });
+    const [oldest] = await collection.find(uses).sort({ expires_at: 1 }).limit(1).toArray();
+    throw throttled(key.scope, (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime());
   }
 
   /** How long a failure count of `failures` locks the key (0: within its free failures). */
