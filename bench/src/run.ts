@@ -201,6 +201,8 @@ async function startProcess(name: string, args: string[], port: number, readyPat
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Device cookies are signed with it (required in production); a new one per run.
+      AUTH_SECRET_KEY: process.env.AUTH_SECRET_KEY ?? randomBytes(32).toString('base64'),
       PORT: String(port),
       HOST: '127.0.0.1',
       ORIGIN: `http://127.0.0.1:${port}`,

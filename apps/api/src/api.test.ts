@@ -96,10 +96,14 @@ describe('auth.login', () => {
     const data = result.body.result.data;
     expect(data.user.username).toBe(username);
     expect(data.expiresAt).toEqual(isoDate);
-    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'user']);
+    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'failedSignInsSinceLastVisit', 'user']);
     expect(data).not.toHaveProperty('token');
     const setCookies = result.headers.getSetCookie();
-    expect(setCookies).toHaveLength(1);
+    // The session cookie, then the device cookie this sign-in earned.
+    expect(setCookies).toHaveLength(2);
+    expect(setCookies[1]).toMatch(
+      /^authkit_device=[\w-]+\.\d+\.[\w-]+; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+    );
     const setCookie = setCookies[0]!;
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
@@ -124,7 +128,13 @@ describe('auth.login', () => {
     expect(data.token).toEqual(expect.any(String));
     expect(data.token.length).toBeGreaterThan(0);
     expect(data.expiresAt).toEqual(isoDate);
-    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'token', 'user']);
+    expect(Object.keys(data).sort()).toEqual([
+      'deviceToken',
+      'expiresAt',
+      'failedSignInsSinceLastVisit',
+      'token',
+      'user',
+    ]);
     expect(result.headers.getSetCookie()).toEqual([]);
     // The token signs in as `Authorization: Bearer`.
     const me = await query(api, 'auth.me', undefined, { authorization: `Bearer ${data.token}` });
@@ -143,7 +153,8 @@ describe('auth.login', () => {
     });
     expect(cookieLogin.status).toBe(200);
     expect(cookieLogin.body.result.data).not.toHaveProperty('token');
-    expect(cookieLogin.headers.getSetCookie()).toHaveLength(1);
+    // The session cookie and the device cookie.
+    expect(cookieLogin.headers.getSetCookie()).toHaveLength(2);
     for (const bearer of ['true', 1, null, { $ne: false }]) {
       const refused = await mutate(api, 'auth.login', {
         username: user.username,

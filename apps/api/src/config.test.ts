@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       WEB_ORIGIN: 'https://app.example.com/',
       NODE_ENV: 'production',
+      AUTH_SECRET_KEY: 'a'.repeat(64),
       LOG_LEVEL: 'warn',
       TRUST_PROXY: 'true',
       SESSION_PROTECTION: 'strong',
@@ -50,5 +51,74 @@ describe('loadConfig', () => {
       /SESSION_PROTECTION/,
     );
     expect(() => loadConfig({})).toThrow(ConfigError);
+  });
+
+  it('takes TRUST_PROXY as true/false, a number of hops, or proxy addresses and CIDRs', () => {
+    const trust = (value: string) => loadConfig({ ...base, TRUST_PROXY: value }).trustProxy;
+    expect([trust('true'), trust('1'), trust('false'), trust('0'), trust('')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 192.0.2.1,2001:db8::/32')).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.1',
+      '2001:db8::/32',
+    ]);
+    for (const bad of ['yes', '10.0.0.0/33', 'proxy.example', '-1', '1.2.3.4/8/9']) {
+      expect(() => trust(bad), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
+
+  it('needs AUTH_SECRET_KEY (32+ bytes) in production, and never shows it', () => {
+    const production = { ...base, NODE_ENV: 'production' };
+    expect(() => loadConfig(production)).toThrow(/AUTH_SECRET_KEY: is required in production/);
+    const short = 'c2hvcnQta2V5';
+    expect(() => loadConfig({ ...production, AUTH_SECRET_KEY: short })).toThrow(
+      /AUTH_SECRET_KEY.*32 bytes/,
+    );
+    expect(() => loadConfig({ ...production, AUTH_SECRET_KEY: short })).not.toThrow(
+      new RegExp(short),
+    );
+    const key = Buffer.alloc(32, 7);
+    expect(
+      loadConfig({ ...production, AUTH_SECRET_KEY: key.toString('base64') }).auth.secretKey,
+    ).toEqual(key);
+    expect(
+      loadConfig({ ...production, AUTH_SECRET_KEY: key.toString('hex') }).auth.secretKey,
+    ).toEqual(key);
+    // Without it in development, a key made once per database is used.
+    expect(loadConfig(base).auth.secretKey).toBeUndefined();
+  });
+
+  it('reads the throttle limits', () => {
+    const config = loadConfig({
+      ...base,
+      THROTTLE_ACCOUNT_FAILURES: '4',
+      THROTTLE_ADDRESS_FAILURES: '50',
+      THROTTLE_DEVICE_FAILURES: '8',
+      THROTTLE_ACCOUNT_CAP: '60',
+      REGISTRATION_PER_HOUR: '3',
+      AUTH_EVENTS_RETENTION_DAYS: '30',
+    });
+    expect(config.auth).toMatchObject({
+      throttle: {
+        accountFreeFailures: 4,
+        addressFreeFailures: 50,
+        deviceFreeFailures: 8,
+        accountHardCap: 60,
+        registrationsPerHour: 3,
+      },
+      eventsRetentionMs: 30 * 86_400_000,
+    });
+    expect(() => loadConfig({ ...base, THROTTLE_ACCOUNT_CAP: '0' })).toThrow(
+      /THROTTLE_ACCOUNT_CAP/,
+    );
+    expect(() => loadConfig({ ...base, REGISTRATION_PER_HOUR: 'many' })).toThrow(
+      /REGISTRATION_PER_HOUR/,
+    );
   });
 });

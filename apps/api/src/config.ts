@@ -2,11 +2,7 @@
 // value stops the process at start with a message naming the variable.
 import { authSettingsFromEnv } from '@authkit/auth';
 import { z } from 'zod';
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .default('false')
-  .transform((value) => value === 'true' || value === '1');
+import { parseTrustProxy, type TrustProxy } from './proxy.ts';
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
@@ -25,8 +21,23 @@ const envSchema = z.object({
     .transform((value) => new URL(value).origin),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Behind a reverse proxy: take the client address from X-Forwarded-For.
-  TRUST_PROXY: booleanFlag,
+  // Behind reverse proxies: how many (true = 1), or their addresses/CIDRs; the
+  // client address is then taken from X-Forwarded-For past them.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, context) => {
+      const parsed = parseTrustProxy(value);
+      if (parsed === null) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            'expected true, false, a number of proxies, or a comma list of proxy addresses/CIDRs',
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
 });
 
 export interface Config {
@@ -36,7 +47,7 @@ export interface Config {
   webOrigin: string;
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   /** Auth settings (cookie, session lifetimes, throttling) from AUTH_* variables. */
   auth: ReturnType<typeof authSettingsFromEnv>;
 }
@@ -60,6 +71,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const values = parsed.data;
+  if (values.NODE_ENV === 'production' && !auth.secretKey) {
+    // Device cookies are signed with it; a key made up at start would void them at every restart.
+    throw new ConfigError(
+      'Invalid environment:\n  AUTH_SECRET_KEY: is required in production (32+ random bytes, hex or base64: `openssl rand -base64 32`)',
+    );
+  }
   return {
     port: values.PORT,
     host: values.HOST,

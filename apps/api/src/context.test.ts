@@ -21,6 +21,20 @@ describe('requestInfo', () => {
     expect(requestInfo(req, false).ip).not.toBe('203.0.113.9');
   });
 
+  it('walks X-Forwarded-For past the trusted hops: a count, or proxy addresses and CIDRs', () => {
+    const req = request({ 'x-forwarded-for': '6.6.6.6, 198.51.100.4, 10.0.0.2' });
+    Object.defineProperty(req.socket, 'remoteAddress', { value: '::ffff:10.0.0.1' });
+    expect(requestInfo(req, 0).ip).toBe('10.0.0.1');
+    expect(requestInfo(req, 1).ip).toBe('10.0.0.2');
+    expect(requestInfo(req, 2).ip).toBe('198.51.100.4');
+    // More hops than entries: the farthest entry.
+    expect(requestInfo(req, 9).ip).toBe('6.6.6.6');
+    expect(requestInfo(req, ['10.0.0.0/8']).ip).toBe('198.51.100.4');
+    expect(requestInfo(req, ['10.0.0.1', '10.0.0.2', '198.51.100.0/24']).ip).toBe('6.6.6.6');
+    // A peer that is not a trusted proxy: its own address, whatever the header says.
+    expect(requestInfo(req, ['192.0.2.0/24']).ip).toBe('10.0.0.1');
+  });
+
   it('marks https from a trusted proxy and bounds the user agent', () => {
     const req = request({ 'x-forwarded-proto': 'https', 'user-agent': 'x'.repeat(5000) });
     expect(requestInfo(req, true).https).toBe(true);

@@ -2,20 +2,36 @@
 // bearer token), from where, and the CSRF check for cookie-authenticated
 // mutations, which runs before the database is touched.
 import type { IncomingMessage } from 'node:http';
-import type { Auth, RequestInfo } from '@authkit/auth';
+import { DEVICE_TOKEN_HEADER, type Auth, type RequestInfo } from '@authkit/auth';
 import { createAuthContext } from '@authkit/auth/trpc';
 import { TRPCError } from '@trpc/server';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { CsrfError, toTRPCError } from './errors.ts';
+import { clientAddress, type TrustProxy } from './proxy.ts';
 import type { Context } from './trpc.ts';
 
 export function createContextFactory(options: {
   auth: Auth;
   config: Pick<Config, 'webOrigin' | 'trustProxy'>;
+  logger?: Pick<Logger, 'warn'>;
 }) {
-  const { auth, config } = options;
+  const { auth, config, logger } = options;
+  let warnedAboutProxy = false;
   return async ({ req, info }: CreateHTTPContextOptions): Promise<Context> => {
+    if (
+      !warnedAboutProxy &&
+      config.trustProxy === false &&
+      req.headers['x-forwarded-for'] !== undefined
+    ) {
+      // Behind a proxy that nobody told us about, every client has the proxy's
+      // address: the sign-in throttle would count them all as one.
+      warnedAboutProxy = true;
+      logger?.warn(
+        "requests arrive with X-Forwarded-For but TRUST_PROXY is not set: every client is counted as the proxy's address (set TRUST_PROXY to the number of proxies or their addresses)",
+      );
+    }
     const request = requestInfo(req, config.trustProxy);
     // On https only the __Host- session cookie is read (request.https).
     const credentials = auth.tokenFromHeaders(
@@ -24,6 +40,10 @@ export function createContextFactory(options: {
     );
     if (info.type === 'mutation') checkCsrf(req, credentials.via, config.webOrigin);
     try {
+      request.deviceToken = auth.deviceTokenFromHeaders({
+        cookie: req.headers.cookie ?? null,
+        deviceToken: headerValue(req.headers[DEVICE_TOKEN_HEADER]),
+      });
       return await createAuthContext(auth, credentials, request);
     } catch (error) {
       throw toTRPCError(error);
@@ -71,20 +91,19 @@ export function checkCsrf(
 }
 
 /** The client's address, user agent and scheme, for audit, devices, session protection and cookies. */
-export function requestInfo(req: IncomingMessage, trustProxy: boolean): RequestInfo {
-  // Behind a proxy: the last X-Forwarded-For entry, the one the proxy itself
-  // added (earlier entries come from the client and can be forged).
-  const header = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const forwarded = (Array.isArray(header) ? header.join(',') : header)?.split(',').at(-1)?.trim();
-  const address = forwarded || req.socket.remoteAddress || null;
+export function requestInfo(req: IncomingMessage, trustProxy: TrustProxy): RequestInfo {
+  const { ip, viaTrustedProxy } = clientAddress(req, trustProxy);
   const userAgent = req.headers['user-agent'];
   const https =
-    'encrypted' in req.socket || (trustProxy && req.headers['x-forwarded-proto'] === 'https');
+    'encrypted' in req.socket || (viaTrustedProxy && req.headers['x-forwarded-proto'] === 'https');
   return {
     https,
-    // IPv4 clients of a dual-stack socket show up as ::ffff:a.b.c.d.
-    ip: address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address,
+    ip,
     // Bounded: it is stored with the session.
     userAgent: userAgent ? userAgent.slice(0, 512) : null,
   };
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }

@@ -62,6 +62,8 @@ export interface ErrorData {
   /** needs_refresh, inactive, forbidden, invalid_credentials, throttled, csrf. */
   reason?: string;
   retryAfterSeconds?: number;
+  /** For a throttled request: what is throttled (account, address, device, registration). */
+  scope?: string;
 }
 
 /** The root errorFormatter: only what is safe and useful for a client. */
@@ -84,6 +86,7 @@ export function formatError(
     const reason = authErrorReason(cause);
     if (reason) data.reason = reason;
     if (cause.retryAfterSeconds !== null) data.retryAfterSeconds = cause.retryAfterSeconds;
+    if (cause.scope !== null) data.scope = cause.scope;
   } else if (cause instanceof CsrfError) {
     data.reason = 'csrf';
   } else if (cause instanceof SyntaxError) {

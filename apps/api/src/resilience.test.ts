@@ -2,6 +2,7 @@
 // and recovers by itself, losing nothing. Also the real process (main.ts):
 // started while the database is down, then SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createAuth } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
@@ -108,6 +109,7 @@ describe('the API process (main.ts)', () => {
       env: {
         ...process.env,
         NODE_ENV: 'production',
+        AUTH_SECRET_KEY: randomBytes(32).toString('base64'),
         PORT: String(apiPort),
         MONGODB_URL: `mongodb://127.0.0.1:${dbPort}/main_test`,
         LOG_LEVEL: 'info',

@@ -39,7 +39,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: createContextFactory({ auth, config }),
+    createContext: createContextFactory({ auth, config, logger }),
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: 20,
     // Queries may also be POSTed, for inputs too long for a URL. Mutations are never GET.
@@ -52,6 +52,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         headers.set('content-type', 'application/json');
       }
       if (ctx?.response.cookie) headers.append('set-cookie', ctx.response.cookie.serialize());
+      if (ctx?.response.deviceCookie)
+        headers.append('set-cookie', ctx.response.deviceCookie.serialize());
       const retryAfter = retryAfterSeconds(errors);
       if (retryAfter !== null) headers.set('retry-after', String(retryAfter));
       return { headers };
@@ -105,7 +107,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
       res.setHeader(
         'access-control-allow-headers',
-        'content-type, authorization, trpc-accept, x-trpc-source',
+        'content-type, authorization, trpc-accept, x-trpc-source, x-device-token',
       );
       res.setHeader('access-control-max-age', '600');
       res.statusCode = 204;

@@ -44,7 +44,12 @@ export async function startTestApi(
   });
   const auth = createAuth({
     // Tests sign in many times from one address: only the account throttle matters here.
-    throttle: { accountFreeFailures: 3, addressFreeFailures: 1_000, baseLockMs: 60_000 },
+    throttle: {
+      accountFreeFailures: 3,
+      addressFreeFailures: 1_000,
+      baseLockMs: 60_000,
+      registrationsPerHour: 10_000,
+    },
     ...options,
     database,
   });

@@ -2,6 +2,7 @@
 // API (`node apps/api/src/main.ts`) and the production build of this site
 // (`node apps/web/build`), each on a free port. `stop()` ends all of them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,9 @@ export interface Child {
   process: ChildProcess;
   output: () => string;
 }
+
+/** Signs device cookies in both servers (required in production); one per run. */
+const E2E_SECRET_KEY = randomBytes(32).toString('base64');
 
 function startChild(name: string, args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, args, {
@@ -87,6 +91,11 @@ export async function startWebServer(options: {
     MONGODB_URL: options.mongodbUrl,
     SECURE_COOKIES: 'false',
     NODE_ENV: 'production',
+    AUTH_SECRET_KEY: E2E_SECRET_KEY,
+    // Every test registers from 127.0.0.1.
+    REGISTRATION_PER_HOUR: '100000',
+    // Short locks, so that a browser test can watch one pass.
+    THROTTLE_LOCK_SECONDS: '4',
     PORT: String(options.port),
     HOST: '127.0.0.1',
     ORIGIN: url,
@@ -116,6 +125,8 @@ export async function startApiServer(options: {
     HOST: '127.0.0.1',
     WEB_ORIGIN: options.webOrigin,
     LOG_LEVEL: 'warn',
+    AUTH_SECRET_KEY: E2E_SECRET_KEY,
+    REGISTRATION_PER_HOUR: '100000',
   });
   try {
     await waitForHttp(child, `${url}/health`);

@@ -153,6 +153,8 @@ describe('authenticate', () => {
     }
     // Without the dummy hash an unknown user would answer in a fraction of the time.
     expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5);
+    // The third wrong password locked alice's account (3 free failures).
+    clock.advance(30_000);
     await auth.authenticate('alice', password, testRequest);
   });
 
@@ -190,8 +192,8 @@ describe('throttling', () => {
     await auth.registerUser({ username: 'target', email: 'target@example.test', password: 'amber-cobalt-meadow-42' }, testRequest);
     const messages: Record<string, string[]> = { target: [], ghost: [] };
     for (const login of ['target', 'ghost']) {
-      // 3 free failures, then the 4th attempt is let through and starts a 30 s lock.
-      for (let i = 0; i < 4; i++) {
+      // 3 free failures; the third starts a 30 s lock.
+      for (let i = 0; i < 3; i++) {
         const error = await authFailure(auth.authenticate(login, 'wrong-guess', testRequest));
         messages[login]?.push(`${error.code}: ${error.message}`);
       }
@@ -204,9 +206,10 @@ describe('throttling', () => {
     // Nothing tells an existing account from a missing one.
     expect(messages.target).toEqual(messages.ghost);
 
-    // Even the right password waits for the lock.
+    // Even the right password waits for the lock (from a client without this account's device cookie).
     const locked = await authFailure(auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest));
     expect(locked.code).toBe('THROTTLED');
+    expect(locked.message).toBe('Too many failed sign-in attempts for this account. Try again in 30 seconds.');
 
     // After the lock, one more try; a failure doubles the lock.
     clock.advance(30_000);
@@ -219,13 +222,15 @@ describe('throttling', () => {
     for (let i = 0; i < 3; i++) {
       expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
     }
-    const doc = await database.current.throttle.findOne({ _id: `account:${await sha256hex('target')}` });
+    // Three failures from zero: the first lock again (30 s), not a doubled one.
+    const target = await database.current.users.findOne({ username_key: 'target' });
+    const doc = await database.current.throttle.findOne({ _id: `account:${await sha256hex(`user:${target?._id}`)}` });
     expect(doc?.failures).toBe(3);
-    expect(doc?.locked_until).toBeNull();
+    expect(doc?.locked_until?.getTime()).toBe(clock.now().getTime() + 30_000);
   });
 
   it('caps the lock and forgets failures after a quiet period', async () => {
-    for (let i = 0; i < 4; i++) await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
+    for (let i = 0; i < 3; i++) await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
     for (let round = 0; round < 4; round++) {
       const error = await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
       expect(error.code).toBe('THROTTLED');
@@ -235,17 +240,17 @@ describe('throttling', () => {
     }
     clock.advance(2 * 60 * 60_000);
     expect((await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
-    expect((await database.current.throttle.findOne({ _id: `account:${await sha256hex('capped')}` }))?.failures).toBe(1);
+    expect((await database.current.throttle.findOne({ _id: `account:${await sha256hex('name:capped')}` }))?.failures).toBe(1);
   });
 
   it('throttles a client address across accounts', async () => {
     const strict = createAuth({
       database: database.current,
       now: clock.now,
-      throttle: { accountFreeFailures: 100, addressFreeFailures: 3, baseLockMs: 10_000 },
+      throttle: { accountFreeFailures: 50, addressFreeFailures: 3, baseLockMs: 10_000 },
     });
     const request = { ...testRequest, ip: '192.0.2.55' };
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 3; i++) {
       expect((await authFailure(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code).toBe('INVALID_CREDENTIALS');
     }
     const error = await authFailure(strict.authenticate('spray-next', 'wrong-guess', request));
@@ -261,8 +266,8 @@ describe('throttling', () => {
       Array.from({ length: 12 }, () => auth.authenticate('burst', 'wrong-guess', { ...testRequest, ip: '192.0.2.99' })),
     );
     const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as AuthError).code : 'OK'));
-    // 3 free attempts + the one that starts the lock.
-    expect(codes.filter((code) => code === 'INVALID_CREDENTIALS')).toHaveLength(4);
-    expect(codes.filter((code) => code === 'THROTTLED')).toHaveLength(8);
+    // 3 free attempts (the third starts the lock), no more.
+    expect(codes.filter((code) => code === 'INVALID_CREDENTIALS')).toHaveLength(3);
+    expect(codes.filter((code) => code === 'THROTTLED')).toHaveLength(9);
   });
 });

@@ -1,12 +1,14 @@
 // createAuth: the whole Flask-Login surface over Lucia sessions in MongoDB,
-// composed from one module per capability (see DESIGN.md): sessions,
-// credentials, users, admin, events, recovery, email addresses, mail, and
-// the session cache with its invalidation feed. Every method that touches the database is
-// `guarded`: an outage is AuthError('UNAVAILABLE'), a 503 at the edges.
+// composed from one module per capability (see DESIGN.md): sessions (with the
+// session cache and its invalidation feed), credentials, users, admin, events,
+// throttle and trusted devices, recovery, email addresses, mail. Every method
+// that touches the database is `guarded`: an outage is
+// AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { createAdmin } from './admin.ts';
 import { isFresh, MESSAGES, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
+import { createDevices, deviceTokenFromHeaders } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
 import { createEmailAddresses } from './email-address.ts';
@@ -34,7 +36,8 @@ export function createAuth(options: AuthOptions): Auth {
   const core: AuthCore = { settings, database, now, throttle, events, mail, cache, feed };
 
   const tokens = createSingleUseTokens(core);
-  const credentials = createCredentials(core);
+  const devices = createDevices(core);
+  const credentials = createCredentials(core, devices);
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
   const recovery = createRecovery(core, tokens, credentials, sessions);
@@ -42,8 +45,10 @@ export function createAuth(options: AuthOptions): Auth {
   const admin = createAdmin(core, sessions, recovery);
 
   async function ensureReady(): Promise<void> {
-    await ensureIndexes(database);
+    await ensureIndexes(database, { eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000) });
     await getDummyHash();
+    // Made (or read) now rather than at the first sign-in.
+    await devices.secret();
   }
 
   return {
@@ -63,6 +68,9 @@ export function createAuth(options: AuthOptions): Auth {
     loadUser: guarded(sessions.loadUser),
     tokenFromHeaders: sessions.tokenFromHeaders,
     isFresh: (session) => isFresh(core, session),
+    trustDevice: guarded(devices.trustDevice),
+    deviceTokenFromHeaders,
+    failedSignInsSinceLastVisit: guarded(events.failedSignInsSinceLastVisit),
     confirmLogin: guarded(credentials.confirmLogin),
     anonymousUser: sessions.anonymousUser,
     blankCookie: sessions.blankCookie,
@@ -83,7 +91,11 @@ export function createAuth(options: AuthOptions): Auth {
     setRole: guarded(admin.setRole),
     sendPasswordResetLink: guarded(admin.sendPasswordResetLink),
     endUserSessions: guarded(admin.endUserSessions),
-    deleteExpiredSessions: guarded(sessions.deleteExpiredSessions),
+    deleteExpiredSessions: guarded(async () => {
+      // The same sweep keeps the audit trail within its retention.
+      await events.deleteExpiredEvents(settings.eventsRetentionMs);
+      return sessions.deleteExpiredSessions();
+    }),
     invalidateSessions: guarded(sessions.invalidateSessions),
     sessionCacheStats: () => ({
       entries: cache?.size ?? 0,

@@ -3,10 +3,11 @@
 import type { SessionDoc, UserDoc } from '@authkit/db';
 import { clip, idleMs, isFresh, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser, toSessionInfo } from './convert.ts';
-import { AuthError, isAuthError } from './errors.ts';
+import type { Devices } from './devices.ts';
+import { AuthError } from './errors.ts';
 import { passwordChangedNotice } from './mail/templates.ts';
 import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
-import { dropLapsedClaim, takeClaim } from './throttle.ts';
+import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
 import { clientFingerprint, sha256hex } from './tokens.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
@@ -16,7 +17,7 @@ const HASH_CLAIM_MS = 60_000;
 
 export type Credentials = ReturnType<typeof createCredentials>;
 
-export function createCredentials(core: AuthCore) {
+export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify'>) {
   const { database, now, throttle, events } = core;
 
   /**
@@ -72,29 +73,47 @@ export function createCredentials(core: AuthCore) {
     return updated.modifiedCount === 1 ? passwordHash : user.password_hash;
   }
 
+  /**
+   * The throttle keys of an attempt on `account` (a user's id, or a name that
+   * names nobody): per device when the client holds a valid device cookie for
+   * that user, else per account and address.
+   */
+  async function throttleKeys(account: string, userId: string | null, request: RequestInfo) {
+    const deviceId = userId ? await devices.verify(request.deviceToken, userId) : null;
+    return throttle.keysFor({ account, ip: clip(request.ip, MAX_IP), deviceId });
+  }
+
+  /** A wrong password: counted on every key, recorded, and one event per lock it set (not per refusal). */
+  async function failedAttempt(keys: ThrottleKey[], userId: string | null, request: RequestInfo, reason: string) {
+    const locks = await throttle.failed(keys, now());
+    await events.record('login_failed', userId, request, { reason });
+    for (const lock of locks) {
+      const details = { scope: lock.scope, failures: lock.failures, lockSeconds: Math.ceil(lock.waitMs / 1000) };
+      if (lock.scope === 'address') await events.record('address_locked', null, request, details);
+      else await events.record('account_locked', userId, request, details);
+    }
+  }
+
   const authenticate: Auth['authenticate'] = async (login, password, request) => {
     const key = typeof login === 'string' ? normalizeKey(login) : '';
     if (!key || key.length > MAX_LOGIN || typeof password !== 'string') {
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
-    const keys = await throttle.keysFor(key, clip(request.ip, MAX_IP));
-    try {
-      await throttle.admit(keys, now());
-    } catch (error) {
-      if (isAuthError(error, 'THROTTLED')) await events.record('login_failed', null, request, { reason: 'throttled' });
-      throw error;
-    }
-
+    // Looked up before the throttle, so that an account has one budget whichever
+    // of its names is typed. One indexed read for known and unknown names alike.
     // Usernames cannot contain '@', so the login names exactly one index.
     const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
+    const keys = await throttleKeys(user ? `user:${user._id}` : `name:${key}`, user?._id ?? null, request);
+    await throttle.admit(keys, now());
+
     // Unknown users are verified against a dummy hash: same time, same answer.
     const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
     const matches = await verifyPassword(user?.password_hash ?? (await getDummyHash()), tooLong ? '' : password);
     if (!user || !matches || tooLong) {
-      await events.record('login_failed', user?._id ?? null, request, { reason: 'invalid_credentials' });
+      await failedAttempt(keys, user?._id ?? null, request, 'invalid_credentials');
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
-    await throttle.succeeded(keys);
+    await throttle.succeeded(keys, now());
     // Only now, after a correct password, may the answer say the account is inactive.
     if (!user.active) {
       await events.record('login_failed', user._id, request, { reason: 'inactive' });
@@ -120,17 +139,17 @@ export function createCredentials(core: AuthCore) {
     reason: string,
     options: { rehash?: boolean } = {},
   ): Promise<void> {
-    const keys = await throttle.keysFor(user.username_key, clip(request.ip, MAX_IP));
+    const keys = await throttleKeys(`user:${user._id}`, user._id, request);
     await throttle.admit(keys, now());
     const valid =
       typeof password === 'string' &&
       [...password].length <= PASSWORD_MAX_LENGTH &&
       (await verifyPassword(user.password_hash, password));
     if (!valid) {
-      await events.record('login_failed', user._id, request, { reason });
+      await failedAttempt(keys, user._id, request, reason);
       throw incorrectPassword(field);
     }
-    await throttle.succeeded(keys);
+    await throttle.succeeded(keys, now());
     if (options.rehash ?? true) await rehashIfNeeded(user, password);
   }
 

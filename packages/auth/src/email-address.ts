@@ -2,7 +2,7 @@
 // again on request), and the change of address, which needs a fresh login and
 // takes effect only when the link sent to the new address is used.
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { clip, isFresh, liveSessionDoc, MAX_IP, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { isFresh, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { emailChangedNotice, emailChangeMail, emailChangeRequestedNotice, emailVerificationMail } from './mail/templates.ts';
@@ -11,6 +11,10 @@ import type { Auth, RequestInfo } from './types.ts';
 import { emailSchema, normalizeKey } from './validation.ts';
 
 export type EmailAddresses = ReturnType<typeof createEmailAddresses>;
+
+/** Verification and email-change mails a user may ask for in an hour. */
+const MAILS_PER_HOUR = 5;
+const HOUR = 60 * 60_000;
 
 export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   const { settings, database, now, throttle, events, mail } = core;
@@ -29,7 +33,7 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (user.email_verified) return { alreadyVerified: true };
     // A few per hour: each one is a mail to somebody's inbox.
-    await throttle.admit(await throttle.keysFor(`verify:${user._id}`, clip(request.ip, MAX_IP)), now());
+    await throttle.takeQuota({ id: `verify:${user._id}`, scope: 'account' }, MAILS_PER_HOUR, HOUR, now());
     await sendVerification(user, request);
     return { alreadyVerified: false };
   };
@@ -52,7 +56,7 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     if (normalizeKey(email) === user.email_key) {
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { email: ['This is already your email address.'] } });
     }
-    await throttle.admit(await throttle.keysFor(`email-change:${user._id}`, clip(request.ip, MAX_IP)), now());
+    await throttle.takeQuota({ id: `email-change:${user._id}`, scope: 'account' }, MAILS_PER_HOUR, HOUR, now());
     if (await database.users.findOne({ email_key: normalizeKey(email) }, { projection: { _id: 1 } })) {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
         fieldErrors: { email: ['An account with this email address already exists.'] },

@@ -28,23 +28,33 @@ export const httpStatus: Record<AuthErrorCode, number> = {
 
 export type FieldErrors = Record<string, string[]>;
 
+export type ThrottleScope = 'account' | 'address' | 'device' | 'registration';
+
 export class AuthError extends Error {
   readonly code: AuthErrorCode;
   /** Per-field messages for VALIDATION. */
   readonly fieldErrors: FieldErrors;
   /** Seconds to wait, for THROTTLED. */
   readonly retryAfterSeconds: number | null;
+  /** What is throttled, for THROTTLED: the account name, the client's network, this device, or sign-ups. */
+  readonly scope: ThrottleScope | null;
 
   constructor(
     code: AuthErrorCode,
     message: string,
-    extra: { fieldErrors?: FieldErrors; retryAfterSeconds?: number; cause?: unknown } = {},
+    extra: {
+      fieldErrors?: FieldErrors;
+      retryAfterSeconds?: number;
+      scope?: ThrottleScope;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: extra.cause });
     this.name = 'AuthError';
     this.code = code;
     this.fieldErrors = extra.fieldErrors ?? {};
     this.retryAfterSeconds = extra.retryAfterSeconds ?? null;
+    this.scope = extra.scope ?? null;
   }
 
   get status(): number {

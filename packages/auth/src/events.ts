@@ -1,11 +1,18 @@
 // The audit trail: events stored in `auth_events` and delivered to in-process
 // subscribers (Flask-Login's signals).
 import type { AuthEventDoc, AuthEventType, Database } from '@authkit/db';
-import { clip, MAX_IP, MAX_USER_AGENT } from './core.ts';
+import { clip, MAX_IP } from './core.ts';
 import { toAuthEvent } from './convert.ts';
 import type { AuthEvent, AuthEventListener, RequestInfo } from './types.ts';
 
 export type Events = ReturnType<typeof createEvents>;
+
+/**
+ * Stored length of a user agent in an event: shorter than in a session, since
+ * anonymous clients can cause events (a failed sign-in) and the trail must not
+ * be a cheap way to fill the disk.
+ */
+export const MAX_EVENT_USER_AGENT = 256;
 
 export function createEvents(database: Database, now: () => Date) {
   const listeners = new Map<AuthEventType | '*', Set<AuthEventListener>>();
@@ -16,7 +23,7 @@ export function createEvents(database: Database, now: () => Date) {
       userId: event.userId,
       at: now(),
       ip: clip(event.ip, MAX_IP),
-      userAgent: clip(event.userAgent, MAX_USER_AGENT),
+      userAgent: clip(event.userAgent, MAX_EVENT_USER_AGENT),
     };
     const details = withoutSecrets(event.details);
     if (details) stored.details = details;
@@ -73,7 +80,31 @@ export function createEvents(database: Database, now: () => Date) {
     return docs.map(toAuthEvent);
   }
 
-  return { record, recordEvent, on, listEvents };
+  /** Wrong passwords on the user's account since their last sign-in before `before` (re-authentications aside). */
+  async function failedSignInsSinceLastVisit(userId: string, before: Date = now()): Promise<number> {
+    const [previous] = await database.authEvents
+      .find({ user_id: userId, type: 'login', at: { $lt: before }, 'details.reauthentication': { $ne: true } })
+      .sort({ at: -1 })
+      .limit(1)
+      .toArray();
+    return database.authEvents.countDocuments({
+      user_id: userId,
+      type: 'login_failed',
+      'details.reason': 'invalid_credentials',
+      at: { $gt: previous?.at ?? new Date(0), $lt: before },
+    });
+  }
+
+  /**
+   * Deletes events past the retention (for servers without TTL indexes, and
+   * before the TTL monitor runs). Resolves to how many were deleted.
+   */
+  async function deleteExpiredEvents(retentionMs: number): Promise<number> {
+    const result = await database.authEvents.deleteMany({ at: { $lt: new Date(now().getTime() - retentionMs) } });
+    return result.deletedCount;
+  }
+
+  return { record, recordEvent, on, listEvents, failedSignInsSinceLastVisit, deleteExpiredEvents };
 }
 
 /** Events never carry secrets: drop detail keys that look like one, whoever records the event. */

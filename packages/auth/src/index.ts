@@ -1,10 +1,11 @@
 // @authkit/auth: Flask-Login-style sessions (Lucia v3 in MongoDB) for the monorepo.
 // Framework-free; the SvelteKit and tRPC helpers live under their own entry points.
 export { createAuth } from './auth.ts';
-export { authSettingsFromEnv, defaultSettings } from './settings.ts';
+export { authSettingsFromEnv, defaultSettings, type AuthEnvSettings } from './settings.ts';
 export { sessionCookieName } from './cookies.ts';
 export { AuthError, isAuthError, httpStatus } from './errors.ts';
-export type { AuthErrorCode, FieldErrors } from './errors.ts';
+export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
+export { DEVICE_COOKIE_NAME, DEVICE_TOKEN_HEADER, deviceCookieName } from './devices.ts';
 export { argon2Parameters, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
 export type {
   AnonymousUser,
@@ -15,6 +16,7 @@ export type {
   AuthSettings,
   AuthenticatedUser,
   CurrentUser,
+  DeviceCookie,
   LoadResult,
   LoginResult,
   PublicUser,

@@ -18,7 +18,14 @@ let auth: Auth;
 
 beforeAll(async () => {
   mailpit = await startMailpit();
-  auth = createAuth({ database: database.current, now: clock.now, smtpUrl: mailpit.smtpUrl, siteUrl: SITE });
+  auth = createAuth({
+    database: database.current,
+    now: clock.now,
+    smtpUrl: mailpit.smtpUrl,
+    siteUrl: SITE,
+    // Many sign-ups from one test address.
+    throttle: { registrationsPerHour: 1_000 },
+  });
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { passwordResetMail, passwordResetNotice } from './mail/templates.ts';
 import { hashPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
-import { sha256hex } from './tokens.ts';
+import { sha256hex, throttleAddress } from './tokens.ts';
 import type { Auth, PublicUser } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
 
@@ -21,6 +21,10 @@ import { checkNewPassword, normalizeKey } from './validation.ts';
  * difference must not tell who has an account.
  */
 const RESET_REQUEST_MIN_MS = 150;
+/** Reset mails per account name, and requests per client address, in an hour. */
+const RESETS_PER_NAME = 5;
+const RESETS_PER_ADDRESS = 20;
+const HOUR = 60 * 60_000;
 
 export function createRecovery(
   core: AuthCore,
@@ -53,8 +57,11 @@ export function createRecovery(
         fieldErrors: { login: ['Enter your username or email address.'] },
       });
     }
-    // Per account name and per address, whether or not the account exists.
-    await throttle.admit(await throttle.keysFor(`reset:${key}`, clip(request.ip, MAX_IP)), now());
+    // Per account name (hashed: people type passwords into name fields) and per
+    // address, whether or not the account exists.
+    await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account' }, RESETS_PER_NAME, HOUR, now());
+    const ip = clip(request.ip, MAX_IP);
+    if (ip) await throttle.takeQuota({ id: `reset:${throttleAddress(ip)}`, scope: 'address' }, RESETS_PER_ADDRESS, HOUR, now());
     const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
     // A deactivated account gets no link: an admin reactivates it first.
     if (user?.active) {

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import type { AuthOptions, AuthSettings } from './types.ts';
 
+/** What the environment can set: AuthOptions without the database and the clock. */
+export type AuthEnvSettings = Omit<AuthOptions, 'database' | 'now'>;
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -28,10 +31,18 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
     accountFreeFailures: 5,
     // Higher: many people can share one address (offices, mobile carriers).
     addressFreeFailures: 20,
+    deviceFreeFailures: 10,
+    // NIST SP 800-63B: at most 100 failed attempts in a row on an account.
+    accountHardCap: 100,
     baseLockMs: 30_000,
     maxLockMs: 15 * MINUTE,
+    capLockMs: 24 * HOUR,
     forgetAfterMs: HOUR,
+    registrationsPerHour: 10,
   },
+  deviceLifetimeMs: 180 * DAY,
+  eventsRetentionMs: 90 * DAY,
+  secretKey: null,
 };
 
 /** Options over defaults; secure cookies default to on in production. */
@@ -56,6 +67,9 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     sessionCacheMs: options.sessionCacheMs ?? defaultSettings.sessionCacheMs,
     sessionCacheMaxEntries: options.sessionCacheMaxEntries ?? defaultSettings.sessionCacheMaxEntries,
     throttle: { ...defaultSettings.throttle, ...options.throttle },
+    deviceLifetimeMs: options.deviceLifetimeMs ?? defaultSettings.deviceLifetimeMs,
+    eventsRetentionMs: options.eventsRetentionMs ?? defaultSettings.eventsRetentionMs,
+    secretKey: options.secretKey ?? null,
   };
   const durations = {
     freshWindowMs: settings.freshWindowMs,
@@ -67,6 +81,9 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     'throttle.baseLockMs': settings.throttle.baseLockMs,
     'throttle.maxLockMs': settings.throttle.maxLockMs,
     'throttle.forgetAfterMs': settings.throttle.forgetAfterMs,
+    'throttle.capLockMs': settings.throttle.capLockMs,
+    deviceLifetimeMs: settings.deviceLifetimeMs,
+    eventsRetentionMs: settings.eventsRetentionMs,
   };
   for (const [name, value] of Object.entries(durations)) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`auth setting ${name} must be a positive number`);
@@ -80,6 +97,15 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   }
   if (!Number.isInteger(settings.sessionCacheMaxEntries) || settings.sessionCacheMaxEntries <= 0) {
     throw new Error('auth setting sessionCacheMaxEntries must be a positive whole number');
+  }
+  const { accountFreeFailures, addressFreeFailures, deviceFreeFailures, accountHardCap, registrationsPerHour } =
+    settings.throttle;
+  const counts = { accountFreeFailures, addressFreeFailures, deviceFreeFailures, accountHardCap, registrationsPerHour };
+  for (const [name, value] of Object.entries(counts)) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`auth setting throttle.${name} must be a whole number`);
+  }
+  if (settings.secretKey && settings.secretKey.length < 32) {
+    throw new Error('auth setting secretKey must have at least 32 bytes');
   }
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(settings.cookieName)) {
     throw new Error(`auth setting cookieName is not a valid cookie name: ${settings.cookieName}`);
@@ -126,13 +152,35 @@ const envSchema = z.object({
   REQUIRE_VERIFIED_EMAIL: booleanVar.optional(),
   SESSION_CACHE_MS: zeroOrMoreVar.optional(),
   SESSION_CACHE_MAX_ENTRIES: wholeNumberVar.optional(),
+  THROTTLE_ACCOUNT_FAILURES: wholeNumberVar.optional(),
+  THROTTLE_ADDRESS_FAILURES: wholeNumberVar.optional(),
+  THROTTLE_DEVICE_FAILURES: wholeNumberVar.optional(),
+  THROTTLE_ACCOUNT_CAP: wholeNumberVar.optional(),
+  THROTTLE_LOCK_SECONDS: wholeNumberVar.optional(),
+  THROTTLE_MAX_LOCK_MINUTES: wholeNumberVar.optional(),
+  THROTTLE_CAP_LOCK_HOURS: wholeNumberVar.optional(),
+  REGISTRATION_PER_HOUR: wholeNumberVar.optional(),
+  DEVICE_COOKIE_DAYS: wholeNumberVar.optional(),
+  AUTH_EVENTS_RETENTION_DAYS: wholeNumberVar.optional(),
+  AUTH_SECRET_KEY: z
+    .string()
+    .transform(parseSecretKey)
+    .refine((key) => key.length >= 32, 'expected at least 32 bytes, hex or base64 (e.g. `openssl rand -base64 32`)')
+    .optional(),
 });
+
+/** Hex when it reads as hex, otherwise base64 (or base64url); an unreadable value decodes to nothing. */
+function parseSecretKey(value: string): Uint8Array {
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return Buffer.from(value, 'base64');
+  return new Uint8Array(0);
+}
 
 /**
  * Reads the auth variables from an environment (unset or empty variables keep
  * the defaults). Throws an Error naming the first bad variable.
  */
-export function authSettingsFromEnv(env: Record<string, string | undefined> = process.env): Partial<AuthSettings> {
+export function authSettingsFromEnv(env: Record<string, string | undefined> = process.env): AuthEnvSettings {
   const present = Object.fromEntries(
     Object.keys(envSchema.shape)
       .map((name) => [name, env[name]?.trim()] as const)
@@ -147,7 +195,7 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
     throw new Error(`Invalid environment variable ${name}${shown}: ${issue?.message}`);
   }
   const vars = parsed.data;
-  const settings: Partial<AuthSettings> = {};
+  const settings: AuthEnvSettings = {};
   if (vars.SESSION_COOKIE_NAME !== undefined) settings.cookieName = vars.SESSION_COOKIE_NAME;
   if (vars.SECURE_COOKIES !== undefined) settings.secureCookies = vars.SECURE_COOKIES;
   if (vars.FRESH_WINDOW_MINUTES !== undefined) settings.freshWindowMs = vars.FRESH_WINDOW_MINUTES * MINUTE;
@@ -166,5 +214,18 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.REQUIRE_VERIFIED_EMAIL !== undefined) settings.requireVerifiedEmail = vars.REQUIRE_VERIFIED_EMAIL;
   if (vars.SESSION_CACHE_MS !== undefined) settings.sessionCacheMs = vars.SESSION_CACHE_MS;
   if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined) settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
+  const throttle: Partial<AuthSettings['throttle']> = {};
+  if (vars.THROTTLE_ACCOUNT_FAILURES !== undefined) throttle.accountFreeFailures = vars.THROTTLE_ACCOUNT_FAILURES;
+  if (vars.THROTTLE_ADDRESS_FAILURES !== undefined) throttle.addressFreeFailures = vars.THROTTLE_ADDRESS_FAILURES;
+  if (vars.THROTTLE_DEVICE_FAILURES !== undefined) throttle.deviceFreeFailures = vars.THROTTLE_DEVICE_FAILURES;
+  if (vars.THROTTLE_ACCOUNT_CAP !== undefined) throttle.accountHardCap = vars.THROTTLE_ACCOUNT_CAP;
+  if (vars.THROTTLE_LOCK_SECONDS !== undefined) throttle.baseLockMs = vars.THROTTLE_LOCK_SECONDS * 1000;
+  if (vars.THROTTLE_MAX_LOCK_MINUTES !== undefined) throttle.maxLockMs = vars.THROTTLE_MAX_LOCK_MINUTES * MINUTE;
+  if (vars.THROTTLE_CAP_LOCK_HOURS !== undefined) throttle.capLockMs = vars.THROTTLE_CAP_LOCK_HOURS * HOUR;
+  if (vars.REGISTRATION_PER_HOUR !== undefined) throttle.registrationsPerHour = vars.REGISTRATION_PER_HOUR;
+  if (Object.keys(throttle).length > 0) settings.throttle = throttle;
+  if (vars.DEVICE_COOKIE_DAYS !== undefined) settings.deviceLifetimeMs = vars.DEVICE_COOKIE_DAYS * DAY;
+  if (vars.AUTH_EVENTS_RETENTION_DAYS !== undefined) settings.eventsRetentionMs = vars.AUTH_EVENTS_RETENTION_DAYS * DAY;
+  if (vars.AUTH_SECRET_KEY !== undefined) settings.secretKey = vars.AUTH_SECRET_KEY;
   return settings;
 }

@@ -19,7 +19,9 @@ export function useTestAuth(
 ) {
   const database = useTestDatabase(connect);
   const clock = createTestClock();
-  const auth = createAuth({ ...options, database: database.current, now: clock.now });
+  // Tests register many users from one address: the registration quota is set high unless a test sets it.
+  const throttle = { registrationsPerHour: 1_000, ...options.throttle };
+  const auth = createAuth({ ...options, throttle, database: database.current, now: clock.now });
   afterAll(() => auth.close());
   return { database, clock, auth };
 }

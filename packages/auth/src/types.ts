@@ -47,16 +47,34 @@ export interface AuthSettings {
   /** Most sessions the cache holds (least recently used go first). Default 100 000. */
   sessionCacheMaxEntries: number;
   throttle: {
-    /** Failures per account before backoff starts. */
+    /** Failures per account (from clients without its device cookie) before backoff starts. Default 5. */
     accountFreeFailures: number;
-    /** Failures per client address before backoff starts. */
+    /** Failures per client address before backoff starts. Default 20. */
     addressFreeFailures: number;
-    /** First lock length; doubles with each further failure. */
+    /** Failures per trusted device (device cookie) before backoff starts. Default 10. */
+    deviceFreeFailures: number;
+    /** Failures in a row after which an account's untrusted sign-ins stop for capLockMs. Default 100. */
+    accountHardCap: number;
+    /** First lock length; doubles with each further failure. Default 30 s. */
     baseLockMs: number;
+    /** Longest backoff lock. Default 15 min. */
     maxLockMs: number;
-    /** A quiet period after which failures are forgotten. */
+    /** The lock at the hard cap. Default 24 h. */
+    capLockMs: number;
+    /** A quiet period after which failures are forgotten. Default 1 h. */
     forgetAfterMs: number;
+    /** Registrations per client address per hour. Default 10. */
+    registrationsPerHour: number;
   };
+  /** How long a device cookie (earned by a sign-in) is valid. Default 180 days. */
+  deviceLifetimeMs: number;
+  /** Audit events older than this are deleted. Default 90 days. */
+  eventsRetentionMs: number;
+  /**
+   * Key for signing device cookies (32+ bytes, AUTH_SECRET_KEY). Null: a key
+   * generated once per database and kept in it (dev and tests).
+   */
+  secretKey: Uint8Array | null;
 }
 
 export interface AuthOptions extends Partial<Omit<AuthSettings, 'throttle'>> {
@@ -72,6 +90,8 @@ export interface RequestInfo {
   userAgent: string | null;
   /** The request came over https: cookies get `Secure` even when secureCookies is off. */
   https?: boolean;
+  /** The device cookie (or X-Device-Token header) the client sent, unverified. */
+  deviceToken?: string | null;
 }
 
 /** A user as it may leave the package: never the password hash. */
@@ -146,6 +166,12 @@ export interface LoginResult {
   /** The secret the client holds (cookie value or bearer token). */
   token: string;
   session: SessionInfo;
+  cookie: SessionCookie;
+}
+
+/** A device cookie earned by a sign-in. Bearer clients keep `token` and send it as X-Device-Token. */
+export interface DeviceCookie {
+  token: string;
   cookie: SessionCookie;
 }
 
@@ -232,6 +258,19 @@ export interface Auth {
   };
   /** `session.fresh` (the stored flag) and a password entered within freshWindowMs. */
   isFresh(session: SessionInfo): boolean;
+  /**
+   * After a successful sign-in: a new signed device cookie for this user on
+   * this client (OWASP device cookies). Its sign-ins are then throttled per
+   * device, not by the locks that strangers earned on the account or address.
+   */
+  trustDevice(user: PublicUser, request: RequestInfo): Promise<DeviceCookie>;
+  /** The device token from a Cookie header value or an `X-Device-Token` header value (unverified). */
+  deviceTokenFromHeaders(headers: { cookie?: string | null; deviceToken?: string | null }): string | null;
+  /**
+   * Failed sign-ins (wrong password) on the user's account since their last
+   * sign-in before `before` (call it before the new session's `login` event, or pass its time).
+   */
+  failedSignInsSinceLastVisit(userId: string, before?: Date): Promise<number>;
   /**
    * Re-authentication: checks the password, renews freshness. A wrong password is
    * VALIDATION with fieldErrors.password (not a 401: the user stays signed in).

@@ -1,18 +1,21 @@
 // Accounts: registration, with uniqueness decided by the unique indexes.
 import { generateIdFromEntropySize } from 'lucia';
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { MESSAGES, type AuthCore } from './core.ts';
+import { clip, MAX_IP, MESSAGES, type AuthCore } from './core.ts';
 import type { EmailAddresses } from './email-address.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError, type FieldErrors } from './errors.ts';
 import { hashPassword, passwordWeakness } from './passwords.ts';
+import { throttleAddress } from './tokens.ts';
 import type { Auth } from './types.ts';
 import { normalizeKey, passwordSchema, registrationSchema } from './validation.ts';
+
+const HOUR = 60 * 60_000;
 
 export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses, 'sendVerification'>) {
   const { database, now, events } = core;
 
-  const registerUser: Auth['registerUser'] = async (input, request, trusted = {}) => {
+  const registerUser: Auth['registerUser'] = async (input, request, trusted) => {
     const fieldErrors: FieldErrors = {};
     const parsed = registrationSchema.safeParse(input ?? {});
     if (!parsed.success) {
@@ -28,6 +31,15 @@ export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses,
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors });
     }
 
+    // Per address, before the uniqueness check: "already taken" tells who has
+    // an account, so the number of such questions an address may ask is limited.
+    // Trusted callers (an operator's script, tests) are not.
+    const ip = clip(request.ip, MAX_IP);
+    if (ip && !trusted) {
+      const key = { id: `register:${throttleAddress(ip)}`, scope: 'registration' as const };
+      await core.throttle.takeQuota(key, core.settings.throttle.registrationsPerHour, HOUR, now());
+    }
+
     const { username, email } = parsed.data;
     const at = now();
     const doc: UserDoc = {
@@ -37,9 +49,9 @@ export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses,
       email,
       email_key: normalizeKey(email),
       password_hash: await hashPassword(parsed.data.password),
-      email_verified: trusted.emailVerified ?? false,
-      role: trusted.role ?? 'user',
-      active: trusted.active ?? true,
+      email_verified: trusted?.emailVerified ?? false,
+      role: trusted?.role ?? 'user',
+      active: trusted?.active ?? true,
       created_at: at,
       updated_at: at,
     };

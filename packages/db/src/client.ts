@@ -3,6 +3,7 @@ import { installDriverWorkaround } from './driver-workaround.ts';
 import type {
   AuthEventDoc,
   OutboxMailDoc,
+  SecretDoc,
   SessionDoc,
   SessionInvalidationDoc,
   SingleUseTokenDoc,
@@ -21,6 +22,8 @@ export interface Collections {
   singleUseTokens: Collection<SingleUseTokenDoc>;
   mailOutbox: Collection<OutboxMailDoc>;
   sessionInvalidations: Collection<SessionInvalidationDoc>;
+  /** Keys generated per database when none is configured (see packages/auth/src/devices.ts). */
+  secrets: Collection<SecretDoc>;
 }
 
 export interface Database extends Collections {
@@ -69,13 +72,19 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     singleUseTokens: db.collection<SingleUseTokenDoc>('single_use_tokens'),
     mailOutbox: db.collection<OutboxMailDoc>('mail_outbox'),
     sessionInvalidations: db.collection<SessionInvalidationDoc>('session_invalidations'),
+    secrets: db.collection<SecretDoc>('auth_secrets'),
     ttlSupported: false,
     close: () => client.close(),
   };
 }
 
+export interface IndexOptions {
+  /** Audit events are deleted this long after `at` (TTL index where supported). Default 90 days. */
+  eventsRetentionSeconds?: number;
+}
+
 /** Creates the indexes the code relies on. Idempotent; run at start. */
-export async function ensureIndexes(database: Database): Promise<void> {
+export async function ensureIndexes(database: Database, options: IndexOptions = {}): Promise<void> {
   await database.users.createIndex({ username_key: 1 }, { unique: true, name: 'username_key_unique' });
   await database.users.createIndex({ email_key: 1 }, { unique: true, name: 'email_key_unique' });
   await database.users.createIndex({ created_at: 1 }, { name: 'created_at' });
@@ -87,21 +96,42 @@ export async function ensureIndexes(database: Database): Promise<void> {
   // TTL indexes delete expired documents server-side. Not every MongoDB-compatible
   // server accepts them, so try, and fall back to a plain index (the sweep in
   // packages/auth deletes expired sessions either way).
-  database.ttlSupported = await createTtlIndex(database.sessions, 'expires_at');
-  await createTtlIndex(database.throttle, 'expires_at');
-  await createTtlIndex(database.singleUseTokens, 'expires_at');
+  database.ttlSupported = await createTtlIndex(database.db, database.sessions, 'expires_at');
+  await createTtlIndex(database.db, database.throttle, 'expires_at');
+  await createTtlIndex(database.db, database.authEvents, 'at', options.eventsRetentionSeconds ?? 90 * 86_400);
+  await createTtlIndex(database.db, database.singleUseTokens, 'expires_at');
   // The feed is read by `at` (server time); old entries go after the retention.
-  await createTtlIndex(database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);
+  await createTtlIndex(database.db, database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);
 }
 
-async function createTtlIndex<Doc extends Document>(collection: Collection<Doc>, field: string, expireAfterSeconds = 0) {
+async function createTtlIndex<Doc extends Document>(
+  db: Db,
+  collection: Collection<Doc>,
+  field: string,
+  expireAfterSeconds = 0,
+): Promise<boolean> {
+  const name = `${field}_ttl`;
   try {
-    await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds });
+    await collection.createIndex({ [field]: 1 }, { name, expireAfterSeconds });
     return true;
-  } catch {
+  } catch (error) {
+    // The index exists with another expiry (the retention was changed): change it in place.
+    if (isIndexOptionsConflict(error)) {
+      try {
+        await db.command({ collMod: collection.collectionName, index: { name, expireAfterSeconds } });
+        return true;
+      } catch {
+        // Falls through to a plain index; the sweep deletes expired documents.
+      }
+    }
     await collection.createIndex({ [field]: 1 }, { name: field });
     return false;
   }
+}
+
+function isIndexOptionsConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 85 || code === 86;
 }
 
 /** One cheap round trip; throws when the server is unreachable. */

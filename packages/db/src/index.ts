@@ -5,6 +5,7 @@ export type {
   AuthEventType,
   OutboxMailDoc,
   Role,
+  SecretDoc,
   SessionDoc,
   SessionInvalidationDoc,
   SessionUserCopy,

@@ -84,7 +84,11 @@ export type AuthEventType =
   | 'email_verification_sent'
   | 'email_verified'
   | 'email_change_requested'
-  | 'email_changed';
+  | 'email_changed'
+  /** A client address earned a lock by failed sign-ins (one event per lock, not per refusal). */
+  | 'address_locked'
+  /** An account name (or a trusted device of it) earned a lock by failed sign-ins. */
+  | 'account_locked';
 
 export interface AuthEventDoc {
   _id?: unknown;
@@ -98,9 +102,13 @@ export interface AuthEventDoc {
 }
 
 export interface ThrottleDoc {
-  /** `account:<username_key>` or `address:<ip>` */
+  /** `account:<hash>`, `address:<ip or /64>`, `device:<hash>`, `register:<ip>`, or a claim (`lease:...`). */
   _id: string;
+  /** Failed sign-ins in a row (for `register:` keys: registrations in the window). */
   failures: number;
+  /** Attempts admitted and still being checked (Argon2 running); void after pending_until. */
+  pending?: number;
+  pending_until?: Date | null;
   /** Sign-in attempts for this key are refused until then. */
   locked_until: Date | null;
   last_failure_at: Date;
@@ -139,4 +147,13 @@ export interface OutboxMailDoc {
   next_attempt_at: Date;
   sent_at: Date | null;
   last_error: string | null;
+}
+
+/** A key the application generated for itself (dev and tests, when no AUTH_SECRET_KEY is configured). */
+export interface SecretDoc {
+  /** What the key is for, e.g. `device_cookies`. */
+  _id: string;
+  /** base64 */
+  key: string;
+  created_at: Date;
 }

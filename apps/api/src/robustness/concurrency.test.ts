@@ -24,7 +24,12 @@ import {
 // Generous throttling: here parallel sign-ins of one account are the point, not
 // the throttle (whose own lease is exercised all the same).
 const api = useTestApi({
-  throttle: { accountFreeFailures: 1_000, addressFreeFailures: 10_000, baseLockMs: 1_000 },
+  throttle: {
+    accountFreeFailures: 1_000,
+    addressFreeFailures: 10_000,
+    baseLockMs: 1_000,
+    registrationsPerHour: 10_000,
+  },
 });
 
 const PARALLEL = 8;

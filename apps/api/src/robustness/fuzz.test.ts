@@ -30,7 +30,12 @@ if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SE
 const api = useTestApi({
   // The fuzzer fails thousands of password checks from one address: only the
   // account throttle (which the fuzzer also trips) is left at a low threshold.
-  throttle: { accountFreeFailures: 3, addressFreeFailures: 1_000_000, baseLockMs: 60_000 },
+  throttle: {
+    accountFreeFailures: 3,
+    addressFreeFailures: 1_000_000,
+    baseLockMs: 60_000,
+    registrationsPerHour: 1_000_000,
+  },
 });
 
 let user: SignedInBoth;
@@ -423,8 +428,11 @@ async function snapshot(): Promise<Snapshot> {
   return { users, sessions, events: new Map(events.map((event) => [String(event._id), event])) };
 }
 
-/** What refused requests may leave behind: audit events of failed password checks and refused fresh actions. */
-const allowedNewEvents = ['login_failed', 'needs_refresh'];
+/**
+ * What refused requests may leave behind: audit events of failed password
+ * checks (and of the locks they set) and of refused fresh actions.
+ */
+const allowedNewEvents = ['login_failed', 'account_locked', 'address_locked', 'needs_refresh'];
 
 async function expectOnlyAllowedChanges(before: Snapshot): Promise<void> {
   const after = await snapshot();

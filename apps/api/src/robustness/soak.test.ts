@@ -37,7 +37,7 @@ const MAX_RSS_GROWTH_MB = 150;
 
 // Every client signs in from this test's address: the address throttle is not under test here.
 const api = useTestApi(
-  { throttle: { addressFreeFailures: 1_000_000 } },
+  { throttle: { addressFreeFailures: 1_000_000, registrationsPerHour: 1_000_000 } },
   // Long runs discard the log lines instead of keeping them (they are the harness's, not the server's).
   { keepLogs: false },
 );

@@ -39,17 +39,24 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const user = await ctx.auth.authenticate(input.username, input.password, ctx.request);
+      // Counted before this sign-in becomes the last one.
+      const failedSignInsSinceLastVisit = await ctx.auth.failedSignInsSinceLastVisit(user.id);
       const login = await ctx.auth.loginUser(
         user,
         { remember: input.remember ?? false },
         ctx.request,
       );
+      // This client is now a trusted device of the account (rotated on every sign-in).
+      const device = await ctx.auth.trustDevice(user, ctx.request);
       const expiresAt = login.session.expiresAt.toISOString();
+      const result = { user: userDto(user), expiresAt, failedSignInsSinceLastVisit };
       if (input.bearer === true) {
-        return { user: userDto(user), token: login.token, expiresAt };
+        // Bearer clients keep the device token and send it as X-Device-Token.
+        return { ...result, token: login.token, deviceToken: device.token };
       }
       ctx.response.cookie = login.cookie;
-      return { user: userDto(user), expiresAt };
+      ctx.response.deviceCookie = device.cookie;
+      return result;
     }),
 
   me: protectedProcedure.input(noInput).query(({ ctx }) => ({

@@ -53,8 +53,17 @@ const eventLabels: Record<string, string> = {
   unauthorized: 'Access refused',
   needs_refresh: 'Password confirmation requested',
   register: 'Account created',
+  account_locked: 'Sign-ins paused after failed attempts',
+  address_locked: 'Sign-ins from a network paused after failed attempts',
 };
 
 export function describeEvent(type: string): string {
   return eventLabels[type] ?? type;
+}
+
+/** "30 seconds", "2 minutes" */
+export function describeWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
 }

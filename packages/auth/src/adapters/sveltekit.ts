@@ -4,6 +4,7 @@
 // shapes below are the parts of SvelteKit's RequestEvent it uses, and guards
 // answer a decision that the app turns into `redirect()` or `error()`.
 import { isSecureCookie, sessionCookieName } from '../cookies.ts';
+import { deviceTokenFromHeaders } from '../devices.ts';
 import type { Auth, AuthenticatedUser, RequestInfo, SessionCookie, SessionInfo } from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
@@ -62,6 +63,9 @@ export function requestInfo(
   }
   const info: RequestInfo = { ip, userAgent: event.request.headers.get('user-agent') };
   if (event.url?.protocol === 'https:') info.https = true;
+  // The device cookie a past sign-in left, checked (for the account tried) by the throttle.
+  const deviceToken = deviceTokenFromHeaders({ cookie: event.request.headers.get('cookie') });
+  if (deviceToken) info.deviceToken = deviceToken;
   return info;
 }
 
@@ -121,19 +125,21 @@ export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): P
   return event.locals;
 }
 
-/** Signs the user in for this browser: creates the session and sets its cookie. */
+/**
+ * Signs the user in for this browser: creates the session and sets its cookie,
+ * and the device cookie that makes this browser a trusted device of the account.
+ */
 export async function signIn(
   auth: Auth,
   event: AuthRequestEvent,
   user: Parameters<Auth['loginUser']>[0],
   options: { remember: boolean },
 ): Promise<SessionInfo> {
-  const result = await auth.loginUser(
-    user,
-    { remember: options.remember, fresh: true },
-    requestInfo(event),
-  );
+  const info = requestInfo(event);
+  const result = await auth.loginUser(user, { remember: options.remember, fresh: true }, info);
   applySessionCookie(event.cookies, result.cookie);
+  const device = await auth.trustDevice(user, info);
+  applySessionCookie(event.cookies, device.cookie);
   return result.session;
 }
 

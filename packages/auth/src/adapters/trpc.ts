@@ -27,6 +27,8 @@ export interface AuthContext {
   response: {
     /** The cookie to set (refreshed, cleared, login, logout); the last one set wins. */
     cookie: SessionCookie | null;
+    /** The device cookie a sign-in earned, if any. */
+    deviceCookie?: SessionCookie | null;
   };
 }
 

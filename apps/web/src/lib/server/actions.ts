@@ -2,10 +2,11 @@
 // auth failures into form results (field messages with 400, a generic message
 // for bad credentials, 429 with the wait for throttling), and sending a
 // session that is not fresh to re-enter the password.
-import { isAuthError } from '@authkit/auth';
+import { isAuthError, type ThrottleScope } from '@authkit/auth';
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import { setFlash } from '#lib/flash.ts';
+import { describeWait } from '#lib/format.ts';
 import { fieldErrors, formFields, type FieldErrors } from '#lib/forms.ts';
 
 export const UNAVAILABLE_MESSAGE =
@@ -17,6 +18,8 @@ export interface FormFailure {
   errors?: FieldErrors;
   message?: string;
   retryAfterSeconds?: number;
+  /** For a 429: what is throttled, without the wait ("... from your network."), for the page's countdown. */
+  waitReason?: string;
 }
 
 /**
@@ -75,12 +78,12 @@ export function nextFromQuery({ url }: { url: URL }): { next: string } {
   return { next: url.searchParams.get('next') ?? '' };
 }
 
-/** "30 seconds", "2 minutes" */
-export function describeWait(seconds: number): string {
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-}
+const WAIT_REASONS: Record<ThrottleScope, string> = {
+  account: 'Too many failed sign-in attempts for this account.',
+  address: 'Too many failed sign-in attempts from your network.',
+  device: 'Too many failed sign-in attempts from this browser.',
+  registration: 'Too many sign-ups from your network.',
+};
 
 /**
  * The form result for an error thrown by the auth package; anything else
@@ -100,10 +103,14 @@ export function authFailure(
     case 'THROTTLED': {
       const seconds = Math.max(1, caught.retryAfterSeconds ?? 60);
       setHeaders({ 'retry-after': String(seconds) });
+      // Says whether the account or the network is the cause; the same for
+      // accounts that do not exist, so it tells an attacker nothing.
+      const waitReason = WAIT_REASONS[caught.scope ?? 'address'];
       return fail(429, {
         values,
         retryAfterSeconds: seconds,
-        message: `Too many failed attempts. Try again in ${describeWait(seconds)}.`,
+        waitReason,
+        message: `${waitReason} Try again in ${describeWait(seconds)}.`,
       });
     }
     default:

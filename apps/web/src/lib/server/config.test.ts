@@ -28,6 +28,15 @@ describe('parseConfig', () => {
     [{ MONGODB_URL: 'postgres://db/x' }, /MONGODB_URL: must be a mongodb/],
     [{ MONGODB_URL: 'mongodb://db/x', ORIGIN: 'example.com' }, /ORIGIN: must be an http\(s\) URL/],
     [{ MONGODB_URL: 'mongodb://db/x', SESSION_PROTECTION: 'maybe' }, /SESSION_PROTECTION/],
+    [{ MONGODB_URL: 'mongodb://db/x', NODE_ENV: 'production' }, /AUTH_SECRET_KEY: is required/],
+    [
+      { MONGODB_URL: 'mongodb://db/x', AUTH_SECRET_KEY: 'dG9vLXNob3J0' },
+      /AUTH_SECRET_KEY: expected at least 32 bytes/,
+    ],
+    [
+      { MONGODB_URL: 'mongodb://db/x', THROTTLE_ADDRESS_FAILURES: 'lots' },
+      /THROTTLE_ADDRESS_FAILURES/,
+    ],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => parseConfig(env)).toThrow(message);
   });

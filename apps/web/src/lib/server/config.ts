@@ -2,7 +2,7 @@
 // with zod. A bad or missing value stops the app at start with a message that
 // names the variable.
 import { authSettingsFromEnv } from '@authkit/auth';
-import type { AuthSettings } from '@authkit/auth';
+import type { AuthEnvSettings } from '@authkit/auth';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -18,7 +18,7 @@ const envSchema = z.object({
 export interface WebConfig {
   mongodbUrl: string;
   origin: string | undefined;
-  auth: Partial<AuthSettings>;
+  auth: AuthEnvSettings;
 }
 
 /** Parses an environment; throws an Error naming the first bad variable. */
@@ -34,10 +34,17 @@ export function parseConfig(env: Record<string, string | undefined>): WebConfig 
     const name = String(issue?.path[0] ?? 'environment');
     throw new Error(`Invalid environment variable ${name}: ${issue?.message ?? 'invalid value'}`);
   }
+  const auth = authSettingsFromEnv(env);
+  if (env.NODE_ENV === 'production' && !auth.secretKey) {
+    // Device cookies are signed with it; a key made up at start would void them at every restart.
+    throw new Error(
+      'Invalid environment variable AUTH_SECRET_KEY: is required in production (32+ random bytes, hex or base64)',
+    );
+  }
   return {
     mongodbUrl: parsed.data.MONGODB_URL,
     origin: parsed.data.ORIGIN,
-    auth: authSettingsFromEnv(env),
+    auth,
   };
 }
 

@@ -108,6 +108,13 @@ describe('helpers', () => {
         },
       }),
     ).toEqual({ ip: null, userAgent: null });
+    // The device cookie a past sign-in left (checked later, by the throttle).
+    const withDevice = new Request('http://localhost/', {
+      headers: { cookie: 'a=1; authkit_device=d.1.x' },
+    });
+    expect(
+      requestInfo({ request: withDevice, getClientAddress: () => '203.0.113.9' }).deviceToken,
+    ).toBe('d.1.x');
   });
 
   it('marks requests to an https URL, so the session cookie is Secure without SECURE_COOKIES', () => {

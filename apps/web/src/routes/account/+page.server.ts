@@ -116,6 +116,8 @@ export const actions: Actions = {
         action: 'password',
         errors: failure.data.errors ?? {},
         message: failure.data.message,
+        retryAfterSeconds: failure.data.retryAfterSeconds,
+        waitReason: failure.data.waitReason,
       });
     }
     setFlash(event.cookies, event.url, {

@@ -1,5 +1,6 @@
 import { getAuth } from '#lib/server/auth.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
+import { takeFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = (event) => {
@@ -12,5 +13,6 @@ export const load: PageServerLoad = (event) => {
       fresh: getAuth().isFresh(session),
     },
     memberSince: user.createdAt,
+    failedSignIns: takeFailedSignIns(event.cookies),
   };
 };

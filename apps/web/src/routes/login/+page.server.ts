@@ -4,6 +4,7 @@ import { setFlash } from '#lib/flash.ts';
 import { loginSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
+import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -27,7 +28,10 @@ export const actions: Actions = {
         form.data.password,
         requestInfo(event),
       );
+      // Counted before this sign-in becomes the last one; shown once on the dashboard.
+      const failed = await auth.failedSignInsSinceLastVisit(user.id);
       await signIn(auth, event, user, { remember: form.data.remember === 'on' });
+      if (failed > 0) noteFailedSignIns(event.cookies, event.url, failed);
       username = user.username;
     } catch (caught) {
       return authFailure(caught, form.values, event.setHeaders);
