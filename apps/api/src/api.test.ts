@@ -478,6 +478,7 @@ describe('admin procedures', () => {
       'active',
       'createdAt',
       'email',
+      'emailVerified',
       'id',
       'role',
       'username',
