@@ -58,6 +58,8 @@ describe('auth.register', () => {
       id: expect.any(String),
       username,
       email: `${username}@example.com`,
+      // Until the link mailed at registration is used.
+      emailVerified: false,
       role: 'user',
       active: true,
       createdAt: isoDate,
@@ -489,6 +491,7 @@ describe('admin procedures', () => {
       'active',
       'createdAt',
       'email',
+      'emailVerified',
       'id',
       'role',
       'username',

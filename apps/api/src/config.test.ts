@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, startupWarnings } from './config.ts';
 
 const base = { MONGODB_URL: 'mongodb://127.0.0.1:27017/authkit' };
 
@@ -120,5 +120,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, REGISTRATION_PER_HOUR: 'many' })).toThrow(
       /REGISTRATION_PER_HOUR/,
     );
+  });
+
+  it('passes the mail and verification variables to the auth settings', () => {
+    const config = loadConfig({
+      ...base,
+      SITE_URL: 'https://accounts.example.com/',
+      SITE_NAME: 'Example',
+      SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587',
+      MAIL_FROM: 'Example <no-reply@example.com>',
+      REQUIRE_VERIFIED_EMAIL: 'true',
+    });
+    expect(config.auth).toMatchObject({
+      siteUrl: 'https://accounts.example.com/',
+      siteName: 'Example',
+      smtpUrl: 'smtp://mailer:secret@smtp.example.com:587',
+      mailFrom: 'Example <no-reply@example.com>',
+      requireVerifiedEmail: true,
+    });
+    // A bad SMTP_URL is named, without repeating a value that may hold a password.
+    expect(() => loadConfig({ ...base, SMTP_URL: 'http://user:hunter2@x' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ ...base, SMTP_URL: 'http://user:hunter2@x' })).not.toThrow(/hunter2/);
+  });
+});
+
+describe('startupWarnings', () => {
+  it('warns once about a production start without SMTP_URL', () => {
+    const production = { ...base, NODE_ENV: 'production', AUTH_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') };
+    expect(startupWarnings(loadConfig(production))).toEqual([
+      'SMTP_URL is not set: mail is kept in the outbox until a process with SMTP_URL sends it.',
+    ]);
+    expect(
+      startupWarnings(loadConfig({ ...production, SMTP_URL: 'smtp://127.0.0.1:1025' })),
+    ).toEqual([]);
+    expect(startupWarnings(loadConfig(base))).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   trustProxy: TrustProxy;
-  /** Auth settings (cookie, session lifetimes, throttling) from AUTH_* variables. */
+  /** Auth settings (cookie, session lifetimes, throttling, mail: SITE_URL, SMTP_URL, ...). */
   auth: ReturnType<typeof authSettingsFromEnv>;
 }
 
@@ -87,4 +87,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: values.TRUST_PROXY,
     auth,
   };
+}
+
+/** What a start should warn about: it works, but probably not as the operator meant. */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  // Production without SMTP_URL is allowed: another process (or a later start) may send.
+  if (config.nodeEnv === 'production' && !config.auth.smtpUrl) {
+    warnings.push(
+      'SMTP_URL is not set: mail is kept in the outbox until a process with SMTP_URL sends it.',
+    );
+  }
+  return warnings;
 }

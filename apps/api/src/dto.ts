@@ -7,6 +7,7 @@ export function userDto(user: PublicUser) {
     id: user.id,
     username: user.username,
     email: user.email,
+    emailVerified: user.emailVerified,
     role: user.role,
     active: user.active,
     createdAt: user.createdAt.toISOString(),

@@ -98,6 +98,38 @@ const withInput: Omit<Case, 'bad'>[] = [
     level: 'admin',
     valid: { userId: 'u1', role: 'admin' },
   },
+  {
+    path: 'admin.users.sendPasswordResetLink',
+    type: 'mutation',
+    level: 'admin',
+    valid: { userId: 'u1' },
+  },
+  { path: 'admin.users.endSessions', type: 'mutation', level: 'admin', valid: { userId: 'u1' } },
+  {
+    path: 'auth.requestPasswordReset',
+    type: 'mutation',
+    level: 'public',
+    valid: { login: 'someone' },
+  },
+  {
+    path: 'auth.checkPasswordResetToken',
+    type: 'query',
+    level: 'public',
+    valid: { token: 'abc' },
+  },
+  {
+    path: 'auth.resetPassword',
+    type: 'mutation',
+    level: 'public',
+    valid: { token: 'abc', newPassword: 'Plum-Otter-Grape-42' },
+  },
+  { path: 'auth.verifyEmail', type: 'mutation', level: 'public', valid: { token: 'abc' } },
+  {
+    path: 'auth.requestEmailChange',
+    type: 'mutation',
+    level: 'user',
+    valid: { email: 'moved@example.com' },
+  },
 ];
 
 const withoutInput: Omit<Case, 'bad' | 'valid'>[] = [
@@ -107,6 +139,7 @@ const withoutInput: Omit<Case, 'bad' | 'valid'>[] = [
   { path: 'auth.logout', type: 'mutation', level: 'user' },
   { path: 'auth.sessions.list', type: 'query', level: 'user' },
   { path: 'auth.sessions.revokeOthers', type: 'mutation', level: 'user' },
+  { path: 'auth.resendVerification', type: 'mutation', level: 'user' },
 ];
 
 const cases: Case[] = [

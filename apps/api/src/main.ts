@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAuth } from '@authkit/auth';
 import { connectDatabase } from '@authkit/db';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, startupWarnings, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createApiServer } from './server.ts';
 
@@ -15,6 +15,7 @@ try {
   process.exit(1);
 }
 const logger = createLogger(config);
+for (const warning of startupWarnings(config)) logger.warn(warning);
 
 // Connects lazily and reconnects by itself: the API starts while the database
 // is down, answers 503 meanwhile, and recovers when it is back.

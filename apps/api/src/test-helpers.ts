@@ -85,6 +85,8 @@ export async function startTestApi(
     logText: () => lines.join('\n'),
     async close() {
       await api.close();
+      // Stops the mail sender and the feed reader (as main.ts does) before the database goes.
+      await auth.close();
       await database.db.dropDatabase().catch(() => {});
       await database.close();
     },

@@ -1,5 +1,11 @@
 // The tRPC instance and the four procedure levels of the API.
-import { requireAdmin, requireFresh, requireUser, type AuthContext } from '@authkit/auth/trpc';
+import {
+  requireAdmin,
+  requireFresh,
+  requireUser,
+  requireVerifiedEmail,
+  type AuthContext,
+} from '@authkit/auth/trpc';
 import { initTRPC } from '@trpc/server';
 import { formatError, toTRPCError } from './errors.ts';
 
@@ -24,17 +30,37 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors);
 
-/** 401 when anonymous, 403 (reason inactive) for a deactivated account. */
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) =>
+// With REQUIRE_VERIFIED_EMAIL=true, every signed-in procedure also needs a
+// verified email address (403, reason email_unverified), except the few an
+// unverified user needs to get out of that state: see who they are, sign out,
+// resend the link, and fix a wrong address (which needs a fresh session, so
+// reauthenticate too). Those use the `signedIn*` builders.
+
+/** 401 when anonymous, 403 (reason inactive) for a deactivated account; the email need not be verified. */
+export const signedInProcedure = publicProcedure.use(({ ctx, next }) =>
   next({ ctx: requireUser(ctx) }),
 );
 
-/** 403 with reason needs_refresh unless the password was entered within the fresh window. */
-export const freshProcedure = publicProcedure.use(async ({ ctx, next, path }) =>
+/** signedInProcedure, plus 403 with reason needs_refresh unless the session is fresh. */
+export const signedInFreshProcedure = publicProcedure.use(async ({ ctx, next, path }) =>
   next({ ctx: await requireFresh(ctx, path) }),
 );
 
-/** 403 (reason forbidden) unless the user's role is admin. */
-export const adminProcedure = publicProcedure.use(({ ctx, next }) =>
-  next({ ctx: requireAdmin(ctx) }),
+/** 401 when anonymous, 403 (reason inactive, or email_unverified when verification is required). */
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) =>
+  next({ ctx: requireVerifiedEmail(ctx) }),
 );
+
+/** protectedProcedure, plus 403 with reason needs_refresh unless the password was entered within the fresh window. */
+export const freshProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
+  requireVerifiedEmail(ctx);
+  return next({ ctx: await requireFresh(ctx, path) });
+});
+
+/** protectedProcedure, plus 403 (reason forbidden) unless the user's role is admin. */
+export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
+  // A member is told `forbidden` (verifying would not help them), an unverified admin to verify.
+  const signedIn = requireAdmin(ctx);
+  requireVerifiedEmail(ctx);
+  return next({ ctx: signedIn });
+});

@@ -7,6 +7,7 @@ export type AuthErrorCode =
   | 'UNAUTHORIZED' // 401: no valid session
   | 'NEEDS_REFRESH' // 403: the session is not fresh; re-enter the password
   | 'INACTIVE' // 403: the account is deactivated
+  | 'EMAIL_UNVERIFIED' // 403: REQUIRE_VERIFIED_EMAIL is on and the address is not verified yet
   | 'FORBIDDEN' // 403: not allowed (e.g. not an admin)
   | 'NOT_FOUND' // 404
   | 'CONFLICT' // 409: the change would break an invariant (e.g. leave no admin), or another is under way
@@ -19,6 +20,7 @@ export const httpStatus: Record<AuthErrorCode, number> = {
   UNAUTHORIZED: 401,
   NEEDS_REFRESH: 403,
   INACTIVE: 403,
+  EMAIL_UNVERIFIED: 403,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,

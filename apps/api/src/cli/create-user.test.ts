@@ -56,6 +56,9 @@ describe('pnpm user:create', () => {
     const auth = createAuth({ database });
     const user = await auth.authenticate(username, password, { ip: null, userAgent: null });
     expect(user.role).toBe('admin');
+    // The operator vouches for the address: verified, and no verification mail.
+    expect(user.emailVerified).toBe(true);
+    expect(await database.mailOutbox.countDocuments({ to: `${username}@example.com` })).toBe(0);
   });
 
   it('creates a plain user by default', async () => {

@@ -42,5 +42,21 @@ export const adminRouter = router({
         const user = await ctx.auth.setRole(ctx.user, input.userId, input.role, ctx.request);
         return { user: userDto(user) };
       }),
+
+    /** Mails the user a password reset link: an admin never sets somebody's password. */
+    sendPasswordResetLink: adminProcedure
+      .input(z.strictObject({ userId }))
+      .mutation(async ({ ctx, input }) => {
+        await ctx.auth.sendPasswordResetLink(ctx.user, input.userId, ctx.request);
+        return { ok: true as const };
+      }),
+
+    /** Signs the user out of every session (the admin's own, if it is their account). */
+    endSessions: adminProcedure
+      .input(z.strictObject({ userId }))
+      .mutation(async ({ ctx, input }) => {
+        const ended = await ctx.auth.endUserSessions(ctx.user, input.userId, ctx.request);
+        return { ended };
+      }),
   }),
 });

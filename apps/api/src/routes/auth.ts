@@ -1,8 +1,16 @@
-// auth.*: sign-up, sign-in and the signed-in user's own sessions and activity.
+// auth.*: sign-up, sign-in, the signed-in user's own sessions and activity,
+// and account recovery and email addresses (links by mail).
 // Business rules live in @authkit/auth; these procedures only translate.
 import { z } from 'zod';
 import { eventDto, sessionDto, sessionListItemDto, userDto } from '../dto.ts';
-import { freshProcedure, protectedProcedure, publicProcedure, router } from '../trpc.ts';
+import {
+  freshProcedure,
+  protectedProcedure,
+  publicProcedure,
+  router,
+  signedInFreshProcedure,
+  signedInProcedure,
+} from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 
 export const authRouter = router({
@@ -59,12 +67,13 @@ export const authRouter = router({
       return result;
     }),
 
-  me: protectedProcedure.input(noInput).query(({ ctx }) => ({
+  // Open to unverified users (REQUIRE_VERIFIED_EMAIL): they see who they are.
+  me: signedInProcedure.input(noInput).query(({ ctx }) => ({
     user: userDto(ctx.user),
     session: sessionDto(ctx.session, ctx.auth.isFresh(ctx.session)),
   })),
 
-  logout: protectedProcedure.input(noInput).mutation(async ({ ctx }) => {
+  logout: signedInProcedure.input(noInput).mutation(async ({ ctx }) => {
     const { cookie } = await ctx.auth.logoutUser(ctx.token, ctx.request);
     if (ctx.via === 'cookie') ctx.response.cookie = cookie;
     return { ok: true as const };
@@ -92,8 +101,8 @@ export const authRouter = router({
     }),
   }),
 
-  /** Re-enter the password: makes the session fresh again. */
-  reauthenticate: protectedProcedure
+  /** Re-enter the password: makes the session fresh again (unverified users too: an email change needs it). */
+  reauthenticate: signedInProcedure
     .input(z.strictObject({ password: z.string().max(limits.password) }))
     .mutation(async ({ ctx, input }) => {
       const session = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request);
@@ -118,6 +127,76 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       await ctx.auth.changePassword(ctx.session, input, ctx.request);
+      return { ok: true as const };
+    }),
+
+  // ---- account recovery (public: the user cannot sign in) ----
+
+  /**
+   * "Forgot password": mails a reset link when `login` (username or email)
+   * names an active account. The same answer otherwise, so it tells nobody who
+   * has an account; 429 when throttled (per name and per address).
+   */
+  requestPasswordReset: publicProcedure
+    .input(z.strictObject({ login: z.string().max(limits.email) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.auth.requestPasswordReset(input.login, ctx.request);
+      return { ok: true as const };
+    }),
+
+  /** Whether a reset link still works (the page asks before showing the form); uses nothing up. */
+  checkPasswordResetToken: publicProcedure
+    .input(z.strictObject({ token: z.string().max(limits.token) }))
+    .query(async ({ ctx, input }) => {
+      const owner = await ctx.auth.checkPasswordResetToken(input.token);
+      return owner ? { valid: true as const, username: owner.username } : { valid: false as const };
+    }),
+
+  /**
+   * Sets a new password through a reset link and ends every session of the
+   * user (this caller's too). 400 with fieldErrors.token or .newPassword.
+   */
+  resetPassword: publicProcedure
+    .input(
+      z.strictObject({
+        token: z.string().max(limits.token),
+        newPassword: z.string().max(limits.password),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await ctx.auth.resetPassword(input.token, input.newPassword, ctx.request);
+      return { ok: true as const };
+    }),
+
+  // ---- email addresses ----
+
+  /**
+   * Uses a verification or email-change link. Public: the link may be opened
+   * in another browser, without a session. 400 with fieldErrors.token.
+   */
+  verifyEmail: publicProcedure
+    .input(z.strictObject({ token: z.string().max(limits.token) }))
+    .mutation(async ({ ctx, input }) => {
+      const { user, changed } = await ctx.auth.verifyEmail(input.token, ctx.request);
+      // Only the address: whoever holds the link may not be signed in as its owner.
+      return { ok: true as const, email: user.email, changed };
+    }),
+
+  /** Mails a new verification link (429 when throttled). Open to unverified users: that is its point. */
+  resendVerification: signedInProcedure.input(noInput).mutation(async ({ ctx }) => {
+    const { alreadyVerified } = await ctx.auth.resendVerification(ctx.session, ctx.request);
+    return { alreadyVerified };
+  }),
+
+  /**
+   * Mails a link to the new address (the change happens when it is used) and
+   * a notice to the current one. Needs a fresh session; open to unverified
+   * users, who may have signed up with a wrong address.
+   */
+  requestEmailChange: signedInFreshProcedure
+    .input(z.strictObject({ email: z.string().max(limits.email) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.auth.requestEmailChange(ctx.session, input.email, ctx.request);
       return { ok: true as const };
     }),
 });

@@ -9,6 +9,8 @@ export const limits = {
   email: 320,
   password: 1024,
   id: 256,
+  /** Link tokens are 40 characters; a little room, no more. */
+  token: 256,
 } as const;
 
 /** For procedures without input: nothing, or an empty object. */

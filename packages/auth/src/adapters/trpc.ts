@@ -73,6 +73,18 @@ export function requireUser(ctx: AuthContext): SignedInContext {
 }
 
 /**
+ * With REQUIRE_VERIFIED_EMAIL: a signed-in user whose email address is
+ * verified (EMAIL_UNVERIFIED otherwise). Without it: `requireUser`.
+ */
+export function requireVerifiedEmail(ctx: AuthContext): SignedInContext {
+  const signedIn = requireUser(ctx);
+  if (ctx.auth.settings.requireVerifiedEmail && !signedIn.user.emailVerified) {
+    throw new AuthError('EMAIL_UNVERIFIED', 'Confirm your email address first: follow the link we sent you.');
+  }
+  return signedIn;
+}
+
+/**
  * freshProcedure: a password entered within the fresh window. A refusal is
  * recorded as a `needs_refresh` event (Flask-Login's needs_refresh signal).
  */
@@ -116,6 +128,7 @@ export const trpcErrorCode: Record<AuthErrorCode, TrpcErrorCode> = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   NEEDS_REFRESH: 'FORBIDDEN',
   INACTIVE: 'FORBIDDEN',
+  EMAIL_UNVERIFIED: 'FORBIDDEN',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
@@ -130,6 +143,8 @@ export function authErrorReason(error: AuthError): string | null {
       return 'needs_refresh';
     case 'INACTIVE':
       return 'inactive';
+    case 'EMAIL_UNVERIFIED':
+      return 'email_unverified';
     case 'FORBIDDEN':
       return 'forbidden';
     case 'INVALID_CREDENTIALS':
