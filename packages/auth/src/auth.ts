@@ -41,7 +41,7 @@ export function createAuth(options: AuthOptions): Auth {
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
   const recovery = createRecovery(core, tokens, credentials, sessions);
-  const users = createUsers(core, emailAddresses);
+  const users = createUsers(core, emailAddresses, recovery);
   const admin = createAdmin(core, sessions, recovery);
 
   async function ensureReady(): Promise<void> {
@@ -62,6 +62,7 @@ export function createAuth(options: AuthOptions): Auth {
       await mail.close();
     },
     registerUser: guarded(users.registerUser),
+    signUp: guarded(users.signUp),
     authenticate: guarded(credentials.authenticate),
     loginUser: guarded(sessions.loginUser),
     logoutUser: guarded(sessions.logoutUser),

@@ -232,3 +232,50 @@ describe('admin', () => {
     expect((await authFailure(auth.endUserSessions(member.user, admin.user.id, testRequest))).code).toBe('FORBIDDEN');
   });
 });
+
+describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
+  it('answers a taken address like a new one, and tells its owner instead', async () => {
+    const strict = createAuth({
+      database: database.current,
+      now: clock.now,
+      smtpUrl: mailpit.smtpUrl,
+      siteUrl: SITE,
+      requireVerifiedEmail: true,
+      throttle: { registrationsPerHour: 1_000 },
+    });
+    try {
+      const fresh = await strict.signUp({ username: 'lou', email: 'lou@example.test', password: strongTestPassword() }, testRequest);
+      expect(fresh).toMatchObject({ verificationRequired: true, user: { username: 'lou', emailVerified: false } });
+
+      const owner = await createSignedInUser(auth, { email: 'owned@example.test' });
+      const taken = await strict.signUp(
+        { username: 'someone-else', email: 'OWNED@example.test', password: strongTestPassword() },
+        testRequest,
+      );
+      expect(taken).toEqual({ user: null, verificationRequired: true });
+      expect(await database.current.users.countDocuments({ username_key: 'someone-else' })).toBe(0);
+      const notice = await mailpit.waitForMessage('owned@example.test', {
+        match: (m) => m.subject.startsWith('Somebody tried to sign up'),
+      });
+      // The notice carries a working reset link for the owner.
+      const link = linkIn(notice, `${SITE}/reset/`);
+      expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username });
+
+      // A taken username is still said.
+      const name = await authFailure(
+        strict.signUp({ username: 'lou', email: 'lou2@example.test', password: strongTestPassword() }, testRequest),
+      );
+      expect(name.fieldErrors.username).toBeDefined();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('without it, a taken address is a field error as before', async () => {
+    await createSignedInUser(auth, { email: 'plain@example.test' });
+    const taken = await authFailure(
+      auth.signUp({ username: 'plain2', email: 'plain@example.test', password: strongTestPassword() }, testRequest),
+    );
+    expect(taken.fieldErrors.email).toBeDefined();
+  });
+});

@@ -121,7 +121,7 @@ export function createRecovery(
     return issueResetLink(user);
   };
 
-  return { requestPasswordReset, checkPasswordResetToken, resetPassword, createPasswordResetLink, mailResetLink };
+  return { requestPasswordReset, checkPasswordResetToken, resetPassword, createPasswordResetLink, mailResetLink, issueResetLink };
 }
 
 export type Recovery = ReturnType<typeof createRecovery>;

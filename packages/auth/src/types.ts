@@ -233,6 +233,16 @@ export interface Auth {
     /** Trusted callers only (admin scripts, tests): never fill this from a form. */
     options?: { role?: Role; active?: boolean; emailVerified?: boolean },
   ): Promise<PublicUser>;
+  /**
+   * Sign-up from a form (registerUser's rules and limits). With
+   * requireVerifiedEmail the caller signs nobody in and answers "check your
+   * inbox" (`verificationRequired`); `user` is null when the address already
+   * had an account, whose owner was sent a notice instead.
+   */
+  signUp(
+    input: { username: string; email: string; password: string },
+    request: RequestInfo,
+  ): Promise<{ user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }>;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
 

@@ -4,7 +4,9 @@ import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
 import { clip, MAX_IP, MESSAGES, type AuthCore } from './core.ts';
 import type { EmailAddresses } from './email-address.ts';
 import { toPublicUser } from './convert.ts';
-import { AuthError, type FieldErrors } from './errors.ts';
+import { AuthError, isAuthError, type FieldErrors } from './errors.ts';
+import { registrationAttemptNotice } from './mail/templates.ts';
+import type { Recovery } from './recovery.ts';
 import { hashPassword, passwordWeakness } from './passwords.ts';
 import { throttleAddress } from './tokens.ts';
 import type { Auth } from './types.ts';
@@ -12,8 +14,12 @@ import { normalizeKey, passwordSchema, registrationSchema } from './validation.t
 
 const HOUR = 60 * 60_000;
 
-export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses, 'sendVerification'>) {
-  const { database, now, events } = core;
+export function createUsers(
+  core: AuthCore,
+  emailAddresses: Pick<EmailAddresses, 'sendVerification'>,
+  recovery: Pick<Recovery, 'issueResetLink'>,
+) {
+  const { settings, database, now, events, mail } = core;
 
   const registerUser: Auth['registerUser'] = async (input, request, trusted) => {
     const fieldErrors: FieldErrors = {};
@@ -67,6 +73,32 @@ export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses,
     return toPublicUser(doc);
   };
 
+  /**
+   * Sign-up from a form. With REQUIRE_VERIFIED_EMAIL, nobody is signed in until
+   * the address is confirmed, so the answer can be the same whether or not the
+   * address already has an account ("check your inbox"): a taken address gets
+   * no account, and its owner a notice, instead of an error that tells a
+   * stranger who is registered. A taken username is still said (usernames are
+   * shown to others anyway).
+   */
+  const signUp: Auth['signUp'] = async (input, request) => {
+    if (!settings.requireVerifiedEmail) {
+      return { user: await registerUser(input, request), verificationRequired: false };
+    }
+    try {
+      return { user: await registerUser(input, request), verificationRequired: true };
+    } catch (error) {
+      // Only "this address is taken" is answered like a new account.
+      if (!isAuthError(error, 'VALIDATION') || Object.keys(error.fieldErrors).join() !== 'email') throw error;
+      const owner = await database.users.findOne({ email_key: normalizeKey(String(input.email)) });
+      if (owner?.active) {
+        const url = await recovery.issueResetLink(owner);
+        await mail.send(registrationAttemptNotice(mail.contextFor(owner), url));
+      }
+      return { user: null, verificationRequired: true };
+    }
+  };
+
   /** Which of username and email is taken (read after the index refused the write). */
   async function duplicateError(doc: UserDoc): Promise<AuthError> {
     const fieldErrors: FieldErrors = {};
@@ -80,5 +112,5 @@ export function createUsers(core: AuthCore, emailAddresses: Pick<EmailAddresses,
     return new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors });
   }
 
-  return { registerUser };
+  return { registerUser, signUp };
 }
