@@ -2,19 +2,16 @@
 // the environment: SMTP_URL, SITE_URL, SITE_NAME, MAIL_FROM and
 // REQUIRE_VERIFIED_EMAIL reach the Auth, and its sender delivers to a real
 // Mailpit.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { linkIn, startMailpit, type Mailpit } from '@authkit/auth/mailpit';
 import { connectDatabase } from '@authkit/db';
-import { freePort } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, mutate, query, send, strongPassword, uniqueName } from './test-helpers.ts';
+import { eventually, mutate, query, send, spawnApiProcess, strongPassword, uniqueName } from './test-helpers.ts';
 
 const databaseUrl = testDatabaseUrl();
 let mailpit: Mailpit;
 let child: ChildProcess | undefined;
-let output = '';
 
 beforeAll(async () => {
   mailpit = await startMailpit();
@@ -29,26 +26,16 @@ afterAll(async () => {
 });
 
 it('mails through SMTP_URL with the configured site and sender, and requires verification', async () => {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: join(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      MONGODB_URL: databaseUrl,
-      LOG_LEVEL: 'info',
-      SMTP_URL: mailpit.smtpUrl,
-      SITE_URL: 'https://accounts.example.com',
-      SITE_NAME: 'Example Accounts',
-      MAIL_FROM: 'Example <no-reply@example.com>',
-      REQUIRE_VERIFIED_EMAIL: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const api = await spawnApiProcess({
+    MONGODB_URL: databaseUrl,
+    SMTP_URL: mailpit.smtpUrl,
+    SITE_URL: 'https://accounts.example.com',
+    SITE_NAME: 'Example Accounts',
+    MAIL_FROM: 'Example <no-reply@example.com>',
+    REQUIRE_VERIFIED_EMAIL: 'true',
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { url } = api;
+  child = api.child;
   await eventually(
     async () => (await send(`${url}/health`, {}).catch(() => null))?.status === 200,
     30_000,
@@ -75,5 +62,5 @@ it('mails through SMTP_URL with the configured site and sender, and requires ver
   expect((await query({ url }, 'auth.sessions.list', undefined, bearer)).status).toBe(200);
 
   // SMTP_URL is set: no outbox warning.
-  expect(output).not.toContain('mail is kept in the outbox');
+  expect(api.output()).not.toContain('mail is kept in the outbox');
 }, 90_000);

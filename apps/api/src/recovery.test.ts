@@ -323,6 +323,26 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
     expect((await query(strict, 'admin.users.list', undefined, admin.bearer)).status).toBe(200);
   });
 
+  it('answers a sign-up with a taken address like a new one, and tells the owner (issue 14.5)', async () => {
+    const owner = await signUp(strict);
+    const fresh = await mutate(strict, 'auth.register', {
+      username: uniqueName('new'),
+      email: `${uniqueName('new')}@example.com`,
+      password: strongPassword(),
+    });
+    const taken = await mutate(strict, 'auth.register', {
+      username: uniqueName('other'),
+      email: owner.email.toUpperCase(),
+      password: strongPassword(),
+    });
+    expect(fresh.status).toBe(200);
+    expect(taken.status).toBe(200);
+    expect(taken.body).toEqual(fresh.body);
+    expect(fresh.body.result.data).toEqual({ user: null, verificationRequired: true });
+    const notice = await nextMail(owner.email, 'Somebody tried to sign up');
+    expect(notice.text).toContain(`${SITE}/reset/`);
+  });
+
   it('is off by default: an unverified user reaches every signed-in procedure', async () => {
     const member = await signUp(api);
     expect((await query(api, 'auth.sessions.list', undefined, member.bearer)).status).toBe(200);

@@ -1,9 +1,7 @@
 // The database goes away and comes back: the API answers 503 quickly meanwhile
 // and recovers by itself, losing nothing. Also the real process (main.ts):
 // started while the database is down, then SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { createAuth } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
 import { freePort } from '@authkit/db/embedded';
@@ -15,6 +13,7 @@ import {
   mutate,
   query,
   send,
+  spawnApiProcess,
   strongPassword,
   uniqueName,
   useEmbeddedServers,
@@ -102,29 +101,10 @@ describe('the API process (main.ts)', () => {
 
   it('starts while the database is down, serves 503, becomes ready, and stops on SIGTERM', async () => {
     const dbPort = await freePort();
-    const apiPort = await freePort();
-    const url = `http://127.0.0.1:${apiPort}`;
-    const proc = spawn(process.execPath, ['src/main.ts'], {
-      cwd: join(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        AUTH_SECRET_KEY: randomBytes(32).toString('base64'),
-        PORT: String(apiPort),
-        MONGODB_URL: `mongodb://127.0.0.1:${dbPort}/main_test`,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const api = await spawnApiProcess({ MONGODB_URL: `mongodb://127.0.0.1:${dbPort}/main_test` });
+    const { url, child: proc, exited } = api;
     child = proc;
-    let output = '';
-    proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      proc.once('exit', (code) => resolve(code)),
-    );
-
-    await eventually(async () => output.includes('api listening'), 20_000);
+    await eventually(async () => api.output().includes('api listening'), 20_000);
     const down = await send(`${url}/health`, {});
     expect(down.status).toBe(503);
     const early = await query({ url }, 'health');
@@ -148,7 +128,7 @@ describe('the API process (main.ts)', () => {
 
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(output).toContain('"msg":"stopped"');
+    expect(api.output()).toContain('"msg":"stopped"');
     child = undefined;
   }, 120_000);
 });

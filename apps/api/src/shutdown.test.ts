@@ -1,14 +1,12 @@
 // SIGTERM to the production API process (`node src/main.ts`) while sign-ins
 // are in flight: every one is answered normally, then the process exits by
 // itself with code 0.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { connectDatabase } from '@authkit/db';
-import { freePort } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { eventually, mutate, send, strongPassword, uniqueName } from './test-helpers.ts';
+import { eventually, mutate, send, spawnApiProcess, strongPassword, uniqueName } from './test-helpers.ts';
 
 const IN_FLIGHT = 4;
 const databaseUrl = testDatabaseUrl();
@@ -22,27 +20,9 @@ afterAll(async () => {
 });
 
 it('answers in-flight sign-ins and exits with 0 within 10 s of SIGTERM', async () => {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, ['src/main.ts'], {
-    cwd: join(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      MONGODB_URL: databaseUrl,
-      LOG_LEVEL: 'info',
-      SMTP_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const api = await spawnApiProcess({ MONGODB_URL: databaseUrl });
+  const { url, child: proc, exited } = api;
   child = proc;
-  let output = '';
-  proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => resolve(code)),
-  );
   await eventually(
     async () => (await send(`${url}/health`, {}).catch(() => null))?.status === 200,
     30_000,
@@ -71,7 +51,7 @@ it('answers in-flight sign-ins and exits with 0 within 10 s of SIGTERM', async (
   await new Promise((resolve) => setTimeout(resolve, 300));
   const signalled = Date.now();
   proc.kill('SIGTERM');
-  await eventually(async () => output.includes('shutting down'), 5_000, 10);
+  await eventually(async () => api.output().includes('shutting down'), 5_000, 10);
   for (const login of logins) login.finish();
 
   const answers = await Promise.all(logins.map((login) => login.response));
@@ -83,9 +63,9 @@ it('answers in-flight sign-ins and exits with 0 within 10 s of SIGTERM', async (
   ]);
   expect(code).toBe(0);
   expect(Date.now() - signalled).toBeLessThan(10_000);
-  expect(output).toContain('"msg":"stopped"');
+  expect(api.output()).toContain('"msg":"stopped"');
   // Production without SMTP_URL: one warning at start.
-  expect(output.match(/mail is kept in the outbox/g)).toHaveLength(1);
+  expect(api.output().match(/mail is kept in the outbox/g)).toHaveLength(1);
   child = undefined;
 }, 90_000);
 

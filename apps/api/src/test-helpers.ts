@@ -1,5 +1,6 @@
 // For the API's tests: a real server on a free port over a fresh database,
 // plain-HTTP call helpers, and users signed in through the API itself.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createAuth, type Auth, type AuthOptions } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
-import { startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
+import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from './logger.ts';
@@ -349,7 +350,10 @@ export async function signUp(
     const registered = await mutate(api, 'auth.register', { username, email, password });
     if (registered.status !== 200)
       throw new Error(`register failed: ${JSON.stringify(registered.body)}`);
-    id = registered.body.result.data.user.id;
+    // With REQUIRE_VERIFIED_EMAIL the answer names nobody: find the new account.
+    id =
+      registered.body.result.data.user?.id ??
+      (await api.auth.database.users.findOne({ username_key: username.toLowerCase() }))!._id;
   }
   const account = { id, username, email, password };
   const login: LoginOptions = {
@@ -369,4 +373,47 @@ export function cookiePair(headers: Headers): string {
   const setCookie = headers.getSetCookie()[0];
   if (!setCookie) throw new Error('no Set-Cookie in the response');
   return setCookie.split(';', 1)[0]!;
+}
+
+/** One signing key for every API process a test run starts (production requires one). */
+const processSecretKey = randomBytes(32).toString('base64');
+
+export interface ApiProcess {
+  url: string;
+  child: ChildProcess;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves to the exit code once it has exited. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts the real API process (`node src/main.ts`, production mode) on a free
+ * port with `env` over the defaults; it does not wait for it to be ready (see
+ * `eventually`). The caller stops it.
+ */
+export async function spawnApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    cwd: join(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      AUTH_SECRET_KEY: processSecretKey,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SMTP_URL: '',
+      ...env,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { url: `http://127.0.0.1:${port}`, child, output: () => output, exited };
 }

@@ -3,8 +3,7 @@
 // and by the other within SESSION_CACHE_MS (plus a margin); with the database
 // stopped, cached sessions are refused once the bound passes (503, failing
 // closed), and after the restart everything recovers and nothing is lost.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { connectDatabase } from '@authkit/db';
 import { freePort } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
@@ -14,6 +13,7 @@ import {
   eventually,
   mutate,
   query,
+  spawnApiProcess,
   strongPassword,
   uniqueName,
   useEmbeddedServers,
@@ -30,24 +30,10 @@ afterAll(() => {
 const embedded = useEmbeddedServers();
 
 async function startApi(mongodbUrl: string): Promise<{ url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: join(import.meta.dirname, '../..'),
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      MONGODB_URL: mongodbUrl,
-      SESSION_CACHE_MS: String(BOUND_MS),
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, 30_000);
-  return { url };
+  const api = await spawnApiProcess({ MONGODB_URL: mongodbUrl, SESSION_CACHE_MS: String(BOUND_MS), LOG_LEVEL: 'silent' });
+  children.push(api.child);
+  await eventually(async () => (await fetch(`${api.url}/health`).catch(() => null))?.status === 200, 30_000);
+  return { url: api.url };
 }
 
 async function signUpAndIn(api: { url: string }) {

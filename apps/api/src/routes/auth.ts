@@ -22,9 +22,15 @@ export const authRouter = router({
         password: z.string().max(limits.password),
       }),
     )
+    /**
+     * `{ user }`; with REQUIRE_VERIFIED_EMAIL `{ user: null, verificationRequired:
+     * true }` whether the address is new or already had an account (its owner
+     * gets a notice): the answer does not tell who is registered.
+     */
     .mutation(async ({ ctx, input }) => {
-      const user = await ctx.auth.registerUser(input, ctx.request);
-      return { user: userDto(user) };
+      const result = await ctx.auth.signUp(input, ctx.request);
+      if (result.verificationRequired) return { user: null, verificationRequired: true };
+      return { user: userDto(result.user), verificationRequired: false };
     }),
 
   /**
