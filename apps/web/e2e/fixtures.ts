@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuth, type Auth } from '@authkit/auth';
-import { strongTestPassword } from '@authkit/auth/testing';
+import { makeSessionStale, strongTestPassword } from '@authkit/auth/testing';
 import { connectDatabase } from '@authkit/db';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
@@ -123,6 +123,19 @@ export async function sessionIdOf(context: BrowserContext): Promise<string> {
   if (!cookie) throw new Error('no session cookie in this browser');
   return createHash('sha256').update(cookie.value).digest('hex');
 }
+
+/**
+ * Pushes this browser's session past the fresh window (as if signed in long
+ * ago), and waits until the site can have learnt of it: its processes cache
+ * sessions and read the invalidation feed within SESSION_CACHE_MS (1 s).
+ */
+export async function makeBrowserSessionStale(context: BrowserContext): Promise<void> {
+  await makeSessionStale(testAuth(), await sessionIdOf(context));
+  await new Promise((resolve) => setTimeout(resolve, SESSION_CACHE_BOUND_MS + 500));
+}
+
+/** The site's SESSION_CACHE_MS (its default). */
+export const SESSION_CACHE_BOUND_MS = 1_000;
 
 /** Collects console errors and uncaught page errors. */
 export function watchConsole(page: Page): string[] {

@@ -1,13 +1,13 @@
 // A walk through every page a user reaches from the navigation: no console
 // errors, no dead links, and a screenshot of each for the test artifacts.
-import { createSignedInUser, makeSessionStale } from '@authkit/auth/testing';
+import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
 import {
   closeTestAuth,
+  makeBrowserSessionStale,
   newUser,
   registerNewUser,
   screenshot,
-  sessionIdOf,
   signIn,
   signOut,
   testAuth,
@@ -69,7 +69,7 @@ test('the main pages render without console errors (screenshots saved)', async (
   await screenshot(page, '06-account-mobile');
   await page.setViewportSize({ width: 1280, height: 720 });
 
-  await makeSessionStale(testAuth(), await sessionIdOf(context));
+  await makeBrowserSessionStale(context);
   await page.goto('/account/reauth?next=/account');
   await screenshot(page, '08-reauth');
 

@@ -1,7 +1,7 @@
-import { makeSessionStale } from '@authkit/auth/testing';
 import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
 import {
   changePassword,
+  makeBrowserSessionStale,
   closeTestAuth,
   COOKIE_NAME,
   expectSentToSignIn,
@@ -9,7 +9,6 @@ import {
   sessionIdOf,
   signIn,
   signInOnAnotherDevice,
-  testAuth,
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
@@ -129,7 +128,7 @@ test('a stale session is sent to re-enter the password, then the change complete
   context,
 }) => {
   const user = await registerNewUser(page, 'stale');
-  await makeSessionStale(testAuth(), await sessionIdOf(context));
+  await makeBrowserSessionStale(context);
   const newPassword = `${user.password}-again`;
 
   await page.goto('/account');
