@@ -98,7 +98,15 @@ describe('mustVerifyFirst (REQUIRE_VERIFIED_EMAIL)', () => {
   });
 
   it('leaves the account, verification, sign-out and public pages open', () => {
-    for (const route of ['/account', '/account/reauth', '/verify-email', '/verify-email/[token]', '/logout', '/', '/forgot']) {
+    for (const route of [
+      '/account',
+      '/account/reauth',
+      '/verify-email',
+      '/verify-email/[token]',
+      '/logout',
+      '/',
+      '/forgot',
+    ]) {
       expect(mustVerifyFirst(unverified, route, true)).toBe(false);
     }
   });

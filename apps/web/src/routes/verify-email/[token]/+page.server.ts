@@ -14,10 +14,7 @@ export const actions: Actions = {
   default: async (event) => {
     let message: string;
     try {
-      const { user, changed } = await getAuth().verifyEmail(
-        event.params.token,
-        requestInfo(event),
-      );
+      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event));
       message = changed
         ? `Your email address is now ${user.email}.`
         : 'Thank you, your email address is confirmed.';
