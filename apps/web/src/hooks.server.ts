@@ -114,9 +114,11 @@ export const handle: Handle = async ({ event, resolve }) => {
   });
   for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
   const tokenInPath = carriesToken(event.route.id);
-  // A reset or verification link's token is in the path: no Referer at all,
-  // not even to our own pages (their logs).
-  if (tokenInPath) response.headers.set('referrer-policy', 'no-referrer');
+  // A reset or verification link's token is in the path: a Referer carries
+  // the origin only, to anyone (our own asset requests and their logs too).
+  // Not 'no-referrer': browsers then send `Origin: null` with the page's own
+  // form post, which the CSRF check rightly refuses.
+  if (tokenInPath) response.headers.set('referrer-policy', 'strict-origin');
   // A signed-in page (email, devices, addresses) is kept by no cache, nor by the
   // back button after signing out on a shared computer; nor is a token's page.
   if (event.locals.user || tokenInPath) response.headers.set('cache-control', 'private, no-store');
