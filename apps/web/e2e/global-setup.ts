@@ -10,6 +10,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.E2E_API_URL = stack.apiUrl ?? '';
   process.env.E2E_MONGODB_URL = stack.mongodbUrl;
   process.env.E2E_MAILPIT_URL = stack.mailpitUrl;
+  process.env.E2E_SMTP_URL = stack.smtpUrl;
   console.log(
     `[e2e] web ${stack.webUrl} · api ${stack.apiUrl ?? '(not started: apps/api/src/main.ts missing)'} · db ${stack.mongodbUrl} · mail ${stack.mailpitUrl}`,
   );

@@ -43,13 +43,16 @@ export async function mailsTo(address: string): Promise<InboxMessage[]> {
   return messages.filter((message) => message.to.some((to) => to.toLowerCase() === wanted));
 }
 
-/** Waits for a mail to `address` whose text holds a link to the site starting with `path`. */
+/**
+ * Waits for a mail to `address` whose text holds a link to the site (or to
+ * `site`) starting with `path`; `after`: ignore these mails (older ones).
+ */
 export async function waitForLink(
   address: string,
   path: '/reset/' | '/verify-email/',
-  options: { after?: Set<string>; timeoutMs?: number } = {},
+  options: { after?: Set<string>; timeoutMs?: number; site?: string } = {},
 ): Promise<string> {
-  const prefix = `${webUrl()}${path}`;
+  const prefix = `${options.site ?? webUrl()}${path}`;
   const until = Date.now() + (options.timeoutMs ?? 15_000);
   for (;;) {
     for (const message of await mailsTo(address)) {

@@ -25,6 +25,8 @@ export interface Stack {
   mongodbUrl: string;
   /** The Mailpit inbox's HTTP API, e.g. http://127.0.0.1:48025 */
   mailpitUrl: string;
+  /** Its SMTP server, for other servers a test starts. */
+  smtpUrl: string;
   stop(): Promise<void>;
 }
 
@@ -205,7 +207,14 @@ export async function startStack(): Promise<Stack> {
     const web = await startWebServer({ port: webPort, mongodbUrl: databaseUrl, env: mailEnv });
     children.push(web.child);
 
-    return { webUrl, apiUrl, mongodbUrl: databaseUrl, mailpitUrl: mailpit.webUrl, stop };
+    return {
+      webUrl,
+      apiUrl,
+      mongodbUrl: databaseUrl,
+      mailpitUrl: mailpit.webUrl,
+      smtpUrl: mailpit.smtpUrl,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
