@@ -6,12 +6,14 @@ import { isAuthError } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
-import { authFailure } from '#lib/server/actions.ts';
+import { authFailure, readFormFields } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions } from './$types';
 
 export const actions: Actions = {
   default: async (event) => {
+    // The form has no fields; read it like every form (a broken body is a 400, a huge one a 413).
+    await readFormFields(event.request);
     let message: string;
     try {
       const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event));
