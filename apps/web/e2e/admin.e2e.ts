@@ -1,9 +1,10 @@
 import { createSignedInUser } from '@authkit/auth/testing';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import {
   closeTestAuth,
   expectSentToSignIn,
   newUser,
+  openUserRow,
   register,
   registerNewUser,
   signIn,
@@ -11,20 +12,6 @@ import {
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
-
-/** Goes through the admin list's pages until the user's row shows. */
-async function openUserRow(page: Page, username: string) {
-  await page.goto('/admin');
-  for (let pageNumber = 1; pageNumber <= 50; pageNumber++) {
-    const row = page.locator(`[data-testid="user-row"][data-username="${username}"]`);
-    if ((await row.count()) > 0) return row;
-    const next = page.getByRole('link', { name: 'Next →' });
-    if ((await next.count()) === 0) break;
-    await next.click();
-    await expect(page).toHaveURL(new RegExp(`page=${pageNumber + 1}`));
-  }
-  throw new Error(`${username} is not in the admin list`);
-}
 
 test('an admin deactivates a user signed in elsewhere; that user is signed out on the next request', async ({
   browser,

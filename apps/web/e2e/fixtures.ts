@@ -163,3 +163,17 @@ export function formPost(data: Record<string, string>) {
     maxRedirects: 0,
   };
 }
+
+/** Goes through the admin list's pages until the user's row shows. */
+export async function openUserRow(page: Page, username: string) {
+  await page.goto('/admin');
+  for (let pageNumber = 1; pageNumber <= 50; pageNumber++) {
+    const row = page.locator(`[data-testid="user-row"][data-username="${username}"]`);
+    if ((await row.count()) > 0) return row;
+    const next = page.getByRole('link', { name: 'Next →' });
+    if ((await next.count()) === 0) break;
+    await next.click();
+    await expect(page).toHaveURL(new RegExp(`page=${pageNumber + 1}`));
+  }
+  throw new Error(`${username} is not in the admin list`);
+}

@@ -3,8 +3,8 @@
 // oversized, wrong-typed, operator-injected and Unicode-edge inputs, anonymous,
 // signed in and as an admin. Whatever arrives, the site answers with a
 // deliberate status (never a 5xx), keeps running, and a refused request leaves
-// the users (count, password hashes, roles, active flags) and the sessions as
-// they were.
+// the users (count, password hashes, roles, active flags, addresses), the
+// sessions, the single-use link tokens and the mail outbox as they were.
 //
 // FUZZ_SCALE=10 multiplies the runs (a longer local session); FUZZ_SEED=<n>
 // replays the seed a failure printed.
@@ -84,21 +84,30 @@ interface DatabaseState {
   users: string[];
   sessionCount: number;
   sessions: string[];
+  /** Reset and verification links (ids are hashes), and the mails written. */
+  tokens: string[];
+  mails: number;
 }
 
 async function databaseState(): Promise<DatabaseState> {
   const database = testAuth().database;
   const users = await database.users
-    .find({}, { projection: { role: 1, active: 1, password_hash: 1 } })
+    .find({}, { projection: { role: 1, active: 1, password_hash: 1, email: 1, email_verified: 1 } })
     .toArray();
   const sessions = await database.sessions.find({}, { projection: { _id: 1 } }).toArray();
+  const tokens = await database.singleUseTokens.find({}, { projection: { _id: 1 } }).toArray();
   return {
     userCount: users.length,
     users: users
-      .map((user) => `${user._id} ${user.role} ${user.active} ${user.password_hash}`)
+      .map(
+        (user) =>
+          `${user._id} ${user.role} ${user.active} ${user.password_hash} ${user.email} ${user.email_verified}`,
+      )
       .sort(),
     sessionCount: sessions.length,
     sessions: sessions.map((session) => session._id).sort(),
+    tokens: tokens.map((token) => String(token._id)).sort(),
+    mails: await database.mailOutbox.countDocuments(),
   };
 }
 
@@ -128,6 +137,9 @@ let passwordUser: SignedInUser;
 let loneUser: SignedInUser; // one session only: "sign out other devices" changes nothing
 let admin: SignedInUser;
 let targetUser: SignedInUser; // what the admin actions point at
+let emailUser: SignedInUser; // changes their address (fresh session)
+let verifiedUser: SignedInUser; // asks for a verification link they do not need
+let resetToken: string; // a working reset link's token (of targetUser)
 let client: FormClient;
 
 test.beforeAll(async () => {
@@ -139,6 +151,16 @@ test.beforeAll(async () => {
     signedIn('fuzz_admin', 'admin'),
     signedIn('fuzz_target'),
   ]);
+  [emailUser, verifiedUser] = await Promise.all([
+    signedIn('fuzz_email'),
+    signedIn('fuzz_verified'),
+  ]);
+  await testAuth().database.users.updateOne(
+    { _id: verifiedUser.user.id },
+    { $set: { email_verified: true } },
+  );
+  const link = await testAuth().createPasswordResetLink(targetUser.user.username);
+  resetToken = link.slice(link.indexOf('/reset/') + '/reset/'.length);
   const other = await testAuth().loginUser(member.user, {}, testRequest);
   memberOtherDevice = other.session.id;
 });
@@ -380,14 +402,107 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
   });
 });
 
+// ---- recovery and email forms ----------------------------------------------------
+
+/** Path tokens: random, hostile, well-formed but unknown, and the real one changed. */
+const linkToken = fc.oneof(
+  fc.stringMatching(/^[a-z2-7]{40}$/),
+  fc.constantFrom(
+    '',
+    'x',
+    '%00',
+    '%2e%2e',
+    '..%2f',
+    'a'.repeat(3_000),
+    '%F0%9F%98%80',
+    '%ED%A0%80',
+  ),
+  text.map((value) => formEscape(value)),
+);
+
+test('recovery and email forms refuse malformed input: no password, address, link or mail changes', async () => {
+  await refusedWithoutTrace(client, async () => {
+    // Anonymous "forgot password": refused input writes no link and no mail; a
+    // name nobody has gets the known-name answer (200), also without either.
+    await check(formCase(['login']), 150, async (form) => {
+      const answer = await client.postForm('/forgot', form);
+      expectAnswer(answer, [200, 400, 413, 429], form);
+    });
+
+    // The real reset link with a broken form: the password stays, the link works on.
+    const newPassword = `${targetUser.password}-reset`;
+    await check(
+      brokenForm({ newPassword, confirmPassword: newPassword }, ['newPassword', 'confirmPassword']),
+      40,
+      async (form) => {
+        const answer = await client.postForm(`/reset/${resetToken}`, form);
+        expectAnswer(answer, [400], form);
+        expect(answer.body, describeCase(form)).not.toContain(newPassword);
+      },
+    );
+    // Any token in the path, any form: no such link (or not this route: `..` is `/`, a 405; an empty one a 308).
+    await check(
+      fc.tuple(linkToken, formCase(['newPassword', 'confirmPassword'])),
+      120,
+      async ([token, form]) => {
+        const answer = await client.postForm(`/reset/${token}`, form, { token: member.token });
+        expectAnswer(answer, [308, 400, 404, 405, 413], { token, form });
+      },
+    );
+    await check(fc.tuple(linkToken, formCase(['token'])), 120, async ([token, form]) => {
+      const answer = await client.postForm(`/verify-email/${token}`, form);
+      expectAnswer(answer, [308, 400, 404, 405, 413], { token, form });
+    });
+
+    // A new address, broken: the address stays and no link is sent.
+    await check(
+      brokenForm({ email: `new_${emailUser.user.email}` }, ['email']),
+      40,
+      async (form) => {
+        const answer = await client.postForm('/account?/email', form, { token: emailUser.token });
+        expectAnswer(answer, [400], form);
+      },
+    );
+    await check(formCase(['email']), 150, async (form) => {
+      const answer = await client.postForm('/account?/email', form, { token: emailUser.token });
+      expectAnswer(answer, [400, 413, 429], form);
+    });
+
+    // A verified user asking for a link gets none, whatever the body.
+    await check(formCase(['next']), 60, async (form) => {
+      const answer = await client.postForm('/verify-email?/resend', form, {
+        token: verifiedUser.token,
+      });
+      expectAnswer(answer, [200, 303, 413], form);
+      if (answer.status !== 413) {
+        expect(isSameSitePath(redirectOf(answer) ?? '', webUrl()), describeCase(form)).toBe(true);
+      }
+    });
+
+    // Admin: a reset link or a sign-out for nobody.
+    for (const action of ['sendResetLink', 'endSessions']) {
+      await check(brokenForm({ userId: targetUser.user.id }, ['userId']), 30, async (form) => {
+        const answer = await client.postForm(`/admin?/${action}`, form, { token: admin.token });
+        expectAnswer(answer, [400, 404], { action, form });
+      });
+      await check(formCase(['userId']), 60, async (form) => {
+        const answer = await client.postForm(`/admin?/${action}`, form, { token: member.token });
+        expectAnswer(answer, [403, 413], { action, form });
+      });
+    }
+  });
+});
+
 // ---- every action: names, bodies, origins, sizes ----------------------------------
 
 interface Target {
   path: string;
   /** Session token to send (null: anonymous). */
   token: () => string | null;
-  /** What a body the action never reads gets: a redirect there. Null when it reads the body. */
+  /** What a body the action never reads (or any well-formed one) gets: a redirect there. */
   redirect: string | null;
+  /** With a redirect: it still reads the body (an oversized one is a 413). */
+  readsBody?: boolean;
   /** May answer 429 (a password is checked). */
   throttled: boolean;
 }
@@ -407,6 +522,19 @@ const targets: Target[] = [
   },
   { path: '/admin?/setActive', token: () => admin.token, redirect: null, throttled: false },
   { path: '/admin?/setRole', token: () => admin.token, redirect: null, throttled: false },
+  { path: '/forgot', token: () => null, redirect: null, throttled: true },
+  { path: '/reset/not-a-token', token: () => null, redirect: null, throttled: false },
+  { path: '/verify-email/not-a-token', token: () => null, redirect: null, throttled: false },
+  {
+    path: '/verify-email?/resend',
+    token: () => verifiedUser.token,
+    redirect: '/verify-email',
+    readsBody: true,
+    throttled: false,
+  },
+  { path: '/account?/email', token: () => emailUser.token, redirect: null, throttled: true },
+  { path: '/admin?/sendResetLink', token: () => admin.token, redirect: null, throttled: false },
+  { path: '/admin?/endSessions', token: () => admin.token, redirect: null, throttled: false },
 ];
 
 test('unknown, reserved and prototype action names are not found', async () => {
@@ -417,9 +545,15 @@ test('unknown, reserved and prototype action names are not found', async () => {
     {
       path: '/account',
       token: () => member.token,
-      actions: ['revoke', 'revokeOthers', 'password'],
+      actions: ['revoke', 'revokeOthers', 'password', 'email'],
     },
-    { path: '/admin', token: () => admin.token, actions: ['setActive', 'setRole'] },
+    {
+      path: '/admin',
+      token: () => admin.token,
+      actions: ['setActive', 'setRole', 'sendResetLink', 'endSessions'],
+    },
+    { path: '/forgot', token: () => null, actions: [] },
+    { path: '/verify-email', token: () => verifiedUser.token, actions: ['resend'] },
   ];
   const name = fc.oneof(
     fc.constantFrom(
@@ -552,7 +686,7 @@ test('oversized bodies are refused with 413', async () => {
         };
         const answer = await client.postForm(target.path, form, { token: target.token(), chunked });
         const input = { path: target.path, size, encoding, chunked };
-        if (target.redirect) expectRedirect(answer, target.redirect, input);
+        if (target.redirect && !target.readsBody) expectRedirect(answer, target.redirect, input);
         else expectAnswer(answer, [413], input);
       },
     );

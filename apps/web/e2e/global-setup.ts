@@ -9,8 +9,10 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.E2E_WEB_URL = stack.webUrl;
   process.env.E2E_API_URL = stack.apiUrl ?? '';
   process.env.E2E_MONGODB_URL = stack.mongodbUrl;
+  process.env.E2E_MAILPIT_URL = stack.mailpitUrl;
+  process.env.E2E_SMTP_URL = stack.smtpUrl;
   console.log(
-    `[e2e] web ${stack.webUrl} · api ${stack.apiUrl ?? '(not started: apps/api/src/main.ts missing)'} · db ${stack.mongodbUrl}`,
+    `[e2e] web ${stack.webUrl} · api ${stack.apiUrl ?? '(not started: apps/api/src/main.ts missing)'} · db ${stack.mongodbUrl} · mail ${stack.mailpitUrl}`,
   );
   return async () => {
     await stack.stop();

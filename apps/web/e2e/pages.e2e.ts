@@ -1,7 +1,7 @@
 // A walk through every page a user reaches from the navigation: no console
 // errors, no dead links, and a screenshot of each for the test artifacts.
 import { createSignedInUser } from '@authkit/auth/testing';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   closeTestAuth,
   makeBrowserSessionStale,
@@ -13,6 +13,7 @@ import {
   testAuth,
   watchConsole,
 } from './fixtures.ts';
+import { waitForLink } from './mail.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -109,4 +110,57 @@ test('validation errors are shown next to the fields and announced', async ({ pa
   await expect(page.getByLabel('Username')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator('#field-username-error')).not.toBeEmpty();
   expect(problems.filter((problem) => !problem.includes('400'))).toEqual([]);
+});
+
+/** Screenshots of `page` at 1280 px and 390 px, light and dark. */
+async function everyLook(page: Page, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 720 });
+      await screenshot(page, `${name}-${width}-${colorScheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 720 });
+}
+
+test('the recovery and email pages render without console errors (screenshots saved)', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  const user = await registerNewUser(page, 'shots');
+  await expect(page.getByTestId('verify-notice')).toBeVisible();
+  await everyLook(page, '12-dashboard-unverified');
+  await page.goto('/account');
+  await everyLook(page, '13-account-email');
+
+  await page.goto('/verify-email');
+  await everyLook(page, '14-verify-email-pending');
+  const verifyLink = await waitForLink(user.email, '/verify-email/');
+  await page.goto(verifyLink);
+  await everyLook(page, '15-verify-email-link');
+
+  await signOut(page);
+  await page.goto('/forgot');
+  await everyLook(page, '16-forgot');
+  await page.getByLabel('Username or email').fill(user.username);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.getByTestId('reset-sent')).toBeVisible();
+  await everyLook(page, '17-forgot-sent');
+
+  await page.goto(await waitForLink(user.email, '/reset/'));
+  await expect(page.getByTestId('reset-username')).toBeVisible();
+  await everyLook(page, '18-reset');
+  await page.goto('/reset/no-such-link');
+  await everyLook(page, '19-reset-invalid');
+
+  const admin = newUser('admin');
+  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.goto('/admin');
+  await expect(page.getByTestId('email-status').first()).toBeVisible();
+  await everyLook(page, '20-admin-recovery');
+  expect(problems).toEqual([]);
 });

@@ -1,11 +1,14 @@
-// The system under test for the browser tests: an embedded database, the real
-// API (`node apps/api/src/main.ts`) and the production build of this site
-// (`node apps/web/build`), each on a free port. `stop()` ends all of them.
+// The system under test for the browser tests: an embedded database, a real
+// Mailpit (SMTP and its inbox API), the real API (`node apps/api/src/main.ts`)
+// and the production build of this site (`node apps/web/build`), each on a
+// free port. Both servers send mail to the Mailpit, with links to the site.
+// `stop()` ends all of them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startMailpit, type Mailpit } from '@authkit/auth/mailpit';
 import { connectDatabase } from '@authkit/db';
 import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
 
@@ -20,6 +23,10 @@ export interface Stack {
   apiUrl: string | null;
   /** Connection string of the test database (with its name). */
   mongodbUrl: string;
+  /** The Mailpit inbox's HTTP API, e.g. http://127.0.0.1:48025 */
+  mailpitUrl: string;
+  /** Its SMTP server, for other servers a test starts. */
+  smtpUrl: string;
   stop(): Promise<void>;
 }
 
@@ -115,6 +122,7 @@ export async function startApiServer(options: {
   port: number;
   mongodbUrl: string;
   webOrigin: string;
+  env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
   const child = startChild('api', [apiMain], {
@@ -127,6 +135,7 @@ export async function startApiServer(options: {
     LOG_LEVEL: 'warn',
     AUTH_SECRET_KEY: E2E_SECRET_KEY,
     REGISTRATION_PER_HOUR: '100000',
+    ...options.env,
   });
   try {
     await waitForHttp(child, `${url}/health`);
@@ -148,9 +157,11 @@ export async function startStack(): Promise<Stack> {
   let database: EmbeddedServer | null = null;
   let dataDir: string | null = null;
   let mongodbUrl: string | null = null;
+  let mailpit: Mailpit | null = null;
 
   const stop = async () => {
     await Promise.all(children.reverse().map(stopChild));
+    await mailpit?.stop();
     if (mongodbUrl) {
       // The run's own database; matters on a shared server given by MONGODB_URL.
       const connection = connectDatabase(mongodbUrl);
@@ -177,6 +188,9 @@ export async function startStack(): Promise<Stack> {
 
     const [webPort, apiPort] = await Promise.all([freePort(), freePort()]);
     const webUrl = `http://127.0.0.1:${webPort}`;
+    mailpit = await startMailpit();
+    // Mail leaves from whichever process wrote it; every link points to the site.
+    const mailEnv = { SMTP_URL: mailpit.smtpUrl, SITE_URL: webUrl };
 
     let apiUrl: string | null = null;
     if (existsSync(apiMain)) {
@@ -184,15 +198,23 @@ export async function startStack(): Promise<Stack> {
         port: apiPort,
         mongodbUrl: databaseUrl,
         webOrigin: webUrl,
+        env: mailEnv,
       });
       children.push(api.child);
       apiUrl = api.url;
     }
 
-    const web = await startWebServer({ port: webPort, mongodbUrl: databaseUrl });
+    const web = await startWebServer({ port: webPort, mongodbUrl: databaseUrl, env: mailEnv });
     children.push(web.child);
 
-    return { webUrl, apiUrl, mongodbUrl: databaseUrl, stop };
+    return {
+      webUrl,
+      apiUrl,
+      mongodbUrl: databaseUrl,
+      mailpitUrl: mailpit.webUrl,
+      smtpUrl: mailpit.smtpUrl,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

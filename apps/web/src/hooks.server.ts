@@ -1,18 +1,20 @@
 // Every request passes here once: the user loader fills locals.user and
 // locals.session (refreshing or clearing the session cookie), then the route
 // groups are guarded in one place, by route id — public, signed-in
-// (/dashboard, /account/**), admin (/admin/**) and guest-only (/login, /register).
+// (/dashboard, /account/**, /verify-email), admin (/admin/**) and guest-only
+// (/login, /register); with REQUIRE_VERIFIED_EMAIL, unverified users are sent
+// to /verify-email from the signed-in pages other than /account.
 import { isAuthError } from '@authkit/auth';
 import { createAuthHandle } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable } from '@authkit/db';
 import { error } from '@sveltejs/kit';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
-import { accessFor } from '#lib/server/access.ts';
+import { accessFor, carriesToken } from '#lib/server/access.ts';
 import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
-import { denyAccess } from '#lib/server/guard.ts';
+import { denyAccess, denyUnverified } from '#lib/server/guard.ts';
 
 /**
  * A promise nobody awaited that rejects would end the process (Node's default):
@@ -102,11 +104,24 @@ async function refuseWritesUntilReady(request: Request): Promise<void> {
 export const handle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
   await refuseWritesUntilReady(event.request);
-  const response = await authHandle({ event, resolve });
+  const response = await authHandle({
+    event,
+    // Runs after the user loader and the access guard.
+    resolve: (guarded) => {
+      denyUnverified(guarded);
+      return resolve(guarded);
+    },
+  });
   for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
+  const tokenInPath = carriesToken(event.route.id);
+  // A reset or verification link's token is in the path: a Referer carries
+  // the origin only, to anyone (our own asset requests and their logs too).
+  // Not 'no-referrer': browsers then send `Origin: null` with the page's own
+  // form post, which the CSRF check rightly refuses.
+  if (tokenInPath) response.headers.set('referrer-policy', 'strict-origin');
   // A signed-in page (email, devices, addresses) is kept by no cache, nor by the
-  // back button after signing out on a shared computer.
-  if (event.locals.user) response.headers.set('cache-control', 'private, no-store');
+  // back button after signing out on a shared computer; nor is a token's page.
+  if (event.locals.user || tokenInPath) response.headers.set('cache-control', 'private, no-store');
   return response;
 };
 
@@ -118,6 +133,8 @@ export const handleError: HandleServerError = ({ kind, error: caught, event }) =
     return { status: caught.status, message: caught.message };
   }
   if (isDatabaseUnavailable(caught)) return { status: 503, message: UNAVAILABLE_MESSAGE };
-  console.error(`[web] ${event.request.method} ${event.url.pathname}:`, caught);
+  // A token in the path stays out of the logs: the route id names the page.
+  const where = carriesToken(event.route.id) ? event.route.id : event.url.pathname;
+  console.error(`[web] ${event.request.method} ${where}:`, caught);
   return { status: 500, message: 'Something went wrong on our side. Please try again.' };
 };

@@ -61,6 +61,32 @@ export const changePasswordSchema = z
     message: 'The passwords do not match.',
   });
 
+export const forgotSchema = z.object({
+  login: required('Enter your username or email address.').pipe(
+    z.string().max(320, 'Use at most 320 characters.'),
+  ),
+});
+
+/** A new password twice: the same length rules as registration (strength is checked by the server). */
+export const resetPasswordSchema = z
+  .object({
+    newPassword: z
+      .string({ error: 'Choose a new password.' })
+      .min(8, 'Use at least 8 characters.')
+      .max(256, 'Use at most 256 characters.'),
+    confirmPassword: z
+      .string({ error: 'Repeat the new password.' })
+      .min(1, 'Repeat the new password.'),
+  })
+  .refine((data) => data.newPassword === data.confirmPassword, {
+    path: ['confirmPassword'],
+    message: 'The passwords do not match.',
+  });
+
+export const emailChangeSchema = z.object({
+  email: required('Enter your new email address.').pipe(z.email('Enter a valid email address.')),
+});
+
 /** FormData as a plain object of strings (files and repeated keys ignored). */
 export function formFields(data: FormData): Record<string, string> {
   const fields: Record<string, string> = {};

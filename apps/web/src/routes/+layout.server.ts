@@ -9,7 +9,13 @@ export const load: LayoutServerLoad = ({ locals, cookies, url }) => {
   return {
     path,
     user: user
-      ? { id: user.id, username: user.username, email: user.email, role: user.role }
+      ? {
+          id: user.id,
+          username: user.username,
+          email: user.email,
+          emailVerified: user.emailVerified,
+          role: user.role,
+        }
       : null,
     flash: takeFlash(cookies),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessFor } from './access.ts';
+import { accessFor, carriesToken, needsVerifiedEmail } from './access.ts';
 
 describe('accessFor', () => {
   it.each([
@@ -16,11 +16,46 @@ describe('accessFor', () => {
     ['/admin/[id]', 'admin'],
     ['/login', 'guest-only'],
     ['/register', 'guest-only'],
+    ['/forgot', 'public'],
+    ['/reset/[token]', 'public'],
+    ['/verify-email', 'signed-in'],
+    ['/verify-email/[token]', 'public'],
     // A route group leaves the path (and so the access) as it was.
     ['/(app)/account', 'signed-in'],
     ['/(admin)/admin/users', 'admin'],
     ['/(public)', 'public'],
   ] as const)('route %s is %s', (routeId, access) => {
     expect(accessFor(routeId)).toBe(access);
+  });
+});
+
+describe('carriesToken', () => {
+  it.each([
+    ['/reset/[token]', true],
+    ['/verify-email/[token]', true],
+    ['/(public)/reset/[token]', true],
+    ['/verify-email', false],
+    ['/forgot', false],
+    [null, false],
+  ] as const)('route %s: %s', (routeId, expected) => {
+    expect(carriesToken(routeId)).toBe(expected);
+  });
+});
+
+describe('needsVerifiedEmail', () => {
+  it.each([
+    ['/dashboard', true],
+    ['/admin', true],
+    ['/(app)/dashboard', true],
+    ['/account', false],
+    ['/account/reauth', false],
+    ['/verify-email', false],
+    ['/verify-email/[token]', false],
+    ['/logout', false],
+    ['/', false],
+    ['/login', false],
+    [null, false],
+  ] as const)('route %s: %s', (routeId, expected) => {
+    expect(needsVerifiedEmail(routeId)).toBe(expected);
   });
 });

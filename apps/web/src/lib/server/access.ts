@@ -1,5 +1,7 @@
 // The route groups, in one place: which routes need a signed-in user, which an
-// admin, and which are only for visitors who are not signed in.
+// admin, which are only for visitors who are not signed in, which carry a
+// secret token in their path, and which an unverified user may still reach
+// under REQUIRE_VERIFIED_EMAIL.
 //
 // Decided on the route id (`event.route.id`: what SvelteKit actually routes to,
 // also for a `__data.json` request), never on the raw path: `/%61ccount`,
@@ -16,9 +18,41 @@ function under(routeId: string, prefix: string): boolean {
  */
 export function accessFor(routeId: string | null): Access {
   if (routeId === null) return 'public';
-  const route = routeId.replace(/\/\([^/]*\)/g, '') || '/';
+  const route = withoutGroups(routeId);
   if (under(route, '/admin')) return 'admin';
   if (under(route, '/dashboard') || under(route, '/account')) return 'signed-in';
+  // The page that explains a pending verification (its token links are public).
+  if (route === '/verify-email') return 'signed-in';
   if (route === '/login' || route === '/register') return 'guest-only';
+  // /forgot is public: a signed-in user who forgot the password may ask too
+  // (e.g. before a re-authentication they cannot pass).
   return 'public';
+}
+
+function withoutGroups(routeId: string): string {
+  return routeId.replace(/\/\([^/]*\)/g, '') || '/';
+}
+
+/**
+ * Routes whose path carries a single-use token (password reset, email
+ * verification): no Referer to anyone, no cache, and no path in the logs.
+ */
+export function carriesToken(routeId: string | null): boolean {
+  if (routeId === null) return false;
+  const route = withoutGroups(routeId);
+  return route === '/reset/[token]' || route === '/verify-email/[token]';
+}
+
+/**
+ * With REQUIRE_VERIFIED_EMAIL, a signed-in route an unverified user may not
+ * see (they are sent to /verify-email). Open to them: the account page (to
+ * change a mistyped address, and its re-authentication), the verification
+ * pages, signing out, and everything public.
+ */
+export function needsVerifiedEmail(routeId: string | null): boolean {
+  if (routeId === null) return false;
+  const route = withoutGroups(routeId);
+  const access = accessFor(route);
+  if (access !== 'signed-in' && access !== 'admin') return false;
+  return !under(route, '/account') && !under(route, '/verify-email');
 }

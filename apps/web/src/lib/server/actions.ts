@@ -85,14 +85,22 @@ const WAIT_REASONS: Record<ThrottleScope, string> = {
   registration: 'Too many sign-ups from your network.',
 };
 
+/** What a throttled request for a mailed link waits for (per name or user, per address). */
+export const LINK_WAIT_REASONS: Partial<Record<ThrottleScope, string>> = {
+  account: 'Several links were sent for this account in the last hour.',
+  address: 'Too many links were asked for from your network.',
+};
+
 /**
  * The form result for an error thrown by the auth package; anything else
  * (including an unavailable database) is thrown again for handleError.
+ * `waitReasons` replaces the sign-in wording of a 429 for other quotas.
  */
 export function authFailure(
   caught: unknown,
   values: Record<string, string>,
   setHeaders: (headers: Record<string, string>) => void,
+  waitReasons: Partial<Record<ThrottleScope, string>> = {},
 ): ActionFailure<FormFailure> {
   if (!isAuthError(caught) || caught.code === 'UNAVAILABLE') throw caught;
   switch (caught.code) {
@@ -105,7 +113,8 @@ export function authFailure(
       setHeaders({ 'retry-after': String(seconds) });
       // Says whether the account or the network is the cause; the same for
       // accounts that do not exist, so it tells an attacker nothing.
-      const waitReason = WAIT_REASONS[caught.scope ?? 'address'];
+      const scope = caught.scope ?? 'address';
+      const waitReason = waitReasons[scope] ?? WAIT_REASONS[scope];
       return fail(429, {
         values,
         retryAfterSeconds: seconds,

@@ -2,7 +2,7 @@
 import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
 import { isHttpError, isRedirect } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
-import { requireAdmin, requireSignedIn } from './guard.ts';
+import { mustVerifyFirst, requireAdmin, requireSignedIn } from './guard.ts';
 
 function user(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
   return {
@@ -84,5 +84,30 @@ describe('requireAdmin', () => {
     ).toBe(true);
     const admin = { user: user({ role: 'admin' }), session };
     expect(requireAdmin(event(admin))).toEqual(admin);
+  });
+});
+
+describe('mustVerifyFirst (REQUIRE_VERIFIED_EMAIL)', () => {
+  const unverified = user({ emailVerified: false });
+  it('keeps an unverified user from the dashboard and admin pages only when required', () => {
+    expect(mustVerifyFirst(unverified, '/dashboard', true)).toBe(true);
+    expect(mustVerifyFirst(unverified, '/admin', true)).toBe(true);
+    expect(mustVerifyFirst(unverified, '/dashboard', false)).toBe(false);
+    expect(mustVerifyFirst(user(), '/dashboard', true)).toBe(false);
+    expect(mustVerifyFirst(null, '/dashboard', true)).toBe(false);
+  });
+
+  it('leaves the account, verification, sign-out and public pages open', () => {
+    for (const route of [
+      '/account',
+      '/account/reauth',
+      '/verify-email',
+      '/verify-email/[token]',
+      '/logout',
+      '/',
+      '/forgot',
+    ]) {
+      expect(mustVerifyFirst(unverified, route, true)).toBe(false);
+    }
   });
 });

@@ -5,11 +5,37 @@ import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
 import { decideAccess, loginPath, type GuardDecision } from '@authkit/auth/sveltekit';
 import { error, redirect } from '@sveltejs/kit';
 import { setFlash, type FlashCookies } from '#lib/flash.ts';
+import { needsVerifiedEmail } from './access.ts';
+import { getConfig } from './config.ts';
 
 interface GuardedEvent {
   locals: App.Locals;
   url: URL;
   cookies: FlashCookies;
+  /** The route SvelteKit serves (REQUIRE_VERIFIED_EMAIL is decided on it). */
+  route?: { id: string | null };
+}
+
+/** True when REQUIRE_VERIFIED_EMAIL keeps this user away from this route. */
+export function mustVerifyFirst(
+  user: App.Locals['user'],
+  routeId: string | null,
+  required: boolean,
+): boolean {
+  return required && !!user && !user.emailVerified && needsVerifiedEmail(routeId);
+}
+
+/**
+ * With REQUIRE_VERIFIED_EMAIL, sends a signed-in user whose address is not
+ * confirmed yet to /verify-email (which explains and offers a new link).
+ */
+export function denyUnverified(event: Pick<GuardedEvent, 'locals' | 'route'>): void {
+  const { user } = event.locals;
+  // Read the setting only when it could matter (unit tests have no configuration).
+  if (!user || user.emailVerified || !event.route) return;
+  if (mustVerifyFirst(user, event.route.id, getConfig().auth.requireVerifiedEmail ?? false)) {
+    redirect(303, '/verify-email');
+  }
 }
 
 /** Throws what a refused decision means: to the login page, to the dashboard, or a 403. */
@@ -50,6 +76,7 @@ function requireAccess(event: GuardedEvent, access: 'signed-in' | 'admin'): Sign
   const { user, session } = event.locals;
   const decision = decideAccess(event.locals, access, event.url);
   if (decision.action !== 'allow') denyAccess(decision, event);
+  denyUnverified(event);
   // decideAccess allows only a user; the session comes with it (null together).
   if (!user || !session)
     denyAccess({ action: 'login', next: event.url.pathname + event.url.search }, event);

@@ -2,8 +2,14 @@ import { isAuthError } from '@authkit/auth';
 import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
-import { changePasswordSchema, fieldErrors } from '#lib/forms.ts';
-import { authFailure, readFormFields, refusedChange, toReauth } from '#lib/server/actions.ts';
+import { changePasswordSchema, emailChangeSchema, fieldErrors } from '#lib/forms.ts';
+import {
+  authFailure,
+  LINK_WAIT_REASONS,
+  readFormFields,
+  refusedChange,
+  toReauth,
+} from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -84,6 +90,44 @@ export const actions: Actions = {
           : `Signed out ${count} other ${count === 1 ? 'device' : 'devices'}.`,
     });
     redirect(303, '/account#sessions');
+  },
+
+  email: async (event) => {
+    const { session } = requireSignedIn(event);
+    const auth = getAuth();
+    // A new address takes over recovery mail: it needs a password entered recently.
+    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account#email');
+
+    const fields = await readFormFields(event.request);
+    const values = { email: fields.email ?? '' };
+    const parsed = emailChangeSchema.safeParse(fields);
+    if (!parsed.success) {
+      return fail(400, {
+        action: 'email',
+        values,
+        errors: fieldErrors(parsed.error),
+        message: 'Please correct the highlighted fields.',
+      });
+    }
+    try {
+      await auth.requestEmailChange(session, parsed.data.email, requestInfo(event));
+    } catch (caught) {
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email');
+      const failure = authFailure(caught, values, event.setHeaders, LINK_WAIT_REASONS);
+      return fail(failure.status, {
+        action: 'email',
+        values,
+        errors: failure.data.errors ?? {},
+        message: failure.data.message,
+        retryAfterSeconds: failure.data.retryAfterSeconds,
+        waitReason: failure.data.waitReason,
+      });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: `We sent a link to ${parsed.data.email}; your address changes when you open it.`,
+    });
+    redirect(303, '/account#email');
   },
 
   password: async (event) => {

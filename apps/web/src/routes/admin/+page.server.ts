@@ -1,4 +1,3 @@
-import type { PublicUser } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
@@ -25,6 +24,7 @@ export const load: PageServerLoad = async (event) => {
       id: user.id,
       username: user.username,
       email: user.email,
+      emailVerified: user.emailVerified,
       role: user.role,
       active: user.active,
       createdAt: user.createdAt,
@@ -47,20 +47,25 @@ function listPath(url: URL): string {
  * and back to the list. Refused: the message for the form (a session that is
  * not fresh first re-enters the password).
  */
-async function applyChange(
+async function applyChange<Result>(
   event: RequestEvent,
-  change: () => Promise<PublicUser>,
-  done: (user: PublicUser) => string,
+  change: () => Promise<Result>,
+  done: (result: Result) => string,
 ) {
-  let user: PublicUser;
+  let result: Result;
   try {
-    user = await change();
+    result = await change();
   } catch (caught) {
     const { status, message } = refusedChange(caught, event, listPath(event.url));
     return fail(status, { message });
   }
-  setFlash(event.cookies, event.url, { type: 'success', message: done(user) });
+  setFlash(event.cookies, event.url, { type: 'success', message: done(result) });
   redirect(303, listPath(event.url));
+}
+
+/** The posted user id ('' when missing). */
+async function postedUserId(event: RequestEvent): Promise<string> {
+  return (await readFormFields(event.request)).userId ?? '';
 }
 
 export const actions: Actions = {
@@ -79,6 +84,35 @@ export const actions: Actions = {
         active
           ? `${user.username} has been reactivated.`
           : `${user.username} has been deactivated and signed out everywhere.`,
+    );
+  },
+
+  // ASVS 6.4.6: an admin never sets somebody's password; the user gets a link.
+  sendResetLink: async (event) => {
+    const { user: admin } = requireAdmin(event);
+    const userId = await postedUserId(event);
+    if (!userId) return fail(400, { message: 'Choose a user.' });
+    return applyChange(
+      event,
+      async () => {
+        await getAuth().sendPasswordResetLink(admin, userId, requestInfo(event));
+        return userId;
+      },
+      () => 'A password reset link is on its way to the user’s email address.',
+    );
+  },
+
+  endSessions: async (event) => {
+    const { user: admin } = requireAdmin(event);
+    const userId = await postedUserId(event);
+    if (!userId) return fail(400, { message: 'Choose a user.' });
+    return applyChange(
+      event,
+      () => getAuth().endUserSessions(admin, userId, requestInfo(event)),
+      (count) =>
+        count === 0
+          ? 'The user was not signed in anywhere.'
+          : `The user has been signed out of ${count} ${count === 1 ? 'session' : 'sessions'}.`,
     );
   },
 

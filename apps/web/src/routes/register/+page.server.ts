@@ -32,7 +32,7 @@ export const actions: Actions = {
 
     setFlash(event.cookies, event.url, {
       type: 'success',
-      message: `Welcome, ${username}! Your account is ready.`,
+      message: `Welcome, ${username}! Your account is ready. We sent you a link to confirm your email address.`,
     });
     redirect(303, safeNext(form.data.next));
   },

@@ -1,0 +1,190 @@
+// Email addresses, end to end with the mail really sent (Mailpit): the
+// verification notice after sign-up, the mailed link (a button, never a GET
+// alone), a new link on request, the change of address behind a fresh
+// password, and REQUIRE_VERIFIED_EMAIL on a site started with it. The flows
+// run with and without JavaScript.
+import { makeSessionStale } from '@authkit/auth/testing';
+import { freePort } from '@authkit/db/embedded';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import {
+  closeTestAuth,
+  newUser,
+  registerNewUser,
+  sessionIdOf,
+  testAuth,
+  webUrl,
+} from './fixtures.ts';
+import { mailIds, waitForLink } from './mail.ts';
+import { startWebServer } from './stack.ts';
+
+test.afterAll(closeTestAuth);
+
+async function emailVerified(email: string): Promise<boolean | undefined> {
+  const user = await testAuth().database.users.findOne({ email_key: email.toLowerCase() });
+  return user?.email_verified;
+}
+
+/** Sign-up → notice → a new link on request → the link (GET, then the button) → notice gone. */
+async function verifyFlow(page: Page): Promise<void> {
+  const user = await registerNewUser(page, 'verify');
+  const notice = page.getByTestId('verify-notice');
+  await expect(notice).toContainText(`we sent a link to ${user.email}`);
+  const first = await waitForLink(user.email, '/verify-email/');
+
+  const before = await mailIds(user.email);
+  await notice.getByRole('button', { name: 'Resend the link' }).click();
+  await expect(page.getByTestId('flash')).toHaveText(`We sent a new link to ${user.email}.`);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  const link = await waitForLink(user.email, '/verify-email/', { after: before });
+  expect(link).not.toBe(first);
+
+  // Opening the link (as a mail scanner would) changes nothing by itself.
+  const response = await page.goto(link);
+  expect(response?.headers()['referrer-policy']).toBe('strict-origin');
+  expect(await emailVerified(user.email)).toBe(false);
+
+  await page.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId('flash')).toHaveText('Thank you, your email address is confirmed.');
+  await expect(page.getByTestId('verify-notice')).toHaveCount(0);
+  expect(await emailVerified(user.email)).toBe(true);
+  await page.goto('/account');
+  await expect(page.getByTestId('verify-notice')).toHaveCount(0);
+  await expect(page.getByTestId('profile-email')).toContainText('confirmed');
+
+  // Used once.
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(page.getByTestId('invalid-link')).toContainText('invalid or has expired');
+}
+
+/** A new address, after re-entering the password; it takes effect when its link is used. */
+async function changeEmailFlow(page: Page, context: BrowserContext): Promise<void> {
+  const user = await registerNewUser(page, 'change');
+  const newEmail = `new_${user.email}`;
+  await makeSessionStale(testAuth(), await sessionIdOf(context));
+
+  await page.goto('/account');
+  await page.getByLabel('New email address').fill(newEmail);
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount%23email$/);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page).toHaveURL(/\/account#email$/);
+
+  // Errors per field: the address the account already has.
+  await page.getByLabel('New email address').fill(user.email);
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page.locator('#field-email-error')).toContainText('already your email address');
+
+  await page.getByLabel('New email address').fill(newEmail);
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    `We sent a link to ${newEmail}; your address changes when you open it.`,
+  );
+  await expect(page.getByTestId('profile-email')).toContainText(user.email);
+
+  const link = await waitForLink(newEmail, '/verify-email/');
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId('flash')).toHaveText(`Your email address is now ${newEmail}.`);
+  await page.goto('/account');
+  await expect(page.getByTestId('profile-email')).toContainText(newEmail);
+  await expect(page.getByTestId('profile-email')).toContainText('confirmed');
+}
+
+test('sign-up shows the verification notice; the mailed link confirms the address', async ({
+  page,
+}) => {
+  await verifyFlow(page);
+});
+
+test('the email address changes after re-authentication, when the new address’s link is used', async ({
+  page,
+  context,
+}) => {
+  await changeEmailFlow(page, context);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('verification works with native form posts', async ({ page }) => {
+    await verifyFlow(page);
+  });
+
+  test('the email change works with native form posts', async ({ page, context }) => {
+    await changeEmailFlow(page, context);
+  });
+});
+
+test('a verification link used while signed out leads to the sign-in page', async ({
+  page,
+  browser,
+}) => {
+  const user = await registerNewUser(page, 'signedout');
+  const link = await waitForLink(user.email, '/verify-email/');
+  const stranger = await browser.newPage();
+  await stranger.goto(link);
+  await stranger.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(stranger).toHaveURL(/\/login$/);
+  await expect(stranger.getByTestId('flash')).toHaveText(
+    'Thank you, your email address is confirmed.',
+  );
+  await stranger.close();
+  await page.goto('/dashboard');
+  await expect(page.getByTestId('verify-notice')).toHaveCount(0);
+});
+
+test.describe('REQUIRE_VERIFIED_EMAIL=true', () => {
+  let site: Awaited<ReturnType<typeof startWebServer>>;
+
+  test.beforeAll(async () => {
+    site = await startWebServer({
+      port: await freePort(),
+      mongodbUrl: process.env.E2E_MONGODB_URL ?? '',
+      // Links in its mails point to it (ORIGIN, without SITE_URL).
+      env: { REQUIRE_VERIFIED_EMAIL: 'true', SMTP_URL: process.env.E2E_SMTP_URL ?? '' },
+    });
+  });
+
+  test.afterAll(async () => {
+    await site?.stop();
+  });
+
+  test('an unverified user is sent to /verify-email except from /account', async ({ page }) => {
+    const user = newUser('required');
+    await page.goto(`${site.url}/register`);
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByLabel('Confirm password').fill(user.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page).toHaveURL(`${site.url}/verify-email`);
+    await expect(page.getByTestId('verify-address')).toHaveText(user.email);
+
+    await page.goto(`${site.url}/dashboard`);
+    await expect(page).toHaveURL(`${site.url}/verify-email`);
+    await page.goto(`${site.url}/account`);
+    await expect(page).toHaveURL(`${site.url}/account`);
+    await expect(page.getByTestId('verify-notice')).toBeVisible();
+
+    const before = await mailIds(user.email);
+    await page.goto(`${site.url}/verify-email`);
+    await page.getByRole('button', { name: 'Send a new link' }).click();
+    await expect(page.getByTestId('flash')).toHaveText(`We sent a new link to ${user.email}.`);
+    const link = await waitForLink(user.email, '/verify-email/', { after: before, site: site.url });
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirm my email address' }).click();
+    await expect(page).toHaveURL(`${site.url}/dashboard`);
+    await page.goto(`${site.url}/dashboard`);
+    await expect(page.getByTestId('greeting')).toContainText(user.username);
+  });
+
+  test('the main site (not required) lets an unverified user in', async ({ page }) => {
+    await registerNewUser(page, 'optional');
+    await expect(page).toHaveURL(`${webUrl()}/dashboard`);
+    await expect(page.getByTestId('verify-notice')).toBeVisible();
+  });
+});

@@ -1,0 +1,34 @@
+// "Forgot your password?": mails a reset link. Known and unknown names get the
+// same page, status and (in the auth package) the same time, so the form tells
+// nobody who has an account. Public: a signed-in user who forgot the password
+// (and so cannot re-authenticate) may ask too.
+import { requestInfo } from '@authkit/auth/sveltekit';
+import { forgotSchema } from '#lib/forms.ts';
+import { authFailure, LINK_WAIT_REASONS, parseForm } from '#lib/server/actions.ts';
+import { getAuth } from '#lib/server/auth.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+function linkMinutes(): number {
+  return Math.round(getAuth().settings.passwordResetTokenMs / 60_000);
+}
+
+export const load: PageServerLoad = () => ({ minutes: linkMinutes() });
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await parseForm(
+      event.request,
+      forgotSchema,
+      ['login'],
+      'Enter your username or email address.',
+    );
+    if (form.failure) return form.failure;
+    try {
+      await getAuth().requestPasswordReset(form.data.login, requestInfo(event));
+    } catch (caught) {
+      return authFailure(caught, form.values, event.setHeaders, LINK_WAIT_REASONS);
+    }
+    // The name is not echoed back: people type passwords into name fields.
+    return { sent: true as const };
+  },
+};

@@ -1,0 +1,34 @@
+// The link from a verification or email-change mail. Mail clients and link
+// scanners fetch links on their own, so the GET only shows a button; the POST
+// (to the same URL: the token stays in the path) uses the link. Public: the
+// link is the proof, whoever (if anyone) is signed in.
+import { isAuthError } from '@authkit/auth';
+import { requestInfo } from '@authkit/auth/sveltekit';
+import { fail, redirect } from '@sveltejs/kit';
+import { setFlash } from '#lib/flash.ts';
+import { authFailure, readFormFields } from '#lib/server/actions.ts';
+import { getAuth } from '#lib/server/auth.ts';
+import type { Actions } from './$types';
+
+export const actions: Actions = {
+  default: async (event) => {
+    // The form has no fields; read it like every form (a broken body is a 400, a huge one a 413).
+    await readFormFields(event.request);
+    let message: string;
+    try {
+      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event));
+      message = changed
+        ? `Your email address is now ${user.email}.`
+        : 'Thank you, your email address is confirmed.';
+    } catch (caught) {
+      if (isAuthError(caught, 'VALIDATION')) {
+        const reason = caught.fieldErrors?.token?.[0] ?? caught.message;
+        return fail(400, { message: reason });
+      }
+      const failure = authFailure(caught, {}, event.setHeaders);
+      return fail(failure.status, { message: failure.data.message });
+    }
+    setFlash(event.cookies, event.url, { type: 'success', message });
+    redirect(303, event.locals.user ? '/dashboard' : '/login');
+  },
+};
