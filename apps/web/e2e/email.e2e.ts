@@ -14,7 +14,7 @@ import {
   testAuth,
   webUrl,
 } from './fixtures.ts';
-import { mailIds, waitForLink } from './mail.ts';
+import { mailIds, mailsTo, waitForLink } from './mail.ts';
 import { startWebServer } from './stack.ts';
 
 test.afterAll(closeTestAuth);
@@ -153,14 +153,42 @@ test.describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     await site?.stop();
   });
 
-  test('an unverified user is sent to /verify-email except from /account', async ({ page }) => {
-    const user = newUser('required');
+  async function register(page: Page, user: { username: string; email: string; password: string }) {
     await page.goto(`${site.url}/register`);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
     await page.getByLabel('Confirm password').fill(user.password);
     await page.getByRole('button', { name: 'Create account' }).click();
+  }
+
+  test('a sign-up signs nobody in, and a taken address gets the same answer (its owner a notice)', async ({
+    page,
+  }) => {
+    const user = newUser('required');
+    await register(page, user);
+    await expect(page).toHaveURL(`${site.url}/login`);
+    const answer = `Check your inbox: we sent a link to ${user.email} to confirm the address. Then sign in.`;
+    await expect(page.getByTestId('flash')).toHaveText(answer);
+    await waitForLink(user.email, '/verify-email/', { site: site.url });
+
+    // Somebody else tries the same address: the same page and words; the owner is told.
+    const before = await mailIds(user.email);
+    await register(page, { ...newUser('intruder'), email: user.email });
+    await expect(page).toHaveURL(`${site.url}/login`);
+    await expect(page.getByTestId('flash')).toHaveText(answer);
+    await expect
+      .poll(async () => (await mailsTo(user.email)).filter((mail) => !before.has(mail.id)).map((mail) => mail.subject))
+      .toEqual([expect.stringMatching(/^Somebody tried to sign up/)]);
+  });
+
+  test('an unverified user is sent to /verify-email except from /account', async ({ page }) => {
+    const user = newUser('required');
+    await register(page, user);
+    await expect(page).toHaveURL(`${site.url}/login`);
+    await page.getByLabel('Username or email').fill(user.username);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(`${site.url}/verify-email`);
     await expect(page.getByTestId('verify-address')).toHaveText(user.email);
 

@@ -369,7 +369,12 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
       );
     }
 
-    // The only admin can neither deactivate nor demote themselves: 409.
+    // The only admin can neither deactivate nor demote themselves: 409. Other
+    // test files may have left admins behind: make this one the only one.
+    const otherAdmins = await testAuth()
+      .database.users.find({ _id: { $ne: admin.user.id }, role: 'admin' }, { projection: { _id: 1 } })
+      .toArray();
+    for (const other of otherAdmins) await testAuth().setRole(admin.user, other._id, 'user', testRequest);
     for (const [action, field, value] of [
       ['setActive', 'active', 'false'],
       ['setRole', 'role', 'user'],

@@ -1,46 +1,19 @@
 // The test run's Mailpit inbox (started by the global setup, E2E_MAILPIT_URL),
 // read through its HTTP API: the mails the site and the API really sent.
-import type { InboxMessage } from '@authkit/auth/mailpit';
+import { connectMailpit, type InboxMessage } from '@authkit/auth/mailpit';
 import { webUrl } from './fixtures.ts';
 
 export type { InboxMessage };
 
-function mailpitUrl(): string {
+function inbox() {
   const url = process.env.E2E_MAILPIT_URL;
   if (!url) throw new Error('E2E_MAILPIT_URL is not set: the global setup starts Mailpit');
-  return url;
-}
-
-async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(`${mailpitUrl()}${path}`);
-  if (!response.ok) throw new Error(`Mailpit ${path}: ${response.status}`);
-  return (await response.json()) as T;
+  return connectMailpit(url);
 }
 
 /** Every mail to `address` (newest first). */
-export async function mailsTo(address: string): Promise<InboxMessage[]> {
-  const query = new URLSearchParams({ query: `to:"${address}"`, limit: '50' });
-  const list = await getJson<{ messages: { ID: string }[] }>(`/api/v1/search?${query}`);
-  const messages: InboxMessage[] = [];
-  for (const { ID } of list.messages) {
-    const full = await getJson<{
-      ID: string;
-      To: { Address: string }[];
-      Subject: string;
-      Text: string;
-      HTML: string;
-    }>(`/api/v1/message/${ID}`);
-    messages.push({
-      id: full.ID,
-      to: full.To.map((to) => to.Address),
-      subject: full.Subject,
-      text: full.Text,
-      html: full.HTML,
-    });
-  }
-  // The search matches substrings: keep exact recipients only.
-  const wanted = address.toLowerCase();
-  return messages.filter((message) => message.to.some((to) => to.toLowerCase() === wanted));
+export function mailsTo(address: string): Promise<InboxMessage[]> {
+  return inbox().messagesTo(address);
 }
 
 /**

@@ -15,9 +15,8 @@ export interface InboxMessage {
   html: string;
 }
 
-export interface Mailpit {
-  /** For SMTP_URL, e.g. smtp://127.0.0.1:41025 */
-  smtpUrl: string;
+/** A Mailpit inbox, read through its HTTP API. */
+export interface MailpitInbox {
   /** The inbox UI and HTTP API, e.g. http://127.0.0.1:48025 */
   webUrl: string;
   /** Every message to `address` (newest first). */
@@ -28,6 +27,12 @@ export interface Mailpit {
     options?: { match?: (message: InboxMessage) => boolean; timeoutMs?: number },
   ): Promise<InboxMessage>;
   deleteAll(): Promise<void>;
+}
+
+/** A Mailpit this process started. */
+export interface Mailpit extends MailpitInbox {
+  /** For SMTP_URL, e.g. smtp://127.0.0.1:41025 */
+  smtpUrl: string;
   stop(): Promise<void>;
 }
 
@@ -93,20 +98,25 @@ export async function startMailpit(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
+  return { ...connectMailpit(webUrl), smtpUrl: `smtp://127.0.0.1:${smtpPort}`, stop };
+}
+
+/** The inbox of a Mailpit that is running at `webUrl` (started here or elsewhere). */
+export function connectMailpit(webUrl: string): MailpitInbox {
+  async function getJson<T>(path: string): Promise<T> {
+    const response = await fetch(`${webUrl}${path}`);
+    if (!response.ok) throw new Error(`Mailpit ${path}: ${response.status}`);
+    return (await response.json()) as T;
+  }
+
   async function messagesTo(address: string): Promise<InboxMessage[]> {
     const query = new URLSearchParams({ query: `to:"${address}"`, limit: '200' });
-    const list = (await (await fetch(`${webUrl}/api/v1/search?${query}`)).json()) as {
-      messages: { ID: string }[];
-    };
+    const list = await getJson<{ messages: { ID: string }[] }>(`/api/v1/search?${query}`);
     const messages: InboxMessage[] = [];
     for (const { ID } of list.messages) {
-      const full = (await (await fetch(`${webUrl}/api/v1/message/${ID}`)).json()) as {
-        ID: string;
-        To: { Address: string }[];
-        Subject: string;
-        Text: string;
-        HTML: string;
-      };
+      const full = await getJson<{ ID: string; To: { Address: string }[]; Subject: string; Text: string; HTML: string }>(
+        `/api/v1/message/${ID}`,
+      );
       messages.push({ id: full.ID, to: full.To.map((to) => to.Address), subject: full.Subject, text: full.Text, html: full.HTML });
     }
     // The search matches on the address as a substring: keep exact recipients only.
@@ -114,7 +124,6 @@ export async function startMailpit(
   }
 
   return {
-    smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     webUrl,
     messagesTo,
     async waitForMessage(address, { match = () => true, timeoutMs = 15_000 } = {}) {
@@ -129,7 +138,6 @@ export async function startMailpit(
     async deleteAll() {
       await fetch(`${webUrl}/api/v1/messages`, { method: 'DELETE' });
     },
-    stop,
   };
 }
 

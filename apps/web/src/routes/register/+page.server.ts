@@ -1,5 +1,5 @@
 import { requestInfo, signIn } from '@authkit/auth/sveltekit';
-import { redirect } from '@sveltejs/kit';
+import { isRedirect, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { registerSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
@@ -23,10 +23,20 @@ export const actions: Actions = {
     let username: string;
     try {
       const { username: name, email, password } = form.data;
-      const user = await auth.registerUser({ username: name, email, password }, requestInfo(event));
-      await signIn(auth, event, user, { remember: false });
-      username = user.username;
+      const result = await auth.signUp({ username: name, email, password }, requestInfo(event));
+      if (result.verificationRequired) {
+        // REQUIRE_VERIFIED_EMAIL: nobody is signed in, and the answer is the same
+        // whether the address is new or already had an account (its owner was told).
+        setFlash(event.cookies, event.url, {
+          type: 'info',
+          message: `Check your inbox: we sent a link to ${email} to confirm the address. Then sign in.`,
+        });
+        redirect(303, '/login');
+      }
+      await signIn(auth, event, result.user, { remember: false });
+      username = result.user.username;
     } catch (caught) {
+      if (isRedirect(caught)) throw caught;
       return authFailure(caught, form.values, event.setHeaders);
     }
 
