@@ -345,6 +345,11 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
   });
   const withPage = (path: string, page: string | null) =>
     page === null ? path : `${path}&page=${formEscape(page)}`;
+  // Other test files may have left admins behind: make this one the only one.
+  const otherAdmins = await testAuth()
+    .database.users.find({ _id: { $ne: admin.user.id }, role: 'admin' }, { projection: { _id: 1 } })
+    .toArray();
+  for (const other of otherAdmins) await testAuth().setRole(admin.user, other._id, 'user', testRequest);
 
   await refusedWithoutTrace(client, async () => {
     for (const [action, valid, required] of [
@@ -369,12 +374,7 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
       );
     }
 
-    // The only admin can neither deactivate nor demote themselves: 409. Other
-    // test files may have left admins behind: make this one the only one.
-    const otherAdmins = await testAuth()
-      .database.users.find({ _id: { $ne: admin.user.id }, role: 'admin' }, { projection: { _id: 1 } })
-      .toArray();
-    for (const other of otherAdmins) await testAuth().setRole(admin.user, other._id, 'user', testRequest);
+    // The only admin can neither deactivate nor demote themselves: 409.
     for (const [action, field, value] of [
       ['setActive', 'active', 'false'],
       ['setRole', 'role', 'user'],
