@@ -63,6 +63,7 @@ describe('auth.register', () => {
       role: 'user',
       active: true,
       createdAt: isoDate,
+      mfaEnabled: false,
     });
     expect(JSON.stringify(result.body)).not.toMatch(/hash|argon/i);
   });
@@ -98,7 +99,8 @@ describe('auth.login', () => {
     const data = result.body.result.data;
     expect(data.user.username).toBe(username);
     expect(data.expiresAt).toEqual(isoDate);
-    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'failedSignInsSinceLastVisit', 'user']);
+    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'failedSignInsSinceLastVisit', 'secondFactorRequired', 'user']);
+    expect(data.secondFactorRequired).toBe(false);
     expect(data).not.toHaveProperty('token');
     const setCookies = result.headers.getSetCookie();
     // The session cookie, then the device cookie this sign-in earned.

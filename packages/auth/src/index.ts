@@ -33,3 +33,9 @@ export type {
   UserPage,
 } from './types.ts';
 export type { AuthEventType, Role } from '@authkit/db';
+export type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
