@@ -136,6 +136,7 @@ describe('auth.login', () => {
       'deviceToken',
       'expiresAt',
       'failedSignInsSinceLastVisit',
+      'secondFactorRequired',
       'token',
       'user',
     ]);
@@ -495,9 +496,12 @@ describe('admin procedures', () => {
       'email',
       'emailVerified',
       'id',
+      'mfaEnabled',
       'role',
+      'secondFactors',
       'username',
     ]);
+    expect(data.users[0].secondFactors).toEqual({ totp: false, passkeys: 0 });
     const second = await query(api, 'admin.users.list', { page: 2, pageSize: 2 }, admin.bearer);
     expect(second.body.result.data.users[0].id).not.toBe(data.users[0].id);
     const defaults = await query(api, 'admin.users.list', undefined, admin.bearer);

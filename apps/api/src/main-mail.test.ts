@@ -36,6 +36,8 @@ it('mails through SMTP_URL with the configured site and sender, and requires ver
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Required in production; a test key (every process of the file shares it).
+      AUTH_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
       PORT: String(port),
       MONGODB_URL: databaseUrl,
       LOG_LEVEL: 'info',

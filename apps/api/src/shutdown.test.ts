@@ -29,6 +29,8 @@ it('answers in-flight sign-ins and exits with 0 within 10 s of SIGTERM', async (
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Required in production; a test key (every process of the file shares it).
+      AUTH_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
       PORT: String(port),
       MONGODB_URL: databaseUrl,
       LOG_LEVEL: 'info',

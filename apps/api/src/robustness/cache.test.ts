@@ -36,6 +36,8 @@ async function startApi(mongodbUrl: string): Promise<{ url: string }> {
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Required in production; a test key (every process of the file shares it).
+      AUTH_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
       HOST: '127.0.0.1',
       PORT: String(port),
       MONGODB_URL: mongodbUrl,
