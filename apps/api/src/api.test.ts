@@ -63,6 +63,7 @@ describe('auth.register', () => {
       role: 'user',
       active: true,
       createdAt: isoDate,
+      mfaEnabled: false,
     });
     expect(JSON.stringify(result.body)).not.toMatch(/hash|argon/i);
   });
@@ -98,7 +99,8 @@ describe('auth.login', () => {
     const data = result.body.result.data;
     expect(data.user.username).toBe(username);
     expect(data.expiresAt).toEqual(isoDate);
-    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'failedSignInsSinceLastVisit', 'user']);
+    expect(Object.keys(data).sort()).toEqual(['expiresAt', 'failedSignInsSinceLastVisit', 'secondFactorRequired', 'user']);
+    expect(data.secondFactorRequired).toBe(false);
     expect(data).not.toHaveProperty('token');
     const setCookies = result.headers.getSetCookie();
     // The session cookie, then the device cookie this sign-in earned.
@@ -134,6 +136,7 @@ describe('auth.login', () => {
       'deviceToken',
       'expiresAt',
       'failedSignInsSinceLastVisit',
+      'secondFactorRequired',
       'token',
       'user',
     ]);
@@ -493,9 +496,12 @@ describe('admin procedures', () => {
       'email',
       'emailVerified',
       'id',
+      'mfaEnabled',
       'role',
+      'secondFactors',
       'username',
     ]);
+    expect(data.users[0].secondFactors).toEqual({ totp: false, passkeys: 0 });
     const second = await query(api, 'admin.users.list', { page: 2, pageSize: 2 }, admin.bearer);
     expect(second.body.result.data.users[0].id).not.toBe(data.users[0].id);
     const defaults = await query(api, 'admin.users.list', undefined, admin.bearer);

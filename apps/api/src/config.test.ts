@@ -1,3 +1,4 @@
+import { defaultSettings } from '@authkit/auth';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, startupWarnings } from './config.ts';
 
@@ -141,6 +142,17 @@ describe('loadConfig', () => {
     // A bad SMTP_URL is named, without repeating a value that may hold a password.
     expect(() => loadConfig({ ...base, SMTP_URL: 'http://user:hunter2@x' })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ ...base, SMTP_URL: 'http://user:hunter2@x' })).not.toThrow(/hunter2/);
+  });
+});
+
+describe('REQUIRE_MFA_FOR_ADMINS', () => {
+  it('is on unless set to false, and a bad value is named', () => {
+    // Unset: the default applies, which is on.
+    expect(loadConfig(base).auth.requireMfaForAdmins).toBeUndefined();
+    expect(defaultSettings.requireMfaForAdmins).toBe(true);
+    expect(loadConfig({ ...base, REQUIRE_MFA_FOR_ADMINS: 'false' }).auth.requireMfaForAdmins).toBe(false);
+    expect(loadConfig({ ...base, REQUIRE_MFA_FOR_ADMINS: 'true' }).auth.requireMfaForAdmins).toBe(true);
+    expect(() => loadConfig({ ...base, REQUIRE_MFA_FOR_ADMINS: 'maybe' })).toThrow(/REQUIRE_MFA_FOR_ADMINS/);
   });
 });
 

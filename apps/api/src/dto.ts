@@ -11,6 +11,8 @@ export function userDto(user: PublicUser) {
     role: user.role,
     active: user.active,
     createdAt: user.createdAt.toISOString(),
+    /** Password sign-ins of this user need a second step (TOTP). */
+    mfaEnabled: user.mfaEnabled,
   };
 }
 

@@ -22,15 +22,30 @@ describe('listUsers', () => {
     const second = await auth.listUsers(admin.user, { page: 2, pageSize: 2 });
     expect(second.users.map((user) => user.username)).toEqual(['member1', 'member2']);
     expect(JSON.stringify(first)).not.toMatch(/password|argon2/);
-    expect(Object.keys(first.users[0]!).sort()).toEqual(['active', 'createdAt', 'email', 'emailVerified', 'id', 'role', 'username']);
+    expect(Object.keys(first.users[0]!).sort()).toEqual([
+      'active',
+      'createdAt',
+      'email',
+      'emailVerified',
+      'id',
+      'mfaEnabled',
+      'role',
+      'secondFactors',
+      'username',
+    ]);
+    expect(first.users[0]!.secondFactors).toEqual({ totp: false, passkeys: 0 });
   });
 
   it('is for active admins only, checked against the database', async () => {
     const member = await createSignedInUser(auth);
-    expect((await authFailure(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe(
+      'FORBIDDEN',
+    );
     // A forged "admin" copy of a plain user does not help.
     const forged = { ...member.user, role: 'admin' as const };
-    expect((await authFailure(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe(
+      'FORBIDDEN',
+    );
   });
 });
 
@@ -43,11 +58,16 @@ describe('setActive', () => {
     expect(await database.current.sessions.countDocuments({ user_id: target.user.id })).toBe(0);
     expect((await auth.loadUser(target.token, testRequest)).user.isAuthenticated).toBe(false);
     expect((await auth.loadUser(second.token, testRequest)).user.isAuthenticated).toBe(false);
-    expect((await authFailure(auth.authenticate(target.user.username, target.password, testRequest))).code).toBe('INACTIVE');
+    expect(
+      (await authFailure(auth.authenticate(target.user.username, target.password, testRequest)))
+        .code,
+    ).toBe('INACTIVE');
     expect((await authFailure(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
 
     await auth.setActive(admin.user, target.user.id, true, testRequest);
-    expect((await auth.authenticate(target.user.username, target.password, testRequest)).active).toBe(true);
+    expect(
+      (await auth.authenticate(target.user.username, target.password, testRequest)).active,
+    ).toBe(true);
     const types = (await auth.listEvents(target.user.id)).map((event) => event.type);
     expect(types).toContain('user_deactivated');
     expect(types).toContain('user_activated');
@@ -55,20 +75,32 @@ describe('setActive', () => {
 
   it('others cannot deactivate anyone; unknown users are not found', async () => {
     const member = await createSignedInUser(auth);
-    expect((await authFailure(auth.setActive(member.user, admin.user.id, false, testRequest))).code).toBe('FORBIDDEN');
-    expect((await authFailure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code).toBe('NOT_FOUND');
+    expect(
+      (await authFailure(auth.setActive(member.user, admin.user.id, false, testRequest))).code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await authFailure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code,
+    ).toBe('NOT_FOUND');
   });
 });
 
 describe('setRole', () => {
   it('promotes and demotes', async () => {
     const member = await createSignedInUser(auth);
-    expect((await auth.setRole(admin.user, member.user.id, 'admin', testRequest)).role).toBe('admin');
+    expect((await auth.setRole(admin.user, member.user.id, 'admin', testRequest)).role).toBe(
+      'admin',
+    );
     // The new admin can act at once.
-    expect((await auth.listUsers({ ...member.user, role: 'admin' }, { page: 1, pageSize: 1 })).users).toHaveLength(1);
+    expect(
+      (await auth.listUsers({ ...member.user, role: 'admin' }, { page: 1, pageSize: 1 })).users,
+    ).toHaveLength(1);
     expect((await auth.setRole(admin.user, member.user.id, 'user', testRequest)).role).toBe('user');
-    expect((await authFailure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code).toBe('FORBIDDEN');
-    const bad = await authFailure(auth.setRole(admin.user, member.user.id, 'root' as never, testRequest));
+    expect(
+      (await authFailure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code,
+    ).toBe('FORBIDDEN');
+    const bad = await authFailure(
+      auth.setRole(admin.user, member.user.id, 'root' as never, testRequest),
+    );
     expect(bad.code).toBe('VALIDATION');
     expect((await auth.listEvents(member.user.id))[0]).toMatchObject({
       type: 'role_changed',
@@ -80,8 +112,14 @@ describe('setRole', () => {
 describe('at least one active admin remains', () => {
   // Each test starts from exactly one active admin: `root`.
   async function onlyRootIsAdmin() {
-    await database.current.users.updateMany({ _id: { $ne: admin.user.id } }, { $set: { role: 'user' } });
-    await database.current.users.updateOne({ _id: admin.user.id }, { $set: { role: 'admin', active: true } });
+    await database.current.users.updateMany(
+      { _id: { $ne: admin.user.id } },
+      { $set: { role: 'user' } },
+    );
+    await database.current.users.updateOne(
+      { _id: admin.user.id },
+      { $set: { role: 'admin', active: true } },
+    );
   }
 
   it('the last admin can neither step down nor deactivate their own account (409)', async () => {
@@ -90,7 +128,9 @@ describe('at least one active admin remains', () => {
     expect(demote.code).toBe('CONFLICT');
     expect(demote.status).toBe(409);
     expect(demote.message).toMatch(/last active administrator/);
-    expect((await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest))).code).toBe('CONFLICT');
+    expect(
+      (await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest))).code,
+    ).toBe('CONFLICT');
     expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
   });
 
@@ -102,22 +142,35 @@ describe('at least one active admin remains', () => {
   });
 
   it.each([
-    ['demote', (actor: SignedInUser, target: SignedInUser) => auth.setRole(actor.user, target.user.id, 'user', testRequest)],
-    ['deactivate', (actor: SignedInUser, target: SignedInUser) => auth.setActive(actor.user, target.user.id, false, testRequest)],
-  ] as const)('two admins who %s each other at the same moment leave one admin', async (_name, act) => {
-    await onlyRootIsAdmin();
-    for (let round = 0; round < 3; round++) {
-      const first = await createSignedInUser(auth, { role: 'admin' });
-      const second = await createSignedInUser(auth, { role: 'admin' });
-      // Only these two may act: root steps aside for the round.
-      await database.current.users.updateOne({ _id: admin.user.id }, { $set: { role: 'user' } });
-      const results = await Promise.allSettled([act(first, second), act(second, first)]);
-      const succeeded = results.filter((result) => result.status === 'fulfilled');
-      expect(succeeded).toHaveLength(1);
-      const refused = results.find((result) => result.status === 'rejected');
-      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'FORBIDDEN' });
-      expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
+    [
+      'demote',
+      (actor: SignedInUser, target: SignedInUser) =>
+        auth.setRole(actor.user, target.user.id, 'user', testRequest),
+    ],
+    [
+      'deactivate',
+      (actor: SignedInUser, target: SignedInUser) =>
+        auth.setActive(actor.user, target.user.id, false, testRequest),
+    ],
+  ] as const)(
+    'two admins who %s each other at the same moment leave one admin',
+    async (_name, act) => {
       await onlyRootIsAdmin();
-    }
-  });
+      for (let round = 0; round < 3; round++) {
+        const first = await createSignedInUser(auth, { role: 'admin' });
+        const second = await createSignedInUser(auth, { role: 'admin' });
+        // Only these two may act: root steps aside for the round.
+        await database.current.users.updateOne({ _id: admin.user.id }, { $set: { role: 'user' } });
+        const results = await Promise.allSettled([act(first, second), act(second, first)]);
+        const succeeded = results.filter((result) => result.status === 'fulfilled');
+        expect(succeeded).toHaveLength(1);
+        const refused = results.find((result) => result.status === 'rejected');
+        expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'FORBIDDEN' });
+        expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(
+          1,
+        );
+        await onlyRootIsAdmin();
+      }
+    },
+  );
 });

@@ -5,8 +5,9 @@ import { withClaim } from './claims.ts';
 import { MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
-import { deactivatedNotice } from './mail/templates.ts';
+import { deactivatedNotice, secondFactorResetNotice } from './mail/templates.ts';
 import type { Recovery } from './recovery.ts';
+import type { Totp } from './second-factors/totp.ts';
 import type { Sessions } from './sessions.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
 
@@ -24,12 +25,14 @@ export function createAdmin(
   core: AuthCore,
   sessions: Pick<Sessions, 'endAllSessionsOf'>,
   recovery: Pick<Recovery, 'mailResetLink'>,
+  secondFactors: Pick<Totp, 'removeTotp' | 'serialized'>,
 ) {
   const { database, now, events, mail } = core;
 
   async function requireAdmin(actor: PublicUser): Promise<UserDoc> {
     const doc = await database.users.findOne({ _id: actor.id });
     if (!doc || !doc.active || doc.role !== 'admin') throw new AuthError('FORBIDDEN', MESSAGES.forbidden);
+    if (core.settings.requireMfaForAdmins && !doc.mfa_enabled) throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
     return doc;
   }
 
@@ -46,7 +49,18 @@ export function createAdmin(
         .toArray(),
       database.users.countDocuments(),
     ]);
-    return { users: docs.map(toPublicUser), total, page, pageSize };
+    // Who has which second factor (admins only see this): one read for the page's passkeys.
+    const passkeys = await database.passkeys
+      .find({ user_id: { $in: docs.map((doc) => doc._id) } }, { projection: { user_id: 1 } })
+      .toArray();
+    const users = docs.map((doc) => ({
+      ...toPublicUser(doc),
+      secondFactors: {
+        totp: doc.mfa_enabled === true,
+        passkeys: passkeys.filter((key) => key.user_id === doc._id).length,
+      },
+    }));
+    return { users, total, page, pageSize };
   };
 
   /**
@@ -140,5 +154,22 @@ export function createAdmin(
     return toPublicUser(doc);
   };
 
-  return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions };
+  /**
+   * For a user who lost their authenticator: removes TOTP, recovery codes and
+   * passkeys, and ends pending second steps. Audited, and the user is told by mail.
+   */
+  const resetSecondFactor: Auth['resetSecondFactor'] = async (actor, userId, request) => {
+    await requireAdmin(actor);
+    const user = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
+    if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
+    await secondFactors.serialized(userId, async () => {
+      await secondFactors.removeTotp(userId);
+      await database.passkeys.deleteMany({ user_id: userId });
+      await database.pendingSignIns.deleteMany({ user_id: userId });
+    });
+    await events.record('second_factor_reset', userId, request, { by: actor.id });
+    await mail.send(secondFactorResetNotice(mail.contextFor(user)));
+  };
+
+  return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions, resetSecondFactor };
 }

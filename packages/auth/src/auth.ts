@@ -1,7 +1,8 @@
 // createAuth: the whole Flask-Login surface over Lucia sessions in MongoDB,
 // composed from one module per capability (see DESIGN.md): sessions (with the
 // session cache and its invalidation feed), credentials, users, admin, events,
-// throttle and trusted devices, recovery, email addresses, mail. Every method
+// throttle and trusted devices, recovery, email addresses, mail, second factors
+// (TOTP with recovery codes, passkeys). Every method
 // that touches the database is `guarded`: an outage is
 // AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
@@ -13,11 +14,15 @@ import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
 import { createEmailAddresses } from './email-address.ts';
 import { InvalidationFeed } from './invalidation-feed.ts';
+import { createKeys } from './keys.ts';
 import { createMail } from './mail/mail.ts';
 import { getDummyHash } from './passwords.ts';
 import { createRecovery } from './recovery.ts';
 import { SessionCache } from './session-cache.ts';
 import { createSessions } from './sessions.ts';
+import { createPasskeys } from './second-factors/passkeys.ts';
+import { createSecondFactorSignIn } from './second-factors/sign-in.ts';
+import { createTotp } from './second-factors/totp.ts';
 import { resolveSettings } from './settings.ts';
 import { createSingleUseTokens } from './single-use-tokens.ts';
 import { Throttle } from './throttle.ts';
@@ -36,19 +41,24 @@ export function createAuth(options: AuthOptions): Auth {
   const core: AuthCore = { settings, database, now, throttle, events, mail, cache, feed };
 
   const tokens = createSingleUseTokens(core);
-  const devices = createDevices(core);
+  const keys = createKeys(core);
+  const devices = createDevices(core, keys);
   const credentials = createCredentials(core, devices);
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
   const recovery = createRecovery(core, tokens, credentials, sessions);
   const users = createUsers(core, emailAddresses, recovery);
-  const admin = createAdmin(core, sessions, recovery);
+  const totp = createTotp(core, keys);
+  const secondFactorSignIn = createSecondFactorSignIn(core, totp, sessions);
+  const passkeys = createPasskeys(core, sessions);
+  const admin = createAdmin(core, sessions, recovery, totp);
 
   async function ensureReady(): Promise<void> {
     await ensureIndexes(database, { eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000) });
     await getDummyHash();
     // Made (or read) now rather than at the first sign-in.
-    await devices.secret();
+    await keys.key('device_cookies');
+    await keys.key('totp_secrets');
   }
 
   return {
@@ -92,6 +102,22 @@ export function createAuth(options: AuthOptions): Auth {
     setRole: guarded(admin.setRole),
     sendPasswordResetLink: guarded(admin.sendPasswordResetLink),
     endUserSessions: guarded(admin.endUserSessions),
+    resetSecondFactor: guarded(admin.resetSecondFactor),
+    secondFactorRequired: guarded(secondFactorSignIn.secondFactorRequired),
+    startSecondFactor: guarded(secondFactorSignIn.startSecondFactor),
+    completeSecondFactor: guarded(secondFactorSignIn.completeSecondFactor),
+    beginTotpEnrolment: guarded(totp.beginTotpEnrolment),
+    confirmTotpEnrolment: guarded(totp.confirmTotpEnrolment),
+    disableTotp: guarded(totp.disableTotp),
+    regenerateRecoveryCodes: guarded(totp.regenerateRecoveryCodes),
+    passkeyRegistrationOptions: guarded(passkeys.passkeyRegistrationOptions),
+    registerPasskey: guarded(passkeys.registerPasskey),
+    passkeyAuthenticationOptions: guarded(passkeys.passkeyAuthenticationOptions),
+    signInWithPasskey: guarded(passkeys.signInWithPasskey),
+    reauthenticateWithPasskey: guarded(passkeys.reauthenticateWithPasskey),
+    listPasskeys: guarded(passkeys.listPasskeys),
+    renamePasskey: guarded(passkeys.renamePasskey),
+    removePasskey: guarded(passkeys.removePasskey),
     deleteExpiredSessions: guarded(async () => {
       // The same sweep keeps the audit trail within its retention.
       await events.deleteExpiredEvents(settings.eventsRetentionMs);

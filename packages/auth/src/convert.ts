@@ -4,7 +4,7 @@ import type { AuthEventDoc, Role, SessionDoc, UserDoc } from '@authkit/db';
 import type { AuthEvent, AuthenticatedUser, PublicUser, SessionInfo } from './types.ts';
 
 export function toPublicUser(
-  doc: Pick<UserDoc, '_id' | 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at'>,
+  doc: Pick<UserDoc, '_id' | 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'>,
 ): PublicUser {
   return {
     id: doc._id,
@@ -14,6 +14,7 @@ export function toPublicUser(
     role: doc.role as Role,
     active: doc.active,
     createdAt: doc.created_at,
+    mfaEnabled: doc.mfa_enabled === true,
   };
 }
 

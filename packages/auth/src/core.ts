@@ -9,6 +9,7 @@ import type { Mail } from './mail/mail.ts';
 import type { InvalidationFeed } from './invalidation-feed.ts';
 import type { SessionCache } from './session-cache.ts';
 import type { Throttle } from './throttle.ts';
+import { clientFingerprint } from './tokens.ts';
 import type { AuthSettings, RequestInfo, SessionInfo } from './types.ts';
 
 export interface AuthCore {
@@ -35,6 +36,7 @@ export const MESSAGES = {
   incorrectPassword: 'Incorrect password.',
   passwordChangedMeanwhile: 'Your password has just been changed from another session.',
   invalidLink: 'This link is invalid or has expired, or it was already used. Ask for a new one.',
+  mfaRequired: 'Administrators need a second factor: set up an authenticator app first.',
 };
 
 /** Stored lengths of what clients send about themselves. */
@@ -66,6 +68,40 @@ export async function liveSessionDoc(core: AuthCore, session: SessionInfo): Prom
   return doc;
 }
 
+/** The live session document, when it is fresh; NEEDS_REFRESH (recorded as an event) otherwise. */
+export async function freshSessionDoc(
+  core: AuthCore,
+  session: SessionInfo,
+  request: RequestInfo,
+  action: string,
+): Promise<SessionDoc> {
+  const doc = await liveSessionDoc(core, session);
+  if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
+    await core.events.record('needs_refresh', doc.user_id, request, { action });
+    throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
+  }
+  return doc;
+}
+
+/**
+ * Makes a session fresh after the user proved who they are again (password,
+ * passkey): freshness, the client to recognise from now on, the sliding expiry.
+ * Every process drops its copy of the old state.
+ */
+export async function renewFreshness(core: AuthCore, doc: SessionDoc, request: RequestInfo): Promise<SessionDoc> {
+  const at = core.now();
+  const changes: Partial<SessionDoc> = {
+    fresh: true,
+    authenticated_at: at,
+    fingerprint: await clientFingerprint(request, core.settings.protectionIncludesAddress),
+    last_seen_at: at,
+    expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
+  };
+  await core.database.sessions.updateOne({ _id: doc._id }, { $set: changes });
+  await core.feed.record({ sessionId: doc._id });
+  return { ...doc, ...changes };
+}
+
 export function clip(value: string | null | undefined, max: number): string | null {
   if (typeof value !== 'string' || value === '') return null;
   return value.length > max ? value.slice(0, max) : value;
@@ -80,6 +116,7 @@ export function userCopyOf(user: Pick<UserDoc, keyof SessionUserCopy>): SessionU
     role: user.role,
     active: user.active,
     created_at: user.created_at,
+    mfa_enabled: user.mfa_enabled === true,
   };
 }
 
@@ -90,11 +127,12 @@ export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
     (a.email_verified === true) === (b.email_verified === true) &&
     a.role === b.role &&
     a.active === b.active &&
-    a.created_at.getTime() === b.created_at.getTime()
+    a.created_at.getTime() === b.created_at.getTime() &&
+    (a.mfa_enabled === true) === (b.mfa_enabled === true)
   );
 }
 
-const COPY_PROJECTION = { username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1 } as const;
+const COPY_PROJECTION = { username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1, mfa_enabled: 1 } as const;
 
 /**
  * Brings the user fields copied onto a user's sessions in line with the user,

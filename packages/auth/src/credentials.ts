@@ -1,14 +1,14 @@
 // Passwords: sign-in (authenticate), re-authentication (confirmLogin), password
 // change, and the rehash of hashes made with older Argon2 parameters.
-import type { SessionDoc, UserDoc } from '@authkit/db';
-import { clip, idleMs, isFresh, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
+import type { UserDoc } from '@authkit/db';
+import { clip, freshSessionDoc, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
 import { toPublicUser, toSessionInfo } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { passwordChangedNotice } from './mail/templates.ts';
 import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
-import { clientFingerprint, sha256hex } from './tokens.ts';
+import { sha256hex } from './tokens.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
 
@@ -160,28 +160,14 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
     await checkPasswordOfSignedInUser(user, password, 'password', request, 'reauthentication');
 
-    const at = now();
-    const changes: Partial<SessionDoc> = {
-      fresh: true,
-      authenticated_at: at,
-      // The client that just typed the password is the one to recognise from now on.
-      fingerprint: await clientFingerprint(request, core.settings.protectionIncludesAddress),
-      last_seen_at: at,
-      expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
-    };
-    await database.sessions.updateOne({ _id: doc._id }, { $set: changes });
-    // No process may keep the old freshness (or fingerprint) of this session.
-    await core.feed.record({ sessionId: doc._id });
+    // The client that just typed the password is the one to recognise from now on.
+    const renewed = await renewFreshness(core, doc, request);
     await events.record('login', user._id, request, { reauthentication: true });
-    return toSessionInfo({ ...doc, ...changes });
+    return toSessionInfo(renewed);
   };
 
   const changePassword: Auth['changePassword'] = async (session, input, request) => {
-    const doc = await liveSessionDoc(core, session);
-    if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
-      await events.record('needs_refresh', doc.user_id, request, { action: 'change_password' });
-      throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
-    }
+    const doc = await freshSessionDoc(core, session, request, 'change_password');
     const user = await database.users.findOne({ _id: doc.user_id });
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);

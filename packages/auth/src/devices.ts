@@ -5,13 +5,12 @@
 //
 // The token is `<deviceId>.<expires, unix seconds>.<HMAC-SHA256>` over the user
 // id, device id and expiry, so it holds no state on the server, is void for
-// any other account, and cannot be extended or forged without the key. The
-// key is AUTH_SECRET_KEY; without one (dev and tests) a random key is made
-// once per database and kept in `auth_secrets`, so every process agrees.
+// any other account, and cannot be extended or forged without the key (see
+// keys.ts: AUTH_SECRET_KEY, or a key made once per database).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isDuplicateKeyError, type Database } from '@authkit/db';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { secureFor, type AuthCore } from './core.ts';
+import type { Keys } from './keys.ts';
 import type { DeviceCookie, PublicUser, RequestInfo, SessionCookie } from './types.ts';
 
 export const DEVICE_COOKIE_NAME = 'authkit_device';
@@ -24,22 +23,12 @@ export function deviceCookieName(secure: boolean): string {
 }
 
 const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
-const SECRET_ID = 'device_cookies';
 
 export type Devices = ReturnType<typeof createDevices>;
 
-export function createDevices(core: AuthCore) {
-  const { settings, database, now } = core;
-  let key: Promise<Uint8Array> | undefined;
-
-  function secret(): Promise<Uint8Array> {
-    if (settings.secretKey) return Promise.resolve(settings.secretKey);
-    key ??= databaseSecret(database).catch((error: unknown) => {
-      key = undefined; // try again next time (the database may be back)
-      throw error;
-    });
-    return key;
-  }
+export function createDevices(core: AuthCore, keys: Keys) {
+  const { settings, now } = core;
+  const secret = () => keys.key('device_cookies');
 
   async function mac(userId: string, deviceId: string, expires: string): Promise<string> {
     return createHmac('sha256', await secret())
@@ -91,18 +80,4 @@ function deviceCookie(token: string, secure: boolean, expires: Date, at: Date): 
     maxAge: Math.max(0, Math.floor((expires.getTime() - at.getTime()) / 1000)),
   };
   return { name, value: token, attributes, serialize: () => stringifySetCookie({ name, value: token, ...attributes }) };
-}
-
-/** The per-database key: made by whichever process comes first (a unique insert), read by the others. */
-async function databaseSecret(database: Database): Promise<Uint8Array> {
-  const existing = await database.secrets.findOne({ _id: SECRET_ID });
-  if (existing) return Buffer.from(existing.key, 'base64');
-  try {
-    await database.secrets.insertOne({ _id: SECRET_ID, key: randomBytes(32).toString('base64'), created_at: new Date() });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-  }
-  const doc = await database.secrets.findOne({ _id: SECRET_ID });
-  if (!doc) throw new Error('auth: the device cookie key could not be stored');
-  return Buffer.from(doc.key, 'base64');
 }

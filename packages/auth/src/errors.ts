@@ -9,6 +9,7 @@ export type AuthErrorCode =
   | 'INACTIVE' // 403: the account is deactivated
   | 'EMAIL_UNVERIFIED' // 403: REQUIRE_VERIFIED_EMAIL is on and the address is not verified yet
   | 'FORBIDDEN' // 403: not allowed (e.g. not an admin)
+  | 'MFA_REQUIRED' // 403: REQUIRE_MFA_FOR_ADMINS is on and this admin has no second factor yet
   | 'NOT_FOUND' // 404
   | 'CONFLICT' // 409: the change would break an invariant (e.g. leave no admin), or another is under way
   | 'THROTTLED' // 429, with retryAfterSeconds
@@ -22,6 +23,7 @@ export const httpStatus: Record<AuthErrorCode, number> = {
   INACTIVE: 403,
   EMAIL_UNVERIFIED: 403,
   FORBIDDEN: 403,
+  MFA_REQUIRED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   THROTTLED: 429,

@@ -14,17 +14,28 @@ export type {
   AuthEventListener,
   AuthOptions,
   AuthSettings,
+  AdminUserListItem,
   AuthenticatedUser,
   CurrentUser,
   DeviceCookie,
   LoadResult,
   LoginResult,
+  PasskeyInfo,
   PublicUser,
   RequestInfo,
+  SecondFactorChallenge,
+  SecondFactorProof,
   SessionCookie,
   SessionInfo,
   SessionListItem,
   SessionProtection,
+  TotpEnrolment,
   UserPage,
 } from './types.ts';
 export type { AuthEventType, Role } from '@authkit/db';
+export type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';

@@ -81,6 +81,7 @@ export function createLucia(database: Database, sessionIdleMs: number) {
       role: attributes.role,
       active: attributes.active,
       createdAt: attributes.created_at,
+      mfaEnabled: attributes.mfa_enabled === true,
     }),
   });
   return { lucia, adapter };

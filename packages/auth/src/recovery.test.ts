@@ -23,6 +23,8 @@ beforeAll(async () => {
     now: clock.now,
     smtpUrl: mailpit.smtpUrl,
     siteUrl: SITE,
+    // Admins here are not about second factors.
+    requireMfaForAdmins: false,
     // Many sign-ups from one test address.
     throttle: { registrationsPerHour: 1_000 },
   });

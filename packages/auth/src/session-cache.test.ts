@@ -37,7 +37,7 @@ interface Pair {
 }
 
 function pair(options: Partial<Omit<AuthOptions, 'database' | 'now'>> = {}): Pair & { bCommands: string[] } {
-  const settings = { now: clock.now, sessionCacheMs: BOUND_MS, protection: 'off' as const, ...options };
+  const settings = { now: clock.now, sessionCacheMs: BOUND_MS, protection: 'off' as const, requireMfaForAdmins: false, ...options };
   const a = createAuth({ ...settings, database: database.current });
   const bDatabase: Database = connectDatabase(database.url, { monitorCommands: true });
   const bCommands: string[] = [];

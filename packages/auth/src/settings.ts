@@ -23,6 +23,7 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
   smtpUrl: null,
   mailFrom: 'authkit <no-reply@localhost>',
   requireVerifiedEmail: false,
+  requireMfaForAdmins: true,
   passwordResetTokenMs: 30 * MINUTE,
   emailTokenMs: 24 * HOUR,
   sessionCacheMs: 1_000,
@@ -62,6 +63,7 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     smtpUrl: options.smtpUrl ?? defaultSettings.smtpUrl,
     mailFrom: options.mailFrom ?? defaultSettings.mailFrom,
     requireVerifiedEmail: options.requireVerifiedEmail ?? defaultSettings.requireVerifiedEmail,
+    requireMfaForAdmins: options.requireMfaForAdmins ?? defaultSettings.requireMfaForAdmins,
     passwordResetTokenMs: options.passwordResetTokenMs ?? defaultSettings.passwordResetTokenMs,
     emailTokenMs: options.emailTokenMs ?? defaultSettings.emailTokenMs,
     sessionCacheMs: options.sessionCacheMs ?? defaultSettings.sessionCacheMs,
@@ -150,6 +152,7 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().max(200).regex(/@/, 'expected an address, e.g. "Example <no-reply@example.com>"').optional(),
   REQUIRE_VERIFIED_EMAIL: booleanVar.optional(),
+  REQUIRE_MFA_FOR_ADMINS: booleanVar.optional(),
   SESSION_CACHE_MS: zeroOrMoreVar.optional(),
   SESSION_CACHE_MAX_ENTRIES: wholeNumberVar.optional(),
   THROTTLE_ACCOUNT_FAILURES: wholeNumberVar.optional(),
@@ -212,6 +215,7 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.SMTP_URL !== undefined) settings.smtpUrl = vars.SMTP_URL;
   if (vars.MAIL_FROM !== undefined) settings.mailFrom = vars.MAIL_FROM;
   if (vars.REQUIRE_VERIFIED_EMAIL !== undefined) settings.requireVerifiedEmail = vars.REQUIRE_VERIFIED_EMAIL;
+  if (vars.REQUIRE_MFA_FOR_ADMINS !== undefined) settings.requireMfaForAdmins = vars.REQUIRE_MFA_FOR_ADMINS;
   if (vars.SESSION_CACHE_MS !== undefined) settings.sessionCacheMs = vars.SESSION_CACHE_MS;
   if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined) settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
   const throttle: Partial<AuthSettings['throttle']> = {};

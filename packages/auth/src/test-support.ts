@@ -21,7 +21,9 @@ export function useTestAuth(
   const clock = createTestClock();
   // Tests register many users from one address: the registration quota is set high unless a test sets it.
   const throttle = { registrationsPerHour: 1_000, ...options.throttle };
-  const auth = createAuth({ ...options, throttle, database: database.current, now: clock.now });
+  // Admins in tests not about second factors work without one, unless a test asks for the rule.
+  const requireMfaForAdmins = options.requireMfaForAdmins ?? false;
+  const auth = createAuth({ ...options, requireMfaForAdmins, throttle, database: database.current, now: clock.now });
   afterAll(() => auth.close());
   return { database, clock, auth };
 }

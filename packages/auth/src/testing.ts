@@ -4,6 +4,8 @@
 // (and invalidate cached copies through the feed), so use them only against a
 // test database.
 import { randomBytes } from 'node:crypto';
+import { decodeBase32IgnorePadding } from '@oslojs/encoding';
+import { generateHOTP } from '@oslojs/otp';
 import type { Role } from '@authkit/db';
 import type { Auth, LoginResult, PublicUser, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
 
@@ -111,3 +113,10 @@ export function createTestClock(start: Date = new Date()): TestClock {
     },
   };
 }
+
+/** The TOTP code an authenticator app shows for a base32 secret at `at` (RFC 6238: 30 s, 6 digits, SHA-1). */
+export function totpCode(secret: string, at: Date): string {
+  return generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(at.getTime() / 30_000)), 6);
+}
+
+export { createSoftAuthenticator, type SoftAuthenticator } from './soft-authenticator.ts';

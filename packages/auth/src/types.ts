@@ -1,6 +1,17 @@
 // The public shapes of @authkit/auth. apps/api and apps/web are written against
 // these; change a name here only together with its users.
 import type { AuthEventType, Database, Role } from '@authkit/db';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { PasskeyInfo } from './second-factors/passkeys.ts';
+import type { SecondFactorChallenge } from './second-factors/sign-in.ts';
+import type { SecondFactorProof, TotpEnrolment } from './second-factors/totp.ts';
+
+export type { PasskeyInfo, SecondFactorChallenge, SecondFactorProof, TotpEnrolment };
 
 export type SessionProtection = 'off' | 'basic' | 'strong';
 
@@ -25,7 +36,7 @@ export interface AuthSettings {
   maxSessionsPerUser: number;
   /** The site's public address: links in mails point there (`/reset/<token>`, `/verify-email/<token>`). */
   siteUrl: string;
-  /** The site's name in mails. */
+  /** The site's name in mails, and the relying party's name for passkeys and the issuer in authenticator apps. */
   siteName: string;
   /** Where mail is delivered (nodemailer URL, e.g. smtp://127.0.0.1:1025); null: kept in the outbox, unsent. */
   smtpUrl: string | null;
@@ -33,6 +44,8 @@ export interface AuthSettings {
   mailFrom: string;
   /** Signed-in pages and procedures need a verified email address. Default false. */
   requireVerifiedEmail: boolean;
+  /** Admin procedures need a second factor (TOTP) on the admin's account (REQUIRE_MFA_FOR_ADMINS). Default true. */
+  requireMfaForAdmins: boolean;
   /** How long a password reset link works. Default 30 minutes. */
   passwordResetTokenMs: number;
   /** How long an email verification (or email change) link works. Default 24 hours. */
@@ -71,8 +84,9 @@ export interface AuthSettings {
   /** Audit events older than this are deleted. Default 90 days. */
   eventsRetentionMs: number;
   /**
-   * Key for signing device cookies (32+ bytes, AUTH_SECRET_KEY). Null: a key
-   * generated once per database and kept in it (dev and tests).
+   * Key for signing device cookies and (through a derived key) encrypting
+   * TOTP secrets (32+ bytes, AUTH_SECRET_KEY). Null: keys generated once per
+   * database and kept in it (dev and tests).
    */
   secretKey: Uint8Array | null;
 }
@@ -104,6 +118,8 @@ export interface PublicUser {
   role: Role;
   active: boolean;
   createdAt: Date;
+  /** A confirmed TOTP: a password alone does not sign this user in (see Auth.startSecondFactor). */
+  mfaEnabled: boolean;
 }
 
 /** Flask-Login's current_user when signed in. */
@@ -198,8 +214,13 @@ export interface AuthEvent {
   details?: Record<string, string | number | boolean | null>;
 }
 
+/** A user in the admin list: who has which second factor too. */
+export interface AdminUserListItem extends PublicUser {
+  secondFactors: { totp: boolean; passkeys: number };
+}
+
 export interface UserPage {
-  users: PublicUser[];
+  users: AdminUserListItem[];
   total: number;
   page: number;
   pageSize: number;
@@ -342,6 +363,58 @@ export interface Auth {
   sendPasswordResetLink(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
   /** Signs the user out of every session; resolves to how many ended. */
   endUserSessions(actor: PublicUser, userId: string, request: RequestInfo): Promise<number>;
+  /** Removes every second factor of the user (TOTP, recovery codes, passkeys); audited, the user is mailed. */
+  resetSecondFactor(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
+
+  // Second factors (see DESIGN.md): TOTP with recovery codes as a step of sign-in; passkeys
+  /** Whether a password sign-in of this user needs the second step (TOTP confirmed). */
+  secondFactorRequired(user: Pick<PublicUser, 'id'>): Promise<boolean>;
+  /**
+   * After a correct password (`authenticate`) for a user with a second factor,
+   * instead of loginUser: a challenge (5 minutes) that grants nothing.
+   */
+  startSecondFactor(user: PublicUser, options: { remember?: boolean }): Promise<SecondFactorChallenge>;
+  /**
+   * The second step: a fresh session for a valid code or recovery code. UNAUTHORIZED for an
+   * unknown, used or expired challenge; VALIDATION (fieldErrors.code / .recoveryCode); THROTTLED.
+   */
+  completeSecondFactor(
+    challenge: string,
+    proof: SecondFactorProof,
+    request: RequestInfo,
+  ): Promise<{ user: PublicUser; login: LoginResult; method: 'totp' | 'recovery_code' }>;
+  /** Fresh session: a new TOTP secret, pending (encrypted) until confirmTotpEnrolment. */
+  beginTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<TotpEnrolment>;
+  /** A first valid code turns TOTP on; resolves to 10 recovery codes, shown once. */
+  confirmTotpEnrolment(session: SessionInfo, code: string, request: RequestInfo): Promise<string[]>;
+  /** Fresh session and a valid code or recovery code. */
+  disableTotp(session: SessionInfo, proof: SecondFactorProof, request: RequestInfo): Promise<void>;
+  /** Fresh session: 10 new recovery codes; the old ones stop working. */
+  regenerateRecoveryCodes(session: SessionInfo, request: RequestInfo): Promise<string[]>;
+  /** Fresh session: options for navigator.credentials.create(). */
+  passkeyRegistrationOptions(session: SessionInfo, request: RequestInfo): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  /** Fresh session: verifies the authenticator's response and stores the passkey. */
+  registerPasskey(
+    session: SessionInfo,
+    response: RegistrationResponseJSON,
+    name: string,
+    request: RequestInfo,
+  ): Promise<PasskeyInfo>;
+  /** Options for navigator.credentials.get(): usernameless without a session, the user's passkeys with one. */
+  passkeyAuthenticationOptions(session?: SessionInfo | null): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** A complete sign-in with a passkey (a fresh session). VALIDATION (fieldErrors.response) when refused. */
+  signInWithPasskey(
+    response: AuthenticationResponseJSON,
+    options: { remember?: boolean },
+    request: RequestInfo,
+  ): Promise<{ user: PublicUser; login: LoginResult }>;
+  /** Like confirmLogin, with one of the signed-in user's passkeys. */
+  reauthenticateWithPasskey(session: SessionInfo, response: AuthenticationResponseJSON, request: RequestInfo): Promise<SessionInfo>;
+  listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]>;
+  /** Fresh session; NOT_FOUND for another user's passkey. */
+  renamePasskey(session: SessionInfo, passkeyId: string, name: string, request: RequestInfo): Promise<PasskeyInfo>;
+  /** Fresh session; NOT_FOUND for another user's passkey. */
+  removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void>;
 
   // Maintenance and events
   deleteExpiredSessions(): Promise<number>;

@@ -3,12 +3,16 @@ import { installDriverWorkaround } from './driver-workaround.ts';
 import type {
   AuthEventDoc,
   OutboxMailDoc,
+  PasskeyDoc,
+  PendingSignInDoc,
+  RecoveryCodeDoc,
   SecretDoc,
   SessionDoc,
   SessionInvalidationDoc,
   SingleUseTokenDoc,
   ThrottleDoc,
   UserDoc,
+  WebauthnChallengeDoc,
 } from './schema.ts';
 
 /** How long session invalidation entries are kept (TTL index, or the sweep in packages/auth). */
@@ -24,6 +28,10 @@ export interface Collections {
   sessionInvalidations: Collection<SessionInvalidationDoc>;
   /** Keys generated per database when none is configured (see packages/auth/src/devices.ts). */
   secrets: Collection<SecretDoc>;
+  recoveryCodes: Collection<RecoveryCodeDoc>;
+  pendingSignIns: Collection<PendingSignInDoc>;
+  passkeys: Collection<PasskeyDoc>;
+  webauthnChallenges: Collection<WebauthnChallengeDoc>;
 }
 
 export interface Database extends Collections {
@@ -73,6 +81,10 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     mailOutbox: db.collection<OutboxMailDoc>('mail_outbox'),
     sessionInvalidations: db.collection<SessionInvalidationDoc>('session_invalidations'),
     secrets: db.collection<SecretDoc>('auth_secrets'),
+    recoveryCodes: db.collection<RecoveryCodeDoc>('recovery_codes'),
+    pendingSignIns: db.collection<PendingSignInDoc>('pending_sign_ins'),
+    passkeys: db.collection<PasskeyDoc>('passkeys'),
+    webauthnChallenges: db.collection<WebauthnChallengeDoc>('webauthn_challenges'),
     ttlSupported: false,
     close: () => client.close(),
   };
@@ -92,6 +104,8 @@ export async function ensureIndexes(database: Database, options: IndexOptions = 
   await database.authEvents.createIndex({ user_id: 1, at: -1 }, { name: 'user_id_at' });
   await database.singleUseTokens.createIndex({ user_id: 1, kind: 1 }, { name: 'user_id_kind' });
   await database.mailOutbox.createIndex({ sent_at: 1, next_attempt_at: 1 }, { name: 'sent_at_next_attempt_at' });
+  await database.recoveryCodes.createIndex({ user_id: 1 }, { name: 'user_id' });
+  await database.passkeys.createIndex({ user_id: 1 }, { name: 'user_id' });
 
   // TTL indexes delete expired documents server-side. Not every MongoDB-compatible
   // server accepts them, so try, and fall back to a plain index (the sweep in
@@ -100,6 +114,8 @@ export async function ensureIndexes(database: Database, options: IndexOptions = 
   await createTtlIndex(database.db, database.throttle, 'expires_at');
   await createTtlIndex(database.db, database.authEvents, 'at', options.eventsRetentionSeconds ?? 90 * 86_400);
   await createTtlIndex(database.db, database.singleUseTokens, 'expires_at');
+  await createTtlIndex(database.db, database.pendingSignIns, 'expires_at');
+  await createTtlIndex(database.db, database.webauthnChallenges, 'expires_at');
   // The feed is read by `at` (server time); old entries go after the retention.
   await createTtlIndex(database.db, database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);
 }

@@ -4,6 +4,9 @@ export type {
   AuthEventDoc,
   AuthEventType,
   OutboxMailDoc,
+  PasskeyDoc,
+  PendingSignInDoc,
+  RecoveryCodeDoc,
   Role,
   SecretDoc,
   SessionDoc,
@@ -12,6 +15,8 @@ export type {
   SingleUseTokenDoc,
   SingleUseTokenKind,
   ThrottleDoc,
+  TotpDoc,
   UserDoc,
+  WebauthnChallengeDoc,
 } from './schema.ts';
 export { isDatabaseUnavailable, isDuplicateKeyError } from './errors.ts';

@@ -22,6 +22,20 @@ export interface UserDoc {
   active: boolean;
   created_at: Date;
   updated_at: Date;
+  /** TOTP (RFC 6238): pending until a first code confirms it (packages/auth/src/second-factors/totp.ts). */
+  totp?: TotpDoc | null;
+  /** A confirmed TOTP: password sign-ins need a second step. Copied onto sessions. */
+  mfa_enabled?: boolean;
+}
+
+export interface TotpDoc {
+  /** The base32 secret, AES-256-GCM encrypted (`v1.<iv>.<ciphertext>.<tag>`, base64url); never plain. */
+  secret: string;
+  /** False while the enrolment waits for its first code. */
+  confirmed: boolean;
+  created_at: Date;
+  /** The latest time step a code was accepted for: older and equal steps are refused (no replay). */
+  last_step: number;
 }
 
 export interface SessionDoc {
@@ -51,7 +65,10 @@ export interface SessionDoc {
   user?: SessionUserCopy;
 }
 
-export type SessionUserCopy = Pick<UserDoc, 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at'>;
+export type SessionUserCopy = Pick<
+  UserDoc,
+  'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'
+>;
 
 /**
  * One entry of the session invalidation feed: something ended or narrowed a
@@ -88,7 +105,18 @@ export type AuthEventType =
   /** A client address earned a lock by failed sign-ins (one event per lock, not per refusal). */
   | 'address_locked'
   /** An account name (or a trusted device of it) earned a lock by failed sign-ins. */
-  | 'account_locked';
+  | 'account_locked'
+  | 'totp_enrolled'
+  | 'totp_disabled'
+  /** A wrong TOTP or recovery code, or a refused passkey assertion. */
+  | 'second_factor_failed'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_used'
+  /** An admin removed every second factor of the account. */
+  | 'second_factor_reset';
 
 export interface AuthEventDoc {
   _id?: unknown;
@@ -156,4 +184,50 @@ export interface SecretDoc {
   /** base64 */
   key: string;
   created_at: Date;
+}
+
+/** One of a user's recovery codes: stored only as a hash, deleted when used (a delete is atomic everywhere). */
+export interface RecoveryCodeDoc {
+  /** SHA-256 (hex) of `<user id>:<code>`. */
+  _id: string;
+  user_id: string;
+  created_at: Date;
+}
+
+/** The state between a correct password and the second factor: grants nothing, expires in minutes. */
+export interface PendingSignInDoc {
+  /** SHA-256 (hex) of the challenge the client holds. */
+  _id: string;
+  user_id: string;
+  remember: boolean;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** A WebAuthn credential (passkey) of a user. */
+export interface PasskeyDoc {
+  /** The credential id (base64url), unique across users. */
+  _id: string;
+  user_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  transports: string[];
+  backed_up: boolean;
+  device_type: 'singleDevice' | 'multiDevice';
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/** A WebAuthn challenge handed out with ceremony options: single use, minutes long. */
+export interface WebauthnChallengeDoc {
+  /** SHA-256 (hex) of the random id the client sends back with its response. */
+  _id: string;
+  purpose: 'registration' | 'authentication';
+  /** The user registering (registration); null for a usernameless sign-in. */
+  user_id: string | null;
+  /** base64url, as in the options sent. */
+  challenge: string;
+  expires_at: Date;
 }

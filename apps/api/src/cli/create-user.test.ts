@@ -51,6 +51,8 @@ describe('pnpm user:create', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Created admin ${username}`);
+    // REQUIRE_MFA_FOR_ADMINS is on by default: the operator is told what the admin must do first.
+    expect(result.stdout).toMatch(/admin procedures answer 403 \(mfa_required\) until this admin sets up a second factor/);
     expect(result.stdout).not.toContain(password);
 
     const auth = createAuth({ database });
@@ -69,6 +71,7 @@ describe('pnpm user:create', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Created user ${username}`);
+    expect(result.stdout).not.toContain('second factor');
   });
 
   it('prints the field messages and exits 1 for a weak password or a taken name', async () => {

@@ -64,6 +64,11 @@ try {
     { role: args.role, emailVerified: true },
   );
   console.log(`Created ${user.role} ${user.username} <${user.email}> (id ${user.id}).`);
+  if (user.role === 'admin' && auth.settings.requireMfaForAdmins) {
+    console.log(
+      'Note: admin procedures answer 403 (mfa_required) until this admin sets up a second factor: sign in, then auth.totp.beginEnrolment and auth.totp.confirmEnrolment (REQUIRE_MFA_FOR_ADMINS=false turns the rule off).',
+    );
+  }
 } catch (error) {
   exitCode = 2;
   if (isAuthError(error, 'VALIDATION')) {

@@ -17,7 +17,8 @@ let auth: Auth;
 beforeAll(async () => {
   url = testDatabaseUrl();
   database = connectDatabase(url);
-  auth = createAuth({ database, siteUrl: SITE });
+  // Its admin is not about second factors.
+  auth = createAuth({ database, siteUrl: SITE, requireMfaForAdmins: false });
   await auth.ensureReady();
 });
 afterAll(async () => {

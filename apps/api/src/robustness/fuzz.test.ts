@@ -104,6 +104,29 @@ const procedures: Procedure[] = [
   { path: 'auth.requestEmailChange', type: 'mutation', fields: { email: 'string' } },
   { path: 'admin.users.sendPasswordResetLink', type: 'mutation', fields: { userId: 'string' } },
   { path: 'admin.users.endSessions', type: 'mutation', fields: { userId: 'string' } },
+  { path: 'admin.users.resetSecondFactor', type: 'mutation', fields: { userId: 'string' } },
+  {
+    path: 'auth.verifySecondFactor',
+    type: 'mutation',
+    fields: { challenge: 'string', code: 'string', recoveryCode: 'string', bearer: 'boolean' },
+  },
+  { path: 'auth.totp.beginEnrolment', type: 'mutation', fields: {} },
+  { path: 'auth.totp.confirmEnrolment', type: 'mutation', fields: { code: 'string' } },
+  { path: 'auth.totp.disable', type: 'mutation', fields: { code: 'string', recoveryCode: 'string' } },
+  { path: 'auth.totp.regenerateRecoveryCodes', type: 'mutation', fields: {} },
+  { path: 'auth.passkeys.registrationOptions', type: 'mutation', fields: {} },
+  { path: 'auth.passkeys.register', type: 'mutation', fields: { response: 'string', name: 'string' } },
+  { path: 'auth.passkeys.list', type: 'query', fields: {} },
+  { path: 'auth.passkeys.rename', type: 'mutation', fields: { id: 'string', name: 'string' } },
+  { path: 'auth.passkeys.remove', type: 'mutation', fields: { id: 'string' } },
+  { path: 'auth.passkeys.authenticationOptions', type: 'mutation', fields: {} },
+  {
+    path: 'auth.passkeys.authenticate',
+    type: 'mutation',
+    fields: { response: 'string', remember: 'boolean', bearer: 'boolean' },
+  },
+  { path: 'auth.passkeys.reauthenticationOptions', type: 'mutation', fields: {} },
+  { path: 'auth.passkeys.reauthenticate', type: 'mutation', fields: { response: 'string' } },
 ];
 
 /**
@@ -452,22 +475,30 @@ interface Snapshot {
   tokens: unknown[];
   /** No sender runs in this test API: every mail written stays here. */
   outbox: unknown[];
+  /** Second factors: recovery codes, pending sign-ins, passkeys and WebAuthn challenges. */
+  secondFactors: unknown[][];
   events: Map<string, unknown>;
 }
 
 async function snapshot(): Promise<Snapshot> {
-  const [users, sessions, tokens, outbox, events] = await Promise.all([
-    api.database.users.find().sort({ _id: 1 }).toArray(),
-    api.database.sessions.find().sort({ _id: 1 }).toArray(),
-    api.database.singleUseTokens.find().sort({ _id: 1 }).toArray(),
-    api.database.mailOutbox.find().sort({ _id: 1 }).toArray(),
-    api.database.authEvents.find().toArray(),
+  const { database } = api;
+  const [users, sessions, tokens, outbox, events, ...secondFactors] = await Promise.all([
+    database.users.find().sort({ _id: 1 }).toArray(),
+    database.sessions.find().sort({ _id: 1 }).toArray(),
+    database.singleUseTokens.find().sort({ _id: 1 }).toArray(),
+    database.mailOutbox.find().sort({ _id: 1 }).toArray(),
+    database.authEvents.find().toArray(),
+    database.recoveryCodes.find().sort({ _id: 1 }).toArray(),
+    database.pendingSignIns.find().sort({ _id: 1 }).toArray(),
+    database.passkeys.find().sort({ _id: 1 }).toArray(),
+    database.webauthnChallenges.find().sort({ _id: 1 }).toArray(),
   ]);
   return {
     users,
     sessions,
     tokens,
     outbox,
+    secondFactors,
     events: new Map(events.map((event) => [String(event._id), event])),
   };
 }
@@ -484,6 +515,7 @@ async function expectOnlyAllowedChanges(before: Snapshot): Promise<void> {
   expect(after.sessions).toEqual(before.sessions);
   expect(after.tokens).toEqual(before.tokens);
   expect(after.outbox).toEqual(before.outbox);
+  expect(after.secondFactors).toEqual(before.secondFactors);
   for (const [id, event] of before.events) expect(after.events.get(id)).toEqual(event);
   const added = [...after.events.entries()].filter(([id]) => !before.events.has(id));
   for (const [, event] of added) {
@@ -780,10 +812,16 @@ describe('fuzzing every procedure', () => {
       { numRuns: 500 },
     );
     // Batches may call a mutation with a valid input (auth.logout with none, which
-    // may end the fuzzer's own session): here only what must never change is
-    // compared, the accounts.
+    // may end the fuzzer's own session; auth.totp.beginEnrolment, which starts a
+    // set-up that stays pending): here only what must never change is compared,
+    // the accounts, less a pending TOTP set-up.
+    const withoutPendingTotp = (users: unknown[]) =>
+      users.map((user) => {
+        const { totp, ...rest } = user as { totp?: { confirmed: boolean } | null };
+        return totp?.confirmed ? { ...rest, totp } : rest;
+      });
     const after = await snapshot();
-    expect(after.users).toEqual(before.users);
+    expect(withoutPendingTotp(after.users)).toEqual(withoutPendingTotp(before.users));
     expectNoPollution();
   }, 90_000);
 

@@ -21,7 +21,8 @@ export const adminRouter = router({
       .query(async ({ ctx, input }) => {
         const page = await ctx.auth.listUsers(ctx.user, input);
         return {
-          users: page.users.map(userDto),
+          // Admins see who has which second factor.
+          users: page.users.map((user) => ({ ...userDto(user), secondFactors: user.secondFactors })),
           total: page.total,
           page: page.page,
           pageSize: page.pageSize,
@@ -48,6 +49,17 @@ export const adminRouter = router({
       .input(z.strictObject({ userId }))
       .mutation(async ({ ctx, input }) => {
         await ctx.auth.sendPasswordResetLink(ctx.user, input.userId, ctx.request);
+        return { ok: true as const };
+      }),
+
+    /**
+     * For a user who lost their authenticator: removes TOTP, recovery codes and
+     * passkeys (audited; the user is told by mail). Their password alone signs in after it.
+     */
+    resetSecondFactor: adminProcedure
+      .input(z.strictObject({ userId }))
+      .mutation(async ({ ctx, input }) => {
+        await ctx.auth.resetSecondFactor(ctx.user, input.userId, ctx.request);
         return { ok: true as const };
       }),
 

@@ -1,5 +1,6 @@
 // auth.*: sign-up, sign-in, the signed-in user's own sessions and activity,
-// and account recovery and email addresses (links by mail).
+// account recovery and email addresses (links by mail), and second factors
+// (routes/second-factors.ts).
 // Business rules live in @authkit/auth; these procedures only translate.
 import { z } from 'zod';
 import { eventDto, sessionDto, sessionListItemDto, userDto } from '../dto.ts';
@@ -12,6 +13,8 @@ import {
   signedInProcedure,
 } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
+import { passkeysRouter, secondFactorProcedures, totpRouter } from './second-factors.ts';
+import { signedIn, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
 
 export const authRouter = router({
   register: publicProcedure
@@ -41,6 +44,10 @@ export const authRouter = router({
    * script on it (an XSS) could read a token from the body and defeat HttpOnly.
    * `bearer: true` is for API clients that keep the token themselves: it comes
    * in the body, and no cookie is set.
+   *
+   * An account with a second factor gets no session here: the answer is
+   * `{ secondFactorRequired: true, challenge }`, and auth.verifySecondFactor
+   * with a code completes the sign-in within five minutes.
    */
   login: publicProcedure
     .input(
@@ -51,8 +58,16 @@ export const authRouter = router({
         bearer: z.boolean().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<SignInAnswer | SecondFactorPending> => {
       const user = await ctx.auth.authenticate(input.username, input.password, ctx.request);
+      if (await ctx.auth.secondFactorRequired(user)) {
+        const pending = await ctx.auth.startSecondFactor(user, { remember: input.remember ?? false });
+        return {
+          secondFactorRequired: true,
+          challenge: pending.challenge,
+          expiresAt: pending.expiresAt.toISOString(),
+        };
+      }
       // Counted before this sign-in becomes the last one.
       const failedSignInsSinceLastVisit = await ctx.auth.failedSignInsSinceLastVisit(user.id);
       const login = await ctx.auth.loginUser(
@@ -60,17 +75,7 @@ export const authRouter = router({
         { remember: input.remember ?? false },
         ctx.request,
       );
-      // This client is now a trusted device of the account (rotated on every sign-in).
-      const device = await ctx.auth.trustDevice(user, ctx.request);
-      const expiresAt = login.session.expiresAt.toISOString();
-      const result = { user: userDto(user), expiresAt, failedSignInsSinceLastVisit };
-      if (input.bearer === true) {
-        // Bearer clients keep the device token and send it as X-Device-Token.
-        return { ...result, token: login.token, deviceToken: device.token };
-      }
-      ctx.response.cookie = login.cookie;
-      ctx.response.deviceCookie = device.cookie;
-      return result;
+      return signedIn(ctx, user, login, { bearer: input.bearer, failedSignInsSinceLastVisit });
     }),
 
   // Open to unverified users (REQUIRE_VERIFIED_EMAIL): they see who they are.
@@ -106,6 +111,10 @@ export const authRouter = router({
       return { revoked };
     }),
   }),
+
+  ...secondFactorProcedures,
+  totp: totpRouter,
+  passkeys: passkeysRouter,
 
   /** Re-enter the password: makes the session fresh again (unverified users too: an email change needs it). */
   reauthenticate: signedInProcedure

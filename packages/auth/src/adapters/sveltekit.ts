@@ -5,6 +5,7 @@
 // answer a decision that the app turns into `redirect()` or `error()`.
 import { isSecureCookie, sessionCookieName } from '../cookies.ts';
 import { deviceTokenFromHeaders } from '../devices.ts';
+import { AuthError } from '../errors.ts';
 import type { Auth, AuthenticatedUser, RequestInfo, SessionCookie, SessionInfo } from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
@@ -136,6 +137,12 @@ export async function signIn(
   options: { remember: boolean },
 ): Promise<SessionInfo> {
   const info = requestInfo(event);
+  // A password alone does not sign in an account with a second factor. The
+  // site's page for the second step is not there yet: such accounts sign in
+  // with the API (auth.login, then auth.verifySecondFactor) or a passkey.
+  if (await auth.secondFactorRequired(user)) {
+    throw new AuthError('FORBIDDEN', 'This account signs in with a second factor, which this page does not ask for yet.');
+  }
   const result = await auth.loginUser(user, { remember: options.remember, fresh: true }, info);
   applySessionCookie(event.cookies, result.cookie);
   const device = await auth.trustDevice(user, info);

@@ -103,11 +103,18 @@ export async function requireFresh(ctx: AuthContext, action: string): Promise<Si
   return signedIn;
 }
 
-/** adminProcedure: role admin. */
+/**
+ * adminProcedure: role admin, and (REQUIRE_MFA_FOR_ADMINS, the default) a
+ * second factor on the account: MFA_REQUIRED otherwise. The enrolment
+ * procedures are not admin procedures, so such an admin can still enrol.
+ */
 export function requireAdmin(ctx: AuthContext): SignedInContext {
   const signedIn = requireUser(ctx);
   if (signedIn.user.role !== 'admin') {
     throw new AuthError('FORBIDDEN', 'Administrators only.');
+  }
+  if (ctx.auth.settings.requireMfaForAdmins && !signedIn.user.mfaEnabled) {
+    throw new AuthError('MFA_REQUIRED', 'Administrators need a second factor: set up an authenticator app first.');
   }
   return signedIn;
 }
@@ -130,6 +137,7 @@ export const trpcErrorCode: Record<AuthErrorCode, TrpcErrorCode> = {
   INACTIVE: 'FORBIDDEN',
   EMAIL_UNVERIFIED: 'FORBIDDEN',
   FORBIDDEN: 'FORBIDDEN',
+  MFA_REQUIRED: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   THROTTLED: 'TOO_MANY_REQUESTS',
@@ -147,6 +155,8 @@ export function authErrorReason(error: AuthError): string | null {
       return 'email_unverified';
     case 'FORBIDDEN':
       return 'forbidden';
+    case 'MFA_REQUIRED':
+      return 'mfa_required';
     case 'INVALID_CREDENTIALS':
       return 'invalid_credentials';
     case 'THROTTLED':

@@ -130,3 +130,32 @@ export function registrationAttemptNotice(context: MailContext, url: string): Ma
     { label: 'Reset my password', url },
   );
 }
+
+export function totpEnabledNotice(context: MailContext): MailMessage {
+  return compose('totp_enabled_notice', context, 'Two-step sign-in is on', [
+    'An authenticator app was just set up for your account: signing in now also asks for a code from it.',
+    'Keep your recovery codes somewhere safe. If this was not you, reset your password now and tell the site’s administrators.',
+  ]);
+}
+
+export function totpDisabledNotice(context: MailContext): MailMessage {
+  return compose('totp_disabled_notice', context, 'Two-step sign-in was turned off', [
+    'The authenticator app of your account was just turned off, and its recovery codes no longer work.',
+    'If this was not you, reset your password now and tell the site’s administrators.',
+  ]);
+}
+
+/** A recovery code was used: the owner should know, and may be running out. */
+export function recoveryCodeUsedNotice(context: MailContext, remaining: number): MailMessage {
+  return compose('recovery_code_used_notice', context, 'A recovery code was used', [
+    `One of your recovery codes was just used to sign in or change your account. ${remaining} unused ${remaining === 1 ? 'code remains' : 'codes remain'}.`,
+    'If this was not you, reset your password now and tell the site’s administrators. You can make new codes in your account settings.',
+  ]);
+}
+
+export function secondFactorResetNotice(context: MailContext): MailMessage {
+  return compose('second_factor_reset_notice', context, 'Your second factors were removed', [
+    'An administrator removed the authenticator app, the recovery codes and the passkeys of your account. Your password alone signs you in now.',
+    'Set up an authenticator app again in your account settings. If you did not ask for this, contact the site’s administrators at once.',
+  ]);
+}

@@ -19,6 +19,7 @@ function user(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
     role: 'user',
     active: true,
     createdAt: new Date(),
+    mfaEnabled: false,
     isAuthenticated: true,
     isActive: true,
     isAnonymous: false,

@@ -1,0 +1,163 @@
+// Passkeys with a software authenticator (real ES256 keys and signatures, real
+// database): registration, usernameless sign-in, re-authentication, counters,
+// single-use challenges, names, removal.
+import { describe, expect, it } from 'vitest';
+import { authFailure, useTestAuth } from '../test-support.ts';
+import { createSignedInUser, createSoftAuthenticator, makeSessionStale, testRequest, type SignedInUser } from '../testing.ts';
+
+const SITE = 'https://site.example';
+const { database, clock, auth } = useTestAuth({ siteUrl: SITE, siteName: 'Example' });
+
+async function withPasskey(options: { counterStep?: number } = {}) {
+  const member = await createSignedInUser(auth);
+  const authenticator = createSoftAuthenticator({ origin: SITE }, options);
+  const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
+  const passkey = await auth.registerPasskey(member.session, authenticator.register(creation), 'Laptop', testRequest);
+  return { member, authenticator, passkey };
+}
+
+describe('registration', () => {
+  it('stores a named passkey for the site, with its counter and backup state', async () => {
+    const member = await createSignedInUser(auth);
+    const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    expect(creation.rp).toEqual({ name: 'Example', id: 'site.example' });
+    expect(creation.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'required' });
+    const authenticator = createSoftAuthenticator({ origin: SITE });
+    const passkey = await auth.registerPasskey(member.session, authenticator.register(creation), '  Laptop  ', testRequest);
+    expect(passkey).toMatchObject({ id: authenticator.credentialIds()[0], name: 'Laptop', backedUp: false, deviceType: 'singleDevice', lastUsedAt: null });
+    const stored = await database.current.passkeys.findOne({ _id: passkey.id });
+    expect(stored).toMatchObject({ user_id: member.user.id, counter: 0, transports: ['internal'] });
+    expect((await auth.listPasskeys(member.session)).map((key) => key.name)).toEqual(['Laptop']);
+    expect((await auth.listEvents(member.user.id, 1))[0]?.type).toBe('passkey_added');
+    // The next options exclude it, so the authenticator does not make a second one.
+    const next = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    expect(next.excludeCredentials?.map((key) => key.id)).toEqual([passkey.id]);
+  });
+
+  it('needs a fresh session', async () => {
+    const member = await createSignedInUser(auth);
+    const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    await makeSessionStale(auth, member.session.id);
+    expect((await authFailure(auth.passkeyRegistrationOptions(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    const response = createSoftAuthenticator({ origin: SITE }).register(creation);
+    expect((await authFailure(auth.registerPasskey(member.session, response, 'Laptop', testRequest))).code).toBe('NEEDS_REFRESH');
+  });
+
+  it('refuses a reused, expired or foreign challenge, another origin, and another user’s options', async () => {
+    const member = await createSignedInUser(auth);
+    const other = await createSignedInUser(auth);
+    const authenticator = createSoftAuthenticator({ origin: SITE });
+
+    const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    const response = authenticator.register(creation);
+    await auth.registerPasskey(member.session, response, 'One', testRequest);
+    expect((await authFailure(auth.registerPasskey(member.session, authenticator.register(creation), 'Two', testRequest))).code).toBe('VALIDATION');
+
+    const late = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    clock.advance(3 * 60_000 + 1);
+    await auth.confirmLogin(member.session, member.password, testRequest);
+    expect((await authFailure(auth.registerPasskey(member.session, authenticator.register(late), 'Late', testRequest))).code).toBe('VALIDATION');
+
+    const phished = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    const elsewhere = authenticator.register(phished, 'https://evil.example');
+    expect((await authFailure(auth.registerPasskey(member.session, elsewhere, 'Evil', testRequest))).code).toBe('VALIDATION');
+
+    const othersOptions = await auth.passkeyRegistrationOptions(other.session, testRequest);
+    const stolen = authenticator.register(othersOptions);
+    expect((await authFailure(auth.registerPasskey(member.session, stolen, 'Stolen', testRequest))).code).toBe('VALIDATION');
+    expect(await database.current.passkeys.countDocuments({ user_id: member.user.id })).toBe(1);
+  });
+});
+
+describe('sign-in', () => {
+  it('is complete and usernameless: a fresh session from the passkey alone', async () => {
+    const { member, authenticator, passkey } = await withPasskey();
+    const options = await auth.passkeyAuthenticationOptions();
+    expect(options.allowCredentials).toEqual([]);
+    const result = await auth.signInWithPasskey(authenticator.authenticate(options), { remember: true }, testRequest);
+    expect(result.user.id).toBe(member.user.id);
+    expect(auth.isFresh(result.login.session)).toBe(true);
+    expect((await auth.loadUser(result.login.token, testRequest)).user.isAuthenticated).toBe(true);
+    const stored = await database.current.passkeys.findOne({ _id: passkey.id });
+    expect(stored?.counter).toBe(1);
+    expect(stored?.last_used_at).toEqual(clock.now());
+    expect((await auth.listEvents(member.user.id, 5)).map((event) => event.type)).toContain('passkey_used');
+  });
+
+  it('uses each challenge once', async () => {
+    const { authenticator } = await withPasskey();
+    const options = await auth.passkeyAuthenticationOptions();
+    await auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest);
+    const replay = await authFailure(auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest));
+    expect(replay.code).toBe('VALIDATION');
+  });
+
+  it('refuses a counter that goes back (a cloned authenticator), and accepts one that keeps no counter', async () => {
+    const { authenticator, passkey } = await withPasskey();
+    await auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest);
+    await auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest);
+    authenticator.setCounter(passkey.id, 0); // the next assertion says 1, after 2
+    const clone = await authFailure(auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest));
+    expect(clone.code).toBe('VALIDATION');
+    expect((await database.current.passkeys.findOne({ _id: passkey.id }))?.counter).toBe(2);
+
+    const counterless = await withPasskey({ counterStep: 0 });
+    for (let i = 0; i < 2; i++) {
+      const options = await auth.passkeyAuthenticationOptions();
+      const result = await auth.signInWithPasskey(counterless.authenticator.authenticate(options), {}, testRequest);
+      expect(result.user.id).toBe(counterless.member.user.id);
+    }
+  });
+
+  it('refuses a forged signature, an unknown credential and a deactivated account', async () => {
+    const { member, authenticator } = await withPasskey();
+    const response = authenticator.authenticate(await auth.passkeyAuthenticationOptions());
+    const forged = { ...response, response: { ...response.response, signature: Buffer.alloc(70, 1).toString('base64url') } };
+    expect((await authFailure(auth.signInWithPasskey(forged, {}, testRequest))).code).toBe('VALIDATION');
+
+    const stranger = createSoftAuthenticator({ origin: SITE });
+    stranger.register(await auth.passkeyRegistrationOptions(member.session, testRequest));
+    const unknown = stranger.authenticate(await auth.passkeyAuthenticationOptions());
+    expect((await authFailure(auth.signInWithPasskey(unknown, {}, testRequest))).code).toBe('VALIDATION');
+
+    await database.current.users.updateOne({ _id: member.user.id }, { $set: { active: false } });
+    const inactive = authenticator.authenticate(await auth.passkeyAuthenticationOptions());
+    expect((await authFailure(auth.signInWithPasskey(inactive, {}, testRequest))).code).toBe('INACTIVE');
+  });
+});
+
+describe('re-authentication and management', () => {
+  it('makes a stale session fresh again, with the user’s own passkey only', async () => {
+    const { member, authenticator } = await withPasskey();
+    const someone = await withPasskey();
+    await makeSessionStale(auth, member.session.id);
+    const options = await auth.passkeyAuthenticationOptions(member.session);
+    expect(options.allowCredentials?.map((key) => key.id)).toEqual(authenticator.credentialIds());
+    const foreign = someone.authenticator.authenticate(options, { credentialId: someone.passkey.id });
+    expect((await authFailure(auth.reauthenticateWithPasskey(member.session, foreign, testRequest))).code).toBe('VALIDATION');
+
+    const again = await auth.passkeyAuthenticationOptions(member.session);
+    const session = await auth.reauthenticateWithPasskey(member.session, authenticator.authenticate(again), testRequest);
+    expect(auth.isFresh(session)).toBe(true);
+    expect((await auth.loadUser(member.token, testRequest)).session?.authenticatedAt).toEqual(clock.now());
+  });
+
+  it('renames and removes only the user’s own passkeys, with a fresh session', async () => {
+    const { member, authenticator, passkey } = await withPasskey();
+    const other: SignedInUser = await createSignedInUser(auth);
+    expect((await authFailure(auth.renamePasskey(other.session, passkey.id, 'Mine', testRequest))).code).toBe('NOT_FOUND');
+    expect((await authFailure(auth.removePasskey(other.session, passkey.id, testRequest))).code).toBe('NOT_FOUND');
+    expect((await authFailure(auth.renamePasskey(member.session, passkey.id, ' ', testRequest))).fieldErrors.name).toHaveLength(1);
+    expect((await auth.renamePasskey(member.session, passkey.id, 'Phone', testRequest)).name).toBe('Phone');
+
+    await makeSessionStale(auth, member.session.id);
+    expect((await authFailure(auth.removePasskey(member.session, passkey.id, testRequest))).code).toBe('NEEDS_REFRESH');
+    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    await auth.removePasskey(session, passkey.id, testRequest);
+    expect(await auth.listPasskeys(session)).toEqual([]);
+    expect((await auth.listEvents(member.user.id, 1))[0]).toMatchObject({ type: 'passkey_removed', details: { name: 'Phone' } });
+    // A removed passkey signs nobody in.
+    const options = await auth.passkeyAuthenticationOptions();
+    expect((await authFailure(auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest))).code).toBe('VALIDATION');
+  });
+});

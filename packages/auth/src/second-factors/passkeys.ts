@@ -1,0 +1,300 @@
+// Passkeys (WebAuthn, server side, with @simplewebauthn/server): registration
+// by a signed-in user with a fresh session, usernameless sign-in (a complete
+// sign-in: the authenticator verifies its user), and re-authentication that
+// restores freshness. The relying party is the site (SITE_URL's host and
+// origin, SITE_NAME). Challenges are kept server-side, stored by their hash,
+// single use and short-lived; the client only sends the authenticator's
+// response back, which carries the challenge. Counters only go forward.
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
+import type { PasskeyDoc, WebauthnChallengeDoc } from '@authkit/db';
+import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCore } from '../core.ts';
+import { toPublicUser, toSessionInfo } from '../convert.ts';
+import { AuthError } from '../errors.ts';
+import type { Sessions } from '../sessions.ts';
+import { sha256hex } from '../tokens.ts';
+import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
+
+/** How long a ceremony's challenge works. */
+export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
+const MAX_PASSKEYS = 20;
+const MAX_NAME = 64;
+
+export interface PasskeyInfo {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+  transports: string[];
+}
+
+export type Passkeys = ReturnType<typeof createPasskeys>;
+
+export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUser'>) {
+  const { settings, database, now, events } = core;
+  const origin = new URL(settings.siteUrl).origin;
+  const rpID = new URL(settings.siteUrl).hostname;
+  const refused = (message = 'This passkey could not be verified.') =>
+    new AuthError('VALIDATION', message, { fieldErrors: { response: [message] } });
+
+  async function keepChallenge(purpose: WebauthnChallengeDoc['purpose'], userId: string | null, challenge: string) {
+    await database.webauthnChallenges.insertOne({
+      _id: await sha256hex(challenge),
+      purpose,
+      user_id: userId,
+      challenge,
+      expires_at: new Date(now().getTime() + PASSKEY_CHALLENGE_MS),
+    });
+  }
+
+  /** The challenge the response was made for, used up; null when unknown, expired, used, or for another ceremony. */
+  async function takeChallenge(response: { response?: { clientDataJSON?: unknown } }, purpose: WebauthnChallengeDoc['purpose']) {
+    let challenge: string;
+    try {
+      const clientData = response?.response?.clientDataJSON;
+      if (typeof clientData !== 'string' || clientData.length > 4096) return null;
+      challenge = decodeClientDataJSON(clientData).challenge;
+      if (typeof challenge !== 'string' || challenge.length > 512) return null;
+    } catch {
+      return null;
+    }
+    const id = await sha256hex(challenge);
+    const doc = await database.webauthnChallenges.findOne({ _id: id });
+    // Deleted before use: a delete is atomic, so a challenge serves one response only.
+    const taken = await database.webauthnChallenges.deleteOne({ _id: id });
+    if (!doc || taken.deletedCount !== 1 || doc.purpose !== purpose || doc.expires_at <= now()) return null;
+    return doc;
+  }
+
+  function info(doc: PasskeyDoc): PasskeyInfo {
+    return {
+      id: doc._id,
+      name: doc.name,
+      createdAt: doc.created_at,
+      lastUsedAt: doc.last_used_at,
+      backedUp: doc.backed_up,
+      deviceType: doc.device_type,
+      transports: doc.transports,
+    };
+  }
+
+  function cleanName(name: unknown): string {
+    const trimmed = typeof name === 'string' ? name.normalize('NFC').trim() : '';
+    if (!trimmed || [...trimmed].length > MAX_NAME || /\p{Cc}/u.test(trimmed)) {
+      const message = `Give the passkey a name of 1 to ${MAX_NAME} characters.`;
+      throw new AuthError('VALIDATION', message, { fieldErrors: { name: [message] } });
+    }
+    return trimmed;
+  }
+
+  /** Fresh session: options for navigator.credentials.create() (a discoverable credential, user verification required). */
+  async function passkeyRegistrationOptions(session: SessionInfo, request: RequestInfo): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const doc = await freshSessionDoc(core, session, request, 'passkey_register');
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { username: 1, email: 1 } });
+    if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    const existing = await database.passkeys.find({ user_id: doc.user_id }, { projection: { _id: 1, transports: 1 } }).toArray();
+    if (existing.length >= MAX_PASSKEYS) throw new AuthError('CONFLICT', `At most ${MAX_PASSKEYS} passkeys per account.`);
+    const options = await generateRegistrationOptions({
+      rpName: settings.siteName,
+      rpID,
+      userName: user.username,
+      // The random account id (no personal data) is the user handle.
+      userID: new TextEncoder().encode(doc.user_id),
+      attestationType: 'none',
+      excludeCredentials: existing.map((key) => ({ id: key._id, transports: key.transports as AuthenticatorTransport[] })),
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      timeout: PASSKEY_CHALLENGE_MS,
+    });
+    await keepChallenge('registration', doc.user_id, options.challenge);
+    return options;
+  }
+
+  /** Fresh session: verifies the authenticator's answer and stores the passkey under `name`. */
+  async function registerPasskey(
+    session: SessionInfo,
+    response: RegistrationResponseJSON,
+    name: string,
+    request: RequestInfo,
+  ): Promise<PasskeyInfo> {
+    const doc = await freshSessionDoc(core, session, request, 'passkey_register');
+    const passkeyName = cleanName(name);
+    const challenge = await takeChallenge(response, 'registration');
+    if (!challenge || challenge.user_id !== doc.user_id) throw refused('This passkey request has expired. Try again.');
+    let verified;
+    try {
+      verified = await verifyRegistrationResponse({
+        response,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+        requireUserVerification: true,
+      });
+    } catch {
+      throw refused();
+    }
+    if (!verified.verified || !verified.registrationInfo) throw refused();
+    const { credential, credentialBackedUp, credentialDeviceType } = verified.registrationInfo;
+    if ((await database.passkeys.countDocuments({ user_id: doc.user_id })) >= MAX_PASSKEYS) {
+      throw new AuthError('CONFLICT', `At most ${MAX_PASSKEYS} passkeys per account.`);
+    }
+    const stored: PasskeyDoc = {
+      _id: credential.id,
+      user_id: doc.user_id,
+      public_key: Buffer.from(credential.publicKey).toString('base64url'),
+      counter: credential.counter,
+      transports: credential.transports ?? [],
+      backed_up: credentialBackedUp,
+      device_type: credentialDeviceType,
+      name: passkeyName,
+      created_at: now(),
+      last_used_at: null,
+    };
+    try {
+      await database.passkeys.insertOne(stored);
+    } catch {
+      // The credential id is the key: one authenticator credential, one account.
+      throw refused('This passkey is already registered.');
+    }
+    await events.record('passkey_added', doc.user_id, request, { name: passkeyName });
+    return info(stored);
+  }
+
+  /** Options for navigator.credentials.get(): usernameless (any passkey of this site), or the signed-in user's for re-authentication. */
+  async function passkeyAuthenticationOptions(session?: SessionInfo | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const userId = session ? (await liveSessionDoc(core, session)).user_id : null;
+    const allow = userId
+      ? await database.passkeys.find({ user_id: userId }, { projection: { _id: 1, transports: 1 } }).toArray()
+      : [];
+    const options = await generateAuthenticationOptions({
+      rpID,
+      userVerification: 'required',
+      allowCredentials: allow.map((key) => ({ id: key._id, transports: key.transports as AuthenticatorTransport[] })),
+      timeout: PASSKEY_CHALLENGE_MS,
+    });
+    await keepChallenge('authentication', userId, options.challenge);
+    return options;
+  }
+
+  /** Verifies an assertion; resolves to the passkey used (its counter and last use updated). */
+  async function verifyAssertion(response: AuthenticationResponseJSON, request: RequestInfo, userId: string | null): Promise<PasskeyDoc> {
+    const challenge = await takeChallenge(response, 'authentication');
+    if (!challenge) throw refused('This passkey request has expired. Try again.');
+    const credentialId = typeof response?.id === 'string' ? response.id : '';
+    const passkey = credentialId ? await database.passkeys.findOne({ _id: credentialId }) : null;
+    const wrongUser = passkey && ((challenge.user_id !== null && challenge.user_id !== passkey.user_id) || (userId !== null && userId !== passkey.user_id));
+    if (!passkey || wrongUser) throw refused('This passkey is not registered here.');
+    const failed = async (reason: string) => {
+      await events.record('second_factor_failed', passkey.user_id, request, { method: 'passkey', reason });
+      return refused();
+    };
+    // A discoverable credential names its account: it must be the one the passkey belongs to.
+    const handle = response.response?.userHandle;
+    if (handle !== undefined && handle !== Buffer.from(passkey.user_id).toString('base64url')) throw await failed('user_handle');
+    let verified;
+    try {
+      verified = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+        credential: {
+          id: passkey._id,
+          publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')),
+          counter: passkey.counter,
+          transports: passkey.transports as AuthenticatorTransport[],
+        },
+        requireUserVerification: true,
+      });
+    } catch {
+      throw await failed('verification');
+    }
+    const { newCounter, credentialBackedUp } = verified.authenticationInfo;
+    // A counter that does not move forward means a cloned authenticator (0 and 0: one that keeps no counter).
+    if (!verified.verified || ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter)) {
+      throw await failed('counter');
+    }
+    const changes = { counter: newCounter, backed_up: credentialBackedUp, last_used_at: now() };
+    await database.passkeys.updateOne({ _id: passkey._id }, { $set: changes });
+    await events.record('passkey_used', passkey.user_id, request, { name: passkey.name });
+    return { ...passkey, ...changes };
+  }
+
+  /** A complete sign-in with a passkey: a fresh session. */
+  async function signInWithPasskey(
+    response: AuthenticationResponseJSON,
+    options: { remember?: boolean },
+    request: RequestInfo,
+  ): Promise<{ user: PublicUser; login: LoginResult }> {
+    const passkey = await verifyAssertion(response, request, null);
+    const user = await database.users.findOne({ _id: passkey.user_id }, { projection: { password_hash: 0 } });
+    if (!user) throw refused('This passkey is not registered here.');
+    if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    const publicUser = toPublicUser(user);
+    const login = await sessions.loginUser(publicUser, { remember: options.remember === true, fresh: true }, request);
+    return { user: publicUser, login };
+  }
+
+  /** Re-authentication with one of the signed-in user's passkeys: the session is fresh again. */
+  async function reauthenticateWithPasskey(
+    session: SessionInfo,
+    response: AuthenticationResponseJSON,
+    request: RequestInfo,
+  ): Promise<SessionInfo> {
+    const doc = await liveSessionDoc(core, session);
+    await verifyAssertion(response, request, doc.user_id);
+    const renewed = await renewFreshness(core, doc, request);
+    await events.record('login', doc.user_id, request, { reauthentication: true, passkey: true });
+    return toSessionInfo(renewed);
+  }
+
+  async function listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]> {
+    const doc = await liveSessionDoc(core, session);
+    const keys = await database.passkeys.find({ user_id: doc.user_id }).sort({ created_at: 1, _id: 1 }).toArray();
+    return keys.map(info);
+  }
+
+  /** Fresh session; only the user's own passkeys (NOT_FOUND otherwise). */
+  async function renamePasskey(session: SessionInfo, passkeyId: string, name: string, request: RequestInfo): Promise<PasskeyInfo> {
+    const doc = await freshSessionDoc(core, session, request, 'passkey_rename');
+    const passkeyName = cleanName(name);
+    const updated = await database.passkeys.findOneAndUpdate(
+      { _id: String(passkeyId), user_id: doc.user_id },
+      { $set: { name: passkeyName } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw new AuthError('NOT_FOUND', 'No such passkey.');
+    return info(updated);
+  }
+
+  /** Fresh session; only the user's own passkeys (NOT_FOUND otherwise). */
+  async function removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void> {
+    const doc = await freshSessionDoc(core, session, request, 'passkey_remove');
+    const found = await database.passkeys.findOne({ _id: String(passkeyId), user_id: doc.user_id });
+    const deleted = await database.passkeys.deleteOne({ _id: String(passkeyId), user_id: doc.user_id });
+    if (!found || deleted.deletedCount !== 1) throw new AuthError('NOT_FOUND', 'No such passkey.');
+    await events.record('passkey_removed', doc.user_id, request, { name: found.name });
+  }
+
+  return {
+    passkeyRegistrationOptions,
+    registerPasskey,
+    passkeyAuthenticationOptions,
+    signInWithPasskey,
+    reauthenticateWithPasskey,
+    listPasskeys,
+    renamePasskey,
+    removePasskey,
+  };
+}
