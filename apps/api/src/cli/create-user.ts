@@ -4,21 +4,14 @@
 // 2 database unreachable or another failure.
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
-import { authSettingsFromEnv, createAuth, isAuthError } from '@authkit/auth';
-import { connectDatabase, isDatabaseUnavailable } from '@authkit/db';
+import { isAuthError } from '@authkit/auth';
+import { authFromEnvironment, fail, parseCommandLine, unreachableDatabase } from './common.ts';
 
 const usage =
   'Usage: pnpm user:create --username <name> --email <address> [--role user|admin] < password';
 
-function fail(message: string, code: number): never {
-  console.error(message);
-  process.exit(code);
-}
-
-let args;
-try {
-  args = parseArgs({
+const args = parseCommandLine(
+  {
     options: {
       username: { type: 'string' },
       email: { type: 'string' },
@@ -26,32 +19,17 @@ try {
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-  }).values;
-} catch (error) {
-  fail(`${(error as Error).message}\n${usage}`, 1);
-}
-if (args.help) {
-  console.log(usage);
-  process.exit(0);
-}
+  },
+  usage,
+);
 if (!args.username || !args.email) fail(`--username and --email are required.\n${usage}`, 1);
 if (args.role !== 'user' && args.role !== 'admin')
   fail(`--role must be user or admin, not "${args.role}".`, 1);
-const mongodbUrl = process.env.MONGODB_URL;
-if (!mongodbUrl) fail('MONGODB_URL is required (e.g. mongodb://127.0.0.1:27017/authkit).', 1);
-
-let settings;
-try {
-  settings = authSettingsFromEnv(process.env);
-} catch (error) {
-  fail((error as Error).message, 1);
-}
+const { auth, database } = authFromEnvironment();
 
 const password = process.stdin.isTTY ? await promptPassword() : await readFirstLine();
 if (!password) fail('No password given on standard input.', 1);
 
-const database = connectDatabase(mongodbUrl);
-const auth = createAuth({ ...settings, database });
 let exitCode = 0;
 try {
   await auth.ensureReady();
@@ -78,10 +56,8 @@ try {
       for (const message of messages) console.error(`  ${field}: ${message}`);
     }
     if (Object.keys(error.fieldErrors).length === 0) console.error(`  ${error.message}`);
-  } else if (isAuthError(error, 'UNAVAILABLE') || isDatabaseUnavailable(error)) {
-    // The driver's own message names the address it tried.
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    console.error(`Cannot reach the database at MONGODB_URL: ${(cause as Error).message}`);
+  } else if (unreachableDatabase(error)) {
+    console.error(unreachableDatabase(error));
   } else {
     console.error(
       `Could not create the user: ${error instanceof Error ? error.message : String(error)}`,

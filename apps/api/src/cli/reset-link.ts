@@ -5,56 +5,34 @@
 // newer link is issued or the password changes. Exit codes: 0
 // printed, 1 bad usage, unknown or deactivated user, 2 database unreachable
 // or another failure.
-import { parseArgs } from 'node:util';
-import { authSettingsFromEnv, createAuth, isAuthError } from '@authkit/auth';
-import { connectDatabase, isDatabaseUnavailable } from '@authkit/db';
+import { isAuthError } from '@authkit/auth';
+import { authFromEnvironment, fail, parseCommandLine, unreachableDatabase } from './common.ts';
 
 const usage = 'Usage: pnpm user:reset-link --username <name> | --email <address>';
 
-function fail(message: string, code: number): never {
-  console.error(message);
-  process.exit(code);
-}
-
-let args;
-try {
-  args = parseArgs({
+const args = parseCommandLine(
+  {
     options: {
       username: { type: 'string' },
       email: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-  }).values;
-} catch (error) {
-  fail(`${(error as Error).message}\n${usage}`, 1);
-}
-if (args.help) {
-  console.log(usage);
-  process.exit(0);
-}
+  },
+  usage,
+);
 const login = args.username ?? args.email;
 if (!login || (args.username && args.email)) {
   fail(`Give one of --username and --email.\n${usage}`, 1);
 }
-const mongodbUrl = process.env.MONGODB_URL;
-if (!mongodbUrl) fail('MONGODB_URL is required (e.g. mongodb://127.0.0.1:27017/authkit).', 1);
-
-let settings;
-try {
-  settings = authSettingsFromEnv(process.env);
-} catch (error) {
-  fail((error as Error).message, 1);
-}
 // Only the link is wanted here: nothing is mailed, so no sender is started.
-const database = connectDatabase(mongodbUrl);
-const auth = createAuth({ ...settings, smtpUrl: null, database });
+const { auth, database, given } = authFromEnvironment({ smtpUrl: null });
 let exitCode = 0;
 try {
   await auth.ensureReady();
   const link = await auth.createPasswordResetLink(login);
   const minutes = Math.round(auth.settings.passwordResetTokenMs / 60_000);
-  if (!settings.siteUrl) {
+  if (!given.siteUrl) {
     console.error(`SITE_URL is not set: the link points to ${auth.settings.siteUrl}.`);
   }
   console.log(`Password reset link for ${login} (works once, for ${minutes} minutes):`);
@@ -67,9 +45,8 @@ try {
   } else if (isAuthError(error, 'INACTIVE')) {
     exitCode = 1;
     console.error(`The account "${login}" is deactivated: an admin reactivates it first.`);
-  } else if (isAuthError(error, 'UNAVAILABLE') || isDatabaseUnavailable(error)) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    console.error(`Cannot reach the database at MONGODB_URL: ${(cause as Error).message}`);
+  } else if (unreachableDatabase(error)) {
+    console.error(unreachableDatabase(error));
   } else {
     console.error(
       `Could not make a reset link: ${error instanceof Error ? error.message : String(error)}`,
