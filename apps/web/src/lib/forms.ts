@@ -43,11 +43,9 @@ export const reauthSchema = z.object({
   next: z.string().optional(),
 });
 
-export const changePasswordSchema = z
+/** A new password twice: the same length rules as registration (strength is checked by the server). */
+const newPasswordTwice = z
   .object({
-    currentPassword: z
-      .string({ error: 'Enter your current password.' })
-      .min(1, 'Enter your current password.'),
     newPassword: z
       .string({ error: 'Choose a new password.' })
       .min(8, 'Use at least 8 characters.')
@@ -60,6 +58,14 @@ export const changePasswordSchema = z
     path: ['confirmPassword'],
     message: 'The passwords do not match.',
   });
+
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z
+      .string({ error: 'Enter your current password.' })
+      .min(1, 'Enter your current password.'),
+  })
+  .and(newPasswordTwice);
 
 export const forgotSchema = z.object({
   login: required('Enter your username or email address.').pipe(
@@ -67,21 +73,7 @@ export const forgotSchema = z.object({
   ),
 });
 
-/** A new password twice: the same length rules as registration (strength is checked by the server). */
-export const resetPasswordSchema = z
-  .object({
-    newPassword: z
-      .string({ error: 'Choose a new password.' })
-      .min(8, 'Use at least 8 characters.')
-      .max(256, 'Use at most 256 characters.'),
-    confirmPassword: z
-      .string({ error: 'Repeat the new password.' })
-      .min(1, 'Repeat the new password.'),
-  })
-  .refine((data) => data.newPassword === data.confirmPassword, {
-    path: ['confirmPassword'],
-    message: 'The passwords do not match.',
-  });
+export const resetPasswordSchema = newPasswordTwice;
 
 export const emailChangeSchema = z.object({
   email: required('Enter your new email address.').pipe(z.email('Enter a valid email address.')),
