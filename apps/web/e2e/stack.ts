@@ -103,9 +103,6 @@ export async function startWebServer(options: {
     REGISTRATION_PER_HOUR: '100000',
     // Short locks, so that a browser test can watch one pass.
     THROTTLE_LOCK_SECONDS: '4',
-    // The site has no pages to set up a second factor yet (they come next):
-    // until then its admin pages work for admins without one.
-    REQUIRE_MFA_FOR_ADMINS: 'false',
     PORT: String(options.port),
     HOST: '127.0.0.1',
     ORIGIN: url,
@@ -132,8 +129,8 @@ export async function startApiServer(options: {
     MONGODB_URL: options.mongodbUrl,
     SECURE_COOKIES: 'false',
     NODE_ENV: 'production',
-    // As for the site above: no second factor pages yet.
-    REQUIRE_MFA_FOR_ADMINS: 'false',
+    // The site forwards /trpc/* (passkeys) from this host: its X-Forwarded-For is the browser's address.
+    TRUST_PROXY: '127.0.0.1',
     PORT: String(options.port),
     HOST: '127.0.0.1',
     WEB_ORIGIN: options.webOrigin,
@@ -209,7 +206,11 @@ export async function startStack(): Promise<Stack> {
       apiUrl = api.url;
     }
 
-    const web = await startWebServer({ port: webPort, mongodbUrl: databaseUrl, env: mailEnv });
+    const web = await startWebServer({
+      port: webPort,
+      mongodbUrl: databaseUrl,
+      env: apiUrl ? { ...mailEnv, API_URL: apiUrl } : mailEnv,
+    });
     children.push(web.child);
 
     return {
