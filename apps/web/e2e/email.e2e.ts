@@ -188,7 +188,7 @@ test.describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     await expect(page).toHaveURL(`${site.url}/login`);
     await page.getByLabel('Username or email').fill(user.username);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page).toHaveURL(`${site.url}/verify-email`);
     await expect(page.getByTestId('verify-address')).toHaveText(user.email);
 

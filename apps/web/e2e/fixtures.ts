@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuth, type Auth } from '@authkit/auth';
+import { authSettingsFromEnv, createAuth, type Auth } from '@authkit/auth';
 import {
   createSignedInUser,
   makeSessionStale,
@@ -36,7 +36,9 @@ export function testAuth(): Auth {
   if (!auth) {
     const url = process.env.E2E_MONGODB_URL;
     if (!url) throw new Error('E2E_MONGODB_URL is not set');
-    auth = createAuth({ database: connectDatabase(url), secureCookies: false });
+    // The servers' key (set by the global setup): TOTP secrets are encrypted with it.
+    const { secretKey } = authSettingsFromEnv({ AUTH_SECRET_KEY: process.env.E2E_AUTH_SECRET_KEY });
+    auth = createAuth({ database: connectDatabase(url), secureCookies: false, secretKey });
   }
   return auth;
 }
@@ -84,7 +86,7 @@ export async function signIn(
   await page.getByLabel('Username or email').fill(user.username);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   if (options.remember) await page.getByLabel('Remember me').check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** A user with TOTP on: its secret and unused recovery codes (tests take them one by one). */

@@ -36,8 +36,12 @@ export interface Child {
   output: () => string;
 }
 
-/** Signs device cookies in both servers (required in production); one per run. */
-const E2E_SECRET_KEY = randomBytes(32).toString('base64');
+/**
+ * Signs device cookies and encrypts TOTP secrets in both servers (required in
+ * production); one per run. The tests' own Auth uses it too (fixtures.ts).
+ */
+export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32).toString('base64');
+process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
 function startChild(name: string, args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, args, {
@@ -51,6 +55,11 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // E2E_SERVER_LOG=1 shows the servers' own output (debugging a failing test).
+  if (process.env.E2E_SERVER_LOG === '1') {
+    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+  }
   return { name, process: child, output: () => output };
 }
 
