@@ -69,7 +69,7 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await page.getByRole('button', { name: 'Change email address' }).click();
   await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount%23email$/);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account#email$/);
 
   // Errors per field: the address the account already has.

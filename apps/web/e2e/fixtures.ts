@@ -37,8 +37,12 @@ export function testAuth(): Auth {
     const url = process.env.E2E_MONGODB_URL;
     if (!url) throw new Error('E2E_MONGODB_URL is not set');
     // The servers' key (set by the global setup): TOTP secrets are encrypted with it.
-    const { secretKey } = authSettingsFromEnv({ AUTH_SECRET_KEY: process.env.E2E_AUTH_SECRET_KEY });
-    auth = createAuth({ database: connectDatabase(url), secureCookies: false, secretKey });
+    // Like the servers: tests register many users from one address.
+    const { secretKey, throttle } = authSettingsFromEnv({
+      AUTH_SECRET_KEY: process.env.E2E_AUTH_SECRET_KEY,
+      REGISTRATION_PER_HOUR: '100000',
+    });
+    auth = createAuth({ database: connectDatabase(url), secureCookies: false, secretKey, throttle });
   }
   return auth;
 }
