@@ -1,14 +1,14 @@
-import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
 import {
   closeTestAuth,
+  createTotpAdmin,
+  signInWithSecondFactor,
   expectSentToSignIn,
   newUser,
   openUserRow,
   register,
   registerNewUser,
   signIn,
-  testAuth,
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
@@ -17,15 +17,14 @@ test('an admin deactivates a user signed in elsewhere; that user is signed out o
   browser,
   page,
 }) => {
-  const admin = newUser('admin');
-  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+  const admin = await createTotpAdmin();
   const member = newUser('member');
 
   const memberContext = await browser.newContext();
   const memberPage = await memberContext.newPage();
   await register(memberPage, member);
 
-  await signIn(page, admin);
+  await signInWithSecondFactor(page, admin);
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole('link', { name: 'Admin' })).toBeVisible();
 

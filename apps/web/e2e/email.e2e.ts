@@ -69,7 +69,7 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await page.getByRole('button', { name: 'Change email address' }).click();
   await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount%23email$/);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account#email$/);
 
   // Errors per field: the address the account already has.
@@ -188,7 +188,7 @@ test.describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     await expect(page).toHaveURL(`${site.url}/login`);
     await page.getByLabel('Username or email').fill(user.username);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page).toHaveURL(`${site.url}/verify-email`);
     await expect(page.getByTestId('verify-address')).toHaveText(user.email);
 

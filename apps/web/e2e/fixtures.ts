@@ -4,8 +4,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAuth, type Auth } from '@authkit/auth';
-import { makeSessionStale, strongTestPassword } from '@authkit/auth/testing';
+import { authSettingsFromEnv, createAuth, type Auth } from '@authkit/auth';
+import {
+  createSignedInUser,
+  makeSessionStale,
+  strongTestPassword,
+  testRequest,
+  totpCode,
+  type SignedInUser,
+} from '@authkit/auth/testing';
 import { connectDatabase } from '@authkit/db';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
@@ -29,8 +36,13 @@ export function testAuth(): Auth {
   if (!auth) {
     const url = process.env.E2E_MONGODB_URL;
     if (!url) throw new Error('E2E_MONGODB_URL is not set');
-    // As the stack's site and API are configured (stack.ts).
-    auth = createAuth({ database: connectDatabase(url), secureCookies: false, requireMfaForAdmins: false });
+    // The servers' key (set by the global setup): TOTP secrets are encrypted with it.
+    // Like the servers: tests register many users from one address.
+    const { secretKey, throttle } = authSettingsFromEnv({
+      AUTH_SECRET_KEY: process.env.E2E_AUTH_SECRET_KEY,
+      REGISTRATION_PER_HOUR: '100000',
+    });
+    auth = createAuth({ database: connectDatabase(url), secureCookies: false, secretKey, throttle });
   }
   return auth;
 }
@@ -78,7 +90,59 @@ export async function signIn(
   await page.getByLabel('Username or email').fill(user.username);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   if (options.remember) await page.getByLabel('Remember me').check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** A user with TOTP on: its secret and unused recovery codes (tests take them one by one). */
+export interface TotpUser extends TestUser {
+  secret: string;
+  recoveryCodes: string[];
+  signedIn: SignedInUser;
+}
+
+/**
+ * Turns TOTP on for a signed-in user through @authkit/auth (as the account
+ * page does): the code of the current 30-second step confirms it, so the next
+ * code a test may use is the next step's (`nextTotpCode`).
+ */
+export async function enrolTotp(signedIn: SignedInUser): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const auth = testAuth();
+  const { secret } = await auth.beginTotpEnrolment(signedIn.session, testRequest);
+  const recoveryCodes = await auth.confirmTotpEnrolment(signedIn.session, totpCode(secret, new Date()), testRequest);
+  return { secret, recoveryCodes };
+}
+
+/** The code of the step after the current one: accepted (clock skew) and not yet used. */
+export function nextTotpCode(secret: string): string {
+  return totpCode(secret, new Date(Date.now() + 30_000));
+}
+
+/** An administrator with TOTP (REQUIRE_MFA_FOR_ADMINS is on in the e2e stack). */
+export async function createTotpAdmin(prefix = 'admin'): Promise<TotpUser> {
+  const user = newUser(prefix);
+  const signedIn = await createSignedInUser(testAuth(), { ...user, role: 'admin' });
+  return { ...user, ...(await enrolTotp(signedIn)), signedIn };
+}
+
+/**
+ * Signs in a user with TOTP through both steps; the second with one of the
+ * recovery codes (a fresh one each time: a code of the app works once per
+ * 30 seconds, and tests sign in more often than that).
+ */
+export async function signInWithSecondFactor(page: Page, user: TotpUser): Promise<void> {
+  await signIn(page, user);
+  await signInSecondStep(page, user);
+}
+
+/** The second step of sign-in (the browser is on /login/verify), with a recovery code. */
+export async function signInSecondStep(page: Page, user: TotpUser): Promise<void> {
+  await expect(page).toHaveURL(/\/login\/verify/);
+  const code = user.recoveryCodes.shift();
+  if (!code) throw new Error(`${user.username} has no recovery codes left`);
+  await page.getByRole('link', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page).not.toHaveURL(/\/login/);
 }
 
 export async function signOut(page: Page): Promise<void> {

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createSignedInUser, testRequest, type SignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
-import { closeTestAuth, newUser, testAuth, webUrl } from './fixtures.ts';
+import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './fixtures.ts';
 import {
   actionPath,
   brokenForm,
@@ -87,13 +87,25 @@ interface DatabaseState {
   /** Reset and verification links (ids are hashes), and the mails written. */
   tokens: string[];
   mails: number;
+  /** Second factors: TOTP per user, recovery codes, passkeys, pending sign-ins (ids are hashes). */
+  secondFactors: string[];
 }
 
 async function databaseState(): Promise<DatabaseState> {
   const database = testAuth().database;
   const users = await database.users
-    .find({}, { projection: { role: 1, active: 1, password_hash: 1, email: 1, email_verified: 1 } })
+    .find(
+      {},
+      {
+        projection: { role: 1, active: 1, password_hash: 1, email: 1, email_verified: 1, mfa_enabled: 1, totp: 1 },
+      },
+    )
     .toArray();
+  const [recoveryCodes, passkeys, pending] = await Promise.all([
+    database.recoveryCodes.find({}, { projection: { _id: 1 } }).toArray(),
+    database.passkeys.find({}).toArray(),
+    database.pendingSignIns.find({}, { projection: { _id: 1 } }).toArray(),
+  ]);
   const sessions = await database.sessions.find({}, { projection: { _id: 1 } }).toArray();
   const tokens = await database.singleUseTokens.find({}, { projection: { _id: 1 } }).toArray();
   return {
@@ -108,6 +120,14 @@ async function databaseState(): Promise<DatabaseState> {
     sessions: sessions.map((session) => session._id).sort(),
     tokens: tokens.map((token) => String(token._id)).sort(),
     mails: await database.mailOutbox.countDocuments(),
+    secondFactors: [
+      ...users.map(
+        (user) => `user ${user._id} ${user.mfa_enabled} ${user.totp?.confirmed} ${user.totp?.secret}`,
+      ),
+      ...recoveryCodes.map((code) => `recovery ${code._id}`),
+      ...passkeys.map((key) => `passkey ${key._id} ${key.user_id} ${key.name} ${key.counter}`),
+      ...pending.map((item) => `pending ${item._id}`),
+    ].sort(),
   };
 }
 
@@ -140,6 +160,7 @@ let targetUser: SignedInUser; // what the admin actions point at
 let emailUser: SignedInUser; // changes their address (fresh session)
 let verifiedUser: SignedInUser; // asks for a verification link they do not need
 let resetToken: string; // a working reset link's token (of targetUser)
+let totpUser: SignedInUser; // has TOTP: the second-factor forms are fuzzed on it
 let client: FormClient;
 
 test.beforeAll(async () => {
@@ -161,6 +182,9 @@ test.beforeAll(async () => {
   );
   const link = await testAuth().createPasswordResetLink(targetUser.user.username);
   resetToken = link.slice(link.indexOf('/reset/') + '/reset/'.length);
+  // REQUIRE_MFA_FOR_ADMINS: the admin has TOTP; so has totpUser (its forms are fuzzed).
+  totpUser = await signedIn('fuzz_totp');
+  await Promise.all([enrolTotp(admin), enrolTotp(totpUser)]);
   const other = await testAuth().loginUser(member.user, {}, testRequest);
   memberOtherDevice = other.session.id;
 });

@@ -4,7 +4,16 @@
 // a single violation (no inline script or style slips through).
 import { expect, test, type Page } from '@playwright/test';
 import { createSignedInUser } from '@authkit/auth/testing';
-import { closeTestAuth, newUser, register, signIn, testAuth, webUrl } from './fixtures.ts';
+import {
+  closeTestAuth,
+  enrolTotp,
+  newUser,
+  register,
+  signIn,
+  signInWithSecondFactor,
+  testAuth,
+  webUrl,
+} from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -86,8 +95,16 @@ test('the site works under its policy in Chromium, without a violation', async (
     username: newUser('csp_admin').username,
     role: 'admin',
   });
+  const { recoveryCodes } = await enrolTotp(admin);
   await page.context().clearCookies();
-  await signIn(page, { username: admin.user.username, email: '', password: admin.password });
+  await signInWithSecondFactor(page, {
+    username: admin.user.username,
+    email: '',
+    password: admin.password,
+    secret: '',
+    recoveryCodes,
+    signedIn: admin,
+  });
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto('/admin');
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();

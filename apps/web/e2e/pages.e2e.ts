@@ -1,16 +1,16 @@
 // A walk through every page a user reaches from the navigation: no console
 // errors, no dead links, and a screenshot of each for the test artifacts.
-import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
 import {
   closeTestAuth,
+  createTotpAdmin,
+  signInSecondStep,
+  signInWithSecondFactor,
   makeBrowserSessionStale,
-  newUser,
   registerNewUser,
   screenshot,
   signIn,
   signOut,
-  testAuth,
   watchConsole,
 } from './fixtures.ts';
 import { waitForLink } from './mail.ts';
@@ -35,9 +35,9 @@ test('the main pages render without console errors (screenshots saved)', async (
   await expect(page).toHaveURL(/\/login$/);
   await screenshot(page, '03-login');
 
-  const admin = newUser('admin');
-  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+  const admin = await createTotpAdmin();
   await signIn(page, admin, { open: false });
+  await signInSecondStep(page, admin);
   await expect(page).toHaveURL(/\/dashboard$/);
   await screenshot(page, '04-dashboard');
 
@@ -155,9 +155,8 @@ test('the recovery and email pages render without console errors (screenshots sa
   await page.goto('/reset/no-such-link');
   await everyLook(page, '19-reset-invalid');
 
-  const admin = newUser('admin');
-  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
-  await signIn(page, admin);
+  const admin = await createTotpAdmin();
+  await signInWithSecondFactor(page, admin);
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto('/admin');
   await expect(page.getByTestId('email-status').first()).toBeVisible();

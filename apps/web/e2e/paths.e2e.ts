@@ -6,7 +6,7 @@
 // unguarded, failed there, and took the whole web process down.
 import { createSignedInUser, type SignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
-import { closeTestAuth, newUser, testAuth, webUrl } from './fixtures.ts';
+import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './fixtures.ts';
 import { FormClient, loopbackAddress, redirectOf, type Answer } from './fuzz-support.ts';
 
 /** Each guarded route, the text its page shows, and spellings of its path that reach it. */
@@ -56,6 +56,7 @@ test.beforeAll(async () => {
     createSignedInUser(testAuth(), { username: newUser('paths_member').username }),
     createSignedInUser(testAuth(), { username: newUser('paths_admin').username, role: 'admin' }),
   ]);
+  await enrolTotp(admin);
 });
 
 test.beforeEach(() => {

@@ -3,17 +3,17 @@
 // link from the mail, the reset (every session of the account ends, this
 // browser's too), the link's single use, and an admin's reset link and
 // sign-out everywhere. The flows run with and without JavaScript.
-import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
   closeTestAuth,
+  createTotpAdmin,
+  signInWithSecondFactor,
   newUser,
   openUserRow,
   registerNewUser,
   signIn,
   signInOnAnotherDevice,
   strongTestPassword,
-  testAuth,
   webUrl,
   type TestUser,
 } from './fixtures.ts';
@@ -171,13 +171,12 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
   page,
   browser,
 }) => {
-  const admin = newUser('admin');
-  await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+  const admin = await createTotpAdmin();
   const memberContext = await browser.newContext();
   const memberPage = await memberContext.newPage();
   const member: TestUser = await registerNewUser(memberPage, 'member');
 
-  await signIn(page, admin);
+  await signInWithSecondFactor(page, admin);
   await expect(page).toHaveURL(/\/dashboard$/);
   let row = await openUserRow(page, member.username);
   await expect(row.getByTestId('email-status')).toHaveText('not confirmed');

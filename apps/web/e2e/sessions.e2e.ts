@@ -138,10 +138,10 @@ test('a stale session is sent to re-enter the password, then the change complete
   await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount$/);
   await expect(page.getByTestId('flash')).toContainText('confirm your password');
   await page.getByLabel('Password', { exact: true }).fill('definitely wrong');
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page.getByTestId('form-error')).toBeVisible();
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId('flash')).toContainText('password is confirmed');
 

@@ -36,8 +36,12 @@ export interface Child {
   output: () => string;
 }
 
-/** Signs device cookies in both servers (required in production); one per run. */
-const E2E_SECRET_KEY = randomBytes(32).toString('base64');
+/**
+ * Signs device cookies and encrypts TOTP secrets in both servers (required in
+ * production); one per run. The tests' own Auth uses it too (fixtures.ts).
+ */
+export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32).toString('base64');
+process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
 function startChild(name: string, args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, args, {
@@ -51,6 +55,11 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // E2E_SERVER_LOG=1 shows the servers' own output (debugging a failing test).
+  if (process.env.E2E_SERVER_LOG === '1') {
+    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+  }
   return { name, process: child, output: () => output };
 }
 
@@ -103,9 +112,6 @@ export async function startWebServer(options: {
     REGISTRATION_PER_HOUR: '100000',
     // Short locks, so that a browser test can watch one pass.
     THROTTLE_LOCK_SECONDS: '4',
-    // The site has no pages to set up a second factor yet (they come next):
-    // until then its admin pages work for admins without one.
-    REQUIRE_MFA_FOR_ADMINS: 'false',
     PORT: String(options.port),
     HOST: '127.0.0.1',
     ORIGIN: url,
@@ -132,8 +138,8 @@ export async function startApiServer(options: {
     MONGODB_URL: options.mongodbUrl,
     SECURE_COOKIES: 'false',
     NODE_ENV: 'production',
-    // As for the site above: no second factor pages yet.
-    REQUIRE_MFA_FOR_ADMINS: 'false',
+    // The site forwards /trpc/* (passkeys) from this host: its X-Forwarded-For is the browser's address.
+    TRUST_PROXY: '127.0.0.1',
     PORT: String(options.port),
     HOST: '127.0.0.1',
     WEB_ORIGIN: options.webOrigin,
@@ -209,7 +215,11 @@ export async function startStack(): Promise<Stack> {
       apiUrl = api.url;
     }
 
-    const web = await startWebServer({ port: webPort, mongodbUrl: databaseUrl, env: mailEnv });
+    const web = await startWebServer({
+      port: webPort,
+      mongodbUrl: databaseUrl,
+      env: apiUrl ? { ...mailEnv, API_URL: apiUrl } : mailEnv,
+    });
     children.push(web.child);
 
     return {

@@ -43,7 +43,7 @@ test("a stranger's failed sign-ins lock the account for other browsers, with a c
   await expect(message).toContainText('for this account. Try again in');
   await expect(other.locator('[data-kind="warning"]')).toBeVisible();
   await expect(other.locator('[data-kind="error"]')).toHaveCount(0);
-  const button = other.getByRole('button', { name: 'Sign in' });
+  const button = other.getByRole('button', { name: 'Sign in', exact: true });
   await expect(button).toBeDisabled();
   await screenshot(other, '12-login-throttled');
   await expect(message).toContainText('You can try again now.', { timeout: 10_000 });

@@ -14,7 +14,7 @@ import { accessFor, carriesToken } from '#lib/server/access.ts';
 import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
-import { denyAccess, denyUnverified } from '#lib/server/guard.ts';
+import { denyAccess, denyAdminWithoutSecondFactor, denyUnverified } from '#lib/server/guard.ts';
 
 /**
  * A promise nobody awaited that rejects would end the process (Node's default):
@@ -109,6 +109,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     // Runs after the user loader and the access guard.
     resolve: (guarded) => {
       denyUnverified(guarded);
+      denyAdminWithoutSecondFactor(guarded);
       return resolve(guarded);
     },
   });

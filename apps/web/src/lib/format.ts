@@ -55,6 +55,15 @@ const eventLabels: Record<string, string> = {
   register: 'Account created',
   account_locked: 'Sign-ins paused after failed attempts',
   address_locked: 'Sign-ins from a network paused after failed attempts',
+  totp_enrolled: 'Two-step verification turned on',
+  totp_disabled: 'Two-step verification turned off',
+  second_factor_failed: 'Wrong verification code or passkey',
+  recovery_code_used: 'Recovery code used',
+  recovery_codes_regenerated: 'New recovery codes created',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  passkey_used: 'Passkey used',
+  second_factor_reset: 'Two-step verification reset by an administrator',
 };
 
 export function describeEvent(type: string): string {

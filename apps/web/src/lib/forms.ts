@@ -148,3 +148,30 @@ export function enhanceForm(options: {
     };
   };
 }
+
+/** The second step of sign-in: a code from the app, or (with `method=recovery`) a recovery code. */
+export const secondFactorSchema = z.discriminatedUnion('method', [
+  z.object({
+    method: z.literal('totp'),
+    code: z
+      .string({ error: 'Enter the 6-digit code from your app.' })
+      .transform((value) => value.replace(/\s+/g, ''))
+      .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your app.')),
+    next: z.string().optional(),
+  }),
+  z.object({
+    method: z.literal('recovery'),
+    recoveryCode: required('Enter one of your recovery codes.').pipe(
+      z.string().max(64, 'Use at most 64 characters.'),
+    ),
+    next: z.string().optional(),
+  }),
+]);
+
+/** A first code from the authenticator app (TOTP set-up). */
+export const totpCodeSchema = z.object({
+  code: z
+    .string({ error: 'Enter the 6-digit code from your app.' })
+    .transform((value) => value.replace(/\s+/g, ''))
+    .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your app.')),
+});

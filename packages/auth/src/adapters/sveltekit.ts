@@ -6,7 +6,15 @@
 import { isSecureCookie, sessionCookieName } from '../cookies.ts';
 import { deviceTokenFromHeaders } from '../devices.ts';
 import { AuthError } from '../errors.ts';
-import type { Auth, AuthenticatedUser, RequestInfo, SessionCookie, SessionInfo } from '../types.ts';
+import type {
+  Auth,
+  AuthenticatedUser,
+  PublicUser,
+  RequestInfo,
+  SecondFactorProof,
+  SessionCookie,
+  SessionInfo,
+} from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
 export interface CookieJar {
@@ -126,28 +134,96 @@ export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): P
   return event.locals;
 }
 
+/** What `signIn` did: a session, or the pending second step (no session yet). */
+export type SignInOutcome =
+  | { status: 'signed-in'; session: SessionInfo }
+  | { status: 'second-factor'; expiresAt: Date };
+
+/** The base name of the cookie that carries a pending second step (see signIn). */
+export const PENDING_SIGN_IN_COOKIE = 'authkit_pending';
+
+function pendingCookieName(auth: Auth, event: Pick<AuthRequestEvent, 'url'>): string {
+  const secure = isSecureCookie(auth.settings.secureCookies, { https: event.url.protocol === 'https:' });
+  return sessionCookieName(PENDING_SIGN_IN_COOKIE, secure);
+}
+
 /**
- * Signs the user in for this browser: creates the session and sets its cookie,
- * and the device cookie that makes this browser a trusted device of the account.
+ * Signs the user in for this browser after a correct password: creates the
+ * session and sets its cookie, and the device cookie that makes this browser a
+ * trusted device of the account. An account with a second factor gets no
+ * session yet: the challenge of its second step goes into a short-lived
+ * HttpOnly cookie (never the URL), for completeSecondFactorSignIn.
  */
 export async function signIn(
   auth: Auth,
   event: AuthRequestEvent,
   user: Parameters<Auth['loginUser']>[0],
   options: { remember: boolean },
-): Promise<SessionInfo> {
+): Promise<SignInOutcome> {
   const info = requestInfo(event);
-  // A password alone does not sign in an account with a second factor. The
-  // site's page for the second step is not there yet: such accounts sign in
-  // with the API (auth.login, then auth.verifySecondFactor) or a passkey.
   if (await auth.secondFactorRequired(user)) {
-    throw new AuthError('FORBIDDEN', 'This account signs in with a second factor, which this page does not ask for yet.');
+    const { challenge, expiresAt } = await auth.startSecondFactor(user, { remember: options.remember });
+    const secure = isSecureCookie(auth.settings.secureCookies, info);
+    event.cookies.set(pendingCookieName(auth, event), challenge, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      maxAge: Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
+    });
+    return { status: 'second-factor', expiresAt };
   }
   const result = await auth.loginUser(user, { remember: options.remember, fresh: true }, info);
-  applySessionCookie(event.cookies, result.cookie);
+  await finishSignIn(auth, event, user, result.cookie, info);
+  return { status: 'signed-in', session: result.session };
+}
+
+async function finishSignIn(
+  auth: Auth,
+  event: AuthRequestEvent,
+  user: Parameters<Auth['trustDevice']>[0],
+  cookie: SessionCookie,
+  info: RequestInfo,
+): Promise<void> {
+  applySessionCookie(event.cookies, cookie);
   const device = await auth.trustDevice(user, info);
   applySessionCookie(event.cookies, device.cookie);
-  return result.session;
+}
+
+/** True while this browser has a second step of sign-in pending (its cookie may still have expired server-side). */
+export function hasPendingSecondFactor(auth: Auth, event: Pick<AuthRequestEvent, 'cookies' | 'url'>): boolean {
+  return !!event.cookies.get(pendingCookieName(auth, event));
+}
+
+/** Forgets the pending second step (signing in again, or giving up). */
+export function clearPendingSecondFactor(auth: Auth, event: Pick<AuthRequestEvent, 'cookies' | 'url'>): void {
+  event.cookies.delete(pendingCookieName(auth, event), { path: '/' });
+}
+
+/**
+ * The second step of signIn: the pending challenge (from its cookie) and a
+ * code or recovery code. Success: the session and device cookies, as after a
+ * password sign-in, and the pending cookie is gone. Throws the auth package's
+ * errors: UNAUTHORIZED when nothing is pending or it expired (the cookie is
+ * then cleared), VALIDATION for a wrong code, THROTTLED after too many.
+ */
+export async function completeSecondFactorSignIn(
+  auth: Auth,
+  event: AuthRequestEvent,
+  proof: SecondFactorProof,
+): Promise<{ user: PublicUser; session: SessionInfo; method: 'totp' | 'recovery_code' }> {
+  const challenge = event.cookies.get(pendingCookieName(auth, event)) ?? '';
+  const info = requestInfo(event);
+  let completed: Awaited<ReturnType<Auth['completeSecondFactor']>>;
+  try {
+    completed = await auth.completeSecondFactor(challenge, proof, info);
+  } catch (caught) {
+    if (caught instanceof AuthError && caught.code === 'UNAUTHORIZED') clearPendingSecondFactor(auth, event);
+    throw caught;
+  }
+  clearPendingSecondFactor(auth, event);
+  await finishSignIn(auth, event, completed.user, completed.login.cookie, info);
+  return { user: completed.user, session: completed.login.session, method: completed.method };
 }
 
 /** Ends this browser's session and clears its cookie. */

@@ -23,7 +23,7 @@ export function accessFor(routeId: string | null): Access {
   if (under(route, '/dashboard') || under(route, '/account')) return 'signed-in';
   // The page that explains a pending verification (its token links are public).
   if (route === '/verify-email') return 'signed-in';
-  if (route === '/login' || route === '/register') return 'guest-only';
+  if (route === '/login' || route === '/login/verify' || route === '/register') return 'guest-only';
   // /forgot is public: a signed-in user who forgot the password may ask too
   // (e.g. before a re-authentication they cannot pass).
   return 'public';

@@ -13,11 +13,17 @@ const envSchema = z.object({
   ORIGIN: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://example.com' })
     .optional(),
+  // The API's base URL as this server reaches it; the site forwards /trpc/* there (passkeys).
+  API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:3001' })
+    .optional(),
 });
 
 export interface WebConfig {
   mongodbUrl: string;
   origin: string | undefined;
+  /** The API (no trailing slash), or undefined: no /trpc forwarding, no passkeys. */
+  apiUrl: string | undefined;
   auth: AuthEnvSettings;
 }
 
@@ -44,6 +50,7 @@ export function parseConfig(env: Record<string, string | undefined>): WebConfig 
   return {
     mongodbUrl: parsed.data.MONGODB_URL,
     origin: parsed.data.ORIGIN,
+    apiUrl: parsed.data.API_URL?.replace(/\/+$/, ''),
     auth,
   };
 }

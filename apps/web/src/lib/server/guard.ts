@@ -5,7 +5,7 @@ import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
 import { decideAccess, loginPath, type GuardDecision } from '@authkit/auth/sveltekit';
 import { error, redirect } from '@sveltejs/kit';
 import { setFlash, type FlashCookies } from '#lib/flash.ts';
-import { needsVerifiedEmail } from './access.ts';
+import { accessFor, needsVerifiedEmail } from './access.ts';
 import { getConfig } from './config.ts';
 
 interface GuardedEvent {
@@ -36,6 +36,25 @@ export function denyUnverified(event: Pick<GuardedEvent, 'locals' | 'route'>): v
   if (mustVerifyFirst(user, event.route.id, getConfig().auth.requireVerifiedEmail ?? false)) {
     redirect(303, '/verify-email');
   }
+}
+
+/**
+ * With REQUIRE_MFA_FOR_ADMINS (on unless set to false), an administrator
+ * without a second factor is sent to set one up on /account before any admin
+ * page (the auth package refuses their admin actions anyway: MFA_REQUIRED).
+ */
+export function denyAdminWithoutSecondFactor(
+  event: Pick<GuardedEvent, 'locals' | 'route' | 'url' | 'cookies'>,
+): void {
+  const { user } = event.locals;
+  if (!user || user.role !== 'admin' || user.mfaEnabled || !event.route) return;
+  if (accessFor(event.route.id) !== 'admin') return;
+  if (getConfig().auth.requireMfaForAdmins === false) return;
+  setFlash(event.cookies, event.url, {
+    type: 'warning',
+    message: 'Administrators need two-step verification: set up an authenticator app first.',
+  });
+  redirect(303, '/account#two-step');
 }
 
 /** Throws what a refused decision means: to the login page, to the dashboard, or a 403. */
@@ -77,6 +96,7 @@ function requireAccess(event: GuardedEvent, access: 'signed-in' | 'admin'): Sign
   const decision = decideAccess(event.locals, access, event.url);
   if (decision.action !== 'allow') denyAccess(decision, event);
   denyUnverified(event);
+  if (access === 'admin') denyAdminWithoutSecondFactor(event);
   // decideAccess allows only a user; the session comes with it (null together).
   if (!user || !session)
     denyAccess({ action: 'login', next: event.url.pathname + event.url.search }, event);

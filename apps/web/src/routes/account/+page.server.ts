@@ -11,7 +11,9 @@ import {
   toReauth,
 } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { getConfig } from '#lib/server/config.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
+import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -19,9 +21,10 @@ export const load: PageServerLoad = async (event) => {
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
   const auth = getAuth();
-  const [sessions, events] = await Promise.all([
+  const [sessions, events, passkeys] = await Promise.all([
     auth.listSessions(session),
     auth.listEvents(user.id, 15),
+    auth.listPasskeys(session),
   ]);
   return {
     fresh: auth.isFresh(session),
@@ -37,6 +40,15 @@ export const load: PageServerLoad = async (event) => {
       lastSeenAt: item.lastSeenAt,
       remember: item.remember,
     })),
+    mfaEnabled: user.mfaEnabled,
+    passkeysAvailable: !!getConfig().apiUrl,
+    mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
+    passkeys: passkeys.map((item) => ({
+      id: item.id,
+      name: item.name,
+      createdAt: item.createdAt,
+      lastUsedAt: item.lastUsedAt,
+    })),
     events: events.map((item) => ({
       type: item.type,
       at: item.at,
@@ -47,6 +59,8 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions: Actions = {
+  ...secondFactorActions,
+
   revoke: async (event) => {
     const { session } = requireSignedIn(event);
     const fields = await readFormFields(event.request);

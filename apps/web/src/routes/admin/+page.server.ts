@@ -28,6 +28,7 @@ export const load: PageServerLoad = async (event) => {
       role: user.role,
       active: user.active,
       createdAt: user.createdAt,
+      secondFactors: { totp: user.secondFactors.totp, passkeys: user.secondFactors.passkeys },
     })),
     total: result.total,
     page: result.page,
@@ -113,6 +114,23 @@ export const actions: Actions = {
         count === 0
           ? 'The user was not signed in anywhere.'
           : `The user has been signed out of ${count} ${count === 1 ? 'session' : 'sessions'}.`,
+    );
+  },
+
+  // Two steps, so that it works without JavaScript: the first post asks to confirm.
+  resetSecondFactor: async (event) => {
+    const { user: admin } = requireAdmin(event);
+    const fields = await readFormFields(event.request);
+    const userId = fields.userId ?? '';
+    if (!userId) return fail(400, { message: 'Choose a user.' });
+    if (fields.confirm !== 'yes') {
+      return { confirmReset: { userId, username: (fields.username ?? '').slice(0, 64) } };
+    }
+    return applyChange(
+      event,
+      () => getAuth().resetSecondFactor(admin, userId, requestInfo(event)),
+      () =>
+        'The user’s two-step verification and passkeys have been removed; they have been told by email.',
     );
   },
 

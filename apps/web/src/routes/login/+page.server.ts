@@ -6,9 +6,13 @@ import { safeNext } from '#lib/safe-next.ts';
 import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
 import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { getConfig } from '#lib/server/config.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = nextFromQuery;
+export const load: PageServerLoad = (event) => ({
+  ...nextFromQuery(event),
+  passkeysAvailable: !!getConfig().apiUrl,
+});
 
 export const actions: Actions = {
   default: async (event) => {
@@ -22,6 +26,7 @@ export const actions: Actions = {
 
     const auth = getAuth();
     let username: string;
+    let secondStep = false;
     try {
       const user = await auth.authenticate(
         form.data.username,
@@ -30,13 +35,19 @@ export const actions: Actions = {
       );
       // Counted before this sign-in becomes the last one; shown once on the dashboard.
       const failed = await auth.failedSignInsSinceLastVisit(user.id);
-      await signIn(auth, event, user, { remember: form.data.remember === 'on' });
-      if (failed > 0) noteFailedSignIns(event.cookies, event.url, failed);
+      const outcome = await signIn(auth, event, user, { remember: form.data.remember === 'on' });
+      // A second factor: no session yet; the challenge is in an HttpOnly cookie, never the URL.
+      if (outcome.status === 'second-factor') secondStep = true;
+      else if (failed > 0) noteFailedSignIns(event.cookies, event.url, failed);
       username = user.username;
     } catch (caught) {
       return authFailure(caught, form.values, event.setHeaders);
     }
 
+    if (secondStep) {
+      const next = safeNext(form.data.next);
+      redirect(303, next === '/dashboard' ? '/login/verify' : `/login/verify?${new URLSearchParams({ next })}`);
+    }
     setFlash(event.cookies, event.url, {
       type: 'success',
       message: `Welcome back, ${username}! You are signed in.`,

@@ -5,12 +5,13 @@ import { reauthSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { getConfig } from '#lib/server/config.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = (event) => {
   requireSignedIn(event);
-  return nextFromQuery(event);
+  return { ...nextFromQuery(event), passkeysAvailable: !!getConfig().apiUrl };
 };
 
 export const actions: Actions = {

@@ -1,0 +1,107 @@
+// Passkeys through Chromium's virtual authenticator (CDP WebAuthn domain):
+// add one on /account, sign out, sign in with it (usernameless), confirm with
+// it on /account/reauth. WebAuthn refuses an IP address as the relying party,
+// so this file runs its own site and API as http://localhost:<port> (same
+// database), the site forwarding /trpc to the API as in production.
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { freePort } from '@authkit/db/embedded';
+import {
+  closeTestAuth,
+  makeBrowserSessionStale,
+  newUser,
+  SESSION_CACHE_BOUND_MS,
+  signOut,
+  watchConsole,
+} from './fixtures.ts';
+import { startApiServer, startWebServer } from './stack.ts';
+
+let site = '';
+const stops: Array<() => Promise<void>> = [];
+
+test.beforeAll(async () => {
+  const mongodbUrl = process.env.E2E_MONGODB_URL ?? '';
+  const [webPort, apiPort] = await Promise.all([freePort(), freePort()]);
+  site = `http://localhost:${webPort}`;
+  const api = await startApiServer({
+    port: apiPort,
+    mongodbUrl,
+    webOrigin: site,
+    env: { SITE_URL: site, SMTP_URL: process.env.E2E_SMTP_URL ?? '' },
+  });
+  stops.push(api.stop);
+  const web = await startWebServer({
+    port: webPort,
+    mongodbUrl,
+    env: { ORIGIN: site, SITE_URL: site, API_URL: api.url, SMTP_URL: process.env.E2E_SMTP_URL ?? '' },
+  });
+  stops.push(web.stop);
+});
+
+test.afterAll(async () => {
+  for (const stop of stops.reverse()) await stop();
+  await closeTestAuth();
+});
+
+async function virtualAuthenticator(context: BrowserContext, page: Page): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+    },
+  });
+}
+
+test('add a passkey, sign in with it (usernameless), confirm with it', async ({ context, page }) => {
+  const problems = watchConsole(page);
+  await virtualAuthenticator(context, page);
+  const user = newUser('passkey');
+  await page.goto(`${site}/register`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(`${site}/dashboard`);
+  await page.goto(`${site}/account#passkeys`);
+  await page.getByLabel('Passkey name').fill('Test laptop');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(page.getByText('Passkey “Test laptop” added.')).toBeVisible();
+  const row = page.locator('[data-testid="passkey-row"][data-name="Test laptop"]');
+  await expect(row).toContainText('never used');
+
+  // Rename (a plain form).
+  await row.getByLabel('New name for Test laptop').fill('Work laptop');
+  await row.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.locator('[data-testid="passkey-row"][data-name="Work laptop"]')).toBeVisible();
+
+  await signOut(page);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page).toHaveURL(`${site}/dashboard`);
+  await expect(page.getByText(user.username).first()).toBeVisible();
+
+  // Re-authentication with the passkey restores freshness.
+  await makeBrowserSessionStale(context);
+  await page.goto(`${site}/account/reauth?next=%2Faccount%23passkeys`);
+  await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
+  await expect(page).toHaveURL(`${site}/account#passkeys`);
+  // The API renewed the session; the site's session cache learns within its bound.
+  await page.waitForTimeout(SESSION_CACHE_BOUND_MS + 500);
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Add a passkey' })).toBeVisible();
+
+  const labels = await page.getByTestId('activity-row').locator('td:first-child').allTextContents();
+  expect(labels).toContain('Passkey added');
+  expect(labels).toContain('Passkey used');
+
+  await page
+    .locator('[data-testid="passkey-row"][data-name="Work laptop"]')
+    .getByRole('button', { name: 'Remove passkey Work laptop' })
+    .click();
+  await expect(page.getByText('No passkeys yet.')).toBeVisible();
+  expect(problems).toEqual([]);
+});

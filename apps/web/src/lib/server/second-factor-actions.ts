@@ -1,0 +1,137 @@
+// The account page's second-factor actions: set up an authenticator app
+// (TOTP), confirm it with a first code, new recovery codes, turn it off; and
+// passkey rename/remove, which need no WebAuthn ceremony. Every change needs a
+// fresh session (a password or passkey entered recently): a stale one is sent
+// to /account/reauth and comes back to the section.
+import { isAuthError } from '@authkit/auth';
+import { needsReauthentication, requestInfo } from '@authkit/auth/sveltekit';
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { setFlash } from '#lib/flash.ts';
+import { fieldErrors, totpCodeSchema } from '#lib/forms.ts';
+import { authFailure, readFormFields, toReauth } from './actions.ts';
+import { getAuth } from './auth.ts';
+import { requireSignedIn } from './guard.ts';
+
+export const TWO_STEP = '/account#two-step';
+export const PASSKEYS = '/account#passkeys';
+
+/** The failure of `action` for the page (never the posted codes). */
+function refused(event: RequestEvent, action: string, caught: unknown, next: string) {
+  if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, next);
+  const failure = authFailure(caught, {}, event.setHeaders);
+  return fail(failure.status, {
+    action,
+    errors: failure.data.errors ?? {},
+    message: failure.data.message,
+    retryAfterSeconds: failure.data.retryAfterSeconds,
+    waitReason: failure.data.waitReason,
+  });
+}
+
+/** The signed-in session, fresh; a stale one goes to re-authenticate first. */
+function freshSession(event: RequestEvent, next: string) {
+  const { session } = requireSignedIn(event);
+  if (needsReauthentication(getAuth(), event.locals)) toReauth(event, next);
+  return session;
+}
+
+/** The QR code as an image (a data: URL: allowed by img-src, no inline markup). */
+function qrImage(svg: string): string {
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}
+
+export const secondFactorActions = {
+  totpBegin: async (event: RequestEvent) => {
+    const session = freshSession(event, TWO_STEP);
+    try {
+      const enrolment = await getAuth().beginTotpEnrolment(session, requestInfo(event));
+      return {
+        action: 'totpBegin',
+        enrolment: {
+          secret: enrolment.secret,
+          qr: qrImage(enrolment.qrSvg),
+          expiresAt: enrolment.expiresAt.toISOString(),
+        },
+      };
+    } catch (caught) {
+      return refused(event, 'totpBegin', caught, TWO_STEP);
+    }
+  },
+
+  totpConfirm: async (event: RequestEvent) => {
+    const { session } = requireSignedIn(event);
+    const parsed = totpCodeSchema.safeParse(await readFormFields(event.request));
+    if (!parsed.success) {
+      return fail(400, {
+        action: 'totpConfirm',
+        errors: fieldErrors(parsed.error),
+        message: 'Enter the 6-digit code from your app.',
+      });
+    }
+    try {
+      const codes = await getAuth().confirmTotpEnrolment(session, parsed.data.code, requestInfo(event));
+      return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: true };
+    } catch (caught) {
+      return refused(event, 'totpConfirm', caught, TWO_STEP);
+    }
+  },
+
+  recoveryCodes: async (event: RequestEvent) => {
+    const session = freshSession(event, TWO_STEP);
+    try {
+      const codes = await getAuth().regenerateRecoveryCodes(session, requestInfo(event));
+      return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: false };
+    } catch (caught) {
+      return refused(event, 'recoveryCodes', caught, TWO_STEP);
+    }
+  },
+
+  totpDisable: async (event: RequestEvent) => {
+    const session = freshSession(event, TWO_STEP);
+    // One field: six digits are a code from the app, anything else a recovery code.
+    const given = ((await readFormFields(event.request)).proof ?? '').trim();
+    if (!given || given.length > 64) {
+      const message = 'Enter a code from your app or one of your recovery codes.';
+      return fail(400, { action: 'totpDisable', errors: { proof: [message] }, message });
+    }
+    const compact = given.replace(/\s+/g, '');
+    const proof = /^\d{6}$/.test(compact) ? { code: compact } : { recoveryCode: given };
+    try {
+      await getAuth().disableTotp(session, proof, requestInfo(event));
+    } catch (caught) {
+      const failure = refused(event, 'totpDisable', caught, TWO_STEP);
+      const errors = failure.data.errors;
+      const wrong = errors.code ?? errors.recoveryCode;
+      return wrong ? fail(failure.status, { ...failure.data, errors: { proof: wrong } }) : failure;
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'Two-step verification is off. Your recovery codes no longer work.',
+    });
+    redirect(303, TWO_STEP);
+  },
+
+  passkeyRename: async (event: RequestEvent) => {
+    const session = freshSession(event, PASSKEYS);
+    const fields = await readFormFields(event.request);
+    try {
+      await getAuth().renamePasskey(session, fields.passkeyId ?? '', fields.name ?? '', requestInfo(event));
+    } catch (caught) {
+      return refused(event, 'passkeyRename', caught, PASSKEYS);
+    }
+    setFlash(event.cookies, event.url, { type: 'success', message: 'The passkey has been renamed.' });
+    redirect(303, PASSKEYS);
+  },
+
+  passkeyRemove: async (event: RequestEvent) => {
+    const session = freshSession(event, PASSKEYS);
+    const fields = await readFormFields(event.request);
+    try {
+      await getAuth().removePasskey(session, fields.passkeyId ?? '', requestInfo(event));
+    } catch (caught) {
+      return refused(event, 'passkeyRemove', caught, PASSKEYS);
+    }
+    setFlash(event.cookies, event.url, { type: 'success', message: 'The passkey has been removed.' });
+    redirect(303, PASSKEYS);
+  },
+};

@@ -1,0 +1,64 @@
+// The second step of a password sign-in for an account with an authenticator
+// app: a 6-digit code, or one of the recovery codes. The pending sign-in is a
+// short-lived HttpOnly cookie set by the login action (see the SvelteKit
+// adapter's signIn); it grants nothing until this step succeeds.
+import { isAuthError } from '@authkit/auth';
+import { completeSecondFactorSignIn, hasPendingSecondFactor } from '@authkit/auth/sveltekit';
+import { redirect, type RequestEvent } from '@sveltejs/kit';
+import { setFlash } from '#lib/flash.ts';
+import { secondFactorSchema } from '#lib/forms.ts';
+import { safeNext } from '#lib/safe-next.ts';
+import { authFailure, parseForm } from '#lib/server/actions.ts';
+import { getAuth } from '#lib/server/auth.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Back to the password, with a message, keeping `next`. */
+function startAgain(event: RequestEvent, next: string | undefined): never {
+  setFlash(event.cookies, event.url, {
+    type: 'warning',
+    message: 'Your sign-in has expired. Please enter your password again.',
+  });
+  const target = safeNext(next, '');
+  redirect(303, target ? `/login?${new URLSearchParams({ next: target })}` : '/login');
+}
+
+export const load: PageServerLoad = (event) => {
+  const next = event.url.searchParams.get('next') ?? '';
+  if (!hasPendingSecondFactor(getAuth(), event)) startAgain(event, next);
+  return {
+    next,
+    recovery: event.url.searchParams.get('method') === 'recovery',
+  };
+};
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await parseForm(
+      event.request,
+      secondFactorSchema,
+      ['method', 'next'],
+      'Please enter a code.',
+    );
+    if (form.failure) return form.failure;
+
+    const auth = getAuth();
+    const proof =
+      form.data.method === 'recovery'
+        ? { recoveryCode: form.data.recoveryCode }
+        : { code: form.data.code };
+    let username: string;
+    try {
+      const { user } = await completeSecondFactorSignIn(auth, event, proof);
+      username = user.username;
+    } catch (caught) {
+      // Unknown, used or expired (5 minutes): the password again.
+      if (isAuthError(caught, 'UNAUTHORIZED')) startAgain(event, form.data.next);
+      return authFailure(caught, form.values, event.setHeaders);
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: `Welcome back, ${username}! You are signed in.`,
+    });
+    redirect(303, safeNext(form.data.next));
+  },
+};

@@ -1,0 +1,50 @@
+// /trpc/* is forwarded to the API (API_URL), so the browser's passkey
+// ceremonies (through @authkit/api-client) call this origin: the session
+// cookie is same-origin and the CSP's connect-src stays 'self'. The API sees
+// the browser's Origin (its CSRF check) and, through X-Forwarded-For, the
+// client's address (the API must trust this server: TRUST_PROXY).
+import { error, type RequestHandler } from '@sveltejs/kit';
+import { getConfig } from '#lib/server/config.ts';
+
+/** Request headers the API reads; nothing else crosses. */
+const FORWARDED_REQUEST = ['cookie', 'content-type', 'origin', 'user-agent', 'accept', 'trpc-accept', 'sec-fetch-site'];
+/** Response headers the browser needs (Set-Cookie is handled apart: there may be several). */
+const FORWARDED_RESPONSE = ['content-type', 'retry-after', 'cache-control', 'vary'];
+
+const forward: RequestHandler = async (event) => {
+  const { apiUrl } = getConfig();
+  if (!apiUrl) error(404, 'Not Found');
+  const headers = new Headers();
+  for (const name of FORWARDED_REQUEST) {
+    const value = event.request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  headers.set('x-forwarded-for', event.getClientAddress());
+  headers.set('x-forwarded-proto', event.url.protocol.replace(':', ''));
+  const target = `${apiUrl}/trpc/${event.params.path ?? ''}${event.url.search}`;
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      method: event.request.method,
+      headers,
+      body: event.request.method === 'POST' ? await event.request.arrayBuffer() : undefined,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (caught) {
+    // A body over BODY_SIZE_LIMIT is SvelteKit's 413; an unreachable API is a 503.
+    if (caught instanceof Error && 'status' in caught && caught.status === 413) throw caught;
+    console.warn(`[web] /trpc: the API did not answer (${caught instanceof Error ? caught.message : String(caught)})`);
+    error(503, 'The service is temporarily unavailable. Please try again in a moment.');
+  }
+  const answer = new Headers();
+  for (const name of FORWARDED_RESPONSE) {
+    const value = response.headers.get(name);
+    if (value !== null) answer.set(name, value);
+  }
+  for (const cookie of response.headers.getSetCookie()) answer.append('set-cookie', cookie);
+  return new Response(response.body, { status: response.status, headers: answer });
+};
+
+export const GET = forward;
+export const POST = forward;
