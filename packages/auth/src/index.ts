@@ -27,4 +27,4 @@ export type {
   SessionProtection,
   UserPage,
 } from './types.ts';
-export type { AuthEventType, Role } from '@authkit/db';
+export type { AuthEventType, Role, SessionEndReason } from '@authkit/db';

@@ -1,13 +1,19 @@
-export { connectDatabase, ensureIndexes, INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
+export {
+  connectDatabase,
+  ENDED_SESSION_RETENTION_MS,
+  ensureIndexes,
+  INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
 export type { Collections, ConnectOptions, Database } from './client.ts';
 export type {
   AuthEventDoc,
   AuthEventType,
+  EndedSessionDoc,
   OutboxMailDoc,
   Role,
   SecretDoc,
   SessionDoc,
   SessionInvalidationDoc,
+  SessionEndReason,
   SessionUserCopy,
   SingleUseTokenDoc,
   SingleUseTokenKind,

@@ -5,6 +5,7 @@
 // answer a decision that the app turns into `redirect()` or `error()`.
 import { isSecureCookie, sessionCookieName } from '../cookies.ts';
 import { deviceTokenFromHeaders } from '../devices.ts';
+import type { SessionEndReason } from '@authkit/db';
 import type { Auth, AuthenticatedUser, RequestInfo, SessionCookie, SessionInfo } from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
@@ -29,6 +30,8 @@ export interface AuthLocals {
   user: AuthenticatedUser | null;
   /** The current session, or null when anonymous. */
   session: SessionInfo | null;
+  /** Why the session of the cookie sent ended lately (see LoadResult.endedReason); else null. */
+  endedReason?: SessionEndReason | null;
 }
 
 /** The parts of SvelteKit's RequestEvent the adapter reads and writes. */
@@ -121,6 +124,7 @@ export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): P
   } else {
     event.locals.user = null;
     event.locals.session = null;
+    event.locals.endedReason = loaded.endedReason ?? null;
   }
   return event.locals;
 }
