@@ -71,7 +71,7 @@ test('the session list shows both devices, and revoking one signs it out', async
   await expect(rows).toHaveCount(2);
   await expect(page.locator('[data-testid="session-row"][data-current="true"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="session-row"][data-current="false"]')).toContainText(
-    'Firefox on Windows',
+    'Firefox 140 on Windows',
   );
 
   await page
@@ -80,8 +80,19 @@ test('the session list shows both devices, and revoking one signs it out', async
     .click();
   await expect(page.getByTestId('flash')).toHaveText('That device has been signed out.');
   await expect(rows).toHaveCount(1);
+  // The activity names the device that was signed out.
+  await expect(page.getByTestId('activity-row').first()).toContainText(
+    'Signed out Firefox 140 on Windows',
+  );
 
+  // The revoked device is told why on its next page.
   await expectSentToSignIn(other.page, '/dashboard');
+  await expect(other.page.getByTestId('flash')).toHaveText(
+    'You were signed out from another device.',
+  );
+  // Told once: the next visit is an ordinary one.
+  await expectSentToSignIn(other.page, '/dashboard');
+  await expect(other.page.getByTestId('flash')).toHaveText('Please log in to access this page.');
   await other.context.close();
 });
 
@@ -115,6 +126,11 @@ test('changing the password signs out the other device', async ({ browser, page 
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
   await expectSentToSignIn(other.page, '/dashboard');
+  await expect(other.page.getByTestId('flash')).toHaveText(
+    'Your password was changed, so this device was signed out.',
+  );
+  await page.reload();
+  await expect(page.getByTestId('activity-row').first()).toHaveText(/Changed password/);
   // The new password works, the old one no longer does.
   await signIn(other.page, user, { open: false });
   await expect(other.page.getByTestId('form-error')).toBeVisible();

@@ -12,6 +12,7 @@ import {
 } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
+import { shownDetails } from '#lib/activity.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -39,6 +40,7 @@ export const load: PageServerLoad = async (event) => {
     })),
     events: events.map((item) => ({
       type: item.type,
+      details: shownDetails(item.details),
       at: item.at,
       ip: item.ip,
       userAgent: item.userAgent,
