@@ -12,6 +12,9 @@ import type {
   UserDoc,
 } from './schema.ts';
 
+/** Where `turbo dev` serves the embedded database (src/serve.ts) when MONGODB_URL is unset. */
+export const DEV_MONGODB_URL = 'mongodb://127.0.0.1:27018/authkit';
+
 /** How long session invalidation entries are kept (TTL index, or the sweep in packages/auth). */
 export const INVALIDATION_RETENTION_MS = 10 * 60_000;
 

@@ -1,5 +1,6 @@
 export {
   connectDatabase,
+  DEV_MONGODB_URL,
   ENDED_SESSION_RETENTION_MS,
   ensureIndexes,
   INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
