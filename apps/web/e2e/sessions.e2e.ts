@@ -109,6 +109,17 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
   await expect(page.getByTestId('flash')).toHaveText('Signed out 2 other devices.');
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
+  // On a public page a signed-out device is told at once; on a protected one, on the sign-in page.
+  const [first, second] = devices as [(typeof devices)[0], (typeof devices)[0]];
+  await first.page.goto('/');
+  await expect(first.page.getByTestId('flash')).toHaveText(
+    'You were signed out from another device.',
+  );
+  await expect(first.page.getByTestId('nav-user')).toHaveCount(0);
+  await expectSentToSignIn(second.page, '/account');
+  await expect(second.page.getByTestId('flash')).toHaveText(
+    'You were signed out from another device.',
+  );
   for (const device of devices) {
     await expectSentToSignIn(device.page, '/account');
     await device.context.close();
