@@ -29,7 +29,12 @@ export function testAuth(): Auth {
   if (!auth) {
     const url = process.env.E2E_MONGODB_URL;
     if (!url) throw new Error('E2E_MONGODB_URL is not set');
-    auth = createAuth({ database: connectDatabase(url), secureCookies: false });
+    // Tests make many users from one test address (the site's own quota is raised likewise).
+    auth = createAuth({
+      database: connectDatabase(url),
+      secureCookies: false,
+      throttle: { registrationsPerHour: 100_000 },
+    });
   }
   return auth;
 }

@@ -53,6 +53,11 @@ export const init: ServerInit = async () => {
   await prepareAuth();
 };
 
+/** True for the client router's `__data.json` request (SvelteKit's event says so). */
+function isDataRequest(event: object): boolean {
+  return 'isDataRequest' in event && event.isDataRequest === true;
+}
+
 /** Methods that change nothing: the site's GET loads only read (and touch sessions). */
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -64,9 +69,10 @@ const authHandle = createAuthHandle(getAuth, {
   onDenied: (decision, event) => {
     // A refused look at an admin page goes on to the route, whose layout load
     // throws the same 403 (routes/admin/+layout.server.ts), so the error page
-    // renders inside the site's layout. Anything that could change something
-    // (a form action) is refused here.
-    const view = READ_ONLY_METHODS.has(event.request.method);
+    // renders inside the site's layout. Anything else is refused here: a form
+    // action, and the client router's `__data.json` (a 403 there makes it load
+    // the page itself, which then renders as above).
+    const view = READ_ONLY_METHODS.has(event.request.method) && !isDataRequest(event);
     if (decision.action === 'forbidden' && view && accessFor(event.route.id) === 'admin') return;
     denyAccess(decision, event);
   },
