@@ -19,6 +19,9 @@ export default defineConfig({
   use: {
     // Set by the global setup (workers inherit it); the ports are free ones.
     baseURL: process.env.E2E_WEB_URL,
+    // As the TLS proxy in front of a production site would: the site (built
+    // without paths.origin) takes each request's protocol from it (e2e/stack.ts).
+    extraHTTPHeaders: { 'x-forwarded-proto': 'http' },
     browserName: 'chromium',
     headless: true,
     actionTimeout: 5_000,

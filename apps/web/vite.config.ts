@@ -2,36 +2,18 @@
 // is no longer read). The origin check on form posts (CSRF) is always on in
 // SvelteKit 3; `csrf.trustedOrigins` stays empty.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import nodeAdapter from '@sveltejs/adapter-node';
-import type { Adapter } from '@sveltejs/kit';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
 /**
- * adapter-node 6 fixes the site's origin at build time (`paths.origin`) and no
- * longer reads ORIGIN. Our contract is `ORIGIN=https://example.com node build`,
- * so after the adapter has written its output, let the ORIGIN environment
- * variable (read when the server starts) override the build-time value. Without
- * it, the origin comes from the Host header with https, as adapter-node does.
+ * The site's public origin, fixed at build time as adapter-node 6 and
+ * SvelteKit 3 intend (`paths.origin`): `ORIGIN=https://example.com pnpm
+ * --filter web build`. Without it, each request's origin comes from its Host
+ * header and PROTOCOL_HEADER (HOST_HEADER) at run time, as set by the TLS
+ * proxy in front; adapter-node takes https when that header is missing.
  */
-function nodeAdapterWithRuntimeOrigin(): Adapter {
-  const base = nodeAdapter({ out: 'build' });
-  return {
-    ...base,
-    async adapt(builder) {
-      await base.adapt(builder);
-      const file = 'build/adapter-node.js';
-      const source = readFileSync(file, 'utf8');
-      const pattern = /^export const origin = (.*);$/m;
-      if (!pattern.test(source)) throw new Error(`${file}: no origin export to make configurable`);
-      writeFileSync(
-        file,
-        source.replace(pattern, 'export const origin = process.env.ORIGIN || $1;'),
-      );
-    },
-  };
-}
+const buildOrigin = process.env.ORIGIN?.trim() || undefined;
 
 /**
  * The only inline `style` attributes the site has: app.html's wrapper and
@@ -51,7 +33,8 @@ const styleAttributeHashes = inlineStyleAttributes.map(
 export default defineConfig({
   plugins: [
     sveltekit({
-      adapter: nodeAdapterWithRuntimeOrigin(),
+      adapter: nodeAdapter({ out: 'build' }),
+      paths: { origin: buildOrigin },
       csrf: { trustedOrigins: [] },
       // Content Security Policy. 'auto': SvelteKit adds a nonce (rendered pages)
       // or a hash (prerendered ones) for the inline scripts and <style>

@@ -43,7 +43,8 @@ describe('loadConfig', () => {
   });
 
   it('fails with a message naming the variable', () => {
-    expect(() => loadConfig({})).toThrow(/MONGODB_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MONGODB_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'test' })).toThrow(/MONGODB_URL/);
     expect(() => loadConfig({ ...base, PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ ...base, WEB_ORIGIN: 'localhost' })).toThrow(/WEB_ORIGIN/);
     expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
@@ -166,5 +167,17 @@ describe('startupWarnings', () => {
       startupWarnings(loadConfig({ ...production, SMTP_URL: 'smtp://127.0.0.1:1025' })),
     ).toEqual([]);
     expect(startupWarnings(loadConfig(base))).toEqual([]);
+  });
+
+  it('in development, defaults MONGODB_URL and SMTP_URL to what `turbo dev` serves', () => {
+    for (const env of [{}, { NODE_ENV: 'development' }]) {
+      const config = loadConfig(env);
+      expect(config.mongodbUrl).toBe('mongodb://127.0.0.1:27018/authkit');
+      expect(config.auth.smtpUrl).toBe('smtp://127.0.0.1:1025');
+    }
+    // Set ones win.
+    const own = loadConfig({ MONGODB_URL: 'mongodb://db.internal/x', SMTP_URL: 'smtp://mail:25' });
+    expect(own.mongodbUrl).toBe('mongodb://db.internal/x');
+    expect(own.auth.smtpUrl).toBe('smtp://mail:25');
   });
 });

@@ -1,6 +1,6 @@
 // The API's configuration, read once from the environment and validated; a bad
 // value stops the process at start with a message naming the variable.
-import { authSettingsFromEnv } from '@authkit/auth';
+import { authSettingsFromEnv, withDevelopmentDefaults } from '@authkit/auth';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './proxy.ts';
 
@@ -56,7 +56,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(given: Record<string, string | undefined> = process.env): Config {
+  // In development an unset MONGODB_URL (SMTP_URL) means what `turbo dev` serves.
+  const env = withDevelopmentDefaults(given);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);

@@ -64,8 +64,15 @@ test('a signed-in non-admin gets 403 on /admin', async ({ page }) => {
   await registerNewUser(page);
   const response = await page.goto('/admin');
   expect(response?.status()).toBe(403);
-  await expect(page.getByRole('heading', { level: 1 })).toContainText('permission');
-  await expect(page.getByRole('link', { name: 'Dashboard' })).toBeVisible();
+  // Inside the site's layout: its header, navigation and sign-out button.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Access denied');
+  await expect(page.getByText('You do not have permission to view this page.')).toBeVisible();
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Account' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  // The page's data, as the client router asks for it: a 403 too, and no users.
+  const data = await page.request.get('/admin/__data.json');
+  expect(data.status()).toBe(403);
+  expect(await data.text()).not.toContain('"users"');
 
   const post = await page.request.post('/admin?/setRole', {
     form: { userId: 'anything', role: 'admin' },

@@ -6,7 +6,7 @@ import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
 import { startCommandCounter } from './command-counter.ts';
 import { closeTestAuth, testAuth } from './fixtures.ts';
-import { startApiServer, startWebServer } from './stack.ts';
+import { startApiServer, startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -28,7 +28,7 @@ test('an anonymous GET / or /login makes no database call; a signed-in page does
     const get = async (path: string, headers: Record<string, string> = {}) => {
       const before = counter.commands().length;
       const response = await fetch(`${web.url}${path}`, {
-        headers: { accept: 'text/html', ...headers },
+        headers: { accept: 'text/html', ...TEST_PROXY_HEADERS, ...headers },
         redirect: 'manual',
       });
       const body = await response.text();

@@ -144,7 +144,7 @@ test.describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     site = await startWebServer({
       port: await freePort(),
       mongodbUrl: process.env.E2E_MONGODB_URL ?? '',
-      // Links in its mails point to it (ORIGIN, without SITE_URL).
+      // Links in its mails point to it (SITE_URL, set by startWebServer).
       env: { REQUIRE_VERIFIED_EMAIL: 'true', SMTP_URL: process.env.E2E_SMTP_URL ?? '' },
     });
   });
@@ -178,7 +178,11 @@ test.describe('REQUIRE_VERIFIED_EMAIL=true', () => {
     await expect(page).toHaveURL(`${site.url}/login`);
     await expect(page.getByTestId('flash')).toHaveText(answer);
     await expect
-      .poll(async () => (await mailsTo(user.email)).filter((mail) => !before.has(mail.id)).map((mail) => mail.subject))
+      .poll(async () =>
+        (await mailsTo(user.email))
+          .filter((mail) => !before.has(mail.id))
+          .map((mail) => mail.subject),
+      )
       .toEqual([expect.stringMatching(/^Somebody tried to sign up/)]);
   });
 

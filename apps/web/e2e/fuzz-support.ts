@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { testRequest } from '@authkit/auth/testing';
 import fc from 'fast-check';
+import { TEST_PROXY_HEADERS } from './stack.ts';
 
 // ---- inputs ------------------------------------------------------------------
 
@@ -650,6 +651,8 @@ export class FormClient {
     body: Buffer | null,
     options: { verbatim?: boolean } = {},
   ): Promise<Answer> {
+    // As the TLS proxy in front would (the site decides its origin per request).
+    headers = { ...TEST_PROXY_HEADERS, ...headers };
     const base = new URL(this.baseUrl);
     // Host, port and the path as given, or the path resolved against the base URL.
     const target = options.verbatim

@@ -373,7 +373,8 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
   const otherAdmins = await testAuth()
     .database.users.find({ _id: { $ne: admin.user.id }, role: 'admin' }, { projection: { _id: 1 } })
     .toArray();
-  for (const other of otherAdmins) await testAuth().setRole(admin.user, other._id, 'user', testRequest);
+  for (const other of otherAdmins)
+    await testAuth().setRole(admin.user, other._id, 'user', testRequest);
 
   await refusedWithoutTrace(client, async () => {
     for (const [action, valid, required] of [

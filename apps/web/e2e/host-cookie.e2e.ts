@@ -1,7 +1,7 @@
 // On https the session cookie is `__Host-authkit_session` (Secure, Path=/, no
 // Domain), and only that name is read: a plain `authkit_session` cookie, which
 // a sibling subdomain or an http page could plant, signs nobody in. The site
-// runs here as behind a TLS proxy (ORIGIN=https://..., served over http).
+// runs here as behind a TLS proxy (served over http, X-Forwarded-Proto: https).
 import { createSignedInUser, testRequest, type SignedInUser } from '@authkit/auth/testing';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
@@ -18,7 +18,6 @@ test.beforeAll(async () => {
   web = await startWebServer({
     port,
     mongodbUrl: process.env.E2E_MONGODB_URL ?? '',
-    env: { ORIGIN: origin },
   });
   user = await createSignedInUser(testAuth(), { username: newUser('hostcookie').username });
 });
@@ -33,6 +32,8 @@ function send(path: string, init: RequestInit & { cookie?: string } = {}) {
   const headers = new Headers(init.headers);
   headers.set('user-agent', testRequest.userAgent ?? 'test');
   headers.set('accept', 'text/html');
+  // The TLS proxy in front tells the site the request came over https.
+  headers.set('x-forwarded-proto', 'https');
   if (init.cookie) headers.set('cookie', init.cookie);
   return fetch(`${web.url}${path}`, { ...init, headers, redirect: 'manual' });
 }
@@ -62,7 +63,7 @@ test('signing in on https sets __Host-authkit_session: Secure, Path=/, no Domain
   );
   const logout = await send('/logout', {
     method: 'POST',
-    headers: { origin },
+    headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
     cookie: `__Host-authkit_session=${token}`,
   });
   expect(logout.status).toBe(303);

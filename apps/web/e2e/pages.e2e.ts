@@ -1,9 +1,12 @@
 // A walk through every page a user reaches from the navigation: no console
 // errors, no dead links, and a screenshot of each for the test artifacts.
+import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
 import {
   closeTestAuth,
   createTotpAdmin,
+  newUser,
+  testAuth,
   signInSecondStep,
   signInWithSecondFactor,
   makeBrowserSessionStale,
@@ -24,7 +27,7 @@ test('the main pages render without console errors (screenshots saved)', async (
   const problems = watchConsole(page);
 
   await page.goto('/');
-  await expect(page.getByTestId('home-status')).toHaveText('You are not signed in.');
+  await expect(page.getByTestId('home-status')).toContainText('Create a free account');
   await screenshot(page, '01-home-anonymous');
 
   await page.getByRole('link', { name: 'Create account' }).first().click();
@@ -162,4 +165,35 @@ test('the recovery and email pages render without console errors (screenshots sa
   await expect(page.getByTestId('email-status').first()).toBeVisible();
   await everyLook(page, '20-admin-recovery');
   expect(problems).toEqual([]);
+});
+
+test('on a phone the header is one row, its menu opens and signs out without JavaScript', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({
+    javaScriptEnabled: false,
+    viewport: { width: 390, height: 844 },
+  });
+  const page = await context.newPage();
+  const user = newUser('phone');
+  await createSignedInUser(testAuth(), user);
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  // One row: the brand and the menu button, nothing else showing.
+  const header = page.getByRole('banner');
+  expect((await header.boundingBox())?.height).toBeLessThan(70);
+  await expect(header.getByRole('button', { name: 'Sign out', exact: true })).toBeHidden();
+
+  await header.getByText('Menu').click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Account' })
+    .click();
+  await expect(page).toHaveURL(/\/account$/);
+  await header.getByText('Menu').click();
+  await header.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId('flash')).toHaveText('You have been signed out.');
+  await context.close();
 });

@@ -8,7 +8,7 @@ import { connectDatabase, type Database } from '@authkit/db';
 import { freePort, startEmbeddedServer } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
 import { newUser } from './fixtures.ts';
-import { startWebServer } from './stack.ts';
+import { startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -18,6 +18,7 @@ async function registerPost(webUrl: string, username = newUser('ready').username
   const response = await fetch(`${webUrl}/register`, {
     method: 'POST',
     headers: {
+      ...TEST_PROXY_HEADERS,
       origin: webUrl,
       accept: 'text/html',
       'content-type': 'application/x-www-form-urlencoded',
@@ -58,7 +59,7 @@ test('a registration is refused with 503 while the indexes cannot be created, th
   });
   try {
     // Reads that need no database still work.
-    expect((await fetch(`${web.url}/register`)).status).toBe(200);
+    expect((await fetch(`${web.url}/register`, { headers: TEST_PROXY_HEADERS })).status).toBe(200);
 
     const refused = await registerPost(web.url);
     expect(refused.status).toBe(503);

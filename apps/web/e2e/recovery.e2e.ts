@@ -182,9 +182,7 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
   await expect(row.getByTestId('email-status')).toHaveText('not confirmed');
 
   const before = await mailIds(member.email);
-  await row
-    .getByRole('button', { name: `Send a password reset link to ${member.username}` })
-    .click();
+  await row.getByRole('button', { name: `Send password reset link to ${member.username}` }).click();
   await expect(page.getByTestId('flash')).toContainText('password reset link is on its way');
   const link = await waitForLink(member.email, '/reset/', { after: before });
   // The member is still signed in: a link alone changes nothing.
@@ -192,7 +190,7 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
   await expect(memberPage).toHaveURL(/\/dashboard$/);
 
   row = await openUserRow(page, member.username);
-  await row.getByRole('button', { name: `Sign ${member.username} out everywhere` }).click();
+  await row.getByRole('button', { name: `Sign out everywhere: ${member.username}` }).click();
   await expect(page.getByTestId('flash')).toHaveText('The user has been signed out of 1 session.');
   await memberPage.goto('/dashboard');
   await expect(memberPage).toHaveURL(/\/login\?next=%2Fdashboard$/);

@@ -71,7 +71,7 @@ test('the session list shows both devices, and revoking one signs it out', async
   await expect(rows).toHaveCount(2);
   await expect(page.locator('[data-testid="session-row"][data-current="true"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="session-row"][data-current="false"]')).toContainText(
-    'Firefox on Windows',
+    'Firefox 140 on Windows',
   );
 
   await page
@@ -80,8 +80,19 @@ test('the session list shows both devices, and revoking one signs it out', async
     .click();
   await expect(page.getByTestId('flash')).toHaveText('That device has been signed out.');
   await expect(rows).toHaveCount(1);
+  // The activity names the device that was signed out.
+  await expect(page.getByTestId('activity-row').first()).toContainText(
+    'Signed out Firefox 140 on Windows',
+  );
 
+  // The revoked device is told why on its next page.
   await expectSentToSignIn(other.page, '/dashboard');
+  await expect(other.page.getByTestId('flash')).toHaveText(
+    'You were signed out from another device.',
+  );
+  // Told once: the next visit is an ordinary one.
+  await expectSentToSignIn(other.page, '/dashboard');
+  await expect(other.page.getByTestId('flash')).toHaveText('Please log in to access this page.');
   await other.context.close();
 });
 
@@ -98,6 +109,17 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
   await expect(page.getByTestId('flash')).toHaveText('Signed out 2 other devices.');
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
+  // On a public page a signed-out device is told at once; on a protected one, on the sign-in page.
+  const [first, second] = devices as [(typeof devices)[0], (typeof devices)[0]];
+  await first.page.goto('/');
+  await expect(first.page.getByTestId('flash')).toHaveText(
+    'You were signed out from another device.',
+  );
+  await expect(first.page.getByTestId('nav-user')).toHaveCount(0);
+  await expectSentToSignIn(second.page, '/account');
+  await expect(second.page.getByTestId('flash')).toHaveText(
+    'You were signed out from another device.',
+  );
   for (const device of devices) {
     await expectSentToSignIn(device.page, '/account');
     await device.context.close();
@@ -115,6 +137,11 @@ test('changing the password signs out the other device', async ({ browser, page 
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
   await expectSentToSignIn(other.page, '/dashboard');
+  await expect(other.page.getByTestId('flash')).toHaveText(
+    'Your password was changed, so this device was signed out.',
+  );
+  await page.reload();
+  await expect(page.getByTestId('activity-row').first()).toHaveText(/Changed password/);
   // The new password works, the old one no longer does.
   await signIn(other.page, user, { open: false });
   await expect(other.page.getByTestId('form-error')).toBeVisible();

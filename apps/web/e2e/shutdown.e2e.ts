@@ -6,7 +6,7 @@ import http from 'node:http';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
 import { closeTestAuth, newUser, testAuth } from './fixtures.ts';
-import { startWebServer } from './stack.ts';
+import { startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
 
 const IN_FLIGHT = 4;
 
@@ -67,6 +67,7 @@ function splitPost(url: string, origin: string, body: string) {
     method: 'POST',
     agent: false,
     headers: {
+      ...TEST_PROXY_HEADERS,
       origin,
       accept: 'text/html',
       'content-type': 'application/x-www-form-urlencoded',

@@ -138,8 +138,12 @@ test.describe('HTTP contract of the forms', () => {
     expect(response.status()).toBe(200);
     expect(response.headers()['cache-control']).toBe('private, no-store');
 
+    // A GET changes nothing: it asks, with the POST button.
     response = await request.get('/logout', { maxRedirects: 0 });
-    expect(response.status()).toBe(405);
+    expect(response.status()).toBe(200);
+    expect(await response.text()).toContain('Sign out?');
+    response = await request.get('/account', { maxRedirects: 0 });
+    expect(response.status()).toBe(200);
     response = await request.post('/logout', formPost({}));
     expect(response.status()).toBe(303);
     expect(response.headers().location).toBe('/login');

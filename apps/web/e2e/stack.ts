@@ -70,7 +70,11 @@ async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promi
       throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output()}`);
     }
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000), redirect: 'manual' });
+      const response = await fetch(url, {
+        headers: TEST_PROXY_HEADERS,
+        signal: AbortSignal.timeout(1_000),
+        redirect: 'manual',
+      });
       if (response.status < 500) return;
     } catch {
       // not listening yet
@@ -95,11 +99,19 @@ function stopChild(child: Child): Promise<void> {
   });
 }
 
+/**
+ * What the TLS proxy in front of the site adds to a request for http://: the
+ * protocol (the site's origin is decided per request, see startWebServer).
+ * Playwright sends it with every request (playwright.config.ts); plain fetches
+ * in the tests add it themselves.
+ */
+export const TEST_PROXY_HEADERS = { 'x-forwarded-proto': 'http' } as const;
+
 /** One production server of the site (`node apps/web/build`). */
 export async function startWebServer(options: {
   port: number;
   mongodbUrl: string;
-  /** Other environment variables (e.g. an https ORIGIN, as behind a TLS proxy). */
+  /** Other environment variables (e.g. REQUIRE_VERIFIED_EMAIL). */
   env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
@@ -114,7 +126,12 @@ export async function startWebServer(options: {
     THROTTLE_LOCK_SECONDS: '4',
     PORT: String(options.port),
     HOST: '127.0.0.1',
-    ORIGIN: url,
+    // The build has no origin (paths.origin): each request's comes from its
+    // Host and X-Forwarded-Proto headers, as behind a TLS proxy. The tests
+    // send that header as such a proxy would (TEST_PROXY_HEADERS).
+    PROTOCOL_HEADER: 'x-forwarded-proto',
+    // Links in mails point to this server.
+    SITE_URL: url,
     ...options.env,
   });
   try {

@@ -1,5 +1,5 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
-import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
+import type { AuthenticatedUser, SessionEndReason, SessionInfo } from '@authkit/auth';
 
 declare global {
   namespace App {
@@ -8,6 +8,8 @@ declare global {
       user: AuthenticatedUser | null;
       /** The current session, or null when anonymous. */
       session: SessionInfo | null;
+      /** Why the session of the cookie this browser sent ended lately (it is told once). */
+      endedReason?: SessionEndReason | null;
     }
   }
 }

@@ -53,12 +53,29 @@ export const init: ServerInit = async () => {
   await prepareAuth();
 };
 
+/** True for the client router's `__data.json` request (SvelteKit's event says so). */
+function isDataRequest(event: object): boolean {
+  return 'isDataRequest' in event && event.isDataRequest === true;
+}
+
+/** Methods that change nothing: the site's GET loads only read (and touch sessions). */
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 // `event.route.id` is the route SvelteKit serves, whatever the path's spelling;
 // for a `__data.json` request it is the page's route too (and a redirect thrown
 // here becomes the JSON redirect the client router follows).
 const authHandle = createAuthHandle(getAuth, {
   access: (event) => accessFor(event.route.id),
-  onDenied: denyAccess,
+  onDenied: (decision, event) => {
+    // A refused look at an admin page goes on to the route, whose layout load
+    // throws the same 403 (routes/admin/+layout.server.ts), so the error page
+    // renders inside the site's layout. Anything else is refused here: a form
+    // action, and the client router's `__data.json` (a 403 there makes it load
+    // the page itself, which then renders as above).
+    const view = READ_ONLY_METHODS.has(event.request.method) && !isDataRequest(event);
+    if (decision.action === 'forbidden' && view && accessFor(event.route.id) === 'admin') return;
+    denyAccess(decision, event);
+  },
 });
 
 /**
@@ -83,9 +100,6 @@ const securityHeaders = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
 } as const;
-
-/** Methods that change nothing: the site's GET loads only read (and touch sessions). */
-const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Until the indexes exist, the site takes no writes: without the unique

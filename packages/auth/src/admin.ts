@@ -113,7 +113,7 @@ export function createAdmin(
     // An admin may step down (or deactivate their own account) while another active admin remains.
     const doc = await changeAccess(actor, userId, { active });
     // Every session at once; loadUser also refuses inactive users meanwhile.
-    if (!active) await sessions.endAllSessionsOf(userId);
+    if (!active) await sessions.endAllSessionsOf(userId, 'deactivated');
     // Sessions made with `force` outlive an activation change: their copy follows.
     await syncUserCopies(core, userId);
     await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
@@ -137,7 +137,7 @@ export function createAdmin(
     if (!(await database.users.findOne({ _id: userId }, { projection: { _id: 1 } }))) {
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
-    const count = await sessions.endAllSessionsOf(userId);
+    const count = await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
     await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
     return count;
   };

@@ -5,6 +5,7 @@ import { clip, freshSessionDoc, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, ren
 import { toPublicUser, toSessionInfo } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
+import { endSessionsWithReason } from './ended-sessions.ts';
 import { passwordChangedNotice } from './mail/templates.ts';
 import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
@@ -212,9 +213,12 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     );
     if (updated.modifiedCount === 0) throw changedMeanwhile();
     // Every other device must sign in again with the new password; this one stays.
-    const ended = await database.sessions.deleteMany({ user_id: user._id, _id: { $ne: doc._id } });
+    const sessionsEnded = await endSessionsWithReason(
+      core,
+      { user_id: user._id, _id: { $ne: doc._id } },
+      'password_changed',
+    );
     await core.feed.record({ userId: user._id });
-    const sessionsEnded = ended.deletedCount;
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
   };

@@ -1,7 +1,13 @@
 // @authkit/auth: Flask-Login-style sessions (Lucia v3 in MongoDB) for the monorepo.
 // Framework-free; the SvelteKit and tRPC helpers live under their own entry points.
 export { createAuth } from './auth.ts';
-export { authSettingsFromEnv, defaultSettings, type AuthEnvSettings } from './settings.ts';
+export {
+  authSettingsFromEnv,
+  defaultSettings,
+  DEV_SMTP_URL,
+  withDevelopmentDefaults,
+  type AuthEnvSettings,
+} from './settings.ts';
 export { sessionCookieName } from './cookies.ts';
 export { AuthError, isAuthError, httpStatus } from './errors.ts';
 export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
@@ -32,7 +38,7 @@ export type {
   TotpEnrolment,
   UserPage,
 } from './types.ts';
-export type { AuthEventType, Role } from '@authkit/db';
+export type { AuthEventType, Role, SessionEndReason } from '@authkit/db';
 export type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,

@@ -61,7 +61,10 @@ describe('forgot password', () => {
     const newPassword = strongTestPassword();
     await auth.resetPassword(token, newPassword, testRequest);
     for (const signedIn of [member.token, other.token]) {
-      expect((await auth.loadUser(signedIn, testRequest)).user.isAuthenticated).toBe(false);
+      const loaded = await auth.loadUser(signedIn, testRequest);
+      expect(loaded.user.isAuthenticated).toBe(false);
+      // Each device is told why on its next request.
+      expect(loaded.session === null && loaded.endedReason).toBe('password_reset');
     }
     expect((await auth.authenticate('ada@example.test', newPassword, testRequest)).id).toBe(member.user.id);
     expect((await authFailure(auth.authenticate('ada@example.test', member.password, testRequest))).code).toBe('INVALID_CREDENTIALS');

@@ -102,7 +102,7 @@ export function createRecovery(
       );
       if (updated.modifiedCount === 0) throw invalidLink();
       // Whoever had the old password is signed out everywhere.
-      await sessions.endAllSessionsOf(user._id);
+      await sessions.endAllSessionsOf(user._id, 'password_reset');
       await tokens.revokeAll(user._id, 'password_reset');
       await events.record('password_reset', user._id, request);
       await mail.send(passwordResetNotice(mail.contextFor(user)));

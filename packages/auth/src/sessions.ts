@@ -1,7 +1,7 @@
 // Sessions: create (loginUser), load on every request (loadUser, with the
 // session cache, sliding expiry and session protection), end (logoutUser,
 // revoke: each tells the invalidation feed), list, sweep.
-import { INVALIDATION_RETENTION_MS, type SessionDoc } from '@authkit/db';
+import { INVALIDATION_RETENTION_MS, type SessionDoc, type SessionEndReason } from '@authkit/db';
 import { makeBlankCookie, makeSessionCookie, readBearerToken, readSessionCookie } from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
@@ -17,6 +17,7 @@ import {
   type AuthCore,
 } from './core.ts';
 import type { Credentials } from './credentials.ts';
+import { deleteOldEndedReasons, endedReasonOf, endSessionsWithReason, recordEndedSessions } from './ended-sessions.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
 import type { CachedSession } from './session-cache.ts';
@@ -130,7 +131,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       .sort({ last_seen_at: 1, _id: 1 })
       .limit(count - settings.maxSessionsPerUser)
       .toArray();
-    const ended = await database.sessions.deleteMany({ _id: { $in: oldest.map((session) => session._id) }, user_id: userId });
+    const ids = oldest.map((session) => session._id);
+    await recordEndedSessions(core, ids, 'session_limit');
+    const ended = await database.sessions.deleteMany({ _id: { $in: ids }, user_id: userId });
     for (const session of oldest) await feed.record({ sessionId: session._id });
     if (ended.deletedCount > 0) {
       await events.record('session_revoked', userId, request, { reason: 'session_limit', count: ended.deletedCount });
@@ -153,8 +156,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     return { cookie: blankCookieFor(request) };
   };
 
-  /** Ends a session in the database and everywhere it is cached. */
-  async function endSession(sessionId: string): Promise<void> {
+  /** Ends a session in the database and everywhere it is cached, noting why. */
+  async function endSession(sessionId: string, reason: SessionEndReason): Promise<void> {
+    await recordEndedSessions(core, [sessionId], reason);
     await lucia.invalidateSession(sessionId);
     await feed.record({ sessionId });
   }
@@ -174,10 +178,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
-    const anonymous = (clearCookie: boolean): LoadResult => ({
+    const anonymous = (clearCookie: boolean, endedReason: SessionEndReason | null = null): LoadResult => ({
       user: anonymousUser(),
       session: null,
       cookie: clearCookie ? blankCookieFor(request) : null,
+      endedReason,
     });
     if (!token) return anonymous(false);
     if (!isWellFormedToken(token)) return anonymous(true);
@@ -193,23 +198,25 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const loaded = hit ?? (await readSession(sessionId));
     if (!loaded) {
       cache?.forget(sessionId);
-      return anonymous(true);
+      // Gone: one more read, only on this path, tells the device why (if it ended for a reason lately).
+      return anonymous(true, await endedReasonOf(core, sessionId));
     }
 
     const doc: SessionDoc = { ...loaded.doc };
     const user = loaded.user;
     if (doc.expires_at <= at || doc.absolute_expires_at <= at || !user.active) {
-      await endSession(sessionId);
-      return anonymous(true);
+      const reason = user.active ? 'expired' : 'deactivated';
+      await endSession(sessionId, reason);
+      return anonymous(true, reason);
     }
 
     if (settings.protection !== 'off') {
       const fingerprint = await clientFingerprint(request, settings.protectionIncludesAddress);
       if (fingerprint !== doc.fingerprint) {
         if (settings.protection === 'strong') {
-          await endSession(sessionId);
+          await endSession(sessionId, 'session_protection');
           await events.record('session_revoked', doc.user_id, request, { reason: 'session_protection' });
-          return anonymous(true);
+          return anonymous(true, 'session_protection');
         }
         // basic: the session survives but is no longer fresh, in every process.
         if (doc.fresh) {
@@ -274,26 +281,39 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   const revokeSession: Auth['revokeSession'] = async (session, sessionId, request) => {
     await liveSessionDoc(core, session);
     // Scoped to the user: another user's session id is simply not found.
-    const result = await database.sessions.deleteOne({ _id: String(sessionId), user_id: session.userId });
-    if (result.deletedCount === 0) throw new AuthError('NOT_FOUND', 'No such session.');
-    await feed.record({ sessionId: String(sessionId) });
-    await events.record('session_revoked', session.userId, request, { current: sessionId === session.id });
+    const id = String(sessionId);
+    const found = await database.sessions.findOne({ _id: id, user_id: session.userId }, { projection: { _id: 1 } });
+    if (!found) throw new AuthError('NOT_FOUND', 'No such session.');
+    // The reason first: the revoked device may come back the moment its session is gone.
+    await recordEndedSessions(core, [id], 'signed_out_elsewhere');
+    const revoked = await database.sessions.findOneAndDelete({ _id: id, user_id: session.userId });
+    if (!revoked) throw new AuthError('NOT_FOUND', 'No such session.');
+    await feed.record({ sessionId: id });
+    // The activity list names the device (its user agent; no key that looks like a secret).
+    await events.record('session_revoked', session.userId, request, {
+      current: id === session.id,
+      device: revoked.user_agent || null,
+    });
   };
 
   const revokeOtherSessions: Auth['revokeOtherSessions'] = async (session, request) => {
     await liveSessionDoc(core, session);
-    const result = await database.sessions.deleteMany({ user_id: session.userId, _id: { $ne: session.id } });
+    const count = await endSessionsWithReason(
+      core,
+      { user_id: session.userId, _id: { $ne: session.id } },
+      'signed_out_elsewhere',
+    );
     // User-wide: the current session's copy is dropped too and simply read again.
     await feed.record({ userId: session.userId });
-    await events.record('session_revoked', session.userId, request, { others: true, count: result.deletedCount });
-    return result.deletedCount;
+    await events.record('session_revoked', session.userId, request, { others: true, count });
+    return count;
   };
 
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
-  async function endAllSessionsOf(userId: string): Promise<number> {
-    const result = await database.sessions.deleteMany({ user_id: userId });
+  async function endAllSessionsOf(userId: string, reason: SessionEndReason): Promise<number> {
+    const count = await endSessionsWithReason(core, { user_id: userId }, reason);
     await core.feed.record({ userId });
-    return result.deletedCount;
+    return count;
   }
 
   /** For writes made outside the package (scripts, tests): drops cached copies here and everywhere. */
@@ -306,6 +326,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // expires_at never exceeds absolute_expires_at, so one condition covers both.
     const result = await database.sessions.deleteMany({ expires_at: { $lte: at } });
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
+    await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
     await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });
     return result.deletedCount;

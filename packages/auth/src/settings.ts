@@ -1,5 +1,6 @@
 // Defaults, option resolution and the environment reader for AuthSettings.
 import { z } from 'zod';
+import { DEV_MONGODB_URL } from '@authkit/db';
 import type { AuthOptions, AuthSettings } from './types.ts';
 
 /** What the environment can set: AuthOptions without the database and the clock. */
@@ -177,6 +178,28 @@ function parseSecretKey(value: string): Uint8Array {
   if (/^(?:[0-9a-fA-F]{2})+$/.test(value)) return Buffer.from(value, 'hex');
   if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return Buffer.from(value, 'base64');
   return new Uint8Array(0);
+}
+
+/** Where `turbo dev` serves Mailpit's SMTP (src/mail/serve-mailpit.ts) when SMTP_URL is unset. */
+export const DEV_SMTP_URL = 'smtp://127.0.0.1:1025';
+
+/**
+ * In development (NODE_ENV unset or `development`), an unset MONGODB_URL means
+ * the dev database and an unset SMTP_URL the dev Mailpit, both served by
+ * `turbo dev`. In production and tests nothing is filled in: production
+ * requires MONGODB_URL. Returns a new environment; the given one is untouched.
+ */
+export function withDevelopmentDefaults(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
+  if (nodeEnv !== 'development') return env;
+  const unset = (name: string) => !env[name]?.trim();
+  return {
+    ...env,
+    ...(unset('MONGODB_URL') ? { MONGODB_URL: DEV_MONGODB_URL } : {}),
+    ...(unset('SMTP_URL') ? { SMTP_URL: DEV_SMTP_URL } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The public shapes of @authkit/auth. apps/api and apps/web are written against
 // these; change a name here only together with its users.
-import type { AuthEventType, Database, Role } from '@authkit/db';
+import type { AuthEventType, Database, Role, SessionEndReason } from '@authkit/db';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -203,6 +203,11 @@ export type LoadResult =
       session: null;
       /** Set when the client sent a token that is no longer valid: clear it. */
       cookie: SessionCookie | null;
+      /**
+       * Why the session of the token sent ended, when it ended for a reason
+       * lately (kept a day): the site tells the device. Null otherwise.
+       */
+      endedReason?: SessionEndReason | null;
     };
 
 export interface AuthEvent {

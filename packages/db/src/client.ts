@@ -2,6 +2,7 @@ import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { installDriverWorkaround } from './driver-workaround.ts';
 import type {
   AuthEventDoc,
+  EndedSessionDoc,
   OutboxMailDoc,
   PasskeyDoc,
   PendingSignInDoc,
@@ -15,8 +16,14 @@ import type {
   WebauthnChallengeDoc,
 } from './schema.ts';
 
+/** Where `turbo dev` serves the embedded database (src/serve.ts) when MONGODB_URL is unset. */
+export const DEV_MONGODB_URL = 'mongodb://127.0.0.1:27018/authkit';
+
 /** How long session invalidation entries are kept (TTL index, or the sweep in packages/auth). */
 export const INVALIDATION_RETENTION_MS = 10 * 60_000;
+
+/** How long the reason a session ended is kept (TTL index, or the sweep in packages/auth). */
+export const ENDED_SESSION_RETENTION_MS = 24 * 60 * 60_000;
 
 export interface Collections {
   users: Collection<UserDoc>;
@@ -26,6 +33,8 @@ export interface Collections {
   singleUseTokens: Collection<SingleUseTokenDoc>;
   mailOutbox: Collection<OutboxMailDoc>;
   sessionInvalidations: Collection<SessionInvalidationDoc>;
+  /** Why recently ended sessions ended, by session id (see packages/auth/src/ended-sessions.ts). */
+  endedSessions: Collection<EndedSessionDoc>;
   /** Keys generated per database when none is configured (see packages/auth/src/devices.ts). */
   secrets: Collection<SecretDoc>;
   recoveryCodes: Collection<RecoveryCodeDoc>;
@@ -80,6 +89,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     singleUseTokens: db.collection<SingleUseTokenDoc>('single_use_tokens'),
     mailOutbox: db.collection<OutboxMailDoc>('mail_outbox'),
     sessionInvalidations: db.collection<SessionInvalidationDoc>('session_invalidations'),
+    endedSessions: db.collection<EndedSessionDoc>('ended_sessions'),
     secrets: db.collection<SecretDoc>('auth_secrets'),
     recoveryCodes: db.collection<RecoveryCodeDoc>('recovery_codes'),
     pendingSignIns: db.collection<PendingSignInDoc>('pending_sign_ins'),
@@ -118,6 +128,7 @@ export async function ensureIndexes(database: Database, options: IndexOptions = 
   await createTtlIndex(database.db, database.webauthnChallenges, 'expires_at');
   // The feed is read by `at` (server time); old entries go after the retention.
   await createTtlIndex(database.db, database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);
+  await createTtlIndex(database.db, database.endedSessions, 'at', ENDED_SESSION_RETENTION_MS / 1000);
 }
 
 async function createTtlIndex<Doc extends Document>(

@@ -1,8 +1,14 @@
-export { connectDatabase, ensureIndexes, INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
+export {
+  connectDatabase,
+  DEV_MONGODB_URL,
+  ENDED_SESSION_RETENTION_MS,
+  ensureIndexes,
+  INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
 export type { Collections, ConnectOptions, Database } from './client.ts';
 export type {
   AuthEventDoc,
   AuthEventType,
+  EndedSessionDoc,
   OutboxMailDoc,
   PasskeyDoc,
   PendingSignInDoc,
@@ -11,6 +17,7 @@ export type {
   SecretDoc,
   SessionDoc,
   SessionInvalidationDoc,
+  SessionEndReason,
   SessionUserCopy,
   SingleUseTokenDoc,
   SingleUseTokenKind,

@@ -84,6 +84,26 @@ export interface SessionInvalidationDoc {
   at: Date;
 }
 
+/** Why a session ended, kept for a while so the signed-out device can be told. */
+export type SessionEndReason =
+  /** Revoked from another device (one session, or "sign out other devices"), or by an administrator. */
+  | 'signed_out_elsewhere'
+  | 'password_changed'
+  | 'password_reset'
+  | 'deactivated'
+  | 'expired'
+  /** Session protection 'strong': the client's fingerprint changed. */
+  | 'session_protection'
+  /** Too many sessions: the least recently used went. */
+  | 'session_limit';
+
+export interface EndedSessionDoc {
+  /** The ended session's id (the SHA-256 of its token; the token is never stored). */
+  _id: string;
+  reason: SessionEndReason;
+  at: Date;
+}
+
 export type AuthEventType =
   | 'login'
   | 'login_failed'

@@ -1,4 +1,5 @@
-import { takeFlash } from '#lib/flash.ts';
+import { describeEndedReason } from '#lib/activity.ts';
+import { takeFlash, type Flash } from '#lib/flash.ts';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = ({ locals, cookies, url }) => {
@@ -17,6 +18,11 @@ export const load: LayoutServerLoad = ({ locals, cookies, url }) => {
           role: user.role,
         }
       : null,
-    flash: takeFlash(cookies),
+    flash: takeFlash(cookies) ?? endedFlash(locals.endedReason),
   };
 };
+
+/** On a public page, a device whose session ended elsewhere is told why at once. */
+function endedFlash(reason: App.Locals['endedReason']): Flash | null {
+  return reason ? { type: 'info', message: describeEndedReason(reason) } : null;
+}

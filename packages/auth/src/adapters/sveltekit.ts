@@ -5,6 +5,7 @@
 // answer a decision that the app turns into `redirect()` or `error()`.
 import { isSecureCookie, sessionCookieName } from '../cookies.ts';
 import { deviceTokenFromHeaders } from '../devices.ts';
+import type { SessionEndReason } from '@authkit/db';
 import { AuthError } from '../errors.ts';
 import type {
   Auth,
@@ -38,6 +39,8 @@ export interface AuthLocals {
   user: AuthenticatedUser | null;
   /** The current session, or null when anonymous. */
   session: SessionInfo | null;
+  /** Why the session of the cookie sent ended lately (see LoadResult.endedReason); else null. */
+  endedReason?: SessionEndReason | null;
 }
 
 /** The parts of SvelteKit's RequestEvent the adapter reads and writes. */
@@ -130,6 +133,7 @@ export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): P
   } else {
     event.locals.user = null;
     event.locals.session = null;
+    event.locals.endedReason = loaded.endedReason ?? null;
   }
   return event.locals;
 }

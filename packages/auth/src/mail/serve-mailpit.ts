@@ -1,11 +1,12 @@
-// `turbo dev` task: serves Mailpit for development, SMTP on 127.0.0.1:1025 and
-// the inbox on http://localhost:8025, its messages kept in .data/mailpit. Does
-// nothing when SMTP_URL names a mail server of the developer's own
-// (AUTHKIT_EMBEDDED_MAIL unset, as script/dev leaves it then).
+// `turbo dev` task: serves Mailpit for development, SMTP on 127.0.0.1:1025
+// (DEV_SMTP_URL, which the API and the site default to in development) and the
+// inbox on http://localhost:8025, its messages kept in .data/mailpit. Does
+// nothing when SMTP_URL names a mail server of the developer's own (unless
+// AUTHKIT_EMBEDDED_MAIL=1).
 import { join, resolve } from 'node:path';
 import { startMailpit } from './mailpit.ts';
 
-if (process.env.AUTHKIT_EMBEDDED_MAIL !== '1') {
+if (process.env.SMTP_URL?.trim() && process.env.AUTHKIT_EMBEDDED_MAIL !== '1') {
   console.log('mail: SMTP_URL is set; no Mailpit started');
   process.exit(0);
 }

@@ -11,6 +11,13 @@ describe('parseConfig', () => {
     });
   });
 
+  it('in development only, defaults MONGODB_URL and SMTP_URL to what `turbo dev` serves', () => {
+    const config = parseConfig({});
+    expect(config.mongodbUrl).toBe('mongodb://127.0.0.1:27018/authkit');
+    expect(config.auth.smtpUrl).toBe('smtp://127.0.0.1:1025');
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/MONGODB_URL/);
+  });
+
   it('takes ORIGIN and the auth settings', () => {
     const config = parseConfig({
       MONGODB_URL: 'mongodb+srv://cluster.example/authkit',
@@ -23,8 +30,8 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    [{}, /MONGODB_URL: is required/],
-    [{ MONGODB_URL: '   ' }, /MONGODB_URL: is required/],
+    [{ NODE_ENV: 'production' }, /MONGODB_URL: is required/],
+    [{ NODE_ENV: 'test', MONGODB_URL: '   ' }, /MONGODB_URL: is required/],
     [{ MONGODB_URL: 'postgres://db/x' }, /MONGODB_URL: must be a mongodb/],
     [{ MONGODB_URL: 'mongodb://db/x', ORIGIN: 'example.com' }, /ORIGIN: must be an http\(s\) URL/],
     [{ MONGODB_URL: 'mongodb://db/x', SESSION_PROTECTION: 'maybe' }, /SESSION_PROTECTION/],

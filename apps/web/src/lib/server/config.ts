@@ -1,7 +1,7 @@
 // The web app's configuration, read once from the environment and validated
 // with zod. A bad or missing value stops the app at start with a message that
 // names the variable.
-import { authSettingsFromEnv } from '@authkit/auth';
+import { authSettingsFromEnv, withDevelopmentDefaults } from '@authkit/auth';
 import type { AuthEnvSettings } from '@authkit/auth';
 import { z } from 'zod';
 
@@ -28,7 +28,9 @@ export interface WebConfig {
 }
 
 /** Parses an environment; throws an Error naming the first bad variable. */
-export function parseConfig(env: Record<string, string | undefined>): WebConfig {
+export function parseConfig(given: Record<string, string | undefined>): WebConfig {
+  // In development an unset MONGODB_URL (SMTP_URL) means what `turbo dev` serves.
+  const env = withDevelopmentDefaults(given);
   const present = Object.fromEntries(
     Object.entries(env).filter(
       ([name, value]) => name in envSchema.shape && value !== undefined && value.trim() !== '',

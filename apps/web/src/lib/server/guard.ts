@@ -4,6 +4,7 @@
 import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
 import { decideAccess, loginPath, type GuardDecision } from '@authkit/auth/sveltekit';
 import { error, redirect } from '@sveltejs/kit';
+import { describeEndedReason } from '#lib/activity.ts';
 import { setFlash, type FlashCookies } from '#lib/flash.ts';
 import { accessFor, needsVerifiedEmail } from './access.ts';
 import { getConfig } from './config.ts';
@@ -60,12 +61,14 @@ export function denyAdminWithoutSecondFactor(
 /** Throws what a refused decision means: to the login page, to the dashboard, or a 403. */
 export function denyAccess(
   decision: Exclude<GuardDecision, { action: 'allow' }>,
-  event: Pick<GuardedEvent, 'url' | 'cookies'>,
+  event: Pick<GuardedEvent, 'url' | 'cookies'> & { locals?: Pick<App.Locals, 'endedReason'> },
 ): never {
   if (decision.action === 'login') {
+    // A device whose session just ended elsewhere is told why instead.
+    const ended = event.locals?.endedReason;
     setFlash(event.cookies, event.url, {
-      type: 'warning',
-      message: 'Please log in to access this page.',
+      type: ended ? 'info' : 'warning',
+      message: ended ? describeEndedReason(ended) : 'Please log in to access this page.',
     });
     redirect(303, loginPath(decision.next));
   }

@@ -14,6 +14,7 @@ import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
+import { shownDetails } from '#lib/activity.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -51,6 +52,7 @@ export const load: PageServerLoad = async (event) => {
     })),
     events: events.map((item) => ({
       type: item.type,
+      details: shownDetails(item.details),
       at: item.at,
       ip: item.ip,
       userAgent: item.userAgent,

@@ -1,0 +1,85 @@
+// Accessibility: axe (WCAG 2.2 A and AA rules) on every page, signed out, as a
+// member and as an admin, in light and dark, at 1280 and 390 px: no violations.
+// Each view is also saved as a screenshot (test-results/screenshots/axe-*).
+import AxeBuilder from '@axe-core/playwright';
+import { createSignedInUser } from '@authkit/auth/testing';
+import { expect, test, type Page } from '@playwright/test';
+import { closeTestAuth, newUser, screenshot, signIn, testAuth, type TestUser } from './fixtures.ts';
+
+test.afterAll(closeTestAuth);
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const VIEWS = [
+  { scheme: 'light', width: 1280, height: 800 },
+  { scheme: 'dark', width: 1280, height: 800 },
+  { scheme: 'light', width: 390, height: 844 },
+  { scheme: 'dark', width: 390, height: 844 },
+] as const;
+
+const SIGNED_OUT = [
+  '/',
+  '/login',
+  '/register',
+  '/forgot',
+  '/logout',
+  '/reset/not-a-token',
+  '/no-such-page',
+];
+const MEMBER = [
+  '/',
+  '/dashboard',
+  '/account',
+  '/account/reauth?next=/account',
+  '/logout',
+  '/admin',
+  '/verify-email',
+];
+const ADMIN = ['/admin'];
+
+/** axe's findings on every path in every view, as readable lines (empty: none). */
+async function violationsOn(page: Page, who: string, paths: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const view of VIEWS) {
+    await page.setViewportSize({ width: view.width, height: view.height });
+    await page.emulateMedia({ colorScheme: view.scheme });
+    for (const path of paths) {
+      await page.goto(path);
+      const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+      for (const violation of result.violations) {
+        const targets = violation.nodes.map((node) => node.target.join(' ')).slice(0, 3);
+        found.push(
+          `${who} ${path} (${view.scheme}, ${view.width}px): ${violation.id}: ${violation.help} [${targets.join(', ')}]`,
+        );
+      }
+      const name = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home';
+      await screenshot(page, `axe-${who}-${name}-${view.scheme}-${view.width}`);
+    }
+  }
+  return found;
+}
+
+async function signedInAs(page: Page, role: 'user' | 'admin'): Promise<TestUser> {
+  const user = newUser(role === 'admin' ? 'axeadmin' : 'axe');
+  await createSignedInUser(testAuth(), { ...user, role });
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return user;
+}
+
+test.describe('axe finds no WCAG 2.2 A/AA violations', () => {
+  test.setTimeout(240_000);
+
+  test('signed out', async ({ page }) => {
+    expect(await violationsOn(page, 'anonymous', SIGNED_OUT)).toEqual([]);
+  });
+
+  test('signed in as a member (the admin page is a 403 inside the layout)', async ({ page }) => {
+    await signedInAs(page, 'user');
+    expect(await violationsOn(page, 'member', MEMBER)).toEqual([]);
+  });
+
+  test('signed in as an admin', async ({ page }) => {
+    await signedInAs(page, 'admin');
+    expect(await violationsOn(page, 'admin', ADMIN)).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+// What the account's events and ended sessions say to their owner: the one
+// place for these words (the account page's recent activity, the flash a
+// signed-out device sees).
+import type { AuthEventType, SessionEndReason } from '@authkit/auth';
+import { describeUserAgent } from './format.ts';
+
+/** An event as the account page gets it: the type and its small, non-secret details. */
+export interface ActivityEvent {
+  type: AuthEventType | string;
+  details?: Record<string, string | number | boolean | null> | undefined;
+}
+
+type Details = NonNullable<ActivityEvent['details']>;
+
+const plural = (count: unknown, one: string, many: string) =>
+  typeof count === 'number' ? `${count} ${count === 1 ? one : many}` : many;
+
+/** One line per event type; a function when the details change the words. */
+const eventLabels: Record<AuthEventType, string | ((details: Details) => string)> = {
+  login: (details) => (details.reauthentication ? 'Confirmed password' : 'Signed in'),
+  login_failed: (details) =>
+    details.reason === 'inactive'
+      ? 'Sign-in refused: account deactivated'
+      : 'Failed sign-in attempt (wrong password)',
+  logout: 'Signed out',
+  session_revoked: (details) => {
+    if (details.reason === 'session_limit')
+      return `Signed out ${plural(details.count, 'old session', 'old sessions')} (too many devices)`;
+    if (details.reason === 'session_protection')
+      return 'Session ended: the browser or network changed';
+    if (details.all) return 'Signed out everywhere by an administrator';
+    if (details.others)
+      return `Signed out ${plural(details.count, 'other device', 'other devices')}`;
+    if (details.current) return 'Signed out this device';
+    return typeof details.device === 'string'
+      ? `Signed out ${describeUserAgent(details.device)}`
+      : 'Signed out a device';
+  },
+  password_changed: 'Changed password',
+  password_reset_requested: (details) =>
+    details.by ? 'An administrator sent a password reset link' : 'Asked for a password reset link',
+  password_reset: 'Reset password with an emailed link',
+  email_verification_sent: 'Verification email sent',
+  email_verified: 'Confirmed email address',
+  email_change_requested: 'Asked to change email address',
+  email_changed: 'Changed email address',
+  user_deactivated: 'Account deactivated by an administrator',
+  user_activated: 'Account reactivated by an administrator',
+  role_changed: (details) =>
+    details.role === 'admin' ? 'Made an administrator' : 'Administrator role removed',
+  unauthorized: 'Access refused',
+  needs_refresh: 'Asked to confirm password',
+  register: 'Created account',
+  account_locked: 'Sign-ins paused after failed attempts',
+  address_locked: 'Sign-ins from a network paused after failed attempts',
+  totp_enrolled: 'Two-step verification turned on',
+  totp_disabled: 'Two-step verification turned off',
+  second_factor_failed: 'Wrong verification code or passkey',
+  recovery_code_used: 'Recovery code used',
+  recovery_codes_regenerated: 'New recovery codes created',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  passkey_used: 'Passkey used',
+  second_factor_reset: 'Two-step verification reset by an administrator',
+};
+
+/** The detail keys the labels read; others (an administrator's id) stay off the page. */
+const SHOWN_DETAILS = [
+  'reauthentication',
+  'reason',
+  'count',
+  'all',
+  'others',
+  'current',
+  'device',
+  'role',
+];
+
+/** An event's details as a page may carry them: the keys above, and whether an administrator acted. */
+export function shownDetails(details: ActivityEvent['details']): Details {
+  if (!details) return {};
+  const shown: Details = Object.fromEntries(
+    Object.entries(details).filter(([key]) => SHOWN_DETAILS.includes(key)),
+  );
+  if (details.by) shown.by = true;
+  return shown;
+}
+
+/** "Confirmed password", "Signed out Safari 18 on iPhone", ... */
+export function describeEvent(event: ActivityEvent): string {
+  const label = (eventLabels as Record<string, (typeof eventLabels)[AuthEventType]>)[event.type];
+  if (label === undefined) return event.type;
+  return typeof label === 'string' ? label : label(event.details ?? {});
+}
+
+const endedMessages: Record<SessionEndReason, string> = {
+  signed_out_elsewhere: 'You were signed out from another device.',
+  password_changed: 'Your password was changed, so this device was signed out.',
+  password_reset: 'Your password was reset, so this device was signed out.',
+  deactivated: 'Your account was deactivated.',
+  expired: 'Your session expired. Please sign in again.',
+  session_protection: 'Your session ended because your browser or network changed.',
+  session_limit: 'You were signed out because your account signed in on too many devices.',
+};
+
+/** Why this device was signed out, for the flash on its next page. */
+export function describeEndedReason(reason: SessionEndReason): string {
+  return endedMessages[reason];
+}
