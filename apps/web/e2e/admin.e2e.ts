@@ -1,7 +1,10 @@
+import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
 import {
   closeTestAuth,
   createTotpAdmin,
+  enrolTotp,
+  testAuth,
   signInWithSecondFactor,
   expectSentToSignIn,
   newUser,
@@ -10,6 +13,7 @@ import {
   registerNewUser,
   signIn,
 } from './fixtures.ts';
+import { mailIds, mailsTo } from './mail.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -80,4 +84,45 @@ test('a signed-in non-admin gets 403 on /admin', async ({ page }) => {
     maxRedirects: 0,
   });
   expect(post.status()).toBe(403);
+});
+
+test('an admin resets a member’s second factor: after the confirmation, the password alone signs in, and the member is told by mail', async ({
+  browser,
+  page,
+}) => {
+  const admin = await createTotpAdmin();
+  const member = newUser('lost_phone');
+  await enrolTotp(await createSignedInUser(testAuth(), member));
+  const earlier = await mailIds(member.email);
+
+  await signInWithSecondFactor(page, admin);
+  const row = await openUserRow(page, member.username);
+  await row.getByRole('button', { name: `Reset second factor of ${member.username}` }).click();
+  // The first post only asks.
+  await expect(page.getByText(`Reset two-step verification for ${member.username}?`)).toBeVisible();
+  expect(
+    (await testAuth().database.users.findOne({ username: member.username }))?.mfa_enabled,
+  ).toBe(true);
+  await page.getByRole('button', { name: 'Yes, reset two-step verification' }).click();
+  await expect(
+    page.getByText('two-step verification and passkeys have been removed'),
+  ).toBeVisible();
+
+  const memberContext = await browser.newContext();
+  const memberPage = await memberContext.newPage();
+  await signIn(memberPage, member);
+  await expect(memberPage).toHaveURL(/\/dashboard$/);
+  await memberContext.close();
+
+  await expect
+    .poll(
+      async () =>
+        (await mailsTo(member.email))
+          .filter((mail) => !earlier.has(mail.id))
+          .map((mail) => mail.subject),
+      {
+        timeout: 15_000,
+      },
+    )
+    .toContainEqual(expect.stringMatching(/two-step|second factor|sign-in/i));
 });

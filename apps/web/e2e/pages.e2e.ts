@@ -197,3 +197,42 @@ test('on a phone the header is one row, its menu opens and signs out without Jav
   await expect(page.getByTestId('flash')).toHaveText('You have been signed out.');
   await context.close();
 });
+
+/** Screenshots of `target` at 390 and 1280 px wide, light and dark. */
+async function shootAllWays(page: Page, name: string): Promise<void> {
+  for (const width of [390, 1280]) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.emulateMedia({ colorScheme });
+      await screenshot(page, `${name}-${width}-${colorScheme}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+test('the second-factor pages and cards (screenshots at 390 and 1280 px, light and dark)', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  const admin = await createTotpAdmin();
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/login\/verify/);
+  await shootAllWays(page, '30-login-verify');
+  await signInSecondStep(page, admin);
+
+  await page.goto('/account#two-step');
+  await page.getByRole('button', { name: 'Get new recovery codes' }).click();
+  await expect(page.getByRole('link', { name: 'Download as a text file' })).toBeVisible();
+  await page.locator('#two-step').scrollIntoViewIfNeeded();
+  await shootAllWays(page, '31-account-recovery-codes');
+  await page.goto('/account#passkeys');
+  await shootAllWays(page, '32-account-passkeys');
+  await signOut(page);
+
+  await registerNewUser(page, 'shots');
+  await page.goto('/account#two-step');
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await expect(page.getByTestId('totp-secret')).toBeVisible();
+  await shootAllWays(page, '33-account-totp-setup');
+  expect(problems).toEqual([]);
+});
