@@ -2,7 +2,7 @@
 // token, never the token): when a browser comes back with the cookie of a
 // session that is gone, loadUser looks the reason up (one read, only on that
 // path) so the site can say "your password was changed" instead of nothing.
-import { ENDED_SESSION_RETENTION_MS, type SessionEndReason, type SessionDoc } from '@authkit/db';
+import { ENDED_SESSION_RETENTION_MS, isDuplicateKeyError, type SessionEndReason, type SessionDoc } from '@authkit/db';
 import type { Filter } from 'mongodb';
 import type { AuthCore } from './core.ts';
 
@@ -14,12 +14,22 @@ export async function recordEndedSessions(
 ): Promise<void> {
   if (sessionIds.length === 0) return;
   const at = core.now();
-  await core.database.endedSessions.bulkWrite(
-    sessionIds.map((id) => ({
-      updateOne: { filter: { _id: id }, update: { $set: { reason, at } }, upsert: true },
-    })),
-    { ordered: false },
-  );
+  const write = () =>
+    core.database.endedSessions.bulkWrite(
+      sessionIds.map((id) => ({
+        updateOne: { filter: { _id: id }, update: { $set: { reason, at } }, upsert: true },
+      })),
+      { ordered: false },
+    );
+  try {
+    await write();
+  } catch (error) {
+    // Two parallel upserts of one id can both try the insert (FerretDB, and
+    // MongoDB at times): the loser's duplicate key means the document exists
+    // now, so the same writes once more are plain updates.
+    if (!isDuplicateKeyError(error)) throw error;
+    await write();
+  }
 }
 
 /**
