@@ -51,7 +51,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, SESSION_PROTECTION: 'paranoid' })).toThrow(
       /SESSION_PROTECTION/,
     );
-    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
   });
 
   it('takes TRUST_PROXY as true/false, a number of hops, or proxy addresses and CIDRs', () => {
