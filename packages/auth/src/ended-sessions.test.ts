@@ -43,6 +43,19 @@ describe('the reason a session ended', () => {
     expect(await reasonFor(auth, me.token)).toBe('signed_out_elsewhere');
   });
 
+  it('is noted once for parallel revocations of one session, which fail only as NOT_FOUND', async () => {
+    const me = await createSignedInUser(auth);
+    const other = await auth.loginUser(me.user, { remember: false }, testRequest);
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => auth.revokeSession(me.session, other.session.id, testRequest)),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    expect(results.filter((result) => result.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    expect(await reasonFor(auth, other.token)).toBe('signed_out_elsewhere');
+  });
+
   it('is "password changed" for the other devices of a password change', async () => {
     const me = await createSignedInUser(auth);
     const other = await auth.loginUser(me.user, { remember: false }, testRequest);

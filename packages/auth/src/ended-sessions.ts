@@ -3,7 +3,7 @@
 // session that is gone, loadUser looks the reason up (one read, only on that
 // path) so the site can say "your password was changed" instead of nothing.
 import { ENDED_SESSION_RETENTION_MS, isDuplicateKeyError, type SessionEndReason, type SessionDoc } from '@authkit/db';
-import type { Filter } from 'mongodb';
+import { MongoBulkWriteError, type Filter } from 'mongodb';
 import type { AuthCore } from './core.ts';
 
 /** Notes the reason for each session id (upserts: a later reason replaces an earlier one). */
@@ -14,22 +14,24 @@ export async function recordEndedSessions(
 ): Promise<void> {
   if (sessionIds.length === 0) return;
   const at = core.now();
-  const write = () =>
-    core.database.endedSessions.bulkWrite(
+  try {
+    await core.database.endedSessions.bulkWrite(
       sessionIds.map((id) => ({
         updateOne: { filter: { _id: id }, update: { $set: { reason, at } }, upsert: true },
       })),
       { ordered: false },
     );
-  try {
-    await write();
   } catch (error) {
-    // Two parallel upserts of one id can both try the insert (FerretDB, and
-    // MongoDB at times): the loser's duplicate key means the document exists
-    // now, so the same writes once more are plain updates.
-    if (!isDuplicateKeyError(error)) throw error;
-    await write();
+    // Two writers upserting one id at once (parallel revocations): the loser's
+    // insert hits the duplicate key, and the winner's reason stands.
+    if (!onlyDuplicateKeys(error)) throw error;
   }
+}
+
+function onlyDuplicateKeys(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError)) return isDuplicateKeyError(error);
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return writeErrors.length > 0 && writeErrors.every((writeError) => writeError.code === 11000);
 }
 
 /**
