@@ -110,8 +110,9 @@ async function run(serverUri: string) {
       url: `http://127.0.0.1:${betterAuthCachePort}${GET_SESSION_PATH}`,
       headers: { cookie: betterAuthCacheCookie },
     },
-    dashboard: { url: `${web}/dashboard`, headers: { cookie } },
-    loginPage: { url: `${web}/login` },
+    // Plain http, as a TLS proxy in front would say (the build has no fixed origin).
+    dashboard: { url: `${web}/dashboard`, headers: { cookie, 'x-forwarded-proto': 'http' } },
+    loginPage: { url: `${web}/login`, headers: { 'x-forwarded-proto': 'http' } },
     meLarge: { url: `http://127.0.0.1:${apiLargePort}/trpc/auth.me`, headers: { authorization: `Bearer ${large.token}` } },
   } satisfies Record<string, autocannon.Options>;
   const login: autocannon.Options = {
@@ -208,6 +209,11 @@ async function startProcess(name: string, args: string[], port: number, readyPat
       ORIGIN: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'silent',
       SECURE_COOKIES: 'false',
+      // The site: the scheme from this header (the benchmark sends http).
+      PROTOCOL_HEADER: 'x-forwarded-proto',
+      // The sign-in target signs the one bench user in again and again: no cap
+      // may end the session the other targets use.
+      MAX_SESSIONS_PER_USER: '1000000',
       ...env,
     },
   });
