@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeBase32IgnorePadding } from '@oslojs/encoding';
 import { generateHOTP } from '@oslojs/otp';
 import type { Role } from '@authkit/db';
-import type { Auth, LoginResult, PublicUser, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
+import type { Auth, AuthenticatedUser, LoginResult, PublicUser, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
 
 /** A plausible browser request. */
 export const testRequest: RequestInfo = {
@@ -120,3 +120,21 @@ export function totpCode(secret: string, at: Date): string {
 }
 
 export { createSoftAuthenticator, type SoftAuthenticator } from './soft-authenticator.ts';
+
+/** A signed-in user as `loadUser` gives it, for unit tests of guards and pages (no database). */
+export function authenticatedTestUser(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
+  return {
+    id: 'u1',
+    username: 'ada',
+    email: 'ada@example.test',
+    emailVerified: true,
+    role: 'user',
+    active: true,
+    createdAt: new Date(),
+    mfaEnabled: false,
+    isAuthenticated: true,
+    isActive: true,
+    isAnonymous: false,
+    ...overrides,
+  };
+}

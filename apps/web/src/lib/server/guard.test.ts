@@ -1,25 +1,11 @@
 // The check every signed-in load and action makes for itself (no database needed).
-import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
+import type { SessionInfo } from '@authkit/auth';
 import { isHttpError, isRedirect } from '@sveltejs/kit';
+import { authenticatedTestUser } from '@authkit/auth/testing';
 import { describe, expect, it } from 'vitest';
 import { mustVerifyFirst, requireAdmin, requireSignedIn } from './guard.ts';
 
-function user(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
-  return {
-    id: 'u1',
-    username: 'ada',
-    email: 'ada@example.test',
-    emailVerified: true,
-    role: 'user',
-    active: true,
-    createdAt: new Date(),
-    mfaEnabled: false,
-    isAuthenticated: true,
-    isActive: true,
-    isAnonymous: false,
-    ...overrides,
-  };
-}
+const user = authenticatedTestUser;
 
 const session = { id: 's1' } as SessionInfo;
 

@@ -1,6 +1,6 @@
 // The guard decisions and cookie handling of @authkit/auth/sveltekit, as this
 // site uses them (no database needed).
-import type { AuthenticatedUser, SessionCookie, SessionInfo } from '@authkit/auth';
+import type { SessionCookie, SessionInfo } from '@authkit/auth';
 import {
   applySessionCookie,
   decideAccess,
@@ -8,24 +8,10 @@ import {
   requestInfo,
   type CookieJar,
 } from '@authkit/auth/sveltekit';
+import { authenticatedTestUser } from '@authkit/auth/testing';
 import { describe, expect, it } from 'vitest';
 
-function user(overrides: Partial<AuthenticatedUser> = {}): AuthenticatedUser {
-  return {
-    id: 'u1',
-    username: 'ada',
-    email: 'ada@example.test',
-    emailVerified: true,
-    role: 'user',
-    active: true,
-    createdAt: new Date(),
-    mfaEnabled: false,
-    isAuthenticated: true,
-    isActive: true,
-    isAnonymous: false,
-    ...overrides,
-  };
-}
+const user = authenticatedTestUser;
 
 const session = { id: 's1' } as SessionInfo;
 const anonymous = { user: null, session: null };
