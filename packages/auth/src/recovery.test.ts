@@ -266,6 +266,12 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
       const link = linkIn(notice, `${SITE}/reset/`);
       expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username });
 
+      // A malformed address is still a field error, not "check your inbox".
+      const malformed = await authFailure(
+        strict.signUp({ username: 'lou3', email: 'not-an-address', password: strongTestPassword() }, testRequest),
+      );
+      expect(malformed.fieldErrors.email).toBeDefined();
+
       // A taken username is still said.
       const name = await authFailure(
         strict.signUp({ username: 'lou', email: 'lou2@example.test', password: strongTestPassword() }, testRequest),

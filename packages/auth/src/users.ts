@@ -88,10 +88,12 @@ export function createUsers(
     try {
       return { user: await registerUser(input, request), verificationRequired: true };
     } catch (error) {
-      // Only "this address is taken" is answered like a new account.
+      // Only "this address is taken" is answered like a new account; an
+      // address that is merely malformed (no account has it) keeps its field error.
       if (!isAuthError(error, 'VALIDATION') || Object.keys(error.fieldErrors).join() !== 'email') throw error;
       const owner = await database.users.findOne({ email_key: normalizeKey(String(input.email)) });
-      if (owner?.active) {
+      if (!owner) throw error;
+      if (owner.active) {
         const url = await recovery.issueResetLink(owner);
         await mail.send(registrationAttemptNotice(mail.contextFor(owner), url));
       }
