@@ -6,7 +6,7 @@
 // to /verify-email from the signed-in pages other than /account.
 import { isAuthError } from '@authkit/auth';
 import { createAuthHandle } from '@authkit/auth/sveltekit';
-import { isDatabaseUnavailable } from '@authkit/db';
+import { isDatabaseUnavailable, serializeError } from '@authkit/db';
 import { error } from '@sveltejs/kit';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
@@ -28,7 +28,7 @@ function keepRunningOnUnhandledRejection(): void {
   if (scope[REJECTION_GUARD]) return;
   scope[REJECTION_GUARD] = true;
   process.on('unhandledRejection', (reason) => {
-    console.error('[web] unhandled promise rejection (the process keeps running):', reason);
+    console.error('[web] unhandled promise rejection (the process keeps running):', serializeError(reason));
   });
 }
 
@@ -150,6 +150,7 @@ export const handleError: HandleServerError = ({ kind, error: caught, event }) =
   if (isDatabaseUnavailable(caught)) return { status: 503, message: UNAVAILABLE_MESSAGE };
   // A token in the path stays out of the logs: the route id names the page.
   const where = carriesToken(event.route.id) ? event.route.id : event.url.pathname;
-  console.error(`[web] ${event.request.method} ${where}:`, caught);
+  // Name, message, code and stack only: a MongoDB error's other fields hold key values.
+  console.error(`[web] ${event.request.method} ${where}:`, serializeError(caught));
   return { status: 500, message: 'Something went wrong on our side. Please try again.' };
 };

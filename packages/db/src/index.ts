@@ -27,3 +27,4 @@ export type {
   WebauthnChallengeDoc,
 } from './schema.ts';
 export { isDatabaseUnavailable, isDuplicateKeyError } from './errors.ts';
+export { scrub, serializeError, type LoggedError, type LoggedValue } from './log.ts';
