@@ -8,8 +8,7 @@ import { Argon2id } from 'oslo/password';
 /** At least OWASP's Argon2id recommendation (m=19 MiB, t=2, p=1). */
 export const argon2Parameters = { memorySize: 19_456, iterations: 2, parallelism: 1, tagLength: 32 } as const;
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './rules.ts';
 
 const argon2 = new Argon2id(argon2Parameters);
 
