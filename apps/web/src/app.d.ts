@@ -1,5 +1,6 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
 import type { AuthenticatedUser, SessionEndReason, SessionInfo } from '@authkit/auth';
+import type { FormNotice } from '#lib/forms.ts';
 
 declare global {
   namespace App {
@@ -10,6 +11,10 @@ declare global {
       session: SessionInfo | null;
       /** Why the session of the cookie this browser sent ended lately (it is told once). */
       endedReason?: SessionEndReason | null;
+    }
+    namespace Superforms {
+      /** The form-level message of a superforms form (see forms.ts). */
+      type Message = FormNotice;
     }
   }
 }

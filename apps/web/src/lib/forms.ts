@@ -1,7 +1,11 @@
-// Form schemas shared by the pages (checked in the browser before an enhanced
-// submit) and their actions (checked again on the server). They check the
-// shape of the input; the account rules (username characters, password
-// strength, uniqueness) live in @authkit/auth and come back as field errors.
+// Form schemas shared by the pages (checked in the browser as the visitor
+// types and before an enhanced submit, through superforms' zod adapter) and
+// their actions (checked again on the server). The account rules a browser
+// can check (username characters and length, email, password length) come
+// from @authkit/auth/rules, the same ones the server applies, so every such
+// rule shows in one round; uniqueness and password strength come back from
+// the server as field errors.
+import { emailSchema, passwordSchema, usernameSchema } from '@authkit/auth/rules';
 import type { SubmitFunction } from '$app/forms';
 import { tick } from 'svelte';
 import { z } from 'zod';
@@ -13,7 +17,31 @@ z.config({ jitless: true });
 
 export type FieldErrors = Record<string, string[] | undefined>;
 
+/**
+ * The form-level message of a refused form (superforms' `message`): its text
+ * and, for a throttled form (429), the wait and what is throttled (for the
+ * page's countdown).
+ */
+export interface FormNotice {
+  text: string;
+  retryAfterSeconds?: number;
+  /** For a 429: what is throttled, without the wait ("... from your network."). */
+  waitReason?: string;
+}
+
+/** Fields that take a password: never sent back by the server, kept or emptied in the browser. */
+export const PASSWORD_FIELDS = [
+  'password',
+  'confirm',
+  'currentPassword',
+  'newPassword',
+  'confirmPassword',
+] as const;
+
 const required = (message: string) => z.string({ error: message }).trim().min(1, message);
+
+/** A password to choose: the account's length rules (strength is checked by the server). */
+const newPassword = (message: string) => z.string({ error: message }).pipe(passwordSchema);
 
 export const loginSchema = z.object({
   username: required('Enter your username or email.'),
@@ -24,18 +52,17 @@ export const loginSchema = z.object({
 
 export const registerSchema = z
   .object({
-    username: required('Choose a username.'),
-    email: required('Enter your email address.').pipe(z.email('Enter a valid email address.')),
-    password: z
-      .string({ error: 'Choose a password.' })
-      .min(8, 'Use at least 8 characters.')
-      .max(256, 'Use at most 256 characters.'),
+    username: required('Choose a username.').pipe(usernameSchema),
+    email: required('Enter your email address.').pipe(emailSchema),
+    password: newPassword('Choose a password.'),
     confirm: z.string({ error: 'Repeat the password.' }).min(1, 'Repeat the password.'),
     next: z.string().optional(),
   })
   .refine((data) => data.password === data.confirm, {
     path: ['confirm'],
     message: 'The passwords do not match.',
+    // Shown with the other fields' messages, in one round.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   });
 
 export const reauthSchema = z.object({
@@ -43,29 +70,34 @@ export const reauthSchema = z.object({
   next: z.string().optional(),
 });
 
-/** A new password twice: the same length rules as registration (strength is checked by the server). */
-const newPasswordTwice = z
+const passwordsMatch = {
+  path: ['confirmPassword'],
+  message: 'The passwords do not match.',
+  when: (payload: { value: unknown }) =>
+    typeof payload.value === 'object' && payload.value !== null,
+};
+
+/** A new password twice: the same rules as registration (strength is checked by the server). */
+export const resetPasswordSchema = z
   .object({
-    newPassword: z
-      .string({ error: 'Choose a new password.' })
-      .min(8, 'Use at least 8 characters.')
-      .max(256, 'Use at most 256 characters.'),
+    newPassword: newPassword('Choose a new password.'),
     confirmPassword: z
       .string({ error: 'Repeat the new password.' })
       .min(1, 'Repeat the new password.'),
   })
-  .refine((data) => data.newPassword === data.confirmPassword, {
-    path: ['confirmPassword'],
-    message: 'The passwords do not match.',
-  });
+  .refine((data) => data.newPassword === data.confirmPassword, passwordsMatch);
 
 export const changePasswordSchema = z
   .object({
     currentPassword: z
       .string({ error: 'Enter your current password.' })
       .min(1, 'Enter your current password.'),
+    newPassword: newPassword('Choose a new password.'),
+    confirmPassword: z
+      .string({ error: 'Repeat the new password.' })
+      .min(1, 'Repeat the new password.'),
   })
-  .and(newPasswordTwice);
+  .refine((data) => data.newPassword === data.confirmPassword, passwordsMatch);
 
 export const forgotSchema = z.object({
   login: required('Enter your username or email address.').pipe(
@@ -73,10 +105,8 @@ export const forgotSchema = z.object({
   ),
 });
 
-export const resetPasswordSchema = newPasswordTwice;
-
 export const emailChangeSchema = z.object({
-  email: required('Enter your new email address.').pipe(z.email('Enter a valid email address.')),
+  email: required('Enter your new email address.').pipe(emailSchema),
 });
 
 /** FormData as a plain object of strings (files and repeated keys ignored). */

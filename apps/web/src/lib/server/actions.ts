@@ -23,14 +23,12 @@ export interface FormFailure {
 }
 
 /**
- * The posted form's text fields (see `formFields`). A body that is not a
- * readable form (a broken multipart body, text/plain) is a 400 and one over
- * the size limit a 413, never a 500.
+ * The posted form. A body that is not a readable form (a broken multipart
+ * body, text/plain) is a 400 and one over the size limit a 413, never a 500.
  */
-export async function readFormFields(request: Request): Promise<Record<string, string>> {
-  let data: FormData;
+export async function readFormData(request: Request): Promise<FormData> {
   try {
-    data = await request.formData();
+    return await request.formData();
   } catch (caught) {
     // Over BODY_SIZE_LIMIT, the body stream fails with SvelteKit's 413 error.
     if (caught instanceof Error && 'status' in caught && caught.status === 413) {
@@ -38,7 +36,11 @@ export async function readFormFields(request: Request): Promise<Record<string, s
     }
     error(400, 'The form could not be read. Please try again.');
   }
-  return formFields(data);
+}
+
+/** The posted form's text fields (see `formFields` and `readFormData`). */
+export async function readFormFields(request: Request): Promise<Record<string, string>> {
+  return formFields(await readFormData(request));
 }
 
 /**

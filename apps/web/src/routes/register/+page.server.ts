@@ -3,21 +3,20 @@ import { isRedirect, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { registerSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
+import { nextFromQuery } from '#lib/server/actions.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = nextFromQuery;
+export const load: PageServerLoad = async (event) => ({
+  ...nextFromQuery(event),
+  form: await emptyForm(registerSchema),
+});
 
 export const actions: Actions = {
   default: async (event) => {
-    const form = await parseForm(
-      event.request,
-      registerSchema,
-      ['username', 'email', 'next'],
-      'Please correct the highlighted fields.',
-    );
-    if (form.failure) return form.failure;
+    const form = await checkForm(event, registerSchema);
+    if (form.refusal) return form.refusal;
 
     const auth = getAuth();
     let username: string;
@@ -37,7 +36,7 @@ export const actions: Actions = {
       username = result.user.username;
     } catch (caught) {
       if (isRedirect(caught)) throw caught;
-      return authFailure(caught, form.values, event.setHeaders);
+      return authRefusal(caught, form.form, event);
     }
 
     setFlash(event.cookies, event.url, {

@@ -1,0 +1,132 @@
+// The forms' checks (superforms with the pages' zod schemas): every rule the
+// browser can check shows in one round without a request, an error clears as
+// its field is fixed, the server's refusals win until that field is edited,
+// typed passwords stay when only other fields failed, and without JavaScript
+// the page lands with the first invalid field focused.
+import { expect, test, type Page } from '@playwright/test';
+import { newUser, registerNewUser, signOut, type TestUser } from './fixtures.ts';
+
+/** Counts the POSTs the page sends from now on. */
+function watchPosts(page: Page): string[] {
+  const posts: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST') posts.push(request.url());
+  });
+  return posts;
+}
+
+/** CSP violations the page reports (the forms run zod in the browser, with no eval). */
+function watchViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
+async function fillRegister(page: Page, user: TestUser, confirm = user.password): Promise<void> {
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(confirm);
+}
+
+/** The page's JavaScript has taken over its form (superforms' use:enhance ran). */
+async function hydrated(page: Page): Promise<void> {
+  await page.locator('form[data-enhanced]').first().waitFor({ state: 'attached' });
+}
+
+test('register: an invalid username and a mismatched confirmation show together, with no request', async ({
+  page,
+}) => {
+  const violations = watchViolations(page);
+  await page.goto('/register');
+  await hydrated(page);
+  const posts = watchPosts(page);
+  await fillRegister(
+    page,
+    { ...newUser('forms'), username: 'no spaces allowed' },
+    'something else',
+  );
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  await expect(page.locator('#field-username-error')).toContainText('Use letters, digits');
+  await expect(page.locator('#field-confirm-error')).toContainText('The passwords do not match.');
+  // The first invalid field has the focus; no banner repeats the field messages.
+  await expect(page.getByLabel('Username')).toBeFocused();
+  await expect(page.getByTestId('form-error')).toHaveCount(0);
+  expect(posts).toEqual([]);
+  expect(violations).toEqual([]);
+});
+
+test('register: an error clears as the visitor fixes that field', async ({ page }) => {
+  await page.goto('/register');
+  await hydrated(page);
+  const user = newUser('forms');
+  await fillRegister(page, { ...user, username: 'x' }, 'something else');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#field-username-error')).toContainText('at least 3');
+  await expect(page.locator('#field-confirm-error')).toContainText('do not match');
+
+  await page.getByLabel('Username').fill(user.username);
+  await expect(page.locator('#field-username-error')).toBeEmpty();
+  await expect(page.getByLabel('Username')).not.toHaveAttribute('aria-invalid', 'true');
+  // The other field keeps its message until it is fixed too.
+  await expect(page.locator('#field-confirm-error')).toContainText('do not match');
+  await page.getByLabel('Confirm password').fill(user.password);
+  await expect(page.locator('#field-confirm-error')).toBeEmpty();
+});
+
+test('register: a taken username keeps both typed passwords, and its error wins over the passing check', async ({
+  page,
+}) => {
+  const taken = await registerNewUser(page, 'taken');
+  await signOut(page);
+  await page.goto('/register');
+  await hydrated(page);
+  const user = newUser('forms');
+  await fillRegister(page, { ...user, username: taken.username });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/register') && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Create account' }).click(),
+  ]);
+  expect(response.status()).toBe(400);
+  // The answer never carries the password back.
+  expect(await response.text()).not.toContain(user.password);
+
+  const usernameError = page.locator('#field-username-error');
+  await expect(usernameError).not.toBeEmpty();
+  await expect(page.getByLabel('Username')).toBeFocused();
+  await expect(page.getByLabel('Password', { exact: true })).toHaveValue(user.password);
+  await expect(page.getByLabel('Confirm password')).toHaveValue(user.password);
+
+  // The username passes the browser's checks, but the server's message stays
+  // while the visitor edits other fields...
+  await page.getByLabel('Email').fill(`other_${user.email}`);
+  await page.getByLabel('Password', { exact: true }).focus();
+  await expect(usernameError).not.toBeEmpty();
+  // ...until that field is edited.
+  await page.getByLabel('Username').fill(user.username);
+  await expect(usernameError).toBeEmpty();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+});
+
+test('without JavaScript, a refused form lands with the first invalid field focused', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/register');
+  const user = newUser('nojs');
+  await fillRegister(page, { ...user, email: 'not-an-address' }, 'something else');
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  await expect(page.locator('#field-email-error')).toContainText('valid email');
+  await expect(page.locator('#field-confirm-error')).toContainText('do not match');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('field-email');
+  // What was typed comes back, except the passwords.
+  await expect(page.getByLabel('Username')).toHaveValue(user.username);
+  await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+  await context.close();
+});

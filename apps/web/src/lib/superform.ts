@@ -1,0 +1,207 @@
+// The site's forms on top of sveltekit-superforms: the page's zod schema checks
+// the form in the browser (every rule at submit, each error cleared as its
+// field is fixed), and what the server refused stays shown until the visitor
+// edits that field. The inputs are the shared Field/PasswordField components,
+// which are not bound to `$form`: the form's input events fill it instead.
+import { tick } from 'svelte';
+import { derived, get, writable, type Readable } from 'svelte/store';
+import { superForm, type SuperValidated } from 'sveltekit-superforms';
+import { PASSWORD_FIELDS, type FieldErrors, type FormNotice } from './forms.ts';
+import { zod4Client } from './zod-adapter.ts';
+
+/** A new password and the field that repeats it: a refused password empties both. */
+const CONFIRMATIONS: Record<string, string> = {
+  password: 'confirm',
+  newPassword: 'confirmPassword',
+};
+
+export interface AuthForm {
+  /** The form's values, as the browser knows them (used by the client-side checks). */
+  form: Readable<Record<string, unknown>>;
+  /** The messages to show per field: the server's until that field is edited, then the browser's. */
+  errors: Readable<FieldErrors>;
+  /** The form-level message, unless field messages already say what is wrong. */
+  notice: Readable<FormNotice | undefined>;
+  /** True while the form is being sent (the button's busy state). */
+  submitting: Readable<boolean>;
+  /** The first field with a message: it gets `autofocus` in the server-rendered page. */
+  firstInvalid: Readable<string | undefined>;
+  /** `use:enhance` for the <form>. */
+  enhance: (form: HTMLFormElement) => { destroy(): void };
+}
+
+function inputValue(
+  target: EventTarget | null,
+): { name: string; value: string | undefined } | null {
+  if (!(target instanceof HTMLInputElement) || !target.name) return null;
+  if (target.type === 'checkbox')
+    return { name: target.name, value: target.checked ? target.value : undefined };
+  return { name: target.name, value: target.value };
+}
+
+/**
+ * Once the messages show, the first invalid field takes the focus (on phones
+ * too): its message is announced once, through aria-describedby.
+ */
+async function focusFirstInvalid(form: HTMLFormElement): Promise<void> {
+  await tick();
+  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+}
+
+/**
+ * A superforms form. `fields` are the names of the form's inputs in page order
+ * (the first invalid one gets the focus); `id` tells the forms of one page apart.
+ */
+export function authForm(
+  initial: SuperValidated<Record<string, unknown>, FormNotice>,
+  schema: Parameters<typeof zod4Client>[0],
+  fields: readonly string[],
+): AuthForm {
+  /** What the last server answer refused, and the values it refused. */
+  const server = writable<{ errors: FieldErrors; values: Record<string, unknown> }>({
+    errors: {},
+    values: {},
+  });
+
+  let formElement: HTMLFormElement | undefined;
+  /** The fields that had a message after the last submit: the browser's messages show for these. */
+  const flagged = writable<Set<string>>(new Set());
+  const sf = superForm<Record<string, unknown>, FormNotice>(initial, {
+    validators: zod4Client(schema),
+    // The browser checks the form at submit (every rule at once, see
+    // onSubmit) and, once a field has a message, again as it is edited, so
+    // the message goes away as soon as the field is fixed. superforms would
+    // also show new messages when a field is left ('auto'): `errors` below
+    // holds those back until the next submit, so the button never moves away
+    // under the visitor's click.
+    validationMethod: 'auto',
+    // The page stays as it is after a refusal; a success redirects.
+    resetForm: false,
+    taintedMessage: null,
+    // Focus moves to the first invalid field (focusFirstInvalid): superforms'
+    // own focus looks for it before the page shows the messages.
+    scrollToError: 'off',
+    autoFocusOnError: false,
+    async onSubmit({ formData, formElement, cancel }) {
+      // What is submitted is what the inputs hold (typed before the page's
+      // JavaScript ran, or filled in by a password manager): check that.
+      const current = get(sf.form);
+      const posted: Record<string, unknown> = {};
+      for (const name of fields) {
+        const value = formData.get(name);
+        posted[name] = typeof value === 'string' ? value : undefined;
+      }
+      if (!fields.every((name) => current[name] === posted[name])) {
+        // superforms' own 'ignore' (typed internally only): not an edit to
+        // check as the visitor types, since it is checked right below.
+        sf.form.update((data) => ({ ...data, ...posted }), { taint: 'ignore' as unknown as false });
+      }
+      // The forms are `novalidate` (the browser's own bubbles would come
+      // first, one at a time), which also turns superforms' check at submit
+      // off: it is run here instead, every message at once.
+      const checked = await sf.validateForm({ update: true, focusOnError: false });
+      if (checked.valid) return;
+      cancel();
+      const errors = checked.errors as FieldErrors;
+      flagged.set(new Set(fields.filter((name) => errors[name]?.length)));
+      await focusFirstInvalid(formElement);
+    },
+    onUpdate({ form, formElement }) {
+      // The server's answers always carry a message; the browser's own check does not.
+      if (!form.message) return;
+      const data = form.data;
+      const errors = form.errors as FieldErrors;
+      const fieldFailed = fields.some((name) => errors[name]?.length);
+      const refused = new Set<string>();
+      for (const name of PASSWORD_FIELDS) {
+        if (!fields.includes(name)) continue;
+        // A refusal without field messages (wrong credentials, a wait) is about the password too.
+        if (!fieldFailed || errors[name]?.length) {
+          refused.add(name);
+          const confirmation = CONFIRMATIONS[name];
+          if (confirmation) refused.add(confirmation);
+        }
+      }
+      // The server never sends a password back: keep what was typed, unless refused.
+      for (const name of PASSWORD_FIELDS) {
+        if (!fields.includes(name)) continue;
+        const input = formElement.querySelector<HTMLInputElement>(`input[name="${name}"]`);
+        if (!input) continue;
+        if (refused.has(name)) input.value = '';
+        data[name] = input.value;
+      }
+    },
+    async onUpdated({ form }) {
+      const errors = form.errors as FieldErrors;
+      flagged.set(new Set(fields.filter((name) => errors[name]?.length)));
+      if (form.message) {
+        server.set({ errors: { ...(form.errors as FieldErrors) }, values: { ...form.data } });
+      }
+      if (!form.valid && formElement) await focusFirstInvalid(formElement);
+    },
+  });
+
+  // A page rendered after a refused post (no JavaScript) shows its messages.
+  const initialErrors = get(sf.errors) as FieldErrors;
+  flagged.set(new Set(fields.filter((name) => initialErrors[name]?.length)));
+
+  const errors = derived(
+    [sf.errors, sf.form, server, flagged],
+    ([$errors, $form, $server, $flagged]) => {
+      const shown: FieldErrors = {};
+      for (const name of fields) {
+        const own = ($errors as FieldErrors)[name];
+        if (own?.length && $flagged.has(name)) shown[name] = own;
+        const refused = $server.errors[name];
+        if (refused?.length && $form[name] === $server.values[name]) shown[name] = refused;
+      }
+      return shown;
+    },
+  );
+
+  const notice = derived([sf.message, errors], ([$message, $errors]) =>
+    Object.values($errors).some((messages) => messages?.length) ? undefined : $message,
+  );
+
+  const firstInvalid = derived(errors, ($errors) => fields.find((name) => $errors[name]?.length));
+
+  function enhance(element: HTMLFormElement) {
+    formElement = element;
+    // Registered before superforms' own listener, as a bound input would be.
+    const onInput = (event: Event) => {
+      const input = inputValue(event.target);
+      if (!input || !fields.includes(input.name)) return;
+      if (get(sf.form)[input.name] === input.value) return;
+      sf.form.update((data) => ({ ...data, [input.name]: input.value }));
+    };
+    element.addEventListener('input', onInput);
+    const enhanced = sf.enhance(element);
+    // Tells tests (and styles) that the form is handled by this script now.
+    element.dataset.enhanced = '';
+    return {
+      destroy() {
+        formElement = undefined;
+        element.removeEventListener('input', onInput);
+        enhanced.destroy();
+      },
+    };
+  }
+
+  return {
+    form: sf.form,
+    errors,
+    notice,
+    submitting: sf.submitting,
+    firstInvalid,
+    enhance,
+  };
+}
+
+/**
+ * `autofocus` for the form's first invalid field, so a page rendered by the
+ * server after a refused submit (no JavaScript) lands on it. A spread
+ * (`{...autofocus($firstInvalid, 'email')}`) for components that pass it on.
+ */
+export function autofocus(first: string | undefined, name: string): { autofocus?: true } {
+  return first === name ? { autofocus: true } : {};
+}
