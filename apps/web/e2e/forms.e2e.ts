@@ -4,7 +4,7 @@
 // typed passwords stay when only other fields failed, and without JavaScript
 // the page lands with the first invalid field focused.
 import { expect, test, type Page } from '@playwright/test';
-import { newUser, registerNewUser, signOut, type TestUser } from './fixtures.ts';
+import { newUser, register, registerNewUser, signOut, type TestUser } from './fixtures.ts';
 
 /** Counts the POSTs the page sends from now on. */
 function watchPosts(page: Page): string[] {
@@ -128,5 +128,23 @@ test('without JavaScript, a refused form lands with the first invalid field focu
   // What was typed comes back, except the passwords.
   await expect(page.getByLabel('Username')).toHaveValue(user.username);
   await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+  await context.close();
+});
+
+test('without JavaScript, a refused form lower on /account lands in view, its field focused', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await register(page, newUser('nojs'));
+  await page.goto('/account');
+  const email = page.getByLabel('New email address');
+  await email.fill('not-an-address');
+  await page.getByRole('button', { name: 'Change email address' }).click();
+
+  await expect(page.locator('#field-email-error')).toContainText('valid email');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('field-email');
+  await expect(email).toBeInViewport();
+  await expect(email).toHaveValue('not-an-address');
   await context.close();
 });

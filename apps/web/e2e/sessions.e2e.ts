@@ -166,7 +166,9 @@ test('a stale session is sent to re-enter the password, then the change complete
   await expect(page.getByTestId('flash')).toContainText('confirm your password');
   await page.getByLabel('Password', { exact: true }).fill('definitely wrong');
   await page.getByRole('button', { name: 'Confirm', exact: true }).click();
-  await expect(page.getByTestId('form-error')).toBeVisible();
+  // The refusal is the field's message (focused, announced once), not a banner too.
+  await expect(page.locator('#field-password-error')).toContainText('Incorrect password.');
+  await expect(page.getByLabel('Password', { exact: true })).toBeFocused();
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account$/);

@@ -205,3 +205,16 @@ export function authForm(
 export function autofocus(first: string | undefined, name: string): { autofocus?: true } {
   return first === name ? { autofocus: true } : {};
 }
+
+/** The notice as the throttle countdown reads a form result (see countdown.svelte.ts). */
+export function throttled(
+  notice: FormNotice | undefined,
+): { message: string; retryAfterSeconds?: number; waitReason?: string } | null {
+  return notice
+    ? {
+        message: notice.text,
+        retryAfterSeconds: notice.retryAfterSeconds,
+        waitReason: notice.waitReason,
+      }
+    : null;
+}

@@ -2,14 +2,9 @@ import { isAuthError } from '@authkit/auth';
 import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
-import { changePasswordSchema, emailChangeSchema, fieldErrors } from '#lib/forms.ts';
-import {
-  authFailure,
-  LINK_WAIT_REASONS,
-  readFormFields,
-  refusedChange,
-  toReauth,
-} from '#lib/server/actions.ts';
+import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
+import { LINK_WAIT_REASONS, readFormFields, refusedChange, toReauth } from '#lib/server/actions.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
@@ -22,12 +17,17 @@ export const load: PageServerLoad = async (event) => {
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
   const auth = getAuth();
-  const [sessions, events, passkeys] = await Promise.all([
+  const [sessions, events, passkeys, emailForm, passwordForm] = await Promise.all([
     auth.listSessions(session),
     auth.listEvents(user.id, 15),
     auth.listPasskeys(session),
+    // Two forms on one page: superforms tells them apart by id.
+    emptyForm(emailChangeSchema, 'email'),
+    emptyForm(changePasswordSchema, 'password'),
   ]);
   return {
+    emailForm,
+    passwordForm,
     fresh: auth.isFresh(session),
     freshWindowMinutes: Math.round(auth.settings.freshWindowMs / 60_000),
     sessions: sessions.map((item) => ({
@@ -114,34 +114,17 @@ export const actions: Actions = {
     // A new address takes over recovery mail: it needs a password entered recently.
     if (needsReauthentication(auth, event.locals)) toReauth(event, '/account#email');
 
-    const fields = await readFormFields(event.request);
-    const values = { email: fields.email ?? '' };
-    const parsed = emailChangeSchema.safeParse(fields);
-    if (!parsed.success) {
-      return fail(400, {
-        action: 'email',
-        values,
-        errors: fieldErrors(parsed.error),
-        message: 'Please correct the highlighted fields.',
-      });
-    }
+    const form = await checkForm(event, emailChangeSchema, { id: 'email' });
+    if (form.refusal) return form.refusal;
     try {
-      await auth.requestEmailChange(session, parsed.data.email, requestInfo(event));
+      await auth.requestEmailChange(session, form.data.email, requestInfo(event));
     } catch (caught) {
       if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email');
-      const failure = authFailure(caught, values, event.setHeaders, LINK_WAIT_REASONS);
-      return fail(failure.status, {
-        action: 'email',
-        values,
-        errors: failure.data.errors ?? {},
-        message: failure.data.message,
-        retryAfterSeconds: failure.data.retryAfterSeconds,
-        waitReason: failure.data.waitReason,
-      });
+      return authRefusal(caught, form.form, event, LINK_WAIT_REASONS);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
-      message: `We sent a link to ${parsed.data.email}; your address changes when you open it.`,
+      message: `We sent a link to ${form.data.email}; your address changes when you open it.`,
     });
     redirect(303, '/account#email');
   },
@@ -152,33 +135,19 @@ export const actions: Actions = {
     // A sensitive action: it needs a password entered within the fresh window.
     if (needsReauthentication(auth, event.locals)) toReauth(event, '/account');
 
-    const fields = await readFormFields(event.request);
-    const parsed = changePasswordSchema.safeParse(fields);
-    if (!parsed.success) {
-      return fail(400, {
-        action: 'password',
-        errors: fieldErrors(parsed.error),
-        message: 'Please correct the highlighted fields.',
-      });
-    }
+    const form = await checkForm(event, changePasswordSchema, { id: 'password' });
+    if (form.refusal) return form.refusal;
     try {
       await auth.changePassword(
         session,
-        { currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword },
+        { currentPassword: form.data.currentPassword, newPassword: form.data.newPassword },
         requestInfo(event),
       );
     } catch (caught) {
       // A wrong current password or a weak new one comes back as field errors
       // named after the form's fields (currentPassword, newPassword).
       if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account');
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, {
-        action: 'password',
-        errors: failure.data.errors ?? {},
-        message: failure.data.message,
-        retryAfterSeconds: failure.data.retryAfterSeconds,
-        waitReason: failure.data.waitReason,
-      });
+      return authRefusal(caught, form.form, event);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',

@@ -4,7 +4,8 @@
 // (and so cannot re-authenticate) may ask too.
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { forgotSchema } from '#lib/forms.ts';
-import { authFailure, LINK_WAIT_REASONS, parseForm } from '#lib/server/actions.ts';
+import { LINK_WAIT_REASONS } from '#lib/server/actions.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -12,23 +13,24 @@ function linkMinutes(): number {
   return Math.round(getAuth().settings.passwordResetTokenMs / 60_000);
 }
 
-export const load: PageServerLoad = () => ({ minutes: linkMinutes() });
+export const load: PageServerLoad = async () => ({
+  minutes: linkMinutes(),
+  form: await emptyForm(forgotSchema),
+});
 
 export const actions: Actions = {
   default: async (event) => {
-    const form = await parseForm(
-      event.request,
-      forgotSchema,
-      ['login'],
-      'Enter your username or email address.',
-    );
-    if (form.failure) return form.failure;
+    const form = await checkForm(event, forgotSchema, {
+      message: 'Enter your username or email address.',
+    });
+    if (form.refusal) return form.refusal;
     try {
       await getAuth().requestPasswordReset(form.data.login, requestInfo(event));
     } catch (caught) {
-      return authFailure(caught, form.values, event.setHeaders, LINK_WAIT_REASONS);
+      return authRefusal(caught, form.form, event, LINK_WAIT_REASONS);
     }
     // The name is not echoed back: people type passwords into name fields.
-    return { sent: true as const };
+    form.form.data.login = '';
+    return { form: form.form, sent: true as const };
   },
 };

@@ -3,26 +3,23 @@ import { redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { loginSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
+import { nextFromQuery } from '#lib/server/actions.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = (event) => ({
+export const load: PageServerLoad = async (event) => ({
   ...nextFromQuery(event),
   passkeysAvailable: !!getConfig().apiUrl,
+  form: await emptyForm(loginSchema),
 });
 
 export const actions: Actions = {
   default: async (event) => {
-    const form = await parseForm(
-      event.request,
-      loginSchema,
-      ['username', 'next', 'remember'],
-      'Please fill in both fields.',
-    );
-    if (form.failure) return form.failure;
+    const form = await checkForm(event, loginSchema, { message: 'Please fill in both fields.' });
+    if (form.refusal) return form.refusal;
 
     const auth = getAuth();
     let username: string;
@@ -41,12 +38,15 @@ export const actions: Actions = {
       else if (failed > 0) noteFailedSignIns(event.cookies, event.url, failed);
       username = user.username;
     } catch (caught) {
-      return authFailure(caught, form.values, event.setHeaders);
+      return authRefusal(caught, form.form, event);
     }
 
     if (secondStep) {
       const next = safeNext(form.data.next);
-      redirect(303, next === '/dashboard' ? '/login/verify' : `/login/verify?${new URLSearchParams({ next })}`);
+      redirect(
+        303,
+        next === '/dashboard' ? '/login/verify' : `/login/verify?${new URLSearchParams({ next })}`,
+      );
     }
     setFlash(event.cookies, event.url, {
       type: 'success',

@@ -3,32 +3,34 @@ import { redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { reauthSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { authFailure, nextFromQuery, parseForm } from '#lib/server/actions.ts';
+import { nextFromQuery } from '#lib/server/actions.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = (event) => {
+export const load: PageServerLoad = async (event) => {
   requireSignedIn(event);
-  return { ...nextFromQuery(event), passkeysAvailable: !!getConfig().apiUrl };
+  return {
+    ...nextFromQuery(event),
+    passkeysAvailable: !!getConfig().apiUrl,
+    form: await emptyForm(reauthSchema),
+  };
 };
 
 export const actions: Actions = {
   default: async (event) => {
     const { session } = requireSignedIn(event);
-    const form = await parseForm(
-      event.request,
-      reauthSchema,
-      ['next'],
-      'Enter your password to continue.',
-    );
-    if (form.failure) return form.failure;
+    const form = await checkForm(event, reauthSchema, {
+      message: 'Enter your password to continue.',
+    });
+    if (form.refusal) return form.refusal;
 
     try {
       await getAuth().confirmLogin(session, form.data.password, requestInfo(event));
     } catch (caught) {
-      return authFailure(caught, form.values, event.setHeaders);
+      return authRefusal(caught, form.form, event);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',

@@ -6,36 +6,30 @@ import { isAuthError } from '@authkit/auth';
 import { requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
-import { fieldErrors, resetPasswordSchema } from '#lib/forms.ts';
-import { authFailure, readFormFields } from '#lib/server/actions.ts';
+import { resetPasswordSchema } from '#lib/forms.ts';
+import { authRefusal, checkForm, emptyForm, refuseForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params }) => {
   const account = await getAuth().checkPasswordResetToken(params.token);
-  return { username: account?.username ?? null };
+  return { username: account?.username ?? null, form: await emptyForm(resetPasswordSchema) };
 };
 
 export const actions: Actions = {
   default: async (event) => {
-    const fields = await readFormFields(event.request);
-    const parsed = resetPasswordSchema.safeParse(fields);
-    if (!parsed.success) {
-      return fail(400, {
-        errors: fieldErrors(parsed.error),
-        message: 'Please correct the highlighted fields.',
-      });
-    }
+    const form = await checkForm(event, resetPasswordSchema);
+    if (form.refusal) return form.refusal;
     const auth = getAuth();
     try {
       // Ends every session of the account (and voids its other reset links).
-      await auth.resetPassword(event.params.token, parsed.data.newPassword, requestInfo(event));
+      await auth.resetPassword(event.params.token, form.data.newPassword, requestInfo(event));
     } catch (caught) {
       if (isAuthError(caught, 'VALIDATION') && caught.fieldErrors?.token) {
-        return fail(400, { invalidLink: true, message: caught.fieldErrors.token[0] });
+        const { data } = refuseForm(form.form, caught.fieldErrors.token[0] ?? caught.message);
+        return fail(400, { ...data, invalidLink: true as const });
       }
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, { errors: failure.data.errors, message: failure.data.message });
+      return authRefusal(caught, form.form, event);
     }
     // This browser too: whoever it was signed in as, the next step is a fresh sign-in.
     if (event.locals.session) await signOut(auth, event);
