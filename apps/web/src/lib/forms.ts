@@ -38,6 +38,9 @@ export const PASSWORD_FIELDS = [
   'confirmPassword',
 ] as const;
 
+/** Fields the server never sends back either: the passwords and the one-time codes. */
+export const SECRET_FIELDS = [...PASSWORD_FIELDS, 'code', 'recoveryCode'] as const;
+
 const required = (message: string) => z.string({ error: message }).trim().min(1, message);
 
 /** A password to choose: the account's length rules (strength is checked by the server). */

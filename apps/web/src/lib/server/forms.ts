@@ -1,10 +1,11 @@
 // Form actions with superforms: the posted form checked by the page's zod
 // schema (`checkForm`), refusals as `fail(status, { form })` with a message
-// (`refuseForm`, `authRefusal`). A refused form never carries a password back.
+// (`refuseForm`, `authRefusal`). A refused form never carries a password or
+// a one-time code back.
 import type { ThrottleScope } from '@authkit/auth';
 import type { ActionFailure, RequestEvent } from '@sveltejs/kit';
 import { message, superValidate, type SuperValidated } from 'sveltekit-superforms';
-import { PASSWORD_FIELDS, type FieldErrors, type FormNotice } from '#lib/forms.ts';
+import { SECRET_FIELDS, type FieldErrors, type FormNotice } from '#lib/forms.ts';
 import { zod4 } from '#lib/zod-adapter.ts';
 import { authFailure, readFormData } from './actions.ts';
 
@@ -58,7 +59,7 @@ export async function checkForm<S extends Schema>(
   return { form, data: form.data };
 }
 
-/** The form refused with `status` and a message; its password fields emptied. */
+/** The form refused with `status` and a message; its passwords and codes emptied. */
 export function refuseForm<S extends Schema>(
   form: Form<S>,
   text: string,
@@ -66,7 +67,7 @@ export function refuseForm<S extends Schema>(
   wait: Omit<FormNotice, 'text'> = {},
 ): FormRefusal<S> {
   const data = form.data as Record<string, unknown>;
-  for (const name of PASSWORD_FIELDS) if (name in data) data[name] = '';
+  for (const name of SECRET_FIELDS) if (name in data) data[name] = '';
   const notice: FormNotice = { text, ...wait };
   return message(form, notice, { status: status as 400 }) as FormRefusal<S>;
 }

@@ -8,7 +8,7 @@ import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { secondFactorSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { authFailure, parseForm } from '#lib/server/actions.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -22,24 +22,20 @@ function startAgain(event: RequestEvent, next: string | undefined): never {
   redirect(303, target ? `/login?${new URLSearchParams({ next: target })}` : '/login');
 }
 
-export const load: PageServerLoad = (event) => {
+export const load: PageServerLoad = async (event) => {
   const next = event.url.searchParams.get('next') ?? '';
   if (!hasPendingSecondFactor(getAuth(), event)) startAgain(event, next);
   return {
     next,
     recovery: event.url.searchParams.get('method') === 'recovery',
+    form: await emptyForm(secondFactorSchema),
   };
 };
 
 export const actions: Actions = {
   default: async (event) => {
-    const form = await parseForm(
-      event.request,
-      secondFactorSchema,
-      ['method', 'next'],
-      'Please enter a code.',
-    );
-    if (form.failure) return form.failure;
+    const form = await checkForm(event, secondFactorSchema, { message: 'Please enter a code.' });
+    if (form.refusal) return form.refusal;
 
     const auth = getAuth();
     const proof =
@@ -53,7 +49,7 @@ export const actions: Actions = {
     } catch (caught) {
       // Unknown, used or expired (5 minutes): the password again.
       if (isAuthError(caught, 'UNAUTHORIZED')) startAgain(event, form.data.next);
-      return authFailure(caught, form.values, event.setHeaders);
+      return authRefusal(caught, form.form, event);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
