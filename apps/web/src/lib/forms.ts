@@ -6,8 +6,6 @@
 // rule shows in one round; uniqueness and password strength come back from
 // the server as field errors.
 import { emailSchema, passwordSchema, usernameSchema } from '@authkit/auth/rules';
-import type { SubmitFunction } from '$app/forms';
-import { tick } from 'svelte';
 import { z } from 'zod';
 
 // The site's Content-Security-Policy allows no eval: without this, zod probes
@@ -124,62 +122,6 @@ export function formFields(data: FormData): Record<string, string> {
 /** zod issues as messages per field (every issue of these schemas names its field). */
 export function fieldErrors(error: z.ZodError): FieldErrors {
   return z.flattenError(error).fieldErrors as FieldErrors;
-}
-
-/** After a failed enhanced submit, empty the password inputs, as a full page render would. */
-export function clearPasswords(form: HTMLFormElement): void {
-  for (const input of form.querySelectorAll<HTMLInputElement>('input[type="password"]')) {
-    input.value = '';
-  }
-}
-
-/**
- * Moves focus to the first field with an error (or else the first password
- * field) once the page shows the messages, so keyboard and screen reader users
- * land where there is something to fix.
- */
-export async function focusFirstError(form: HTMLFormElement): Promise<void> {
-  await tick();
-  const target =
-    form.querySelector<HTMLInputElement>('input[aria-invalid="true"]') ??
-    form.querySelector<HTMLInputElement>('input[type="password"]');
-  target?.focus();
-}
-
-/**
- * `use:enhance` for the password forms. With a `schema`, the form is checked
- * in the browser first (the server checks it again): on bad input the submit
- * is cancelled and `onClientErrors` gets the messages (null once the form
- * passes). `onBusy` is true while the form is submitting. After a failure the
- * password inputs are emptied and focus moves to the first error.
- */
-export function enhanceForm(options: {
-  schema?: z.ZodType;
-  onClientErrors?: (errors: FieldErrors | null) => void;
-  onBusy: (busy: boolean) => void;
-}): SubmitFunction {
-  const { schema, onClientErrors, onBusy } = options;
-  return ({ formData, formElement, cancel }) => {
-    if (schema) {
-      const parsed = schema.safeParse(formFields(formData));
-      if (!parsed.success) {
-        onClientErrors?.(fieldErrors(parsed.error));
-        cancel();
-        void focusFirstError(formElement);
-        return;
-      }
-      onClientErrors?.(null);
-    }
-    onBusy(true);
-    return async ({ result, update }) => {
-      await update({ reset: false });
-      if (result.type === 'failure') {
-        clearPasswords(formElement);
-        await focusFirstError(formElement);
-      }
-      onBusy(false);
-    };
-  };
 }
 
 /** The second step of sign-in: a code from the app, or (with `method=recovery`) a recovery code. */

@@ -1,7 +1,8 @@
 import { isHttpError } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
 import { loginSchema } from '#lib/forms.ts';
-import { parseForm, readFormFields } from './actions.ts';
+import { readFormFields } from './actions.ts';
+import { checkForm } from './forms.ts';
 
 function post(body: BodyInit, contentType: string): Request {
   return new Request('http://localhost/login', {
@@ -60,31 +61,59 @@ describe('readFormFields', () => {
   });
 });
 
-describe('parseForm', () => {
-  it('gives the data, or a 400 with field messages and the kept values', async () => {
-    const good = await parseForm(
-      post('username=ada&password=pw&next=%2Faccount', 'application/x-www-form-urlencoded'),
+describe('checkForm', () => {
+  it('gives the data, or a 400 with field messages and the typed values but no password', async () => {
+    const good = await checkForm(
+      {
+        request: post(
+          'username=ada&password=pw&next=%2Faccount',
+          'application/x-www-form-urlencoded',
+        ),
+      },
       loginSchema,
-      ['username', 'next'],
-      'Please fill in both fields.',
     );
-    expect(good.failure).toBeUndefined();
-    expect(good).toMatchObject({
-      data: { username: 'ada', password: 'pw', next: '/account' },
-      values: { username: 'ada', next: '/account' },
-    });
+    expect(good.refusal).toBeUndefined();
+    expect(good.form.data).toMatchObject({ username: 'ada', password: 'pw', next: '/account' });
 
-    const bad = await parseForm(
-      post('username[$ne]=x&password=pw', 'application/x-www-form-urlencoded'),
+    const bad = await checkForm(
+      {
+        request: post(
+          'username[$ne]=x&password=secret-pw&next=%2Fa',
+          'application/x-www-form-urlencoded',
+        ),
+      },
       loginSchema,
-      ['username', 'next'],
-      'Please fill in both fields.',
+      { message: 'Please fill in both fields.' },
     );
-    expect(bad.failure?.status).toBe(400);
-    expect(bad.failure?.data).toEqual({
-      values: { username: '', next: '' },
-      errors: { username: ['Enter your username or email.'] },
-      message: 'Please fill in both fields.',
-    });
+    expect(bad.refusal?.status).toBe(400);
+    const form = bad.refusal?.data.form;
+    expect(form?.errors).toEqual({ username: ['Enter your username or email.'] });
+    expect(form?.message).toEqual({ text: 'Please fill in both fields.' });
+    expect(form?.data).toMatchObject({ password: '', next: '/a' });
+    expect(JSON.stringify(bad.refusal?.data)).not.toContain('secret-pw');
+  });
+
+  it("reads the first of repeated fields, leaves files out and ignores superforms' JSON", async () => {
+    const data = new FormData();
+    data.append('username', 'first');
+    data.append('username', 'second');
+    data.append('password', new File(['pw'], 'password.txt'));
+    data.append('__superform_json', '[{"username":1,"password":2},"json","json-pw"]');
+    data.append('__superform_id', 'other');
+    const result = await checkForm(
+      { request: new Request('http://localhost/login', { method: 'POST', body: data }) },
+      loginSchema,
+    );
+    expect(result.refusal?.status).toBe(400);
+    const form = result.refusal?.data.form;
+    expect(form?.data.username).toBe('first');
+    expect(form?.errors).toEqual({ password: ['Enter your password.'] });
+    expect(form?.id).not.toBe('other');
+  });
+
+  it('is a 400 for a body that is not a form, never a 500', async () => {
+    expect(await statusOf(checkForm({ request: post('a=b', 'text/plain') }, loginSchema))).toBe(
+      400,
+    );
   });
 });

@@ -4,10 +4,9 @@
 // session that is not fresh to re-enter the password.
 import { isAuthError, type ThrottleScope } from '@authkit/auth';
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
-import type { z } from 'zod';
 import { setFlash } from '#lib/flash.ts';
 import { describeWait } from '#lib/format.ts';
-import { fieldErrors, formFields, type FieldErrors } from '#lib/forms.ts';
+import { formFields, type FieldErrors } from '#lib/forms.ts';
 
 export const UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
@@ -41,38 +40,6 @@ export async function readFormData(request: Request): Promise<FormData> {
 /** The posted form's text fields (see `formFields` and `readFormData`). */
 export async function readFormFields(request: Request): Promise<Record<string, string>> {
   return formFields(await readFormData(request));
-}
-
-/**
- * Reads the posted form and checks it with `schema`. On bad input, `failure`
- * is the 400 to return: the field messages, `message`, and the `keep` fields'
- * values to put back in the form (never passwords).
- */
-export async function parseForm<Schema extends z.ZodType, Keep extends string>(
-  request: Request,
-  schema: Schema,
-  keep: readonly Keep[],
-  message: string,
-): Promise<
-  | { data: z.output<Schema>; values: Record<Keep, string>; failure?: undefined }
-  | {
-      failure: ActionFailure<{
-        values: Record<Keep, string>;
-        errors: FieldErrors;
-        message: string;
-      }>;
-    }
-> {
-  const fields = await readFormFields(request);
-  const values = Object.fromEntries(keep.map((name) => [name, fields[name] ?? ''])) as Record<
-    Keep,
-    string
-  >;
-  const parsed = schema.safeParse(fields);
-  if (!parsed.success) {
-    return { failure: fail(400, { values, errors: fieldErrors(parsed.error), message }) };
-  }
-  return { data: parsed.data, values };
 }
 
 /** The page's `next` query parameter: where its form sends the visitor afterwards. */

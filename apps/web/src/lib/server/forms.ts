@@ -41,7 +41,7 @@ export function emptyForm<S extends Schema>(schema: S, id?: string): Promise<For
  * it with `schema`. On bad input, `refusal` is the 400 to return.
  */
 export async function checkForm<S extends Schema>(
-  event: RequestEvent,
+  event: Pick<RequestEvent, 'request'>,
   schema: S,
   options: { id?: string; message?: string } = {},
 ): Promise<
