@@ -1,7 +1,7 @@
 // Passwords: sign-in (authenticate), re-authentication (confirmLogin), password
 // change, and the rehash of hashes made with older Argon2 parameters.
 import type { UserDoc } from '@authkit/db';
-import { clip, freshSessionDoc, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
+import { clip, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
 import { toPublicUser, toSessionInfo } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
@@ -167,8 +167,10 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     return toSessionInfo(renewed);
   };
 
+  // The current password, typed into the form, is itself the re-authentication:
+  // a stale session needs no detour through confirmLogin, and comes out fresh.
   const changePassword: Auth['changePassword'] = async (session, input, request) => {
-    const doc = await freshSessionDoc(core, session, request, 'change_password');
+    const doc = await liveSessionDoc(core, session);
     const user = await database.users.findOne({ _id: doc.user_id });
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
@@ -219,6 +221,8 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
       'password_changed',
     );
     await core.feed.record({ userId: user._id });
+    // The password was just typed on this client: the session it keeps is fresh.
+    await renewFreshness(core, doc, request);
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
   };
