@@ -12,6 +12,7 @@ import {
 } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
+import { takePendingForm } from '#lib/server/pending-form.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
 import { shownDetails } from '#lib/activity.ts';
@@ -22,12 +23,15 @@ export const load: PageServerLoad = async (event) => {
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
   const auth = getAuth();
+  const pendingForm = takePendingForm(event.cookies, user.id);
   const [sessions, events, passkeys] = await Promise.all([
     auth.listSessions(session),
     auth.listEvents(user.id, 15),
     auth.listPasskeys(session),
   ]);
   return {
+    /** A change interrupted by re-authentication, to fill its form in again. */
+    pendingForm,
     fresh: auth.isFresh(session),
     freshWindowMinutes: Math.round(auth.settings.freshWindowMs / 60_000),
     sessions: sessions.map((item) => ({
@@ -111,11 +115,13 @@ export const actions: Actions = {
   email: async (event) => {
     const { session } = requireSignedIn(event);
     const auth = getAuth();
-    // A new address takes over recovery mail: it needs a password entered recently.
-    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account#email');
-
     const fields = await readFormFields(event.request);
     const values = { email: fields.email ?? '' };
+    // A new address takes over recovery mail: it needs a password entered
+    // recently. The typed address waits for the visitor's return.
+    const pending = { action: 'email', values };
+    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account#email', pending);
+
     const parsed = emailChangeSchema.safeParse(fields);
     if (!parsed.success) {
       return fail(400, {
@@ -128,7 +134,7 @@ export const actions: Actions = {
     try {
       await auth.requestEmailChange(session, parsed.data.email, requestInfo(event));
     } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email');
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email', pending);
       const failure = authFailure(caught, values, event.setHeaders, LINK_WAIT_REASONS);
       return fail(failure.status, {
         action: 'email',
@@ -149,9 +155,8 @@ export const actions: Actions = {
   password: async (event) => {
     const { session } = requireSignedIn(event);
     const auth = getAuth();
-    // A sensitive action: it needs a password entered within the fresh window.
-    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account');
-
+    // No detour through /account/reauth when the session is stale: the current
+    // password in this form is the confirmation (auth.changePassword checks it).
     const fields = await readFormFields(event.request);
     const parsed = changePasswordSchema.safeParse(fields);
     if (!parsed.success) {
@@ -170,7 +175,6 @@ export const actions: Actions = {
     } catch (caught) {
       // A wrong current password or a weak new one comes back as field errors
       // named after the form's fields (currentPassword, newPassword).
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account');
       const failure = authFailure(caught, {}, event.setHeaders);
       return fail(failure.status, {
         action: 'password',
