@@ -3,10 +3,18 @@
 // own estimator lazily (its chunk is not part of the page's first load) and
 // runs under the site's strict CSP. Screenshots of each look are saved as
 // test-results/screenshots/password-widgets-*.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshot, watchConsole } from './fixtures.ts';
 
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
 const PASSPHRASE = 'correct horse battery staple';
+
+async function expectNoAxeViolations(page: Page): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  expect(result.violations.map((violation) => `${violation.id}: ${violation.help}`)).toEqual([]);
+}
 
 function passwordInput(page: Page) {
   return page.getByLabel('Password', { exact: true });
@@ -89,6 +97,7 @@ test('the strength hint says a common password is too easy and a passphrase is f
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       await screenshot(page, `password-widgets-weak-${colorScheme}-${width}`);
+      await expectNoAxeViolations(page);
     }
   }
 
@@ -112,6 +121,7 @@ test('the strength hint says a common password is too easy and a passphrase is f
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       await screenshot(page, `password-widgets-strong-${colorScheme}-${width}`);
+      await expectNoAxeViolations(page);
     }
   }
 
