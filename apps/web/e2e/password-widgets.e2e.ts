@@ -64,14 +64,13 @@ test('the strength hint says a common password is too easy and a passphrase is f
   page,
 }) => {
   const problems = watchConsole(page);
-  const scripts: string[] = [];
-  page.on('request', (request) => {
-    if (request.resourceType() === 'script') scripts.push(request.url());
-  });
+  const workers: string[] = [];
+  page.on('worker', (worker) => workers.push(worker.url()));
   await page.goto('/register');
   await expect(page.getByTestId('password-toggle').first()).toBeVisible();
   await page.waitForLoadState('networkidle');
-  const initialScripts = scripts.length;
+  // The estimator is not loaded with the page...
+  expect(workers).toEqual([]);
 
   const input = passwordInput(page);
   const hint = page.getByTestId('password-strength');
@@ -86,8 +85,8 @@ test('the strength hint says a common password is too easy and a passphrase is f
   await expect(hint).not.toHaveAttribute('aria-live');
   await expect(input).toHaveAttribute('aria-describedby', /field-password-strength/);
   await expect(input).toHaveAccessibleDescription(/Password strength: Too easy to guess/);
-  // The estimator came in its own script, loaded only now.
-  expect(scripts.length).toBeGreaterThan(initialScripts);
+  // ...but by the first check, in a worker of its own.
+  expect(workers).toEqual([expect.stringMatching(/password-strength\.worker/)]);
 
   for (const [width, height] of [
     [390, 844],
