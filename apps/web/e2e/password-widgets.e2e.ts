@@ -100,8 +100,13 @@ test('the strength hint says a common password is too easy and a passphrase is f
     }
   }
 
-  // Built from the username: weak for this account.
+  // Built from the username: weak for this account, and checked again when
+  // the username is typed after the password.
   await input.fill('marguerite_k2024');
+  await expect(hint).toHaveAttribute('data-level', 'weak');
+  await page.getByLabel('Username').fill('someone_else');
+  await expect(hint).not.toHaveAttribute('data-level', 'weak');
+  await page.getByLabel('Username').fill('marguerite_k');
   await expect(hint).toHaveAttribute('data-level', 'weak');
 
   await input.fill('short');
