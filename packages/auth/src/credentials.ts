@@ -7,7 +7,7 @@ import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';
 import { passwordChangedNotice } from './mail/templates.ts';
-import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
+import { accountUserInputs, getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
@@ -175,11 +175,7 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
-    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', [
-      user.username,
-      user.email,
-      user.email.split('@')[0] ?? '',
-    ]);
+    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', accountUserInputs(user.username, user.email));
     // No rehash of the current password: it is about to be replaced.
     await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change', {
       rehash: false,
