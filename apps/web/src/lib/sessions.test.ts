@@ -45,7 +45,10 @@ describe('signOutLabels', () => {
 
   it('names the device and the sign-in time', () => {
     expect(
-      signOutLabels([session({}), session({ userAgent: CHROME, createdAt: '2026-11-29T08:00:00Z' })], when),
+      signOutLabels(
+        [session({}), session({ userAgent: CHROME, createdAt: '2026-11-29T08:00:00Z' })],
+        when,
+      ),
     ).toEqual([
       'Sign out Firefox 140 on Windows, signed in 2026-11-30T08:00',
       'Sign out Chrome 131 on macOS, signed in 2026-11-29T08:00',
