@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
   changePassword,
   makeBrowserSessionStale,
@@ -6,12 +6,31 @@ import {
   COOKIE_NAME,
   expectSentToSignIn,
   registerNewUser,
+  screenshot,
   sessionIdOf,
   signIn,
   signInOnAnotherDevice,
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
+
+/**
+ * "Sign out all other devices" is a disclosure: it asks first, and nothing is
+ * sent until the danger button inside it is pressed.
+ */
+async function confirmSignOutOthers(page: Page, count: number): Promise<void> {
+  const card = page.locator('#sessions');
+  const confirm = card.getByRole('button', { name: `Sign out ${count} other devices` });
+  await expect(confirm).toBeHidden();
+  await card.getByText('Sign out all other devices').click();
+  await expect(card.getByText(`Sign out ${count} other devices?`)).toBeVisible();
+  // Cancel closes it again (with JavaScript in place; without, it reloads the page).
+  await card.getByRole('link', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId('session-row')).toHaveCount(count + 1);
+  await card.getByText('Sign out all other devices').click();
+  await confirm.click();
+}
 
 /** A "browser restart": a new context with only the persistent cookies of the old one. */
 async function restart(browser: Browser, context: BrowserContext): Promise<BrowserContext> {
@@ -78,8 +97,15 @@ test('the session list shows both devices, and revoking one signs it out', async
     .locator('[data-testid="session-row"][data-current="false"]')
     .getByRole('button', { name: /^Sign out/ })
     .click();
-  await expect(page.getByTestId('flash')).toHaveText('That device has been signed out.');
+  // The result shows in the card, beside the list, not at the top of the page.
+  const card = page.locator('#sessions');
+  await expect(card.getByTestId('sessions-message')).toHaveText('That device has been signed out.');
+  await expect(card.getByRole('status')).toContainText('That device has been signed out.');
+  await expect(page.getByTestId('flash')).toHaveCount(0);
   await expect(rows).toHaveCount(1);
+  // Focus stays with the list, not the top of the page.
+  await expect(card.getByRole('list', { name: 'Active sessions' })).toBeFocused();
+  await expect(card.getByTestId('no-other-sessions')).toHaveText('No other devices are signed in.');
   // The activity names the device that was signed out.
   await expect(page.getByTestId('activity-row').first()).toContainText(
     'Signed out Firefox 140 on Windows',
@@ -105,8 +131,11 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
 
   await page.goto('/account');
   await expect(page.getByTestId('session-row')).toHaveCount(3);
-  await page.getByRole('button', { name: 'Sign out all other devices' }).click();
-  await expect(page.getByTestId('flash')).toHaveText('Signed out 2 other devices.');
+  await confirmSignOutOthers(page, 2);
+  await expect(page.locator('#sessions').getByTestId('sessions-message')).toHaveText(
+    'Signed out 2 other devices.',
+  );
+  await expect(page.getByTestId('flash')).toHaveCount(0);
   await expect(page.getByTestId('session-row')).toHaveCount(1);
 
   // On a public page a signed-out device is told at once; on a protected one, on the sign-in page.
@@ -124,6 +153,102 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
     await expectSentToSignIn(device.page, '/account');
     await device.context.close();
   }
+});
+
+test("at 390 px every session fits: this device first, the other one's button in view", async ({
+  browser,
+  page,
+}) => {
+  const user = await registerNewUser(page, 'narrow');
+  const other = await signInOnAnotherDevice(browser, user);
+  // This browser is active again after the other device signed in: listed first all the same.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/account#sessions');
+
+  const rows = page.getByTestId('session-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toHaveAttribute('data-current', 'true');
+  await expect(rows.first()).toContainText('This device');
+  await expect(rows.first()).toContainText('Active now');
+  await expect(rows.nth(1)).toContainText('Firefox 140 on Windows');
+  await expect(rows.nth(1)).toContainText(/Active (just now|\d+ min ago)/);
+  await expect(rows.nth(1)).toContainText(/Signed in (just now|\d+ min ago)/);
+  await expect(rows.nth(1)).toContainText('Until the browser closes');
+
+  // The full date-time is in the <time>'s title, in the browser's zone once hydrated.
+  const signedIn = rows.nth(1).locator('time').last();
+  await expect(signedIn).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  await expect(signedIn).toHaveAttribute('title', /^\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d /);
+
+  const button = rows
+    .nth(1)
+    .getByRole('button', { name: /^Sign out Firefox 140 on Windows, signed in / });
+  await button.scrollIntoViewIfNeeded();
+  const box = await button.boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  // At 1280 px the button stays on one line.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const wide = await button.boundingBox();
+  const lineHeight = await button.evaluate((element) =>
+    parseFloat(getComputedStyle(element).lineHeight),
+  );
+  expect(wide!.height).toBeLessThan(2 * lineHeight);
+
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+      await page.getByText('Sign out all other devices').click();
+      await screenshot(page, `sessions-${scheme}-${width}`);
+      await page
+        .locator('#sessions')
+        .screenshot({ path: `test-results/screenshots/sessions-card-${scheme}-${width}.png` });
+      await page.getByRole('link', { name: 'Cancel' }).click();
+    }
+  }
+  // The result, in the card (dark, 1280 px).
+  await button.click();
+  await expect(page.getByTestId('sessions-message')).toBeVisible();
+  await page
+    .locator('#sessions')
+    .screenshot({ path: 'test-results/screenshots/sessions-card-result-dark-1280.png' });
+  await other.context.close();
+});
+
+test('without JavaScript, "sign out all other devices" asks first, then signs the other device out', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const user = await registerNewUser(page, 'nojs');
+  const other = await signInOnAnotherDevice(browser, user);
+  await page.goto('/account');
+  const card = page.locator('#sessions');
+  await expect(page.getByTestId('session-row')).toHaveCount(2);
+  const confirm = card.getByRole('button', { name: 'Sign out 1 other device' });
+  await expect(confirm).toBeHidden();
+  await card.getByText('Sign out all other devices').click();
+  await expect(card.getByText('Sign out 1 other device?')).toBeVisible();
+  // Cancel: the page again, nothing signed out.
+  await card.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/\/account\?#sessions$/);
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId('session-row')).toHaveCount(2);
+
+  await card.getByText('Sign out all other devices').click();
+  await confirm.click();
+  await expect(page).toHaveURL(/\/account#sessions$/);
+  await expect(card.getByTestId('sessions-message')).toHaveText('Signed out 1 other device.');
+  await expect(page.getByTestId('flash')).toHaveCount(0);
+  await expect(page.getByTestId('session-row')).toHaveCount(1);
+  await expect(card.getByTestId('no-other-sessions')).toBeVisible();
+  await expectSentToSignIn(other.page, '/dashboard');
+  await other.context.close();
+  await context.close();
 });
 
 test('changing the password signs out the other device', async ({ browser, page }) => {
