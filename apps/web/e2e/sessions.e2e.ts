@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
   changePassword,
@@ -137,6 +138,9 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
   );
   await expect(page.getByTestId('flash')).toHaveCount(0);
   await expect(page.getByTestId('session-row')).toHaveCount(1);
+  await expect(
+    page.locator('#sessions').getByRole('list', { name: 'Active sessions' }),
+  ).toBeFocused();
 
   // On a public page a signed-out device is told at once; on a protected one, on the sign-in page.
   const [first, second] = devices as [(typeof devices)[0], (typeof devices)[0]];
@@ -217,6 +221,79 @@ test("at 390 px every session fits: this device first, the other one's button in
     .locator('#sessions')
     .screenshot({ path: 'test-results/screenshots/sessions-card-result-dark-1280.png' });
   await other.context.close();
+});
+
+test("axe finds no WCAG 2.2 A/AA violations in the card's states, in both themes at both widths", async ({
+  browser,
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const user = await registerNewUser(page, 'axecard');
+  const others = [
+    await signInOnAnotherDevice(browser, user),
+    await signInOnAnotherDevice(browser, user),
+  ];
+  const check = async (state: string) => {
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 800 });
+        const result = await new AxeBuilder({ page })
+          .include('#sessions')
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+          .analyze();
+        for (const violation of result.violations) {
+          found.push(
+            `${state} (${scheme}, ${width}px): ${violation.id} ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+          );
+        }
+      }
+    }
+    return found;
+  };
+  await page.goto('/account');
+  const card = page.locator('#sessions');
+  const found = await check('two other sessions');
+  await card.getByText('Sign out all other devices').click();
+  found.push(...(await check('confirm step open')));
+  await card
+    .getByRole('button', { name: /^Sign out Firefox/ })
+    .first()
+    .click();
+  await expect(card.getByTestId('sessions-message')).toBeVisible();
+  found.push(...(await check('result message')));
+  expect(found).toEqual([]);
+  for (const other of others) await other.context.close();
+});
+
+test("full times are in the visitor's zone once the page runs, in UTC without JavaScript", async ({
+  browser,
+  page,
+}) => {
+  const user = await registerNewUser(page, 'zones');
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', javaScriptEnabled });
+    const tab = await context.newPage();
+    await signIn(tab, user, { remember: true });
+    await expect(tab).toHaveURL(/\/dashboard$/);
+    await tab.goto('/account');
+    const mine = tab.locator('[data-testid="session-row"][data-current="true"]');
+    await expect(mine).toContainText(/Remembered for \d+ days/);
+    await expect(mine).toContainText('Active now');
+    const signedIn = mine.locator('time');
+    await expect(signedIn).toHaveText('just now');
+    await expect(signedIn).toHaveAttribute('title', javaScriptEnabled ? / GMT\+9$/ : / UTC$/);
+    // The other sessions' buttons name their sign-in time the same way.
+    await expect(
+      tab
+        .getByRole('button', {
+          name: javaScriptEnabled ? /^Sign out .* GMT\+9/ : /^Sign out .* UTC/,
+        })
+        .first(),
+    ).toBeVisible();
+    await context.close();
+  }
 });
 
 test('without JavaScript, "sign out all other devices" asks first, then signs the other device out', async ({
