@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
@@ -14,6 +15,10 @@ import {
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
+
+/** Where the card's own screenshots go: beside the page screenshots (fixtures.ts). */
+const cardShot = (name: string) =>
+  join(import.meta.dirname, '..', 'test-results', 'screenshots', `${name}.png`);
 
 /**
  * "Sign out all other devices" is a disclosure: it asks first, and nothing is
@@ -210,16 +215,14 @@ test("at 390 px every session fits: this device first, the other one's button in
       await screenshot(page, `sessions-${scheme}-${width}`);
       await page
         .locator('#sessions')
-        .screenshot({ path: `test-results/screenshots/sessions-card-${scheme}-${width}.png` });
+        .screenshot({ path: cardShot(`sessions-card-${scheme}-${width}`) });
       await page.getByRole('link', { name: 'Cancel' }).click();
     }
   }
   // The result, in the card (dark, 1280 px).
   await button.click();
   await expect(page.getByTestId('sessions-message')).toBeVisible();
-  await page
-    .locator('#sessions')
-    .screenshot({ path: 'test-results/screenshots/sessions-card-result-dark-1280.png' });
+  await page.locator('#sessions').screenshot({ path: cardShot('sessions-card-result-dark-1280') });
   await other.context.close();
 });
 
