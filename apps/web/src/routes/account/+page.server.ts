@@ -45,6 +45,7 @@ export const load: PageServerLoad = async (event) => {
       lastSeenAt: item.lastSeenAt,
       remember: item.remember,
     })),
+    rememberDays: Math.round(auth.settings.rememberIdleMs / 86_400_000),
     mfaEnabled: user.mfaEnabled,
     passkeysAvailable: !!getConfig().apiUrl,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
@@ -89,6 +90,7 @@ export const actions: Actions = {
     setFlash(event.cookies, event.url, {
       type: 'success',
       message: 'That device has been signed out.',
+      scope: 'sessions',
     });
     redirect(303, '/account#sessions');
   },
@@ -108,6 +110,7 @@ export const actions: Actions = {
         count === 0
           ? 'No other devices were signed in.'
           : `Signed out ${count} other ${count === 1 ? 'device' : 'devices'}.`,
+      scope: 'sessions',
     });
     redirect(303, '/account#sessions');
   },
