@@ -1,17 +1,6 @@
 // Small display helpers shared by the pages.
 import Bowser from 'bowser';
 
-const dateTime = new Intl.DateTimeFormat('en-GB', {
-  dateStyle: 'medium',
-  timeStyle: 'short',
-  timeZone: 'UTC',
-});
-
-/** "25 Nov 2026, 14:03 UTC" */
-export function formatDateTime(value: Date | string): string {
-  return `${dateTime.format(new Date(value))} UTC`;
-}
-
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
