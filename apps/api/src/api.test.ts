@@ -380,28 +380,21 @@ describe('protected procedures', () => {
 });
 
 describe('fresh procedures', () => {
-  it('auth.changePassword answers 403 needs_refresh on a stale session, then works after auth.reauthenticate', async () => {
+  it('a fresh procedure answers 403 needs_refresh on a stale session, then works after auth.reauthenticate', async () => {
     const user = await signUp(api);
-    const other = await mutate(api, 'auth.login', {
-      username: user.username,
-      password: user.password,
-      bearer: true,
-    });
     const me = await query(api, 'auth.me', undefined, user.bearer);
     await makeSessionStale(api.auth, me.body.result.data.session.id);
     expect(
       (await query(api, 'auth.me', undefined, user.bearer)).body.result.data.session.fresh,
     ).toBe(false);
 
-    const newPassword = strongPassword();
-    const input = { currentPassword: user.password, newPassword };
-    const refused = await mutate(api, 'auth.changePassword', input, user.bearer);
+    const refused = await mutate(api, 'auth.totp.beginEnrolment', undefined, user.bearer);
     expect(refused.status).toBe(403);
     expect(refused.body.error.data).toMatchObject({ code: 'FORBIDDEN', reason: 'needs_refresh' });
     const events = await query(api, 'auth.events', { limit: 5 }, user.bearer);
     expect(events.body.result.data[0]).toMatchObject({
       type: 'needs_refresh',
-      details: { action: 'auth.changePassword' },
+      details: { action: 'auth.totp.beginEnrolment' },
     });
 
     // A wrong password here is a form field error.
@@ -424,10 +417,39 @@ describe('fresh procedures', () => {
       fresh: true,
       authenticatedAt: isoDate,
     });
+    expect((await mutate(api, 'auth.totp.beginEnrolment', undefined, user.bearer)).status).toBe(
+      200,
+    );
+  });
 
+  it('auth.changePassword on a stale session: the current password is the confirmation', async () => {
+    const user = await signUp(api);
+    const other = await mutate(api, 'auth.login', {
+      username: user.username,
+      password: user.password,
+      bearer: true,
+    });
+    const me = await query(api, 'auth.me', undefined, user.bearer);
+    await makeSessionStale(api.auth, me.body.result.data.session.id);
+
+    const newPassword = strongPassword();
+    const wrong = await mutate(
+      api,
+      'auth.changePassword',
+      { currentPassword: 'not-it-at-all', newPassword },
+      user.bearer,
+    );
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.data.fieldErrors.currentPassword).toEqual([expect.any(String)]);
+
+    const input = { currentPassword: user.password, newPassword };
     const changed = await mutate(api, 'auth.changePassword', input, user.bearer);
     expect(changed.status).toBe(200);
     expect(changed.body.result.data).toEqual({ ok: true });
+    // The password was just typed: this session is fresh again.
+    expect(
+      (await query(api, 'auth.me', undefined, user.bearer)).body.result.data.session.fresh,
+    ).toBe(true);
 
     // The other session ended, this one stays; only the new password signs in.
     const otherToken = other.body.result.data.token;

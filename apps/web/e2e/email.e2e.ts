@@ -71,6 +71,12 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account#email$/);
+  // The detour kept what was typed: the address is back in the form.
+  await expect(page.getByLabel('New email address')).toHaveValue(newEmail);
+  await expect(page.getByTestId('email-pending')).toBeVisible();
+  // Once only: a reload shows an empty form.
+  await page.reload();
+  await expect(page.getByLabel('New email address')).toHaveValue('');
 
   // Errors per field: the address the account already has.
   await page.getByLabel('New email address').fill(user.email);

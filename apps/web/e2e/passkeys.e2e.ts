@@ -94,7 +94,7 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({ 
   await page.reload();
   await expect(page.getByRole('button', { name: 'Add a passkey' })).toBeVisible();
 
-  const labels = await page.getByTestId('activity-row').locator('td:first-child').allTextContents();
+  const labels = await page.getByTestId('activity-row').locator('strong').allTextContents();
   expect(labels).toContain('Passkey added');
   expect(labels).toContain('Passkey used');
 

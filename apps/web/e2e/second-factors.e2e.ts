@@ -56,7 +56,7 @@ async function verifyWithRecoveryCode(page: Page, code: string): Promise<void> {
 
 async function activity(page: Page): Promise<string[]> {
   await page.goto('/account#activity');
-  return page.getByTestId('activity-row').locator('td:first-child').allTextContents();
+  return page.getByTestId('activity-row').locator('strong').allTextContents();
 }
 
 test('set up an authenticator app, sign in with a code, then with a recovery code once', async ({

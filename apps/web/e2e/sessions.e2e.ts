@@ -1,4 +1,6 @@
-import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
   changePassword,
   makeBrowserSessionStale,
@@ -6,12 +8,35 @@ import {
   COOKIE_NAME,
   expectSentToSignIn,
   registerNewUser,
+  screenshot,
   sessionIdOf,
   signIn,
   signInOnAnotherDevice,
 } from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
+
+/** Where the card's own screenshots go: beside the page screenshots (fixtures.ts). */
+const cardShot = (name: string) =>
+  join(import.meta.dirname, '..', 'test-results', 'screenshots', `${name}.png`);
+
+/**
+ * "Sign out all other devices" is a disclosure: it asks first, and nothing is
+ * sent until the danger button inside it is pressed.
+ */
+async function confirmSignOutOthers(page: Page, count: number): Promise<void> {
+  const card = page.locator('#sessions');
+  const confirm = card.getByRole('button', { name: `Sign out ${count} other devices` });
+  await expect(confirm).toBeHidden();
+  await card.getByText('Sign out all other devices').click();
+  await expect(card.getByText(`Sign out ${count} other devices?`)).toBeVisible();
+  // Cancel closes it again (with JavaScript in place; without, it reloads the page).
+  await card.getByRole('link', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId('session-row')).toHaveCount(count + 1);
+  await card.getByText('Sign out all other devices').click();
+  await confirm.click();
+}
 
 /** A "browser restart": a new context with only the persistent cookies of the old one. */
 async function restart(browser: Browser, context: BrowserContext): Promise<BrowserContext> {
@@ -78,8 +103,15 @@ test('the session list shows both devices, and revoking one signs it out', async
     .locator('[data-testid="session-row"][data-current="false"]')
     .getByRole('button', { name: /^Sign out/ })
     .click();
-  await expect(page.getByTestId('flash')).toHaveText('That device has been signed out.');
+  // The result shows in the card, beside the list, not at the top of the page.
+  const card = page.locator('#sessions');
+  await expect(card.getByTestId('sessions-message')).toHaveText('That device has been signed out.');
+  await expect(card.getByRole('status')).toContainText('That device has been signed out.');
+  await expect(page.getByTestId('flash')).toHaveCount(0);
   await expect(rows).toHaveCount(1);
+  // Focus stays with the list, not the top of the page.
+  await expect(card.getByRole('list', { name: 'Active sessions' })).toBeFocused();
+  await expect(card.getByTestId('no-other-sessions')).toHaveText('No other devices are signed in.');
   // The activity names the device that was signed out.
   await expect(page.getByTestId('activity-row').first()).toContainText(
     'Signed out Firefox 140 on Windows',
@@ -105,9 +137,15 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
 
   await page.goto('/account');
   await expect(page.getByTestId('session-row')).toHaveCount(3);
-  await page.getByRole('button', { name: 'Sign out all other devices' }).click();
-  await expect(page.getByTestId('flash')).toHaveText('Signed out 2 other devices.');
+  await confirmSignOutOthers(page, 2);
+  await expect(page.locator('#sessions').getByTestId('sessions-message')).toHaveText(
+    'Signed out 2 other devices.',
+  );
+  await expect(page.getByTestId('flash')).toHaveCount(0);
   await expect(page.getByTestId('session-row')).toHaveCount(1);
+  await expect(
+    page.locator('#sessions').getByRole('list', { name: 'Active sessions' }),
+  ).toBeFocused();
 
   // On a public page a signed-out device is told at once; on a protected one, on the sign-in page.
   const [first, second] = devices as [(typeof devices)[0], (typeof devices)[0]];
@@ -124,6 +162,173 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
     await expectSentToSignIn(device.page, '/account');
     await device.context.close();
   }
+});
+
+test("at 390 px every session fits: this device first, the other one's button in view", async ({
+  browser,
+  page,
+}) => {
+  const user = await registerNewUser(page, 'narrow');
+  const other = await signInOnAnotherDevice(browser, user);
+  // This browser is active again after the other device signed in: listed first all the same.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/account#sessions');
+
+  const rows = page.getByTestId('session-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toHaveAttribute('data-current', 'true');
+  await expect(rows.first()).toContainText('This device');
+  await expect(rows.first()).toContainText('Active now');
+  await expect(rows.nth(1)).toContainText('Firefox 140 on Windows');
+  await expect(rows.nth(1)).toContainText(/Active (just now|\d+ min ago)/);
+  await expect(rows.nth(1)).toContainText(/Signed in (just now|\d+ min ago)/);
+  await expect(rows.nth(1)).toContainText('Until the browser closes');
+
+  // The full date-time is in the <time>'s title, in the browser's zone once hydrated.
+  const signedIn = rows.nth(1).locator('time').last();
+  await expect(signedIn).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  await expect(signedIn).toHaveAttribute('title', /^\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d /);
+
+  const button = rows
+    .nth(1)
+    .getByRole('button', { name: /^Sign out Firefox 140 on Windows, signed in / });
+  await button.scrollIntoViewIfNeeded();
+  const box = await button.boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  // At 1280 px the button stays on one line.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const wide = await button.boundingBox();
+  const lineHeight = await button.evaluate((element) =>
+    parseFloat(getComputedStyle(element).lineHeight),
+  );
+  expect(wide!.height).toBeLessThan(2 * lineHeight);
+
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+      await page.getByText('Sign out all other devices').click();
+      await screenshot(page, `sessions-${scheme}-${width}`);
+      await page
+        .locator('#sessions')
+        .screenshot({ path: cardShot(`sessions-card-${scheme}-${width}`) });
+      await page.getByRole('link', { name: 'Cancel' }).click();
+    }
+  }
+  // The result, in the card (dark, 1280 px).
+  await button.click();
+  await expect(page.getByTestId('sessions-message')).toBeVisible();
+  await page.locator('#sessions').screenshot({ path: cardShot('sessions-card-result-dark-1280') });
+  await other.context.close();
+});
+
+test("axe finds no WCAG 2.2 A/AA violations in the card's states, in both themes at both widths", async ({
+  browser,
+  page,
+}) => {
+  test.setTimeout(90_000);
+  const user = await registerNewUser(page, 'axecard');
+  const others = [
+    await signInOnAnotherDevice(browser, user),
+    await signInOnAnotherDevice(browser, user),
+  ];
+  const check = async (state: string) => {
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 800 });
+        const result = await new AxeBuilder({ page })
+          .include('#sessions')
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+          .analyze();
+        for (const violation of result.violations) {
+          found.push(
+            `${state} (${scheme}, ${width}px): ${violation.id} ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+          );
+        }
+      }
+    }
+    return found;
+  };
+  await page.goto('/account');
+  const card = page.locator('#sessions');
+  const found = await check('two other sessions');
+  await card.getByText('Sign out all other devices').click();
+  found.push(...(await check('confirm step open')));
+  await card
+    .getByRole('button', { name: /^Sign out Firefox/ })
+    .first()
+    .click();
+  await expect(card.getByTestId('sessions-message')).toBeVisible();
+  found.push(...(await check('result message')));
+  expect(found).toEqual([]);
+  for (const other of others) await other.context.close();
+});
+
+test("full times are in the visitor's zone once the page runs, in UTC without JavaScript", async ({
+  browser,
+  page,
+}) => {
+  const user = await registerNewUser(page, 'zones');
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', javaScriptEnabled });
+    const tab = await context.newPage();
+    await signIn(tab, user, { remember: true });
+    await expect(tab).toHaveURL(/\/dashboard$/);
+    await tab.goto('/account');
+    const mine = tab.locator('[data-testid="session-row"][data-current="true"]');
+    await expect(mine).toContainText(/Remembered for \d+ days/);
+    await expect(mine).toContainText('Active now');
+    const signedIn = mine.locator('time');
+    await expect(signedIn).toHaveText('just now');
+    await expect(signedIn).toHaveAttribute('title', javaScriptEnabled ? / GMT\+9$/ : / UTC$/);
+    // The other sessions' buttons name their sign-in time the same way.
+    await expect(
+      tab
+        .getByRole('button', {
+          name: javaScriptEnabled ? /^Sign out .* GMT\+9/ : /^Sign out .* UTC/,
+        })
+        .first(),
+    ).toBeVisible();
+    await context.close();
+  }
+});
+
+test('without JavaScript, "sign out all other devices" asks first, then signs the other device out', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const user = await registerNewUser(page, 'nojs');
+  const other = await signInOnAnotherDevice(browser, user);
+  await page.goto('/account');
+  const card = page.locator('#sessions');
+  await expect(page.getByTestId('session-row')).toHaveCount(2);
+  const confirm = card.getByRole('button', { name: 'Sign out 1 other device' });
+  await expect(confirm).toBeHidden();
+  await card.getByText('Sign out all other devices').click();
+  await expect(card.getByText('Sign out 1 other device?')).toBeVisible();
+  // Cancel: the page again, nothing signed out.
+  await card.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/\/account\?#sessions$/);
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId('session-row')).toHaveCount(2);
+
+  await card.getByText('Sign out all other devices').click();
+  await confirm.click();
+  await expect(page).toHaveURL(/\/account#sessions$/);
+  await expect(card.getByTestId('sessions-message')).toHaveText('Signed out 1 other device.');
+  await expect(page.getByTestId('flash')).toHaveCount(0);
+  await expect(page.getByTestId('session-row')).toHaveCount(1);
+  await expect(card.getByTestId('no-other-sessions')).toBeVisible();
+  await expectSentToSignIn(other.page, '/dashboard');
+  await other.context.close();
+  await context.close();
 });
 
 test('changing the password signs out the other device', async ({ browser, page }) => {
@@ -150,30 +355,29 @@ test('changing the password signs out the other device', async ({ browser, page 
   await other.context.close();
 });
 
-test('a stale session is sent to re-enter the password, then the change completes', async ({
-  page,
-  context,
-}) => {
-  const user = await registerNewUser(page, 'stale');
-  await makeBrowserSessionStale(context);
-  const newPassword = `${user.password}-again`;
+for (const javaScriptEnabled of [true, false]) {
+  test(`a stale session changes its password at once: the current password is the confirmation (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const user = await registerNewUser(page, javaScriptEnabled ? 'stale' : 'stale_nojs');
+    await makeBrowserSessionStale(context);
+    const newPassword = `${user.password}-again`;
 
-  await page.goto('/account');
-  await expect(page.getByText('you will be asked to confirm your current password')).toBeVisible();
-  await changePassword(page, user.password, newPassword);
+    await page.goto('/account');
+    // No note about a detour on the password card: the form asks for the password already.
+    await expect(page.locator('#password')).not.toContainText('you will be asked');
+    // A wrong current password is a field error, on the same page.
+    await changePassword(page, 'definitely wrong', newPassword);
+    await expect(page).toHaveURL(/\/account(\?\/password)?(#.*)?$/);
+    await expect(page.locator('#field-currentPassword-error')).toContainText('Incorrect password');
 
-  await expect(page).toHaveURL(/\/account\/reauth\?next=%2Faccount$/);
-  await expect(page.getByTestId('flash')).toContainText('confirm your password');
-  await page.getByLabel('Password', { exact: true }).fill('definitely wrong');
-  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
-  // The refusal is the field's message (focused, announced once), not a banner too.
-  await expect(page.locator('#field-password-error')).toContainText('Incorrect password.');
-  await expect(page.getByLabel('Password', { exact: true })).toBeFocused();
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
-  await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByTestId('flash')).toContainText('password is confirmed');
-
-  await changePassword(page, user.password, newPassword);
-  await expect(page.getByTestId('flash')).toContainText('Your password has been changed.');
-});
+    await changePassword(page, user.password, newPassword);
+    await expect(page).toHaveURL(/\/account(#.*)?$/);
+    await expect(page.getByTestId('flash')).toContainText('Your password has been changed.');
+    // The password was just typed: the session is fresh again, so the email card needs no detour.
+    await expect(page.locator('#email')).not.toContainText('you will be asked');
+    await context.close();
+  });
+}

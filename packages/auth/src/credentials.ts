@@ -1,13 +1,13 @@
 // Passwords: sign-in (authenticate), re-authentication (confirmLogin), password
 // change, and the rehash of hashes made with older Argon2 parameters.
 import type { UserDoc } from '@authkit/db';
-import { clip, freshSessionDoc, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
+import { clip, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
 import { toPublicUser, toSessionInfo } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';
 import { passwordChangedNotice } from './mail/templates.ts';
-import { getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
+import { accountUserInputs, getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
@@ -167,17 +167,15 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     return toSessionInfo(renewed);
   };
 
+  // The current password, typed into the form, is itself the re-authentication:
+  // a stale session needs no detour through confirmLogin, and comes out fresh.
   const changePassword: Auth['changePassword'] = async (session, input, request) => {
-    const doc = await freshSessionDoc(core, session, request, 'change_password');
+    const doc = await liveSessionDoc(core, session);
     const user = await database.users.findOne({ _id: doc.user_id });
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
-    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', [
-      user.username,
-      user.email,
-      user.email.split('@')[0] ?? '',
-    ]);
+    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', accountUserInputs(user.username, user.email));
     // No rehash of the current password: it is about to be replaced.
     await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change', {
       rehash: false,
@@ -219,6 +217,8 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
       'password_changed',
     );
     await core.feed.record({ userId: user._id });
+    // The password was just typed on this client: the session it keeps is fresh.
+    await renewFreshness(core, doc, request);
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
   };

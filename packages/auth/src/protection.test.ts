@@ -127,14 +127,19 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
   });
 
   describe('changePassword', () => {
-    it('needs a fresh session', async () => {
-      const { session, password } = await createSignedInUser(auth);
+    it('takes the current password as the confirmation: a stale session changes it and is fresh again', async () => {
+      const { session, password, token } = await createSignedInUser(auth);
       await makeSessionStale(auth, session.id);
-      const error = await authFailure(
-        auth.changePassword(session, { currentPassword: password, newPassword: 'granite-willow-ferry-88' }, testRequest),
+      const stale = (await auth.loadUser(token, testRequest)).session!;
+      expect(auth.isFresh(stale)).toBe(false);
+      const wrong = await authFailure(
+        auth.changePassword(stale, { currentPassword: 'not my password', newPassword: 'granite-willow-ferry-88' }, testRequest),
       );
-      expect(error.code).toBe('NEEDS_REFRESH');
-      expect(error.status).toBe(403);
+      expect(wrong.fieldErrors).toEqual({ currentPassword: ['Incorrect password.'] });
+      expect(auth.isFresh((await auth.loadUser(token, testRequest)).session!)).toBe(false);
+
+      await auth.changePassword(stale, { currentPassword: password, newPassword: 'granite-willow-ferry-88' }, testRequest);
+      expect(auth.isFresh((await auth.loadUser(token, testRequest)).session!)).toBe(true);
     });
 
     it('checks the current password and the new one', async () => {

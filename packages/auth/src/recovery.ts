@@ -8,7 +8,7 @@ import { toPublicUser } from './convert.ts';
 import type { Credentials } from './credentials.ts';
 import { AuthError } from './errors.ts';
 import { passwordResetMail, passwordResetNotice } from './mail/templates.ts';
-import { hashPassword } from './passwords.ts';
+import { accountUserInputs, hashPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
@@ -91,7 +91,7 @@ export function createRecovery(
     const redeemed = await tokens.redeem(token, ['password_reset'], async (doc): Promise<PublicUser> => {
       const user = await database.users.findOne({ _id: doc.user_id });
       if (!user?.active || doc.password_digest !== (await sha256hex(user.password_hash))) throw invalidLink();
-      const password = checkNewPassword(newPassword, 'newPassword', [user.username, user.email, user.email.split('@')[0] ?? '']);
+      const password = checkNewPassword(newPassword, 'newPassword', accountUserInputs(user.username, user.email));
       const passwordHash = await hashPassword(password);
       // The same claim as a password change: of a reset and a change racing, one wins.
       const release = await credentials.claimHashChange(user);

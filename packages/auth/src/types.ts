@@ -318,7 +318,8 @@ export interface Auth {
 
   // Sessions of the signed-in user
   /**
-   * Needs a fresh session (NEEDS_REFRESH otherwise); ends every other session of the user.
+   * The current password is the confirmation: a stale session needs no re-authentication
+   * first, and is fresh afterwards. Ends every other session of the user.
    * A wrong current password or a weak new one is VALIDATION (fieldErrors.currentPassword / newPassword).
    */
   changePassword(

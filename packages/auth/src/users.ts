@@ -7,7 +7,7 @@ import { toPublicUser } from './convert.ts';
 import { AuthError, isAuthError, type FieldErrors } from './errors.ts';
 import { registrationAttemptNotice } from './mail/templates.ts';
 import type { Recovery } from './recovery.ts';
-import { hashPassword, passwordWeakness } from './passwords.ts';
+import { accountUserInputs, hashPassword, passwordWeakness } from './passwords.ts';
 import { throttleAddress } from './tokens.ts';
 import type { Auth } from './types.ts';
 import { normalizeKey, passwordSchema, registrationSchema } from './validation.ts';
@@ -29,8 +29,7 @@ export function createUsers(
     }
     const password = input?.password;
     if (!fieldErrors.password && passwordSchema.safeParse(password).success) {
-      const userInputs = [input.username, input.email, String(input.email).split('@')[0] ?? ''];
-      const weakness = passwordWeakness(password, userInputs.filter((value) => typeof value === 'string'));
+      const weakness = passwordWeakness(password, accountUserInputs(input.username, input.email));
       if (weakness) fieldErrors.password = [weakness];
     }
     if (!parsed.success || Object.keys(fieldErrors).length > 0) {

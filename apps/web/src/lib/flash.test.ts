@@ -3,6 +3,7 @@ import {
   decodeFlash,
   encodeFlash,
   FLASH_COOKIE,
+  flashAtTop,
   setFlash,
   takeFlash,
   type FlashCookies,
@@ -64,7 +65,28 @@ describe('flash cookie', () => {
     expect(cookies.get(FLASH_COOKIE)).toBeUndefined();
   });
 
-  it('encodes only type and message', () => {
+  it('keeps a known scope and drops an unknown one', () => {
+    const scoped = { type: 'success', message: 'Done', scope: 'sessions' } as const;
+    expect(decodeFlash(encodeFlash(scoped))).toEqual(scoped);
+    expect(decodeFlash(JSON.stringify({ type: 'info', message: 'x', scope: 'nav' }))).toEqual({
+      type: 'info',
+      message: 'x',
+    });
+    expect(decodeFlash(JSON.stringify({ type: 'info', message: 'x', scope: 1 }))).toEqual({
+      type: 'info',
+      message: 'x',
+    });
+  });
+
+  it('shows a scoped message in its place, and at the top anywhere else', () => {
+    const scoped = { type: 'success', message: 'Done', scope: 'sessions' } as const;
+    expect(flashAtTop(scoped, '/account')).toBe(false);
+    expect(flashAtTop(scoped, '/dashboard')).toBe(true);
+    expect(flashAtTop(scoped, null)).toBe(true);
+    expect(flashAtTop({ type: 'info', message: 'Hi' }, '/account')).toBe(true);
+  });
+
+  it('encodes only type, message and scope', () => {
     const extra = { type: 'warning', message: 'Careful', html: '<b>' } as unknown as Parameters<
       typeof encodeFlash
     >[0];

@@ -3,9 +3,17 @@
 
 export type FlashType = 'success' | 'info' | 'warning' | 'error';
 
+/**
+ * Where a message belongs when not at the top of the page: a part of the page
+ * that shows it beside what changed (the account page's sessions card).
+ */
+export type FlashScope = 'sessions';
+
 export interface Flash {
   type: FlashType;
   message: string;
+  /** Absent: the layout shows it at the top of the page. */
+  scope?: FlashScope;
 }
 
 export const FLASH_COOKIE = 'flash';
@@ -13,6 +21,17 @@ export const FLASH_COOKIE = 'flash';
 export const FLASH_MAX_AGE_SECONDS = 60;
 
 const types: readonly FlashType[] = ['success', 'info', 'warning', 'error'];
+/** The route that shows each scope's messages in place. */
+const scopeRoutes: Record<FlashScope, string> = { sessions: '/account' };
+const scopes = Object.keys(scopeRoutes) as FlashScope[];
+
+/**
+ * Whether the layout shows the message at the top of the page: unscoped ones,
+ * and scoped ones that landed on a page without their place (never lost).
+ */
+export function flashAtTop(flash: Flash, routeId: string | null): boolean {
+  return !flash.scope || scopeRoutes[flash.scope] !== routeId;
+}
 
 /** What SvelteKit's `cookies` offers (the subset used here). */
 export interface FlashCookies {
@@ -26,7 +45,7 @@ export interface FlashCookies {
 }
 
 export function encodeFlash(flash: Flash): string {
-  return JSON.stringify({ type: flash.type, message: flash.message });
+  return JSON.stringify({ type: flash.type, message: flash.message, scope: flash.scope });
 }
 
 /** Null for a missing or tampered cookie. */
@@ -35,10 +54,13 @@ export function decodeFlash(raw: string | undefined): Flash | null {
   try {
     const value: unknown = JSON.parse(raw);
     if (typeof value !== 'object' || value === null) return null;
-    const { type, message } = value as Record<string, unknown>;
+    const { type, message, scope } = value as Record<string, unknown>;
     if (typeof type !== 'string' || !types.includes(type as FlashType)) return null;
     if (typeof message !== 'string' || message.length === 0 || message.length > 500) return null;
-    return { type: type as FlashType, message };
+    // An unknown scope (an older or tampered cookie) falls back to the top of the page.
+    return typeof scope === 'string' && scopes.includes(scope as FlashScope)
+      ? { type: type as FlashType, message, scope: scope as FlashScope }
+      : { type: type as FlashType, message };
   } catch {
     return null;
   }

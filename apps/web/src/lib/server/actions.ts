@@ -7,6 +7,7 @@ import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@s
 import { setFlash } from '#lib/flash.ts';
 import { describeWait } from '#lib/format.ts';
 import { formFields, type FieldErrors } from '#lib/forms.ts';
+import { keepPendingForm, type PendingForm } from './pending-form.ts';
 
 export const UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
@@ -96,11 +97,19 @@ export function authFailure(
   }
 }
 
-/** Sends a session that is not fresh to re-enter the password, then back to `next`. */
-export function toReauth(event: RequestEvent, next: string): never {
+/**
+ * Sends a session that is not fresh to re-enter the password, then back to
+ * `next`. With `pending`, what the visitor typed into the form (never
+ * passwords) comes back with them, to finish the change with one more press.
+ */
+export function toReauth(event: RequestEvent, next: string, pending?: PendingForm): never {
+  const user = event.locals.user;
+  if (pending && user) keepPendingForm(event, user.id, pending);
   setFlash(event.cookies, event.url, {
     type: 'warning',
-    message: 'For your security, please confirm your password to continue.',
+    message: pending
+      ? 'For your security, please confirm your password. Then your change is waiting for you, as you typed it.'
+      : 'For your security, please confirm your password to continue.',
   });
   redirect(303, `/account/reauth?${new URLSearchParams({ next })}`);
 }

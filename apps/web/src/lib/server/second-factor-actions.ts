@@ -10,6 +10,7 @@ import { setFlash } from '#lib/flash.ts';
 import { fieldErrors, totpCodeSchema } from '#lib/forms.ts';
 import { authFailure, readFormFields, toReauth } from './actions.ts';
 import { getAuth } from './auth.ts';
+import type { PendingForm } from './pending-form.ts';
 import { requireSignedIn } from './guard.ts';
 
 export const TWO_STEP = '/account#two-step';
@@ -28,10 +29,13 @@ function refused(event: RequestEvent, action: string, caught: unknown, next: str
   });
 }
 
-/** The signed-in session, fresh; a stale one goes to re-authenticate first. */
-function freshSession(event: RequestEvent, next: string) {
+/**
+ * The signed-in session, fresh; a stale one goes to re-authenticate first,
+ * with `pending` (what was typed, never codes) kept for its return.
+ */
+function freshSession(event: RequestEvent, next: string, pending?: PendingForm) {
   const { session } = requireSignedIn(event);
-  if (needsReauthentication(getAuth(), event.locals)) toReauth(event, next);
+  if (needsReauthentication(getAuth(), event.locals)) toReauth(event, next, pending);
   return session;
 }
 
@@ -112,8 +116,10 @@ export const secondFactorActions = {
   },
 
   passkeyRename: async (event: RequestEvent) => {
-    const session = freshSession(event, PASSKEYS);
+    requireSignedIn(event);
     const fields = await readFormFields(event.request);
+    const values = { passkeyId: fields.passkeyId ?? '', name: fields.name ?? '' };
+    const session = freshSession(event, PASSKEYS, { action: 'passkeyRename', values });
     try {
       await getAuth().renamePasskey(session, fields.passkeyId ?? '', fields.name ?? '', requestInfo(event));
     } catch (caught) {

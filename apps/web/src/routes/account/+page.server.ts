@@ -7,6 +7,7 @@ import { LINK_WAIT_REASONS, readFormFields, refusedChange, toReauth } from '#lib
 import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
+import { takePendingForm } from '#lib/server/pending-form.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
 import { shownDetails } from '#lib/activity.ts';
@@ -17,6 +18,7 @@ export const load: PageServerLoad = async (event) => {
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
   const auth = getAuth();
+  const pendingForm = takePendingForm(event.cookies, user.id);
   const [sessions, events, passkeys, emailForm, passwordForm] = await Promise.all([
     auth.listSessions(session),
     auth.listEvents(user.id, 15),
@@ -25,9 +27,13 @@ export const load: PageServerLoad = async (event) => {
     emptyForm(emailChangeSchema, 'email'),
     emptyForm(changePasswordSchema, 'password'),
   ]);
+  // Typed before the detour through re-authentication: back in the form, to send with one press.
+  if (pendingForm?.action === 'email') emailForm.data.email = pendingForm.values.email ?? '';
   return {
     emailForm,
     passwordForm,
+    /** A change interrupted by re-authentication, to fill its form in again. */
+    pendingForm,
     fresh: auth.isFresh(session),
     freshWindowMinutes: Math.round(auth.settings.freshWindowMs / 60_000),
     sessions: sessions.map((item) => ({
@@ -41,6 +47,7 @@ export const load: PageServerLoad = async (event) => {
       lastSeenAt: item.lastSeenAt,
       remember: item.remember,
     })),
+    rememberDays: Math.round(auth.settings.rememberIdleMs / 86_400_000),
     mfaEnabled: user.mfaEnabled,
     passkeysAvailable: !!getConfig().apiUrl,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
@@ -85,6 +92,7 @@ export const actions: Actions = {
     setFlash(event.cookies, event.url, {
       type: 'success',
       message: 'That device has been signed out.',
+      scope: 'sessions',
     });
     redirect(303, '/account#sessions');
   },
@@ -104,6 +112,7 @@ export const actions: Actions = {
         count === 0
           ? 'No other devices were signed in.'
           : `Signed out ${count} other ${count === 1 ? 'device' : 'devices'}.`,
+      scope: 'sessions',
     });
     redirect(303, '/account#sessions');
   },
@@ -111,15 +120,17 @@ export const actions: Actions = {
   email: async (event) => {
     const { session } = requireSignedIn(event);
     const auth = getAuth();
-    // A new address takes over recovery mail: it needs a password entered recently.
-    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account#email');
-
     const form = await checkForm(event, emailChangeSchema, { id: 'email' });
+    // A new address takes over recovery mail: it needs a password entered
+    // recently. The typed address waits for the visitor's return.
+    const email = form.form.data.email;
+    const pending = { action: 'email', values: { email: typeof email === 'string' ? email : '' } };
+    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account#email', pending);
     if (form.refusal) return form.refusal;
     try {
       await auth.requestEmailChange(session, form.data.email, requestInfo(event));
     } catch (caught) {
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email');
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email', pending);
       return authRefusal(caught, form.form, event, LINK_WAIT_REASONS);
     }
     setFlash(event.cookies, event.url, {
@@ -132,9 +143,8 @@ export const actions: Actions = {
   password: async (event) => {
     const { session } = requireSignedIn(event);
     const auth = getAuth();
-    // A sensitive action: it needs a password entered within the fresh window.
-    if (needsReauthentication(auth, event.locals)) toReauth(event, '/account');
-
+    // No detour through /account/reauth when the session is stale: the current
+    // password in this form is the confirmation (auth.changePassword checks it).
     const form = await checkForm(event, changePasswordSchema, { id: 'password' });
     if (form.refusal) return form.refusal;
     try {
@@ -146,7 +156,6 @@ export const actions: Actions = {
     } catch (caught) {
       // A wrong current password or a weak new one comes back as field errors
       // named after the form's fields (currentPassword, newPassword).
-      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account');
       return authRefusal(caught, form.form, event);
     }
     setFlash(event.cookies, event.url, {

@@ -1,0 +1,69 @@
+// The screenshots shown in the web README: /login, /account (with a second
+// device signed in) and /dashboard, at 390 px and 1280 px, light and dark.
+// Every test run takes them (under test-results/screenshots/docs); with
+// DOCS_SCREENSHOTS=1 they are written to docs/screenshots/ for committing:
+//   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { closeTestAuth, registerNewUser, signInOnAnotherDevice, watchConsole } from './fixtures.ts';
+
+test.afterAll(closeTestAuth);
+
+const outputDir = process.env.DOCS_SCREENSHOTS
+  ? join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots')
+  : join(import.meta.dirname, '..', 'test-results', 'screenshots', 'docs');
+
+const widths = [390, 1280] as const;
+const themes = ['light', 'dark'] as const;
+
+async function takeAll(page: Page, name: string, path: string, ready: (page: Page) => Promise<void>) {
+  for (const width of widths) {
+    for (const theme of themes) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.emulateMedia({ colorScheme: theme });
+      await page.goto(path);
+      await ready(page);
+      // Nothing may scroll sideways at either width.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        width,
+      );
+      await page.screenshot({
+        path: join(outputDir, `${name}-${width}-${theme}.png`),
+        fullPage: true,
+        animations: 'disabled',
+      });
+    }
+  }
+}
+
+async function anonymousPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+test('screenshots of /login, /account and /dashboard (390 and 1280 px, light and dark)', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  mkdirSync(outputDir, { recursive: true });
+  const problems = watchConsole(page);
+
+  const visitor = await anonymousPage(browser);
+  await takeAll(visitor, 'login', '/login', async (shown) => {
+    await expect(shown.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  });
+  await visitor.context().close();
+
+  const user = await registerNewUser(page, 'ada');
+  const other = await signInOnAnotherDevice(browser, user);
+  await takeAll(page, 'account', '/account', async (shown) => {
+    await expect(shown.getByTestId('session-row')).toHaveCount(2);
+  });
+  await takeAll(page, 'dashboard', '/dashboard', async (shown) => {
+    await expect(shown.getByRole('heading', { level: 1 })).toBeVisible();
+  });
+  await other.context.close();
+  expect(problems).toEqual([]);
+});
