@@ -69,12 +69,12 @@ test('register: an error clears as the visitor fixes that field', async ({ page 
   await expect(page.locator('#field-confirm-error')).toContainText('do not match');
 
   await page.getByLabel('Username').fill(user.username);
-  await expect(page.locator('#field-username-error')).toBeEmpty();
+  await expect(page.locator('#field-username-error')).toHaveCount(0);
   await expect(page.getByLabel('Username')).not.toHaveAttribute('aria-invalid', 'true');
   // The other field keeps its message until it is fixed too.
   await expect(page.locator('#field-confirm-error')).toContainText('do not match');
   await page.getByLabel('Confirm password').fill(user.password);
-  await expect(page.locator('#field-confirm-error')).toBeEmpty();
+  await expect(page.locator('#field-confirm-error')).toHaveCount(0);
 });
 
 test('register: a taken username keeps both typed passwords, and its error wins over the passing check', async ({
@@ -95,7 +95,7 @@ test('register: a taken username keeps both typed passwords, and its error wins 
   expect(await response.text()).not.toContain(user.password);
 
   const usernameError = page.locator('#field-username-error');
-  await expect(usernameError).not.toBeEmpty();
+  await expect(usernameError).toContainText('taken');
   await expect(page.getByLabel('Username')).toBeFocused();
   await expect(page.getByLabel('Password', { exact: true })).toHaveValue(user.password);
   await expect(page.getByLabel('Confirm password')).toHaveValue(user.password);
@@ -104,10 +104,10 @@ test('register: a taken username keeps both typed passwords, and its error wins 
   // while the visitor edits other fields...
   await page.getByLabel('Email').fill(`other_${user.email}`);
   await page.getByLabel('Password', { exact: true }).focus();
-  await expect(usernameError).not.toBeEmpty();
+  await expect(usernameError).toContainText('taken');
   // ...until that field is edited.
   await page.getByLabel('Username').fill(user.username);
-  await expect(usernameError).toBeEmpty();
+  await expect(usernameError).toHaveCount(0);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
 });
@@ -146,5 +146,31 @@ test('without JavaScript, a refused form lower on /account lands in view, its fi
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('field-email');
   await expect(email).toBeInViewport();
   await expect(email).toHaveValue('not-an-address');
+  await context.close();
+});
+
+test('a refused password is its field’s message, focused, with no banner on top; without JavaScript too', async ({
+  page,
+  browser,
+}) => {
+  await registerNewUser(page, 'reauth');
+  await page.goto('/account/reauth');
+  await hydrated(page);
+  const password = page.getByLabel('Password', { exact: true });
+  await password.fill('definitely wrong');
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await expect(page.locator('#field-password-error')).toContainText('Incorrect password.');
+  await expect(password).toBeFocused();
+  await expect(password).toHaveValue('');
+  await expect(page.getByTestId('form-error')).toHaveCount(0);
+
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const noScript = await context.newPage();
+  await register(noScript, newUser('nojs'));
+  await noScript.goto('/account/reauth');
+  await noScript.getByLabel('Password', { exact: true }).fill('definitely wrong');
+  await noScript.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await expect(noScript.locator('#field-password-error')).toContainText('Incorrect password.');
+  expect(await noScript.evaluate(() => document.activeElement?.id)).toBe('field-password');
   await context.close();
 });
