@@ -59,6 +59,30 @@ test('register: an invalid username and a mismatched confirmation show together,
   expect(violations).toEqual([]);
 });
 
+test("register: a password too easy to guess shows with the other messages, by the server's own rule, with no request", async ({
+  page,
+}) => {
+  await page.goto('/register');
+  await hydrated(page);
+  const posts = watchPosts(page);
+  const user = newUser('forms');
+  // Long enough for the length rule; refused by the strength rule (zxcvbn).
+  await fillRegister(page, { ...user, email: 'not-an-address', password: 'password1234' });
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  await expect(page.locator('#field-email-error')).toContainText('valid email');
+  await expect(page.locator('#field-password-error')).toContainText('too easy to guess');
+  await expect(page.getByLabel('Email')).toBeFocused();
+  expect(posts).toEqual([]);
+
+  // A strong password and a valid address: the form goes through.
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+});
+
 test('register: an error clears as the visitor fixes that field', async ({ page }) => {
   await page.goto('/register');
   await hydrated(page);

@@ -35,11 +35,14 @@ function startWorker(): Worker {
     type: 'module',
     name: 'password-strength',
   });
-  started.addEventListener('message', (event: MessageEvent<{ id: number; result: StrengthResult }>) => {
-    const { id, result } = event.data;
-    pending.get(id)?.resolve(result);
-    pending.delete(id);
-  });
+  started.addEventListener(
+    'message',
+    (event: MessageEvent<{ id: number; result: StrengthResult }>) => {
+      const { id, result } = event.data;
+      pending.get(id)?.resolve(result);
+      pending.delete(id);
+    },
+  );
   started.addEventListener('error', (event) => {
     event.preventDefault();
     fallBackToMainThread();
@@ -68,3 +71,26 @@ export const checkPasswordStrength: StrengthCheck = (password, { username, email
     running.postMessage(request);
   });
 };
+
+/**
+ * The server's strength rule on a form's new-password `field`, run by the
+ * browser at submit (authForm's `submitCheck`): a password the server would
+ * refuse as too easy to guess gets the server's message together with the
+ * other fields' messages, in one round. The server checks it again (auth's
+ * checkNewPassword); when the estimator cannot run here, the server decides.
+ */
+export function strengthAtSubmit(
+  field: string,
+  account: (values: Record<string, unknown>) => { username: string; email: string },
+): (values: Record<string, unknown>) => Promise<Record<string, string[]>> {
+  return async (values) => {
+    const password = values[field];
+    if (typeof password !== 'string' || password === '') return {};
+    try {
+      const result = await checkPasswordStrength(password, account(values));
+      return !result.acceptable && result.message ? { [field]: [result.message] } : {};
+    } catch {
+      return {};
+    }
+  };
+}

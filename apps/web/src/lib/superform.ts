@@ -56,6 +56,14 @@ export function authForm(
   initial: SuperValidated<Record<string, unknown>, FormNotice>,
   schema: Parameters<typeof zod4Client>[0],
   fields: readonly string[],
+  options: {
+    /**
+     * More messages per field at submit only, for checks too slow to run as
+     * the visitor types (the password strength estimator); shown with the
+     * schema's messages, in the same round.
+     */
+    submitCheck?: (values: Record<string, unknown>) => Promise<FieldErrors>;
+  } = {},
 ): AuthForm {
   /** What the last server answer refused, and the values it refused. */
   const server = writable<{ errors: FieldErrors; values: Record<string, unknown> }>({
@@ -100,10 +108,16 @@ export function authForm(
       // first, one at a time), which also turns superforms' check at submit
       // off: it is run here instead, every message at once.
       const checked = await sf.validateForm({ update: true, focusOnError: false });
-      if (checked.valid) return;
+      const errors: FieldErrors = { ...(checked.errors as FieldErrors) };
+      const extra = options.submitCheck ? await options.submitCheck(get(sf.form)) : {};
+      for (const [name, messages] of Object.entries(extra)) {
+        if (messages?.length && !errors[name]?.length) errors[name] = messages;
+      }
+      const failed = fields.filter((name) => errors[name]?.length);
+      if (failed.length === 0) return;
       cancel();
-      const errors = checked.errors as FieldErrors;
-      flagged.set(new Set(fields.filter((name) => errors[name]?.length)));
+      if (Object.keys(extra).length > 0) sf.errors.set(errors as never);
+      flagged.set(new Set(failed));
       await focusFirstInvalid(formElement);
     },
     onUpdate({ form, formElement }) {
