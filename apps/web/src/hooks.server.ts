@@ -28,7 +28,10 @@ function keepRunningOnUnhandledRejection(): void {
   if (scope[REJECTION_GUARD]) return;
   scope[REJECTION_GUARD] = true;
   process.on('unhandledRejection', (reason) => {
-    console.error('[web] unhandled promise rejection (the process keeps running):', serializeError(reason));
+    console.error(
+      '[web] unhandled promise rejection (the process keeps running):',
+      serializeError(reason),
+    );
   });
 }
 

@@ -63,7 +63,15 @@ export async function reauthenticateWithPasskey(): Promise<void> {
   await client.auth.passkeys.reauthenticate.mutate({ response: sent(response) });
 }
 
-const KNOWN_TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
+const KNOWN_TRANSPORTS = [
+  'ble',
+  'cable',
+  'hybrid',
+  'internal',
+  'nfc',
+  'smart-card',
+  'usb',
+] as const;
 function isKnownTransport(value: string): value is (typeof KNOWN_TRANSPORTS)[number] {
   return (KNOWN_TRANSPORTS as readonly string[]).includes(value);
 }
@@ -75,7 +83,10 @@ interface ApiFailure {
 
 /** What went wrong, for the page: a cancelled prompt, or the API's message. */
 export function passkeyProblem(caught: unknown): { message: string; status?: number } {
-  if (caught instanceof WebAuthnError || (caught instanceof Error && caught.name === 'NotAllowedError')) {
+  if (
+    caught instanceof WebAuthnError ||
+    (caught instanceof Error && caught.name === 'NotAllowedError')
+  ) {
     return { message: 'The passkey prompt was cancelled or timed out. You can try again.' };
   }
   const failure = caught as ApiFailure | null;

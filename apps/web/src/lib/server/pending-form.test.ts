@@ -8,7 +8,8 @@ function jar(): Cookies & { store: Map<string, { value: string; options: unknown
   return {
     store,
     get: (name: string) => store.get(name)?.value,
-    set: (name: string, value: string, options: unknown) => void store.set(name, { value, options }),
+    set: (name: string, value: string, options: unknown) =>
+      void store.set(name, { value, options }),
     delete: (name: string) => void store.delete(name),
   } as unknown as Cookies & { store: typeof store };
 }

@@ -73,7 +73,11 @@ export const secondFactorActions = {
       });
     }
     try {
-      const codes = await getAuth().confirmTotpEnrolment(session, parsed.data.code, requestInfo(event));
+      const codes = await getAuth().confirmTotpEnrolment(
+        session,
+        parsed.data.code,
+        requestInfo(event),
+      );
       return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: true };
     } catch (caught) {
       return refused(event, 'totpConfirm', caught, TWO_STEP);
@@ -121,11 +125,19 @@ export const secondFactorActions = {
     const values = { passkeyId: fields.passkeyId ?? '', name: fields.name ?? '' };
     const session = freshSession(event, PASSKEYS, { action: 'passkeyRename', values });
     try {
-      await getAuth().renamePasskey(session, fields.passkeyId ?? '', fields.name ?? '', requestInfo(event));
+      await getAuth().renamePasskey(
+        session,
+        fields.passkeyId ?? '',
+        fields.name ?? '',
+        requestInfo(event),
+      );
     } catch (caught) {
       return refused(event, 'passkeyRename', caught, PASSKEYS);
     }
-    setFlash(event.cookies, event.url, { type: 'success', message: 'The passkey has been renamed.' });
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'The passkey has been renamed.',
+    });
     redirect(303, PASSKEYS);
   },
 
@@ -137,7 +149,10 @@ export const secondFactorActions = {
     } catch (caught) {
       return refused(event, 'passkeyRemove', caught, PASSKEYS);
     }
-    setFlash(event.cookies, event.url, { type: 'success', message: 'The passkey has been removed.' });
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'The passkey has been removed.',
+    });
     redirect(303, PASSKEYS);
   },
 };

@@ -7,7 +7,15 @@ import { error, type RequestHandler } from '@sveltejs/kit';
 import { getConfig } from '#lib/server/config.ts';
 
 /** Request headers the API reads; nothing else crosses. */
-const FORWARDED_REQUEST = ['cookie', 'content-type', 'origin', 'user-agent', 'accept', 'trpc-accept', 'sec-fetch-site'];
+const FORWARDED_REQUEST = [
+  'cookie',
+  'content-type',
+  'origin',
+  'user-agent',
+  'accept',
+  'trpc-accept',
+  'sec-fetch-site',
+];
 /** Response headers the browser needs (Set-Cookie is handled apart: there may be several). */
 const FORWARDED_RESPONSE = ['content-type', 'retry-after', 'cache-control', 'vary'];
 
@@ -34,7 +42,9 @@ const forward: RequestHandler = async (event) => {
   } catch (caught) {
     // A body over BODY_SIZE_LIMIT is SvelteKit's 413; an unreachable API is a 503.
     if (caught instanceof Error && 'status' in caught && caught.status === 413) throw caught;
-    console.warn(`[web] /trpc: the API did not answer (${caught instanceof Error ? caught.message : String(caught)})`);
+    console.warn(
+      `[web] /trpc: the API did not answer (${caught instanceof Error ? caught.message : String(caught)})`,
+    );
     error(503, 'The service is temporarily unavailable. Please try again in a moment.');
   }
   const answer = new Headers();
