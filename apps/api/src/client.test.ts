@@ -94,17 +94,18 @@ describe('typed client, cookie session', () => {
       expect.arrayContaining(['register', 'login']),
     );
 
-    // Stale session: the fresh procedure refuses with a reason the site can act on.
+    // Stale session: a fresh procedure refuses with a reason the site can act on.
     await makeSessionStale(api.auth, me.session.id);
     const newPassword = strongPassword();
-    const stale = await failure(
-      client.auth.changePassword.mutate({ currentPassword: password, newPassword }),
-    );
+    const stale = await failure(client.auth.totp.beginEnrolment.mutate());
     expect(stale.data?.httpStatus).toBe(403);
     expect(stale.data?.reason).toBe('needs_refresh');
 
     const refreshed = await client.auth.reauthenticate.mutate({ password });
     expect(refreshed.session.fresh).toBe(true);
+    await expect(client.auth.totp.beginEnrolment.mutate()).resolves.toMatchObject({
+      secret: expect.any(String),
+    });
     await expect(
       client.auth.changePassword.mutate({ currentPassword: password, newPassword }),
     ).resolves.toEqual({
