@@ -84,13 +84,21 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({ 
   await expect(page).toHaveURL(`${site}/dashboard`);
   await expect(page.getByText(user.username).first()).toBeVisible();
 
-  // Re-authentication with the passkey restores freshness.
+  // A rename from a stale session goes through re-authentication (with the
+  // passkey, which restores freshness) and comes back with the typed name.
   await makeBrowserSessionStale(context);
-  await page.goto(`${site}/account/reauth?next=%2Faccount%23passkeys`);
+  await page.goto(`${site}/account#passkeys`);
+  const work = page.locator('[data-testid="passkey-row"][data-name="Work laptop"]');
+  await work.getByLabel('New name for Work laptop').fill('Home laptop');
+  await work.getByRole('button', { name: 'Rename' }).click();
+  await expect(page).toHaveURL(`${site}/account/reauth?next=%2Faccount%23passkeys`);
   await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
   await expect(page).toHaveURL(`${site}/account#passkeys`);
+  await expect(work.getByLabel('New name for Work laptop')).toHaveValue('Home laptop');
   // The API renewed the session; the site's session cache learns within its bound.
   await page.waitForTimeout(SESSION_CACHE_BOUND_MS + 500);
+  await work.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.locator('[data-testid="passkey-row"][data-name="Home laptop"]')).toBeVisible();
   await page.reload();
   await expect(page.getByRole('button', { name: 'Add a passkey' })).toBeVisible();
 
@@ -99,8 +107,8 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({ 
   expect(labels).toContain('Passkey used');
 
   await page
-    .locator('[data-testid="passkey-row"][data-name="Work laptop"]')
-    .getByRole('button', { name: 'Remove passkey Work laptop' })
+    .locator('[data-testid="passkey-row"][data-name="Home laptop"]')
+    .getByRole('button', { name: 'Remove passkey Home laptop' })
     .click();
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
   expect(problems).toEqual([]);
