@@ -32,7 +32,12 @@ test.beforeAll(async () => {
   const web = await startWebServer({
     port: webPort,
     mongodbUrl,
-    env: { ORIGIN: site, SITE_URL: site, API_URL: api.url, SMTP_URL: process.env.E2E_SMTP_URL ?? '' },
+    env: {
+      ORIGIN: site,
+      SITE_URL: site,
+      API_URL: api.url,
+      SMTP_URL: process.env.E2E_SMTP_URL ?? '',
+    },
   });
   stops.push(web.stop);
 });
@@ -56,7 +61,10 @@ async function virtualAuthenticator(context: BrowserContext, page: Page): Promis
   });
 }
 
-test('add a passkey, sign in with it (usernameless), confirm with it', async ({ context, page }) => {
+test('add a passkey, sign in with it (usernameless), confirm with it', async ({
+  context,
+  page,
+}) => {
   const problems = watchConsole(page);
   await virtualAuthenticator(context, page);
   const user = newUser('passkey');
