@@ -126,3 +126,23 @@ test('an admin resets a member’s second factor: after the confirmation, the pa
     )
     .toContainEqual(expect.stringMatching(/two-step|second factor|sign-in/i));
 });
+
+test('at 390 px every user fits: nothing scrolls sideways and the actions are in view', async ({
+  browser,
+  page,
+}) => {
+  const admin = await createTotpAdmin();
+  const memberPage = await (await browser.newContext()).newPage();
+  const member = await registerNewUser(memberPage, 'narrow');
+  await signInWithSecondFactor(page, admin);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const row = await openUserRow(page, member.username);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  for (const name of [`Deactivate ${member.username}`, `Sign out everywhere: ${member.username}`]) {
+    const box = await row.getByRole('button', { name }).boundingBox();
+    expect(box, name).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  }
+  await memberPage.context().close();
+});
