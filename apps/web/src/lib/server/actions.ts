@@ -55,6 +55,11 @@ const WAIT_REASONS: Record<ThrottleScope, string> = {
   registration: 'Too many sign-ups from your network.',
 };
 
+/** The answer to an email change (on /account, or completed after re-authentication). */
+export function emailChangeSent(email: string): string {
+  return `We sent a link to ${email}; your address changes when you open it.`;
+}
+
 /** What a throttled request for a mailed link waits for (per name or user, per address). */
 export const LINK_WAIT_REASONS: Partial<Record<ThrottleScope, string>> = {
   account: 'Several links were sent for this account in the last hour.',
@@ -108,7 +113,7 @@ export function toReauth(event: RequestEvent, next: string, pending?: PendingFor
   setFlash(event.cookies, event.url, {
     type: 'warning',
     message: pending
-      ? 'For your security, please confirm your password. Then your change is waiting for you, as you typed it.'
+      ? 'For your security, please confirm your password to finish your change.'
       : 'For your security, please confirm your password to continue.',
   });
   redirect(303, `/account/reauth?${new URLSearchParams({ next })}`);

@@ -1,6 +1,11 @@
 import type { Cookies } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
-import { keepPendingForm, PENDING_FORM_COOKIE, takePendingForm } from './pending-form.ts';
+import {
+  keepPendingForm,
+  PENDING_FORM_COOKIE,
+  readPendingForm,
+  takePendingForm,
+} from './pending-form.ts';
 
 /** The part of SvelteKit's cookie jar the module uses, kept in a map. */
 function jar(): Cookies & { store: Map<string, { value: string; options: unknown }> } {
@@ -51,5 +56,22 @@ describe('pending form cookie', () => {
       { path: '/account' },
     );
     expect(takePendingForm(cookies, 'user-1')).toEqual({ action: 'email', values: {} });
+  });
+
+  it('carries the messages of a refused completion, and can be read without clearing it', () => {
+    const cookies = jar();
+    keepPendingForm({ cookies, url }, 'user-1', {
+      action: 'email',
+      values: { email: 'a@b.test' },
+      errors: { email: ['This is already your email address.'] },
+    });
+    const expected = {
+      action: 'email',
+      values: { email: 'a@b.test' },
+      errors: { email: ['This is already your email address.'] },
+    };
+    expect(readPendingForm(cookies, 'user-1')).toEqual(expected);
+    expect(takePendingForm(cookies, 'user-1')).toEqual(expected);
+    expect(readPendingForm(cookies, 'user-1')).toBeNull();
   });
 });

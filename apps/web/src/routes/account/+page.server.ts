@@ -3,7 +3,13 @@ import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/svelt
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
-import { LINK_WAIT_REASONS, readFormFields, refusedChange, toReauth } from '#lib/server/actions.ts';
+import {
+  emailChangeSent,
+  LINK_WAIT_REASONS,
+  readFormFields,
+  refusedChange,
+  toReauth,
+} from '#lib/server/actions.ts';
 import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
@@ -28,7 +34,11 @@ export const load: PageServerLoad = async (event) => {
     emptyForm(changePasswordSchema, 'password'),
   ]);
   // Typed before the detour through re-authentication: back in the form, to send with one press.
-  if (pendingForm?.action === 'email') emailForm.data.email = pendingForm.values.email ?? '';
+  if (pendingForm?.action === 'email') {
+    emailForm.data.email = pendingForm.values.email ?? '';
+    // Completing it after re-authentication was refused: the message is the field's.
+    if (pendingForm.errors?.email?.length) emailForm.errors.email = pendingForm.errors.email;
+  }
   return {
     emailForm,
     passwordForm,
@@ -135,7 +145,7 @@ export const actions: Actions = {
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
-      message: `We sent a link to ${form.data.email}; your address changes when you open it.`,
+      message: emailChangeSent(form.data.email),
     });
     redirect(303, '/account#email');
   },
