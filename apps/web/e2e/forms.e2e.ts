@@ -68,6 +68,8 @@ test("register: a password too easy to guess shows with the other messages, by t
   const user = newUser('forms');
   // Long enough for the length rule; refused by the strength rule (zxcvbn).
   await fillRegister(page, { ...user, email: 'not-an-address', password: 'password1234' });
+  // The hint shows the estimator has loaded (a submit waits for it at most 2 s).
+  await expect(page.getByText('Too easy to guess')).toBeVisible();
   await page.getByRole('button', { name: 'Create account' }).click();
 
   await expect(page.locator('#field-email-error')).toContainText('valid email');

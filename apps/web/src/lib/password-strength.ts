@@ -77,8 +77,12 @@ export const checkPasswordStrength: StrengthCheck = (password, { username, email
  * browser at submit (authForm's `submitCheck`): a password the server would
  * refuse as too easy to guess gets the server's message together with the
  * other fields' messages, in one round. The server checks it again (auth's
- * checkNewPassword); when the estimator cannot run here, the server decides.
+ * checkNewPassword); when the estimator cannot run here, or not within
+ * SUBMIT_CHECK_MS, the server decides.
  */
+/** How long a submit waits for the strength estimator before leaving the check to the server. */
+const SUBMIT_CHECK_MS = 2_000;
+
 export function strengthAtSubmit(
   field: string,
   account: (values: Record<string, unknown>) => { username: string; email: string },
@@ -86,9 +90,17 @@ export function strengthAtSubmit(
   return async (values) => {
     const password = values[field];
     if (typeof password !== 'string' || password === '') return {};
+    // The estimator may still be downloading (1.7 MB) on a slow connection:
+    // the submit does not wait for it longer than this, and the server decides.
+    const tooSlow = new Promise<null>((resolve) =>
+      setTimeout(() => resolve(null), SUBMIT_CHECK_MS),
+    );
     try {
-      const result = await checkPasswordStrength(password, account(values));
-      return !result.acceptable && result.message ? { [field]: [result.message] } : {};
+      const result = await Promise.race([
+        checkPasswordStrength(password, account(values)),
+        tooSlow,
+      ]);
+      return result && !result.acceptable && result.message ? { [field]: [result.message] } : {};
     } catch {
       return {};
     }
