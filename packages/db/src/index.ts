@@ -8,6 +8,7 @@ export type { Collections, ConnectOptions, Database } from './client.ts';
 export type {
   AuthEventDoc,
   AuthEventType,
+  AuthMethod,
   EndedSessionDoc,
   OutboxMailDoc,
   PasskeyDoc,

@@ -26,6 +26,16 @@ export interface UserDoc {
   totp?: TotpDoc | null;
   /** A confirmed TOTP: password sign-ins need a second step. Copied onto sessions. */
   mfa_enabled?: boolean;
+  /**
+   * The security stamp: a random value replaced by every password change or
+   * reset, email change, sign-out everywhere, deactivation and second-factor
+   * removal. Everything issued on the account's authority (sessions, mailed
+   * links, pending second steps, pending forms, device tokens) carries the
+   * stamp it was issued under and is void once it differs
+   * (packages/auth/src/security-stamp.ts). Absent on accounts from before the
+   * stamp: read as ''.
+   */
+  security_stamp?: string;
 }
 
 export interface TotpDoc {
@@ -57,6 +67,14 @@ export interface SessionDoc {
   ip: string;
   /** Hash of the client's user agent (and address prefix in strict mode). */
   fingerprint: string;
+  /** The account's security stamp when the session was made; the session is void once the account's differs. */
+  stamp?: string;
+  /**
+   * How the session authenticated (RFC 8176 style): the factors of its sign-in,
+   * or of its latest re-authentication, e.g. ['password'], ['password', 'totp'],
+   * ['passkey']. Absent on sessions from before it was recorded: read as ['password'].
+   */
+  amr?: AuthMethod[];
   /**
    * The user fields access needs, copied at sign-in and kept current by every
    * write to them (packages/auth syncUserCopies), so that loading a session is
@@ -64,6 +82,9 @@ export interface SessionDoc {
    */
   user?: SessionUserCopy;
 }
+
+/** A way a session proved who its user is. */
+export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
 export type SessionUserCopy = Pick<
   UserDoc,
@@ -176,6 +197,8 @@ export interface SingleUseTokenDoc {
   email?: string;
   /** Password reset: digest of the password hash when issued; the link is void once the password changes. */
   password_digest?: string;
+  /** The account's security stamp when the link was issued; the link is void once it differs. */
+  stamp?: string;
   created_at: Date;
   expires_at: Date;
 }
@@ -220,6 +243,8 @@ export interface PendingSignInDoc {
   _id: string;
   user_id: string;
   remember: boolean;
+  /** The account's security stamp when the password was checked; the step is void once it differs. */
+  stamp?: string;
   created_at: Date;
   expires_at: Date;
 }
