@@ -1,7 +1,7 @@
 // What the capability modules of createAuth share: the settings, the database,
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
-import type { Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
+import type { AuthMethod, Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
 import { isSecureCookie } from './cookies.ts';
 import { AuthError } from './errors.ts';
 import type { Events } from './events.ts';
@@ -30,6 +30,8 @@ export const MESSAGES = {
   inactive: 'This account has been deactivated.',
   unauthorized: 'Please sign in to continue.',
   needsRefresh: 'Please enter your password again to continue.',
+  needsSecondFactor: 'Please confirm with your authenticator code or a passkey to continue.',
+  codeNeeded: 'Enter the code from your authenticator app (or a recovery code).',
   forbidden: 'You are not allowed to do this.',
   unavailable: 'The service is temporarily unavailable. Please try again shortly.',
   validation: 'Please correct the highlighted fields.',
@@ -44,9 +46,39 @@ export const MAX_USER_AGENT = 512;
 export const MAX_IP = 64;
 export const MAX_LOGIN = 320;
 
-/** `session.fresh` (the stored flag) and a password entered within the fresh window. */
-export function isFresh(core: AuthCore, session: Pick<SessionInfo, 'fresh' | 'authenticatedAt'>): boolean {
-  return session.fresh && core.now().getTime() - session.authenticatedAt.getTime() < core.settings.freshWindowMs;
+/** The factors that count as a second factor for step-up (a passkey is one by itself). */
+const SECOND_FACTOR_METHODS: readonly AuthMethod[] = ['totp', 'recovery_code', 'passkey'];
+
+/** True when the session's (latest) authentication included a second factor. */
+export function passedSecondFactor(amr: readonly AuthMethod[] | undefined): boolean {
+  return (amr ?? ['password']).some((method) => SECOND_FACTOR_METHODS.includes(method));
+}
+
+/**
+ * Fresh, judged against the account's strongest factor: `session.fresh` (the
+ * stored flag), an authentication within the fresh window, and, for an
+ * account with a second factor, one that included it (a code or a passkey,
+ * not the password alone).
+ */
+export function isFresh(core: AuthCore, session: Pick<SessionInfo, 'fresh' | 'authenticatedAt' | 'amr' | 'stepUp'>): boolean {
+  if (!session.fresh || core.now().getTime() - session.authenticatedAt.getTime() >= core.settings.freshWindowMs) return false;
+  return session.stepUp === 'password' || passedSecondFactor(session.amr);
+}
+
+/** What a re-authentication of this account asks for: its strongest factor. */
+export function stepUpFor(account: { mfa_enabled?: boolean | undefined } | null | undefined): SessionInfo['stepUp'] {
+  return account?.mfa_enabled === true ? 'second_factor' : 'password';
+}
+
+/** The NEEDS_REFRESH error for a session: on an account with a second factor, the step-up asks for it. */
+export function needsRefreshError(session: Pick<SessionInfo, 'stepUp'>): AuthError {
+  return new AuthError('NEEDS_REFRESH', session.stepUp === 'second_factor' ? MESSAGES.needsSecondFactor : MESSAGES.needsRefresh);
+}
+
+/** The step-up rule of a stored session (its copy of the account, or the account itself). */
+async function stepUpOf(core: AuthCore, doc: SessionDoc): Promise<SessionInfo['stepUp']> {
+  if (doc.user) return stepUpFor(doc.user);
+  return stepUpFor(await core.database.users.findOne({ _id: doc.user_id }, { projection: { mfa_enabled: 1 } }));
 }
 
 /** Idle expiry of a session, remembered or not. */
@@ -76,23 +108,30 @@ export async function freshSessionDoc(
   action: string,
 ): Promise<SessionDoc> {
   const doc = await liveSessionDoc(core, session);
-  if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
+  const current = { fresh: doc.fresh, authenticatedAt: doc.authenticated_at, amr: doc.amr ?? ['password'], stepUp: await stepUpOf(core, doc) };
+  if (!isFresh(core, current)) {
     await core.events.record('needs_refresh', doc.user_id, request, { action });
-    throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
+    throw needsRefreshError(current);
   }
   return doc;
 }
 
 /**
  * Makes a session fresh after the user proved who they are again (password,
- * passkey): freshness, the client to recognise from now on, the sliding expiry.
+ * passkey): freshness, how (`amr`), the client to recognise from now on, the sliding expiry.
  * Every process drops its copy of the old state.
  */
-export async function renewFreshness(core: AuthCore, doc: SessionDoc, request: RequestInfo): Promise<SessionDoc> {
+export async function renewFreshness(
+  core: AuthCore,
+  doc: SessionDoc,
+  request: RequestInfo,
+  amr: AuthMethod[],
+): Promise<SessionDoc> {
   const at = core.now();
   const changes: Partial<SessionDoc> = {
     fresh: true,
     authenticated_at: at,
+    amr,
     fingerprint: await clientFingerprint(request, core.settings.protectionIncludesAddress),
     last_seen_at: at,
     expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
@@ -117,6 +156,7 @@ export function userCopyOf(user: Pick<UserDoc, keyof SessionUserCopy>): SessionU
     active: user.active,
     created_at: user.created_at,
     mfa_enabled: user.mfa_enabled === true,
+    security_stamp: user.security_stamp ?? '',
   };
 }
 
@@ -128,11 +168,21 @@ export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
     a.role === b.role &&
     a.active === b.active &&
     a.created_at.getTime() === b.created_at.getTime() &&
-    (a.mfa_enabled === true) === (b.mfa_enabled === true)
+    (a.mfa_enabled === true) === (b.mfa_enabled === true) &&
+    (a.security_stamp ?? '') === (b.security_stamp ?? '')
   );
 }
 
-const COPY_PROJECTION = { username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1, mfa_enabled: 1 } as const;
+const COPY_PROJECTION = {
+  username: 1,
+  email: 1,
+  email_verified: 1,
+  role: 1,
+  active: 1,
+  created_at: 1,
+  mfa_enabled: 1,
+  security_stamp: 1,
+} as const;
 
 /**
  * Brings the user fields copied onto a user's sessions in line with the user,

@@ -2,7 +2,8 @@
 // again on request), and the change of address, which needs a fresh login and
 // takes effect only when the link sent to the new address is used.
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { isFresh, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { renewSecurityStamp } from './security-stamp.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { emailChangedNotice, emailChangeMail, emailChangeRequestedNotice, emailVerificationMail } from './mail/templates.ts';
@@ -39,11 +40,8 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   };
 
   const requestEmailChange: Auth['requestEmailChange'] = async (session, newEmail, request) => {
-    const doc = await liveSessionDoc(core, session);
-    if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
-      await events.record('needs_refresh', doc.user_id, request, { action: 'change_email' });
-      throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
-    }
+    // Fresh by the account's strongest factor (a code or a passkey where it has TOTP).
+    const doc = await freshSessionDoc(core, session, request, 'change_email');
     const parsed = emailSchema.safeParse(newEmail);
     if (!parsed.success) {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
@@ -68,7 +66,7 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     await events.record('email_change_requested', user._id, request);
   };
 
-  const verifyEmail: Auth['verifyEmail'] = async (token, request) => {
+  const verifyEmail: Auth['verifyEmail'] = async (token, request, options = {}) => {
     const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
     const redeemed = await tokens.redeem(token, ['email_verification', 'email_change'], async (doc) => {
       const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
@@ -92,8 +90,10 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
           fieldErrors: { token: ['Another account has started using this email address meanwhile.'] },
         });
       }
-      await syncUserCopies(core, user._id);
-      await tokens.revokeAll(user._id, 'email_verification');
+      // A new address: everything issued before (links to the old address, other
+      // sessions, pending steps, device tokens) ends; the browser that confirmed
+      // the change, when it is signed in to this account, stays signed in.
+      await renewSecurityStamp(core, user._id, options.keepSessionId ? { keepSessionId: options.keepSessionId } : {});
       await events.record('email_changed', user._id, request);
       // The old address hears of it, in case this was not its owner.
       await mail.send(emailChangedNotice(mail.contextFor(user), doc.email));

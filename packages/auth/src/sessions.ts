@@ -20,6 +20,7 @@ import type { Credentials } from './credentials.ts';
 import { deleteOldEndedReasons, endedReasonOf, endSessionsWithReason, recordEndedSessions } from './ended-sessions.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
+import { issuedUnderCurrentStamp, renewSecurityStamp, stampOf } from './security-stamp.ts';
 import type { CachedSession } from './session-cache.ts';
 import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
 import type { AnonymousUser, Auth, LoadResult, RequestInfo, SessionCookie, SessionListItem } from './types.ts';
@@ -54,7 +55,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   }
 
   const loginUser: Auth['loginUser'] = async (user, loginOptions, request) => {
-    const { remember = false, fresh = true, force = false } = loginOptions ?? {};
+    const { remember = false, fresh = true, force = false, amr = ['password'] } = loginOptions ?? {};
     // Decide on the stored account, not on the caller's possibly stale copy.
     const doc = await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } });
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
@@ -75,6 +76,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       user_agent: clip(request.userAgent, MAX_USER_AGENT) ?? '',
       ip: clip(request.ip, MAX_IP) ?? '',
       fingerprint: await clientFingerprint(request, settings.protectionIncludesAddress),
+      stamp: stampOf(doc),
+      amr: [...amr],
       user: userCopyOf(doc),
       // The adapter writes {_id, user_id, expires_at, ...attributes}: this per-session
       // expiry (from our clock) replaces Lucia's single global one.
@@ -88,7 +91,17 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const current = await database.users.findOne(
       { _id: doc._id },
       {
-        projection: { password_hash: 1, username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1, mfa_enabled: 1 },
+        projection: {
+          password_hash: 1,
+          username: 1,
+          email: 1,
+          email_verified: 1,
+          role: 1,
+          active: 1,
+          created_at: 1,
+          mfa_enabled: 1,
+          security_stamp: 1,
+        },
       },
     );
     const checkedHash = credentials.checkedHashOf(user);
@@ -98,8 +111,12 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INACTIVE', MESSAGES.inactive);
     }
-    if (checkedHash !== undefined && current.password_hash !== checkedHash) {
-      // Changed since the password was checked: the old password signs nobody in.
+    if (
+      (checkedHash !== undefined && current.password_hash !== checkedHash) ||
+      !issuedUnderCurrentStamp(attributes.stamp, current)
+    ) {
+      // Changed since the password was checked (or the stamp since the session
+      // was made): the old password signs nobody in.
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
@@ -107,7 +124,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       attributes.user = userCopyOf(current);
       await database.sessions.updateOne({ _id: sessionId }, { $set: { user: attributes.user } });
     }
-    await events.record('login', doc._id, request, { remember, fresh });
+    await events.record('login', doc._id, request, { remember, fresh, amr: attributes.amr!.join(' ') });
     await endSessionsOverLimit(doc._id, sessionId, request);
 
     const stored: SessionDoc = { _id: sessionId, user_id: doc._id, ...attributes };
@@ -167,14 +184,19 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
    * The session and its user from the database: one read when the session
    * carries its copy of the user's fields, two for sessions made before the copy.
    */
-  async function readSession(sessionId: string): Promise<CachedSession | null> {
+  async function readSession(sessionId: string): Promise<CachedSession | 'stamp_changed' | null> {
     const found = await database.sessions.findOne({ _id: sessionId });
     if (!found) return null;
     // The copy stays out of the cached session: the user half of the entry holds it.
     const { user: copy, ...session } = found;
-    if (copy) return { doc: session, user: toPublicUser({ _id: session.user_id, ...copy }) };
-    const user = await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
-    return user ? { doc: session, user: toPublicUser(user) } : null;
+    const user = copy
+      ? { _id: session.user_id, ...copy }
+      : await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
+    if (!user) return null;
+    // Issued before the account's last security change: void (security-stamp.ts).
+    // Checked on every read; a cached entry is dropped by the feed when the stamp changes.
+    if (!issuedUnderCurrentStamp(session.stamp, user)) return 'stamp_changed';
+    return { doc: session, user: toPublicUser(user) };
   }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
@@ -196,6 +218,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const generation = cache?.generation ?? 0;
     if (cache) feed.start();
     const loaded = hit ?? (await readSession(sessionId));
+    if (loaded === 'stamp_changed') {
+      cache?.forget(sessionId);
+      await endSession(sessionId, 'signed_out_elsewhere');
+      return anonymous(true, 'signed_out_elsewhere');
+    }
     if (!loaded) {
       cache?.forget(sessionId);
       // Gone: one more read, only on this path, tells the device why (if it ended for a reason lately).
@@ -248,7 +275,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
 
     return {
       user: toAuthenticatedUser(user),
-      session: toSessionInfo(doc),
+      session: toSessionInfo(doc, user),
       // Only a persistent cookie carries the expiry; a browser-session cookie need not be re-sent.
       cookie: renewed && doc.remember ? sessionCookie(token, doc, request, at) : null,
     };
@@ -303,8 +330,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       { user_id: session.userId, _id: { $ne: session.id } },
       'signed_out_elsewhere',
     );
-    // User-wide: the current session's copy is dropped too and simply read again.
-    await feed.record({ userId: session.userId });
+    // Sign-out everywhere else also voids what those devices may still hold
+    // (links, pending second steps, device tokens); this session is carried over.
+    // User-wide feed entry: the current session's copy is dropped too and simply read again.
+    await renewSecurityStamp(core, session.userId, { keepSessionId: session.id });
     await events.record('session_revoked', session.userId, request, { others: true, count });
     return count;
   };
@@ -312,7 +341,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
   async function endAllSessionsOf(userId: string, reason: SessionEndReason): Promise<number> {
     const count = await endSessionsWithReason(core, { user_id: userId }, reason);
-    await core.feed.record({ userId });
+    // Whatever else was issued on the account's authority ends too (the stamp
+    // renewal also tells the feed, so every process drops its copies).
+    await renewSecurityStamp(core, userId);
     return count;
   }
 

@@ -1,6 +1,6 @@
 // The public shapes of @authkit/auth. apps/api and apps/web are written against
 // these; change a name here only together with its users.
-import type { AuthEventType, Database, Role, SessionEndReason } from '@authkit/db';
+import type { AuthEventType, AuthMethod, Database, Role, SessionEndReason } from '@authkit/db';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -12,6 +12,8 @@ import type { SecondFactorChallenge } from './second-factors/sign-in.ts';
 import type { SecondFactorProof, TotpEnrolment } from './second-factors/totp.ts';
 
 export type { PasskeyInfo, SecondFactorChallenge, SecondFactorProof, TotpEnrolment };
+
+export type { AuthMethod };
 
 export type SessionProtection = 'off' | 'basic' | 'strong';
 
@@ -153,6 +155,13 @@ export interface SessionInfo {
    * also checks the fresh window.
    */
   fresh: boolean;
+  /** How the session (last) authenticated: e.g. ['password'], ['password', 'totp'], ['passkey']. */
+  amr: AuthMethod[];
+  /**
+   * What a re-authentication of this session's account asks for: its strongest
+   * factor. 'second_factor' (an account with TOTP): a code or a passkey, not the password alone.
+   */
+  stepUp: 'password' | 'second_factor';
   remember: boolean;
   userAgent: string;
   ip: string;
@@ -186,6 +195,25 @@ export interface LoginResult {
 }
 
 /** A device cookie earned by a sign-in. Bearer clients keep `token` and send it as X-Device-Token. */
+/**
+ * A complete sign-in (auth.signIn, completeSecondFactor, signInWithPasskey):
+ * the session, the device token this client earned, how it authenticated,
+ * and the owner's failed sign-ins since their last visit (for the dashboard).
+ */
+export interface SignedIn {
+  status: 'signed_in';
+  user: PublicUser;
+  login: LoginResult;
+  device: DeviceCookie;
+  amr: AuthMethod[];
+  failedSignInsSinceLastVisit: number;
+}
+
+/** auth.signIn: a session, or (an account with TOTP) the pending second step, which grants nothing. */
+export type SignInOutcome =
+  | SignedIn
+  | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date };
+
 export interface DeviceCookie {
   token: string;
   cookie: SessionCookie;
@@ -270,12 +298,19 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<{ user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }>;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
+  /**
+   * Sign-in in one place: the password (throttled, as `authenticate`), then
+   * the pending second step for an account with TOTP, else the session, its
+   * `amr`, the device token and the failed attempts to show. The apps map the
+   * outcome to cookies, JSON or redirects.
+   */
+  signIn(input: { login: string; password: string; remember?: boolean }, request: RequestInfo): Promise<SignInOutcome>;
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
 
   // Flask-Login surface
   loginUser(
     user: PublicUser,
-    options: { remember?: boolean; fresh?: boolean; force?: boolean },
+    options: { remember?: boolean; fresh?: boolean; force?: boolean; amr?: AuthMethod[] },
     request: RequestInfo,
   ): Promise<LoginResult>;
   logoutUser(token: string | null, request: RequestInfo): Promise<{ cookie: SessionCookie }>;
@@ -292,7 +327,11 @@ export interface Auth {
     token: string | null;
     via: 'cookie' | 'bearer' | null;
   };
-  /** `session.fresh` (the stored flag) and a password entered within freshWindowMs. */
+  /**
+   * `session.fresh` (the stored flag), an authentication within freshWindowMs,
+   * and, where `session.stepUp` is 'second_factor', one that included a second
+   * factor (step-up asks for the account's strongest factor, not the password alone).
+   */
   isFresh(session: SessionInfo): boolean;
   /**
    * After a successful sign-in: a new signed device cookie for this user on
@@ -310,8 +349,15 @@ export interface Auth {
   /**
    * Re-authentication: checks the password, renews freshness. A wrong password is
    * VALIDATION with fieldErrors.password (not a 401: the user stays signed in).
+   * An account with TOTP steps up with its strongest factor: the password and
+   * `proof` (a code or a recovery code); without it, VALIDATION with fieldErrors.code.
    */
-  confirmLogin(session: SessionInfo, password: string, request: RequestInfo): Promise<SessionInfo>;
+  confirmLogin(
+    session: SessionInfo,
+    password: string,
+    request: RequestInfo,
+    proof?: SecondFactorProof | null,
+  ): Promise<SessionInfo>;
   anonymousUser(): AnonymousUser;
   /** Clears the session cookie; with the request, `Secure` follows it (https) as for every other cookie. */
   blankCookie(request?: RequestInfo): SessionCookie;
@@ -350,8 +396,16 @@ export interface Auth {
   resetPassword(token: string, newPassword: string, request: RequestInfo): Promise<PublicUser>;
   /** Operators without mail: a one-time reset link for a username or email. */
   createPasswordResetLink(login: string): Promise<string>;
-  /** Uses an email verification or email change link. VALIDATION (fieldErrors.token) when it does not work. */
-  verifyEmail(token: string, request: RequestInfo): Promise<{ user: PublicUser; changed: boolean }>;
+  /**
+   * Uses an email verification or email change link. VALIDATION (fieldErrors.token) when it does not work.
+   * An email change renews the security stamp: every session ends but `keepSessionId`
+   * (the confirming browser's own session of this account, if any).
+   */
+  verifyEmail(
+    token: string,
+    request: RequestInfo,
+    options?: { keepSessionId?: string | null },
+  ): Promise<{ user: PublicUser; changed: boolean }>;
   /** Mails a new verification link (THROTTLED); nothing when the address is already verified. */
   resendVerification(session: SessionInfo, request: RequestInfo): Promise<{ alreadyVerified: boolean }>;
   /**
@@ -370,6 +424,18 @@ export interface Auth {
   /** Signs the user out of every session; resolves to how many ended. */
   endUserSessions(actor: PublicUser, userId: string, request: RequestInfo): Promise<number>;
   /** Removes every second factor of the user (TOTP, recovery codes, passkeys); audited, the user is mailed. */
+  /**
+   * The admin rule for a signed-in request (adapters call it; admin methods
+   * also check the stored account): FORBIDDEN unless an active admin; with
+   * REQUIRE_MFA_FOR_ADMINS, MFA_REQUIRED without a second factor on the
+   * account and NEEDS_REFRESH unless this session passed it; for a
+   * `mutation`, NEEDS_REFRESH unless fresh by the account's strongest factor.
+   */
+  checkAdminSession(
+    user: Pick<PublicUser, 'role' | 'active' | 'mfaEnabled'>,
+    session: SessionInfo,
+    options: { mutation: boolean },
+  ): void;
   resetSecondFactor(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
 
   // Second factors (see DESIGN.md): TOTP with recovery codes as a step of sign-in; passkeys
@@ -388,7 +454,7 @@ export interface Auth {
     challenge: string,
     proof: SecondFactorProof,
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult; method: 'totp' | 'recovery_code' }>;
+  ): Promise<SignedIn & { method: 'totp' | 'recovery_code' }>;
   /** Fresh session: a new TOTP secret, pending (encrypted) until confirmTotpEnrolment. */
   beginTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<TotpEnrolment>;
   /** A first valid code turns TOTP on; resolves to 10 recovery codes, shown once. */
@@ -413,7 +479,7 @@ export interface Auth {
     response: AuthenticationResponseJSON,
     options: { remember?: boolean },
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult }>;
+  ): Promise<SignedIn>;
   /** Like confirmLogin, with one of the signed-in user's passkeys. */
   reauthenticateWithPasskey(session: SessionInfo, response: AuthenticationResponseJSON, request: RequestInfo): Promise<SessionInfo>;
   listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]>;

@@ -88,7 +88,7 @@ export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
 export type SessionUserCopy = Pick<
   UserDoc,
-  'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'
+  'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled' | 'security_stamp'
 >;
 
 /**

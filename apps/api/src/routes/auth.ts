@@ -13,7 +13,7 @@ import {
 } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 import { passkeysRouter, secondFactorProcedures, totpRouter } from './second-factors.ts';
-import { signedIn, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
+import { signedInAnswer, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
 
 export const authRouter = router({
   register: publicProcedure
@@ -58,23 +58,18 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }): Promise<SignInAnswer | SecondFactorPending> => {
-      const user = await ctx.auth.authenticate(input.username, input.password, ctx.request);
-      if (await ctx.auth.secondFactorRequired(user)) {
-        const pending = await ctx.auth.startSecondFactor(user, { remember: input.remember ?? false });
-        return {
-          secondFactorRequired: true,
-          challenge: pending.challenge,
-          expiresAt: pending.expiresAt.toISOString(),
-        };
-      }
-      // Counted before this sign-in becomes the last one.
-      const failedSignInsSinceLastVisit = await ctx.auth.failedSignInsSinceLastVisit(user.id);
-      const login = await ctx.auth.loginUser(
-        user,
-        { remember: input.remember ?? false },
+      const outcome = await ctx.auth.signIn(
+        { login: input.username, password: input.password, remember: input.remember ?? false },
         ctx.request,
       );
-      return signedIn(ctx, user, login, { bearer: input.bearer, failedSignInsSinceLastVisit });
+      if (outcome.status === 'second_factor') {
+        return {
+          secondFactorRequired: true,
+          challenge: outcome.challenge,
+          expiresAt: outcome.expiresAt.toISOString(),
+        };
+      }
+      return signedInAnswer(ctx, outcome, { bearer: input.bearer });
     }),
 
   // Open to unverified users (REQUIRE_VERIFIED_EMAIL): they see who they are.
@@ -117,9 +112,17 @@ export const authRouter = router({
 
   /** Re-enter the password: makes the session fresh again (unverified users too: an email change needs it). */
   reauthenticate: signedInProcedure
-    .input(z.strictObject({ password: z.string().max(limits.password) }))
+    .input(
+      z.strictObject({
+        password: z.string().max(limits.password),
+        // An account with TOTP steps up with its second factor too.
+        code: z.string().max(limits.code).optional(),
+        recoveryCode: z.string().max(limits.recoveryCode).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
-      const session = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request);
+      const proof = input.recoveryCode ? { recoveryCode: input.recoveryCode } : input.code ? { code: input.code } : null;
+      const session = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request, proof);
       return { session: sessionDto(session, ctx.auth.isFresh(session)) };
     }),
 
@@ -194,7 +197,10 @@ export const authRouter = router({
   verifyEmail: publicProcedure
     .input(z.strictObject({ token: z.string().max(limits.token) }))
     .mutation(async ({ ctx, input }) => {
-      const { user, changed } = await ctx.auth.verifyEmail(input.token, ctx.request);
+      // An email change ends every other session of the account; the caller's own stays.
+      const { user, changed } = await ctx.auth.verifyEmail(input.token, ctx.request, {
+        keepSessionId: ctx.session?.id ?? null,
+      });
       // Only the address: whoever holds the link may not be signed in as its owner.
       return { ok: true as const, email: user.email, changed };
     }),

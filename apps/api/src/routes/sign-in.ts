@@ -1,7 +1,8 @@
 // What every complete sign-in answers (password, second step, passkey): the
 // session as a cookie, or in the body for `bearer` clients, never both; and
-// the device cookie (or token) the sign-in earned.
-import type { LoginResult, PublicUser } from '@authkit/auth';
+// the device cookie (or token) the sign-in earned. The sequence itself runs in
+// the auth package (auth.signIn and friends); this only maps its outcome.
+import type { SignedIn } from '@authkit/auth';
 import { userDto, type UserDto } from '../dto.ts';
 import type { Context } from '../trpc.ts';
 
@@ -22,20 +23,13 @@ export interface SecondFactorPending {
   expiresAt: string;
 }
 
-export async function signedIn(
-  ctx: Context,
-  user: PublicUser,
-  login: LoginResult,
-  options: { bearer?: boolean; failedSignInsSinceLastVisit: number },
-): Promise<SignInAnswer> {
-  // This client is now a trusted device of the account (rotated on every sign-in).
-  const device = await ctx.auth.trustDevice(user, ctx.request);
-  const expiresAt = login.session.expiresAt.toISOString();
+export function signedInAnswer(ctx: Context, signedIn: SignedIn, options: { bearer?: boolean | undefined }): SignInAnswer {
+  const { user, login, device } = signedIn;
   const result: SignedInAnswer = {
     secondFactorRequired: false,
     user: userDto(user),
-    expiresAt,
-    failedSignInsSinceLastVisit: options.failedSignInsSinceLastVisit,
+    expiresAt: login.session.expiresAt.toISOString(),
+    failedSignInsSinceLastVisit: signedIn.failedSignInsSinceLastVisit,
   };
   if (options.bearer === true) {
     // Bearer clients keep the device token and send it as X-Device-Token.

@@ -19,11 +19,11 @@ import {
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { PasskeyDoc, WebauthnChallengeDoc } from '@authkit/db';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCore } from '../core.ts';
+import { renewSecurityStamp } from '../security-stamp.ts';
 import { toPublicUser, toSessionInfo } from '../convert.ts';
 import { AuthError } from '../errors.ts';
-import type { Sessions } from '../sessions.ts';
 import { sha256hex } from '../tokens.ts';
-import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
+import type { PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
 /** How long a ceremony's challenge works. */
 export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
@@ -42,7 +42,7 @@ export interface PasskeyInfo {
 
 export type Passkeys = ReturnType<typeof createPasskeys>;
 
-export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUser'>) {
+export function createPasskeys(core: AuthCore) {
   const { settings, database, now, events } = core;
   const origin = new URL(settings.siteUrl).origin;
   const rpID = new URL(settings.siteUrl).hostname;
@@ -231,19 +231,13 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
     return { ...passkey, ...changes };
   }
 
-  /** A complete sign-in with a passkey: a fresh session. */
-  async function signInWithPasskey(
-    response: AuthenticationResponseJSON,
-    options: { remember?: boolean },
-    request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult }> {
+  /** A complete sign-in with a passkey: the account it proves (sign-in.ts then makes the session). */
+  async function verifyPasskeySignIn(response: AuthenticationResponseJSON, request: RequestInfo): Promise<PublicUser> {
     const passkey = await verifyAssertion(response, request, null);
     const user = await database.users.findOne({ _id: passkey.user_id }, { projection: { password_hash: 0 } });
     if (!user) throw refused('This passkey is not registered here.');
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
-    const publicUser = toPublicUser(user);
-    const login = await sessions.loginUser(publicUser, { remember: options.remember === true, fresh: true }, request);
-    return { user: publicUser, login };
+    return toPublicUser(user);
   }
 
   /** Re-authentication with one of the signed-in user's passkeys: the session is fresh again. */
@@ -254,7 +248,7 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
   ): Promise<SessionInfo> {
     const doc = await liveSessionDoc(core, session);
     await verifyAssertion(response, request, doc.user_id);
-    const renewed = await renewFreshness(core, doc, request);
+    const renewed = await renewFreshness(core, doc, request, ['passkey']);
     await events.record('login', doc.user_id, request, { reauthentication: true, passkey: true });
     return toSessionInfo(renewed);
   }
@@ -285,13 +279,15 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
     const deleted = await database.passkeys.deleteOne({ _id: String(passkeyId), user_id: doc.user_id });
     if (!found || deleted.deletedCount !== 1) throw new AuthError('NOT_FOUND', 'No such passkey.');
     await events.record('passkey_removed', doc.user_id, request, { name: found.name });
+    // A factor removed: what was issued before (other sessions, links, device tokens) ends.
+    await renewSecurityStamp(core, doc.user_id, { keepSessionId: doc._id });
   }
 
   return {
     passkeyRegistrationOptions,
     registerPasskey,
     passkeyAuthenticationOptions,
-    signInWithPasskey,
+    verifyPasskeySignIn,
     reauthenticateWithPasskey,
     listPasskeys,
     renamePasskey,

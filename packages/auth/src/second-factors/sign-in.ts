@@ -6,9 +6,9 @@
 import { MESSAGES, type AuthCore } from '../core.ts';
 import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
-import type { Sessions } from '../sessions.ts';
+import { issuedUnderCurrentStamp, stampOf } from '../security-stamp.ts';
 import { generateToken, hashToken, isWellFormedToken } from '../tokens.ts';
-import type { LoginResult, PublicUser, RequestInfo } from '../types.ts';
+import type { PublicUser, RequestInfo } from '../types.ts';
 import type { SecondFactorProof, Totp } from './totp.ts';
 
 export const PENDING_SIGN_IN_MS = 5 * 60_000;
@@ -19,7 +19,9 @@ export interface SecondFactorChallenge {
   expiresAt: Date;
 }
 
-export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'checkProof'>, sessions: Pick<Sessions, 'loginUser'>) {
+export type SecondFactorSignIn = ReturnType<typeof createSecondFactorSignIn>;
+
+export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'checkProof'>) {
   const { database, now } = core;
   const expired = () => new AuthError('UNAUTHORIZED', 'This sign-in has expired. Enter your password again.');
 
@@ -34,7 +36,7 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     user: PublicUser,
     options: { remember?: boolean },
   ): Promise<SecondFactorChallenge> {
-    const doc = await database.users.findOne({ _id: user.id }, { projection: { active: 1, mfa_enabled: 1 } });
+    const doc = await database.users.findOne({ _id: user.id }, { projection: { active: 1, mfa_enabled: 1, security_stamp: 1 } });
     if (!doc) throw expired();
     if (!doc.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
     if (!doc.mfa_enabled) throw new AuthError('CONFLICT', 'This account has no second factor.');
@@ -45,6 +47,8 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
       _id: await hashToken(challenge),
       user_id: user.id,
       remember: options.remember === true,
+      // A password change or reset (any stamp change) voids the step begun with the old password.
+      stamp: stampOf(doc),
       created_at: at,
       expires_at: expiresAt,
     });
@@ -52,7 +56,7 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
   }
 
   /**
-   * The second step: a fresh session for a valid code or recovery code.
+   * The second step: proves a valid code or recovery code for the challenge (sign-in.ts then makes the session).
    * UNAUTHORIZED for an unknown, used or expired challenge; VALIDATION
    * (fieldErrors.code or .recoveryCode) for a wrong code; THROTTLED after
    * too many wrong ones.
@@ -61,7 +65,7 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     challenge: string,
     proof: SecondFactorProof,
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult; method: 'totp' | 'recovery_code' }> {
+  ): Promise<{ user: PublicUser; remember: boolean; method: 'totp' | 'recovery_code' }> {
     if (typeof challenge !== 'string' || !isWellFormedToken(challenge)) throw expired();
     const id = await hashToken(challenge);
     const pending = await database.pendingSignIns.findOne({ _id: id });
@@ -69,15 +73,15 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     const user = await database.users.findOne({ _id: pending.user_id });
     if (!user) throw expired();
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    if (!issuedUnderCurrentStamp(pending.stamp, user)) throw expired();
     // Reset by an admin meanwhile: the password alone was checked under other rules; start again.
     if (!user.mfa_enabled || !user.totp?.confirmed) throw expired();
     const method = await totp.checkProof(user, proof, request, 'sign_in');
     // Used once: of two parallel completions, only the one that deletes it signs in.
     const used = await database.pendingSignIns.deleteOne({ _id: id });
     if (used.deletedCount !== 1) throw expired();
-    const publicUser = toPublicUser(user);
-    const login = await sessions.loginUser(publicUser, { remember: pending.remember, fresh: true }, request);
-    return { user: publicUser, login, method };
+    // The session itself is made by sign-in.ts, as for every other sign-in.
+    return { user: toPublicUser(user), remember: pending.remember, method };
   }
 
   return { secondFactorRequired, startSecondFactor, completeSecondFactor };

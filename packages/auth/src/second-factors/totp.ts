@@ -12,6 +12,7 @@ import { renderSVG } from 'uqr';
 import type { UserDoc } from '@authkit/db';
 import { withClaim } from '../claims.ts';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from '../core.ts';
+import { renewSecurityStamp } from '../security-stamp.ts';
 import { AuthError } from '../errors.ts';
 import type { Keys } from '../keys.ts';
 import { recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
@@ -181,6 +182,9 @@ export function createTotp(core: AuthCore, keys: Keys) {
         { $set: { totp: { ...pending, confirmed: true, last_step: last }, mfa_enabled: true, updated_at: now() } },
       );
       const codes = await replaceRecoveryCodes(database, user._id, now());
+      // The session that gave the code has passed the new factor (others have not:
+      // they step up with it before sensitive actions or admin rights).
+      await database.sessions.updateOne({ _id: doc._id }, { $set: { amr: [...new Set([...(doc.amr ?? ['password']), 'totp' as const])] } });
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
@@ -196,7 +200,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       const user = await activeUser(doc.user_id);
       if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'No authenticator app is set up.');
       await checkProof(user, proof, request, 'totp_disable');
-      await removeTotp(user._id);
+      await removeTotp(user._id, doc._id);
       await events.record('totp_disabled', user._id, request);
       await mail.send(totpDisabledNotice(mail.contextFor(user)));
     });
@@ -214,11 +218,15 @@ export function createTotp(core: AuthCore, keys: Keys) {
     });
   }
 
-  /** TOTP off and recovery codes gone (disable, admin reset); sessions' copies follow. */
-  async function removeTotp(userId: string): Promise<void> {
+  /**
+   * TOTP off and recovery codes gone (disable, admin reset). A factor removed
+   * renews the security stamp: every session but `keepSessionId` ends, and
+   * links, pending steps and device tokens issued before stop working.
+   */
+  async function removeTotp(userId: string, keepSessionId?: string): Promise<void> {
     await database.users.updateOne({ _id: userId }, { $set: { totp: null, mfa_enabled: false, updated_at: now() } });
     await database.recoveryCodes.deleteMany({ user_id: userId });
-    await syncUserCopies(core, userId);
+    await renewSecurityStamp(core, userId, keepSessionId ? { keepSessionId } : {});
   }
 
   return {

@@ -48,9 +48,22 @@ export function denyAdminWithoutSecondFactor(
   event: Pick<GuardedEvent, 'locals' | 'route' | 'url' | 'cookies'>,
 ): void {
   const { user } = event.locals;
-  if (!user || user.role !== 'admin' || user.mfaEnabled || !event.route) return;
+  if (!user || user.role !== 'admin' || !event.route) return;
   if (accessFor(event.route.id) !== 'admin') return;
   if (getConfig().auth.requireMfaForAdmins === false) return;
+  if (user.mfaEnabled) {
+    // The account has a second factor; this session must have passed it (a
+    // password-only session from before the set-up steps up first).
+    const session = event.locals.session;
+    if (session && !session.amr.some((method) => method !== 'password')) {
+      setFlash(event.cookies, event.url, {
+        type: 'warning',
+        message: 'Administrator pages need two-step verification: confirm with your authenticator code or a passkey.',
+      });
+      redirect(303, `/account/reauth?${new URLSearchParams({ next: event.url.pathname + event.url.search })}`);
+    }
+    return;
+  }
   setFlash(event.cookies, event.url, {
     type: 'warning',
     message: 'Administrators need two-step verification: set up an authenticator app first.',

@@ -55,6 +55,9 @@ async function applyChange<Result>(
 ) {
   let result: Result;
   try {
+    // Admin changes need a session fresh by the admin's strongest factor (the auth package's rule).
+    const { user, session } = requireAdmin(event);
+    getAuth().checkAdminSession(user, session, { mutation: true });
     result = await change();
   } catch (caught) {
     const { status, message } = refusedChange(caught, event, listPath(event.url));

@@ -32,7 +32,8 @@ export const actions: Actions = {
         });
         redirect(303, '/login');
       }
-      await signIn(auth, event, result.user, { remember: false });
+      // The new account signs in like any other (auth.signIn: session, amr, device cookie).
+      await signIn(auth, event, { login: name, password, remember: false });
       username = result.user.username;
     } catch (caught) {
       if (isRedirect(caught)) throw caught;

@@ -18,13 +18,23 @@ import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-  requireSignedIn(event);
+  const { session } = requireSignedIn(event);
   return {
     ...nextFromQuery(event),
+    // An account with two-step sign-in steps up with its second factor too.
+    askCode: session.stepUp === 'second_factor',
     passkeysAvailable: !!getConfig().apiUrl,
     form: await emptyForm(reauthSchema),
   };
 };
+
+/** A 6-digit code from the app, or else a recovery code; nothing when left empty. */
+function secondFactorProof(given: string | undefined) {
+  const value = (given ?? '').trim();
+  if (value === '') return null;
+  const digits = value.replace(/\s+/g, '');
+  return /^\d{6}$/.test(digits) ? { code: digits } : { recoveryCode: value };
+}
 
 export const actions: Actions = {
   default: async (event) => {
@@ -37,7 +47,12 @@ export const actions: Actions = {
     const auth = getAuth();
     let confirmed: SessionInfo;
     try {
-      confirmed = await auth.confirmLogin(session, form.data.password, requestInfo(event));
+      confirmed = await auth.confirmLogin(
+        session,
+        form.data.password,
+        requestInfo(event),
+        secondFactorProof(form.data.code),
+      );
     } catch (caught) {
       return authRefusal(caught, form.form, event);
     }

@@ -16,7 +16,10 @@ export const actions: Actions = {
     await readFormFields(event.request);
     let message: string;
     try {
-      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event));
+      // An email change ends every other session of the account; this browser's stays.
+      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event), {
+        keepSessionId: event.locals.session?.id ?? null,
+      });
       message = changed
         ? `Your email address is now ${user.email}.`
         : 'Thank you, your email address is confirmed.';
