@@ -197,7 +197,11 @@ describe('changes', () => {
     const member = await withTotp();
     await makeSessionStale(auth, member.session.id);
     expect((await authFailure(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    // Step-up on a TOTP account: the password and a code.
+    const session = await auth.confirmLogin(member.session, member.password, testRequest, {
+      code: totpCode(member.secret, clock.now()),
+    });
+    clock.advance(2 * STEP);
     const codes = await auth.regenerateRecoveryCodes(session, testRequest);
     const old = await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: member.recoveryCodes[0]! }, testRequest));
     expect(old.code).toBe('VALIDATION');
@@ -210,7 +214,10 @@ describe('changes', () => {
     await makeSessionStale(auth, member.session.id);
     const stale = await authFailure(auth.disableTotp(member.session, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    const session = await auth.confirmLogin(member.session, member.password, testRequest, {
+      code: totpCode(member.secret, clock.now()),
+    });
+    clock.advance(2 * STEP);
     await auth.disableTotp(session, { code: totpCode(member.secret, clock.now()) }, testRequest);
     expect(await auth.secondFactorRequired(member.user)).toBe(false);
     expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ mfaEnabled: false });
