@@ -2,15 +2,16 @@
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
 import type { AuthMethod, Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
-import { isSecureCookie } from './cookies.ts';
+import { isSecureCookie, makeSessionCookie } from './cookies.ts';
+import { toSessionInfo } from './convert.ts';
 import { AuthError } from './errors.ts';
 import type { Events } from './events.ts';
 import type { Mail } from './mail/mail.ts';
 import type { InvalidationFeed } from './invalidation-feed.ts';
 import type { SessionCache } from './session-cache.ts';
 import type { Throttle } from './throttle.ts';
-import { clientFingerprint } from './tokens.ts';
-import type { AuthSettings, RequestInfo, SessionInfo } from './types.ts';
+import { clientFingerprint, generateToken, hashToken } from './tokens.ts';
+import type { AuthSettings, LoginResult, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
 
 export interface AuthCore {
   settings: AuthSettings;
@@ -118,17 +119,24 @@ export async function freshSessionDoc(
 
 /**
  * Makes a session fresh after the user proved who they are again (password,
- * passkey): freshness, how (`amr`), the client to recognise from now on, the sliding expiry.
- * Every process drops its copy of the old state.
+ * passkey): freshness, how (`amr`), the client to recognise from now on, the
+ * sliding expiry, and a new token (ASVS 7.2.4: a token that may have leaked
+ * before the re-authentication is worth nothing after it). The session keeps
+ * its history (created_at, remember, absolute expiry) under the new token's
+ * hash; the old id is gone everywhere. UNAUTHORIZED when the session ended
+ * meanwhile (revoked from another device while the password was checked).
  */
 export async function renewFreshness(
   core: AuthCore,
   doc: SessionDoc,
   request: RequestInfo,
   amr: AuthMethod[],
-): Promise<SessionDoc> {
+): Promise<LoginResult> {
   const at = core.now();
-  const changes: Partial<SessionDoc> = {
+  const token = generateToken();
+  const renewed: SessionDoc = {
+    ...doc,
+    _id: await hashToken(token),
     fresh: true,
     authenticated_at: at,
     amr,
@@ -136,9 +144,24 @@ export async function renewFreshness(
     last_seen_at: at,
     expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
   };
-  await core.database.sessions.updateOne({ _id: doc._id }, { $set: changes });
+  await core.database.sessions.insertOne(renewed);
+  const replaced = await core.database.sessions.deleteOne({ _id: doc._id });
   await core.feed.record({ sessionId: doc._id });
-  return { ...doc, ...changes };
+  if (replaced.deletedCount !== 1) {
+    // Ended meanwhile: the new one must not bring it back.
+    await core.database.sessions.deleteOne({ _id: renewed._id });
+    throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+  }
+  return { token, session: toSessionInfo(renewed), cookie: sessionCookieFor(core, token, renewed, request, at) };
+}
+
+/** The cookie for a session: persistent for a remembered one (it lives as long as the session may), else a browser-session cookie. */
+export function sessionCookieFor(core: AuthCore, token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie {
+  return makeSessionCookie(core.settings.cookieName, token, {
+    secure: secureFor(core, request),
+    now: at,
+    ...(doc.remember ? { expires: doc.expires_at } : {}),
+  });
 }
 
 export function clip(value: string | null | undefined, max: number): string | null {

@@ -179,10 +179,10 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     const amr: AuthMethod[] = ['password'];
     if (secondFactor) amr.push(await totp.checkProof(user, proof!, request, 'reauthentication'));
 
-    // The client that just typed the password is the one to recognise from now on.
+    // The client that just typed the password is the one to recognise from now on; a new token.
     const renewed = await renewFreshness(core, doc, request, amr);
     await events.record('login', user._id, request, { reauthentication: true, amr: amr.join(' ') });
-    return toSessionInfo(renewed);
+    return renewed;
   };
 
   // The current password, typed into the form, is itself the re-authentication:
@@ -236,13 +236,14 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     );
     await core.feed.record({ userId: user._id });
     // The password was just typed on this client: the session it keeps is fresh
-    // (as fresh as a password makes it: on a TOTP account, not for step-up).
-    await renewFreshness(core, doc, request, ['password']);
+    // (as fresh as a password makes it: on a TOTP account, not for step-up), under a new token.
+    const renewed = await renewFreshness(core, doc, request, ['password']);
     // Whatever was issued before (mailed links, pending second steps, device
     // tokens) dies with the old stamp; this session is carried over.
-    await renewSecurityStamp(core, user._id, { keepSessionId: doc._id });
+    await renewSecurityStamp(core, user._id, { keepSessionId: renewed.session.id });
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
+    return renewed;
   };
 
   return { authenticate, checkedHashOf, confirmLogin, changePassword, claimHashChange };

@@ -190,12 +190,12 @@ describe('email change', () => {
     await makeSessionStale(auth, member.session.id);
     const stale = await authFailure(auth.requestEmailChange(member.session, 'ivy.new@example.test', testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
-    const fresh = await auth.confirmLogin(member.session, member.password, testRequest);
+    const { session: fresh, token } = await auth.confirmLogin(member.session, member.password, testRequest);
 
     await auth.requestEmailChange(fresh, 'Ivy.New@example.test', testRequest);
     await mailpit.waitForMessage('ivy@example.test', { match: (m) => m.subject.startsWith('Your email address is about to change') });
     // Nothing changes until the link is used.
-    expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ email: 'ivy@example.test' });
+    expect((await auth.loadUser(token, testRequest)).user).toMatchObject({ email: 'ivy@example.test' });
     const mail = await mailpit.waitForMessage('Ivy.New@example.test', { match: (m) => m.subject.startsWith('Confirm your new') });
     const result = await auth.verifyEmail(tokenOf(linkIn(mail, `${SITE}/verify-email/`)), testRequest);
     expect(result).toMatchObject({ changed: true, user: { email: 'Ivy.New@example.test', emailVerified: true } });

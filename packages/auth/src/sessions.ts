@@ -13,6 +13,7 @@ import {
   MESSAGES,
   sameUserCopy,
   secureFor,
+  sessionCookieFor,
   userCopyOf,
   type AuthCore,
 } from './core.ts';
@@ -44,15 +45,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     return { id: null, isAuthenticated: false, isActive: false, isAnonymous: true };
   }
 
-  function sessionCookie(token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie {
-    // Remembered: persistent cookie that lives as long as the session may.
-    // Otherwise: a browser-session cookie (no Expires/Max-Age).
-    return makeSessionCookie(settings.cookieName, token, {
-      secure: secureFor(core, request),
-      now: at,
-      ...(doc.remember ? { expires: doc.expires_at } : {}),
-    });
-  }
+  const sessionCookie = (token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie =>
+    sessionCookieFor(core, token, doc, request, at);
 
   const loginUser: Auth['loginUser'] = async (user, loginOptions, request) => {
     const { remember = false, fresh = true, force = false, amr = ['password'] } = loginOptions ?? {};

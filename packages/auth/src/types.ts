@@ -357,7 +357,7 @@ export interface Auth {
     password: string,
     request: RequestInfo,
     proof?: SecondFactorProof | null,
-  ): Promise<SessionInfo>;
+  ): Promise<LoginResult>;
   anonymousUser(): AnonymousUser;
   /** Clears the session cookie; with the request, `Secure` follows it (https) as for every other cookie. */
   blankCookie(request?: RequestInfo): SessionCookie;
@@ -372,7 +372,7 @@ export interface Auth {
     session: SessionInfo,
     input: { currentPassword: string; newPassword: string },
     request: RequestInfo,
-  ): Promise<void>;
+  ): Promise<LoginResult>;
   listSessions(session: SessionInfo): Promise<SessionListItem[]>;
   /** Only the user's own sessions; NOT_FOUND otherwise. */
   revokeSession(session: SessionInfo, sessionId: string, request: RequestInfo): Promise<void>;
@@ -481,7 +481,7 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<SignedIn>;
   /** Like confirmLogin, with one of the signed-in user's passkeys. */
-  reauthenticateWithPasskey(session: SessionInfo, response: AuthenticationResponseJSON, request: RequestInfo): Promise<SessionInfo>;
+  reauthenticateWithPasskey(session: SessionInfo, response: AuthenticationResponseJSON, request: RequestInfo): Promise<LoginResult>;
   listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]>;
   /** Fresh session; NOT_FOUND for another user's passkey. */
   renamePasskey(session: SessionInfo, passkeyId: string, name: string, request: RequestInfo): Promise<PasskeyInfo>;

@@ -55,7 +55,7 @@ describe('registration', () => {
 
     const late = await auth.passkeyRegistrationOptions(member.session, testRequest);
     clock.advance(3 * 60_000 + 1);
-    await auth.confirmLogin(member.session, member.password, testRequest);
+    member.session = (await auth.confirmLogin(member.session, member.password, testRequest)).session;
     expect((await authFailure(auth.registerPasskey(member.session, authenticator.register(late), 'Late', testRequest))).code).toBe('VALIDATION');
 
     const phished = await auth.passkeyRegistrationOptions(member.session, testRequest);
@@ -137,9 +137,12 @@ describe('re-authentication and management', () => {
     expect((await authFailure(auth.reauthenticateWithPasskey(member.session, foreign, testRequest))).code).toBe('VALIDATION');
 
     const again = await auth.passkeyAuthenticationOptions(member.session);
-    const session = await auth.reauthenticateWithPasskey(member.session, authenticator.authenticate(again), testRequest);
-    expect(auth.isFresh(session)).toBe(true);
-    expect((await auth.loadUser(member.token, testRequest)).session?.authenticatedAt).toEqual(clock.now());
+    const renewed = await auth.reauthenticateWithPasskey(member.session, authenticator.authenticate(again), testRequest);
+    expect(auth.isFresh(renewed.session)).toBe(true);
+    expect(renewed.session.amr).toEqual(['passkey']);
+    expect((await auth.loadUser(renewed.token, testRequest)).session?.authenticatedAt).toEqual(clock.now());
+    // A new token: the old one is void.
+    expect((await auth.loadUser(member.token, testRequest)).user.isAuthenticated).toBe(false);
   });
 
   it('renames and removes only the user’s own passkeys, with a fresh session', async () => {
@@ -152,7 +155,7 @@ describe('re-authentication and management', () => {
 
     await makeSessionStale(auth, member.session.id);
     expect((await authFailure(auth.removePasskey(member.session, passkey.id, testRequest))).code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    const { session } = await auth.confirmLogin(member.session, member.password, testRequest);
     await auth.removePasskey(session, passkey.id, testRequest);
     expect(await auth.listPasskeys(session)).toEqual([]);
     expect((await auth.listEvents(member.user.id, 1))[0]).toMatchObject({ type: 'passkey_removed', details: { name: 'Phone' } });

@@ -23,7 +23,7 @@ import { renewSecurityStamp } from '../security-stamp.ts';
 import { toPublicUser, toSessionInfo } from '../convert.ts';
 import { AuthError } from '../errors.ts';
 import { sha256hex } from '../tokens.ts';
-import type { PublicUser, RequestInfo, SessionInfo } from '../types.ts';
+import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
 /** How long a ceremony's challenge works. */
 export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
@@ -245,12 +245,12 @@ export function createPasskeys(core: AuthCore) {
     session: SessionInfo,
     response: AuthenticationResponseJSON,
     request: RequestInfo,
-  ): Promise<SessionInfo> {
+  ): Promise<LoginResult> {
     const doc = await liveSessionDoc(core, session);
     await verifyAssertion(response, request, doc.user_id);
     const renewed = await renewFreshness(core, doc, request, ['passkey']);
     await events.record('login', doc.user_id, request, { reauthentication: true, passkey: true });
-    return toSessionInfo(renewed);
+    return renewed;
   }
 
   async function listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]> {

@@ -198,7 +198,7 @@ describe('changes', () => {
     await makeSessionStale(auth, member.session.id);
     expect((await authFailure(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
     // Step-up on a TOTP account: the password and a code.
-    const session = await auth.confirmLogin(member.session, member.password, testRequest, {
+    const { session } = await auth.confirmLogin(member.session, member.password, testRequest, {
       code: totpCode(member.secret, clock.now()),
     });
     clock.advance(2 * STEP);
@@ -214,13 +214,13 @@ describe('changes', () => {
     await makeSessionStale(auth, member.session.id);
     const stale = await authFailure(auth.disableTotp(member.session, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest, {
+    const { session, token } = await auth.confirmLogin(member.session, member.password, testRequest, {
       code: totpCode(member.secret, clock.now()),
     });
     clock.advance(2 * STEP);
     await auth.disableTotp(session, { code: totpCode(member.secret, clock.now()) }, testRequest);
     expect(await auth.secondFactorRequired(member.user)).toBe(false);
-    expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ mfaEnabled: false });
+    expect((await auth.loadUser(token, testRequest)).user).toMatchObject({ mfaEnabled: false });
     expect(await database.current.recoveryCodes.countDocuments({ user_id: member.user.id })).toBe(0);
     expect((await database.current.users.findOne({ _id: member.user.id }))?.totp).toBeNull();
     expect(await database.current.mailOutbox.countDocuments({ to: member.user.email, kind: 'totp_disabled_notice' })).toBe(1);
