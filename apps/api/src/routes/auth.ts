@@ -13,7 +13,7 @@ import {
 } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 import { passkeysRouter, secondFactorProcedures, totpRouter } from './second-factors.ts';
-import { signedInAnswer, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
+import { renewedSession, signedInAnswer, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
 
 export const authRouter = router({
   register: publicProcedure
@@ -122,8 +122,8 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const proof = input.recoveryCode ? { recoveryCode: input.recoveryCode } : input.code ? { code: input.code } : null;
-      const session = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request, proof);
-      return { session: sessionDto(session, ctx.auth.isFresh(session)) };
+      const renewed = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request, proof);
+      return renewedSession(ctx, renewed);
     }),
 
   /** The signed-in user's own recent activity, newest first. */
@@ -146,8 +146,8 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await ctx.auth.changePassword(ctx.session, input, ctx.request);
-      return { ok: true as const };
+      const renewed = await ctx.auth.changePassword(ctx.session, input, ctx.request);
+      return { ok: true as const, ...renewedSession(ctx, renewed) };
     }),
 
   // ---- account recovery (public: the user cannot sign in) ----

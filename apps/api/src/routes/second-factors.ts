@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { sessionDto } from '../dto.ts';
 import { freshProcedure, protectedProcedure, publicProcedure, router } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
-import { signedInAnswer } from './sign-in.ts';
+import { renewedSession, signedInAnswer } from './sign-in.ts';
 
 const code = z.string().max(limits.code);
 const recoveryCode = z.string().max(limits.recoveryCode);
@@ -171,7 +171,7 @@ export const passkeysRouter = router({
     .input(z.strictObject({ response: authenticationResponse }))
     .mutation(async ({ ctx, input }) => {
       const response = input.response as AuthenticationResponseJSON;
-      const session = await ctx.auth.reauthenticateWithPasskey(ctx.session, response, ctx.request);
-      return { session: sessionDto(session, ctx.auth.isFresh(session)) };
+      const renewed = await ctx.auth.reauthenticateWithPasskey(ctx.session, response, ctx.request);
+      return renewedSession(ctx, renewed);
     }),
 });

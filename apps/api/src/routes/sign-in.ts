@@ -2,8 +2,8 @@
 // session as a cookie, or in the body for `bearer` clients, never both; and
 // the device cookie (or token) the sign-in earned. The sequence itself runs in
 // the auth package (auth.signIn and friends); this only maps its outcome.
-import type { SignedIn } from '@authkit/auth';
-import { userDto, type UserDto } from '../dto.ts';
+import type { LoginResult, SignedIn } from '@authkit/auth';
+import { sessionDto, userDto, type UserDto } from '../dto.ts';
 import type { Context } from '../trpc.ts';
 
 interface SignedInAnswer {
@@ -38,4 +38,16 @@ export function signedInAnswer(ctx: Context, signedIn: SignedIn, options: { bear
   ctx.response.cookie = login.cookie;
   ctx.response.deviceCookie = device.cookie;
   return result;
+}
+
+/**
+ * After a re-authentication or a password change the session has a new token
+ * (ASVS 7.2.4): a cookie client gets it as its cookie, a bearer client in the
+ * body (`token`), as after sign-in. The old token no longer works.
+ */
+export function renewedSession(ctx: Context, renewed: LoginResult) {
+  const session = sessionDto(renewed.session, ctx.auth.isFresh(renewed.session));
+  if (ctx.via === 'bearer') return { session, token: renewed.token };
+  ctx.response.cookie = renewed.cookie;
+  return { session };
 }

@@ -1,5 +1,5 @@
 import { isAuthError } from '@authkit/auth';
-import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
+import { applySessionCookie, needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
@@ -158,11 +158,13 @@ export const actions: Actions = {
     const form = await checkForm(event, changePasswordSchema, { id: 'password' });
     if (form.refusal) return form.refusal;
     try {
-      await auth.changePassword(
+      const renewed = await auth.changePassword(
         session,
         { currentPassword: form.data.currentPassword, newPassword: form.data.newPassword },
         requestInfo(event),
       );
+      // The session goes on under a new token (ASVS 7.2.4).
+      applySessionCookie(event.cookies, renewed.cookie);
     } catch (caught) {
       // A wrong current password or a weak new one comes back as field errors
       // named after the form's fields (currentPassword, newPassword).

@@ -1,5 +1,5 @@
 import type { SessionInfo } from '@authkit/auth';
-import { requestInfo } from '@authkit/auth/sveltekit';
+import { applySessionCookie, requestInfo } from '@authkit/auth/sveltekit';
 import { redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/flash.ts';
 import { reauthSchema } from '#lib/forms.ts';
@@ -47,12 +47,15 @@ export const actions: Actions = {
     const auth = getAuth();
     let confirmed: SessionInfo;
     try {
-      confirmed = await auth.confirmLogin(
+      const renewed = await auth.confirmLogin(
         session,
         form.data.password,
         requestInfo(event),
         secondFactorProof(form.data.code),
       );
+      // A new token for the confirmed session (ASVS 7.2.4).
+      applySessionCookie(event.cookies, renewed.cookie);
+      confirmed = renewed.session;
     } catch (caught) {
       return authRefusal(caught, form.form, event);
     }
