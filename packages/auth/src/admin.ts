@@ -168,7 +168,7 @@ export function createAdmin(
       await database.pendingSignIns.deleteMany({ user_id: userId });
     });
     await events.record('second_factor_reset', userId, request, { by: actor.id });
-    await mail.send(secondFactorResetNotice(mail.contextFor(user)));
+    await mail.send(secondFactorResetNotice(mail.contextFor(user), now()));
   };
 
   return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions, resetSecondFactor };

@@ -60,7 +60,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }): Promise<SignInAnswer | SecondFactorPending> => {
       const user = await ctx.auth.authenticate(input.username, input.password, ctx.request);
       if (await ctx.auth.secondFactorRequired(user)) {
-        const pending = await ctx.auth.startSecondFactor(user, { remember: input.remember ?? false });
+        const pending = await ctx.auth.startSecondFactor(user, { remember: input.remember ?? false }, ctx.request);
         return {
           secondFactorRequired: true,
           challenge: pending.challenge,

@@ -166,7 +166,7 @@ export async function signIn(
 ): Promise<SignInOutcome> {
   const info = requestInfo(event);
   if (await auth.secondFactorRequired(user)) {
-    const { challenge, expiresAt } = await auth.startSecondFactor(user, { remember: options.remember });
+    const { challenge, expiresAt } = await auth.startSecondFactor(user, { remember: options.remember }, info);
     const secure = isSecureCookie(auth.settings.secureCookies, info);
     event.cookies.set(pendingCookieName(auth, event), challenge, {
       path: '/',
