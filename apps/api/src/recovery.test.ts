@@ -2,7 +2,7 @@
 // real SMTP server (Mailpit): forgot and reset password, email verification
 // and change, the admin's reset link and sign-out everywhere, and
 // REQUIRE_VERIFIED_EMAIL.
-import { makeSessionStale } from '@authkit/auth/testing';
+import { createSoftAuthenticator, makeSessionStale } from '@authkit/auth/testing';
 import { linkIn, startMailpit, type InboxMessage } from '@authkit/auth/mailpit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -47,6 +47,60 @@ async function eventsOf(target: TestApi, userId: string) {
 }
 
 describe('forgot password', () => {
+  it('lists the passkeys on the reset link and removes those named with the reset, no others', async () => {
+    const member = await signUp(api);
+    const authenticator = createSoftAuthenticator({ origin: SITE });
+    const options = await mutate(
+      api,
+      'auth.passkeys.registrationOptions',
+      undefined,
+      member.bearer,
+    );
+    const response = authenticator.register(options.body.result.data);
+    const registered = await mutate(
+      api,
+      'auth.passkeys.register',
+      { response, name: 'Planted' },
+      member.bearer,
+    );
+    expect(registered.status).toBe(200);
+    const passkeyId: string = registered.body.result.data.passkey.id;
+
+    await mutate(api, 'auth.requestPasswordReset', { login: member.email });
+    const token = tokenIn(await nextMail(member.email, 'Reset your password'), '/reset/');
+    const check = await query(api, 'auth.checkPasswordResetToken', { token });
+    expect(check.body.result.data.passkeys).toEqual([
+      {
+        id: passkeyId,
+        name: 'Planted',
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+        recent: true,
+      },
+    ]);
+
+    // Bad input: 400, and the link still works.
+    const bad = await mutate(api, 'auth.resetPassword', {
+      token,
+      newPassword: strongPassword(),
+      removePasskeys: [7],
+    });
+    expect(bad.status).toBe(400);
+    expect(
+      (await query(api, 'auth.checkPasswordResetToken', { token })).body.result.data.valid,
+    ).toBe(true);
+
+    const reset = await mutate(api, 'auth.resetPassword', {
+      token,
+      newPassword: strongPassword(),
+      removePasskeys: [passkeyId],
+    });
+    expect(reset.status).toBe(200);
+    expect(await api.auth.database.passkeys.countDocuments({ user_id: member.id })).toBe(0);
+    const notice = await nextMail(member.email, 'Your password was reset');
+    expect(notice.text).toContain('Removed with the reset, as asked: “Planted”');
+  });
+
   it('mails a link; the reset ends every session and only the new password works', async () => {
     const member = await signUp(api, { via: 'both' });
     const asked = await mutate(api, 'auth.requestPasswordReset', { login: member.email });
@@ -55,7 +109,11 @@ describe('forgot password', () => {
 
     const token = tokenIn(await nextMail(member.email, 'Reset your password'), '/reset/');
     const check = await query(api, 'auth.checkPasswordResetToken', { token });
-    expect(check.body.result.data).toEqual({ valid: true, username: member.username });
+    expect(check.body.result.data).toEqual({
+      valid: true,
+      username: member.username,
+      passkeys: [],
+    });
 
     // A weak password is refused by field, and the link still works after it.
     const weak = await mutate(api, 'auth.resetPassword', { token, newPassword: 'password1' });
@@ -235,7 +293,11 @@ describe('admin recovery tools', () => {
     expect(sent.status).toBe(200);
     const token = tokenIn(await nextMail(member.email, 'Reset your password'), '/reset/');
     const check = await query(api, 'auth.checkPasswordResetToken', { token });
-    expect(check.body.result.data).toEqual({ valid: true, username: member.username });
+    expect(check.body.result.data).toEqual({
+      valid: true,
+      username: member.username,
+      passkeys: [],
+    });
 
     const ended = await mutate(api, 'admin.users.endSessions', { userId: member.id }, admin.bearer);
     expect(ended.status).toBe(200);

@@ -3,6 +3,8 @@
 // it on /account/reauth. WebAuthn refuses an IP address as the relying party,
 // so this file runs its own site and API as http://localhost:<port> (same
 // database), the site forwarding /trpc to the API as in production.
+// A password reset lists a recently added passkey and removes it (without
+// JavaScript), so that a passkey planted by an intruder does not outlive it.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { freePort } from '@authkit/db/embedded';
 import {
@@ -11,8 +13,10 @@ import {
   newUser,
   SESSION_CACHE_BOUND_MS,
   signOut,
+  testAuth,
   watchConsole,
 } from './fixtures.ts';
+import { mailsTo } from './mail.ts';
 import { startApiServer, startWebServer } from './stack.ts';
 
 let site = '';
@@ -120,4 +124,63 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
     .click();
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+test('after a reset, the page lists a recently added passkey and removing it works (without JavaScript)', async ({
+  browser,
+  context,
+  page,
+}) => {
+  await virtualAuthenticator(context, page);
+  const user = newUser('planted');
+  await page.goto(`${site}/register`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(`${site}/dashboard`);
+  await page.goto(`${site}/account#passkeys`);
+  await page.getByLabel('Passkey name').fill('Planted key');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(page.getByText('Passkey “Planted key” added.')).toBeVisible();
+  await signOut(page);
+
+  // The owner opens a reset link in a browser without JavaScript.
+  const link = await testAuth().createPasswordResetLink(user.email);
+  const token = link.slice(link.lastIndexOf('/reset/') + '/reset/'.length);
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const owner = await plain.newPage();
+  await owner.goto(`${site}/reset/${token}`);
+  const planted = owner.getByRole('checkbox', { name: 'Remove “Planted key”' });
+  await expect(planted).toBeChecked();
+  await expect(owner.getByTestId('reset-passkeys')).toContainText('(recently)');
+  const newPassword = `${user.password}-new`;
+  await owner.getByLabel('New password', { exact: true }).fill(newPassword);
+  await owner.getByLabel('Confirm new password').fill(newPassword);
+  await owner.getByRole('button', { name: 'Reset password' }).click();
+  await expect(owner).toHaveURL(`${site}/login`);
+  await plain.close();
+
+  // Gone: the account has no passkey left, and the authenticator's no longer signs in.
+  const account = await testAuth().database.users.findOne({
+    username_key: user.username.toLowerCase(),
+  });
+  expect(await testAuth().database.passkeys.countDocuments({ user_id: account!._id })).toBe(0);
+  await page.goto(`${site}/login`);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.waitForTimeout(1000);
+  await expect(page).toHaveURL(`${site}/login`);
+
+  // The notice says what the reset removed.
+  if (process.env.E2E_SMTP_URL) {
+    await expect
+      .poll(
+        async () =>
+          (await mailsTo(user.email)).find((mail) =>
+            mail.subject.startsWith('Your password was reset'),
+          )?.text ?? '',
+      )
+      .toContain('Removed with the reset, as asked: “Planted key”');
+  }
 });

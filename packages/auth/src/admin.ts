@@ -197,7 +197,7 @@ export function createAdmin(
     // Every session of the user ends (also by the renewed stamp): they sign in again under the new rules.
     await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
     await events.record('second_factor_reset', userId, request, { by: actor.id });
-    await mail.send(secondFactorResetNotice(mail.contextFor(user)));
+    await mail.send(secondFactorResetNotice(mail.contextFor(user), now()));
   };
 
   return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions, resetSecondFactor };

@@ -123,6 +123,9 @@ export function createAuth(options: AuthOptions): Auth {
     renamePasskey: guarded(passkeys.renamePasskey),
     removePasskey: guarded(passkeys.removePasskey),
     deleteExpiredSessions: guarded(async () => {
+      // First, before any deletion of pending sign-ins: abandoned second steps are announced
+      // to their owners while they are still there (the TTL index leaves them a grace period).
+      await secondFactorSignIn.announceAbandonedSecondSteps();
       // The same sweep keeps the audit trail within its retention.
       await events.deleteExpiredEvents(settings.eventsRetentionMs);
       return sessions.deleteExpiredSessions();

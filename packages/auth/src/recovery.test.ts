@@ -56,7 +56,7 @@ describe('forgot password', () => {
     expect(token).toMatch(/^[a-z2-7]{40}$/);
     // Stored only hashed.
     expect(JSON.stringify(await database.current.singleUseTokens.find().toArray())).not.toContain(token);
-    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: member.user.username });
+    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: member.user.username, passkeys: [] });
 
     const newPassword = strongTestPassword();
     await auth.resetPassword(token, newPassword, testRequest);
@@ -155,7 +155,7 @@ describe('forgot password', () => {
     const member = await createSignedInUser(auth);
     const link = await auth.createPasswordResetLink(member.user.username);
     expect(link.startsWith(`${SITE}/reset/`)).toBe(true);
-    expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: member.user.username });
+    expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: member.user.username, passkeys: [] });
     expect((await authFailure(auth.createPasswordResetLink('no-such-user'))).code).toBe('NOT_FOUND');
   });
 });
@@ -264,7 +264,7 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
       });
       // The notice carries a working reset link for the owner.
       const link = linkIn(notice, `${SITE}/reset/`);
-      expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username });
+      expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username, passkeys: [] });
 
       // A malformed address is still a field error, not "check your inbox".
       const malformed = await authFailure(

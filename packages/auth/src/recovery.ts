@@ -12,7 +12,7 @@ import { accountUserInputs, hashPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
-import type { Auth, PublicUser } from './types.ts';
+import type { Auth, PublicUser, ResetPasskey } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
 
 /**
@@ -25,6 +25,14 @@ const RESET_REQUEST_MIN_MS = 150;
 const RESETS_PER_NAME = 5;
 const RESETS_PER_ADDRESS = 20;
 const HOUR = 60 * 60_000;
+/**
+ * Passkeys added this recently are offered for removal on the reset page, ticked by default:
+ * one an intruder planted with a stolen session is likely among them (review 2026-12-05, finding 2).
+ */
+export const RECENT_PASSKEY_MS = 14 * 24 * HOUR;
+/** As many ids as an account can have passkeys (and a little more), each at most this long. */
+const MAX_REMOVE_IDS = 32;
+const MAX_PASSKEY_ID = 1024;
 
 export function createRecovery(
   core: AuthCore,
@@ -81,12 +89,40 @@ export function createRecovery(
     return user;
   }
 
+  async function passkeysOf(userId: string): Promise<ResetPasskey[]> {
+    const keys = await database.passkeys.find({ user_id: userId }).sort({ created_at: 1, _id: 1 }).toArray();
+    const since = now().getTime() - RECENT_PASSKEY_MS;
+    return keys.map((key) => ({
+      id: key._id,
+      name: key.name,
+      createdAt: key.created_at,
+      lastUsedAt: key.last_used_at,
+      recent: key.created_at.getTime() > since,
+    }));
+  }
+
   const checkPasswordResetToken: Auth['checkPasswordResetToken'] = async (token) => {
     const user = await userForResetToken(token);
-    return user ? { username: user.username } : null;
+    return user ? { username: user.username, passkeys: await passkeysOf(user._id) } : null;
   };
 
-  const resetPassword: Auth['resetPassword'] = async (token, newPassword, request) => {
+  /** The passkey ids a reset form names for removal: strings, few, not absurdly long. */
+  function checkRemovePasskeys(ids: unknown): string[] {
+    if (ids === undefined || ids === null) return [];
+    const valid =
+      Array.isArray(ids) &&
+      ids.length <= MAX_REMOVE_IDS &&
+      ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= MAX_PASSKEY_ID);
+    if (!valid) {
+      const message = 'Choose passkeys from the list.';
+      throw new AuthError('VALIDATION', message, { fieldErrors: { removePasskeys: [message] } });
+    }
+    return [...new Set(ids as string[])];
+  }
+
+  const resetPassword: Auth['resetPassword'] = async (token, newPassword, request, options = {}) => {
+    // Checked before the link is used up: bad input leaves it working.
+    const removeIds = checkRemovePasskeys(options?.removePasskeys);
     const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
     const redeemed = await tokens.redeem(token, ['password_reset'], async (doc): Promise<PublicUser> => {
       const user = await database.users.findOne({ _id: doc.user_id });
@@ -102,10 +138,27 @@ export function createRecovery(
       );
       if (updated.modifiedCount === 0) throw invalidLink();
       // Whoever had the old password is signed out everywhere.
-      await sessions.endAllSessionsOf(user._id, 'password_reset');
+      const sessionsEnded = await sessions.endAllSessionsOf(user._id, 'password_reset');
       await tokens.revokeAll(user._id, 'password_reset');
       await events.record('password_reset', user._id, request);
-      await mail.send(passwordResetNotice(mail.contextFor(user)));
+      // Passkeys the owner chose to remove (a passkey signs in without the password): only the
+      // account's own; the others stay, and the notice says so.
+      const passkeys = await database.passkeys.find({ user_id: user._id }).sort({ created_at: 1, _id: 1 }).toArray();
+      const removed = passkeys.filter((key) => removeIds.includes(key._id));
+      if (removed.length > 0) {
+        await database.passkeys.deleteMany({ user_id: user._id, _id: { $in: removed.map((key) => key._id) } });
+        for (const key of removed) {
+          await events.record('passkey_removed', user._id, request, { name: key.name, by: 'password_reset' });
+        }
+      }
+      const summary = (key: { name: string; created_at: Date }) => ({ name: key.name, createdAt: key.created_at });
+      const outcome = {
+        sessionsEnded,
+        removedPasskeys: removed.map(summary),
+        keptPasskeys: passkeys.filter((key) => !removeIds.includes(key._id)).map(summary),
+        totp: user.totp?.confirmed === true,
+      };
+      await mail.send(passwordResetNotice(mail.contextFor(user), outcome, { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return toPublicUser(user);
     });
     if (!redeemed) throw invalidLink();

@@ -47,7 +47,7 @@ export function createSignIn(
     const remember = input.remember === true;
     const user = await credentials.authenticate(input.login, input.password, request);
     if (await secondStep.secondFactorRequired(user)) {
-      const { challenge, expiresAt } = await secondStep.startSecondFactor(user, { remember });
+      const { challenge, expiresAt } = await secondStep.startSecondFactor(user, { remember }, request);
       return { status: 'second_factor', user, challenge, expiresAt };
     }
     return finish(user, { remember, amr: ['password'] }, request);

@@ -261,6 +261,16 @@ export interface UserPage {
 
 export type AuthEventListener = (event: AuthEvent) => void;
 
+/** A passkey of the account, as the password-reset page lists it (whoever holds the link sees it). */
+export interface ResetPasskey {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  /** Added within RECENT_PASSKEY_MS: the reset page offers to remove it, ticked by default. */
+  recent: boolean;
+}
+
 /**
  * What `createAuth(options)` returns: one per app process. Every method that
  * touches the database throws AuthError('UNAVAILABLE') when it is unreachable.
@@ -387,13 +397,23 @@ export interface Auth {
    * THROTTLED per name and per address.
    */
   requestPasswordReset(login: string, request: RequestInfo): Promise<void>;
-  /** Whose reset link this is, while it works (null otherwise); uses nothing up. */
-  checkPasswordResetToken(token: string): Promise<{ username: string } | null>;
   /**
-   * Sets a new password through a reset link and signs the user out everywhere.
-   * VALIDATION: fieldErrors.token (bad, expired, used or superseded link) or .newPassword.
+   * Whose reset link this is and the account's passkeys (oldest first), while it works (null
+   * otherwise); uses nothing up.
    */
-  resetPassword(token: string, newPassword: string, request: RequestInfo): Promise<PublicUser>;
+  checkPasswordResetToken(token: string): Promise<{ username: string; passkeys: ResetPasskey[] } | null>;
+  /**
+   * Sets a new password through a reset link and signs the user out everywhere; with
+   * `removePasskeys` (ids), also removes those of the account's own passkeys (others' ids are
+   * ignored). Passkeys not named stay. VALIDATION: fieldErrors.token (bad, expired, used or
+   * superseded link), .newPassword or .removePasskeys.
+   */
+  resetPassword(
+    token: string,
+    newPassword: string,
+    request: RequestInfo,
+    options?: { removePasskeys?: string[] },
+  ): Promise<PublicUser>;
   /** Operators without mail: a one-time reset link for a username or email. */
   createPasswordResetLink(login: string): Promise<string>;
   /**
@@ -445,7 +465,12 @@ export interface Auth {
    * After a correct password (`authenticate`) for a user with a second factor,
    * instead of loginUser: a challenge (5 minutes) that grants nothing.
    */
-  startSecondFactor(user: PublicUser, options: { remember?: boolean }): Promise<SecondFactorChallenge>;
+  startSecondFactor(
+    user: PublicUser,
+    options: { remember?: boolean },
+    /** The request that gave the password: named in the owner's notice if the step fails or is abandoned. */
+    request?: RequestInfo,
+  ): Promise<SecondFactorChallenge>;
   /**
    * The second step: a fresh session for a valid code or recovery code. UNAUTHORIZED for an
    * unknown, used or expired challenge; VALIDATION (fieldErrors.code / .recoveryCode); THROTTLED.

@@ -247,6 +247,15 @@ export interface PendingSignInDoc {
   stamp?: string;
   created_at: Date;
   expires_at: Date;
+  /** Where the correct password came from (for the owner's notice when the second step fails or is abandoned). */
+  ip?: string | null;
+  user_agent?: string | null;
+  /**
+   * When the owner was mailed about this pending sign-in (a wrong code, or abandoned): at most
+   * one notice per pending sign-in. Unset until then. The TTL index on expires_at has a grace
+   * period (PENDING_SIGN_IN_GRACE_SECONDS) so that the sweep sees expired ones first.
+   */
+  announced_at?: Date | null;
 }
 
 /** A WebAuthn credential (passkey) of a user. */

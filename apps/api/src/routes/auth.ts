@@ -164,27 +164,43 @@ export const authRouter = router({
       return { ok: true as const };
     }),
 
-  /** Whether a reset link still works (the page asks before showing the form); uses nothing up. */
+  /**
+   * Whether a reset link still works (the page asks before showing the form), and the account's
+   * passkeys: those added recently (`recent`) are offered for removal with the reset. Uses nothing up.
+   */
   checkPasswordResetToken: publicProcedure
     .input(z.strictObject({ token: z.string().max(limits.token) }))
     .query(async ({ ctx, input }) => {
       const owner = await ctx.auth.checkPasswordResetToken(input.token);
-      return owner ? { valid: true as const, username: owner.username } : { valid: false as const };
+      if (!owner) return { valid: false as const };
+      const passkeys = owner.passkeys.map((key) => ({
+        id: key.id,
+        name: key.name,
+        createdAt: key.createdAt.toISOString(),
+        lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+        recent: key.recent,
+      }));
+      return { valid: true as const, username: owner.username, passkeys };
     }),
 
   /**
    * Sets a new password through a reset link and ends every session of the
-   * user (this caller's too). 400 with fieldErrors.token or .newPassword.
+   * user (this caller's too); removes the account's passkeys named in
+   * `removePasskeys` (ids from checkPasswordResetToken), no others. 400 with
+   * fieldErrors.token, .newPassword or .removePasskeys.
    */
   resetPassword: publicProcedure
     .input(
       z.strictObject({
         token: z.string().max(limits.token),
         newPassword: z.string().max(limits.password),
+        removePasskeys: z.array(z.string().min(1).max(1024)).max(32).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await ctx.auth.resetPassword(input.token, input.newPassword, ctx.request);
+      await ctx.auth.resetPassword(input.token, input.newPassword, ctx.request, {
+        removePasskeys: input.removePasskeys ?? [],
+      });
       return { ok: true as const };
     }),
 

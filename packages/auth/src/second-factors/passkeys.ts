@@ -22,6 +22,8 @@ import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCor
 import { renewSecurityStamp } from '../security-stamp.ts';
 import { toPublicUser, toSessionInfo } from '../convert.ts';
 import { AuthError } from '../errors.ts';
+import type { MailMessage } from '../mail/outbox.ts';
+import { passkeyAddedNotice, passkeyRemovedNotice, type MailContext, type RequestDetails } from '../mail/templates.ts';
 import { sha256hex } from '../tokens.ts';
 import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
@@ -76,6 +78,17 @@ export function createPasskeys(core: AuthCore) {
     const taken = await database.webauthnChallenges.deleteOne({ _id: id });
     if (!doc || taken.deletedCount !== 1 || doc.purpose !== purpose || doc.expires_at <= now()) return null;
     return doc;
+  }
+
+  /** A change to the user's passkeys, mailed to the owner (review 2026-12-05, finding 2: no silent new way in). */
+  async function announce(
+    userId: string,
+    notice: (context: MailContext, details: RequestDetails) => MailMessage,
+    request: RequestInfo,
+  ): Promise<void> {
+    const user = await database.users.findOne({ _id: userId }, { projection: { username: 1, email: 1 } });
+    if (!user) return;
+    await core.mail.send(notice(core.mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
   }
 
   function info(doc: PasskeyDoc): PasskeyInfo {
@@ -168,6 +181,7 @@ export function createPasskeys(core: AuthCore) {
       throw refused('This passkey is already registered.');
     }
     await events.record('passkey_added', doc.user_id, request, { name: passkeyName });
+    await announce(doc.user_id, (context, details) => passkeyAddedNotice(context, passkeyName, details), request);
     return info(stored);
   }
 
@@ -281,6 +295,7 @@ export function createPasskeys(core: AuthCore) {
     await events.record('passkey_removed', doc.user_id, request, { name: found.name });
     // A factor removed: what was issued before (other sessions, links, device tokens) ends.
     await renewSecurityStamp(core, doc.user_id, { keepSessionId: doc._id });
+    await announce(doc.user_id, (context, details) => passkeyRemovedNotice(context, found.name, details), request);
   }
 
   return {

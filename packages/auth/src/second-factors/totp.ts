@@ -15,7 +15,7 @@ import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCor
 import { renewSecurityStamp } from '../security-stamp.ts';
 import { AuthError } from '../errors.ts';
 import type { Keys } from '../keys.ts';
-import { recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
+import { recoveryCodesRegeneratedNotice, recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
 import { takeClaim, type ThrottleKey } from '../throttle.ts';
 import { sha256hex } from '../tokens.ts';
 import type { RequestInfo, SessionInfo } from '../types.ts';
@@ -188,7 +188,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
-      await mail.send(totpEnabledNotice(mail.contextFor(user)));
+      await mail.send(totpEnabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return codes;
     });
   }
@@ -202,7 +202,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       await checkProof(user, proof, request, 'totp_disable');
       await removeTotp(user._id, doc._id);
       await events.record('totp_disabled', user._id, request);
-      await mail.send(totpDisabledNotice(mail.contextFor(user)));
+      await mail.send(totpDisabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
     });
   }
 
@@ -214,6 +214,8 @@ export function createTotp(core: AuthCore, keys: Keys) {
       if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
       const codes = await replaceRecoveryCodes(database, user._id, now());
       await events.record('recovery_codes_regenerated', user._id, request);
+      // New codes are a new way in: the owner hears of it (review 2026-12-05, finding 2).
+      await mail.send(recoveryCodesRegeneratedNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return codes;
     });
   }
