@@ -6,6 +6,7 @@ import { createSoftAuthenticator, makeSessionStale } from '@authkit/auth/testing
 import { linkIn, startMailpit, type InboxMessage } from '@authkit/auth/mailpit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cookiePair,
   mutate,
   query,
   sessionIdOf,
@@ -245,6 +246,8 @@ describe('email change', () => {
       member.browser,
     );
     expect(reauth.status).toBe(200);
+    // A new session token comes with the re-authentication.
+    member.browser = { ...member.browser, cookie: cookiePair(reauth.headers) };
     const invalid = await mutate(api, 'auth.requestEmailChange', { email: 'nope' }, member.browser);
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.data.fieldErrors.email).toBeDefined();
@@ -255,9 +258,13 @@ describe('email change', () => {
     expect((await me(api, member.browser)).body.result.data.user.email).toBe(member.email);
 
     const token = tokenIn(await nextMail(newEmail, 'Confirm your new'), '/verify-email/');
+    // Confirmed in another browser: the change ends every session (the security stamp),
+    // this one's too; the new address signs in.
     const verified = await mutate(api, 'auth.verifyEmail', { token });
     expect(verified.body.result.data).toEqual({ ok: true, email: newEmail, changed: true });
-    const user = (await me(api, member.browser)).body.result.data.user;
+    expect((await me(api, member.browser)).status).toBe(401);
+    const again = await mutate(api, 'auth.login', { username: newEmail, password: member.password, bearer: true });
+    const user = (await me(api, { authorization: `Bearer ${again.body.result.data.token}` })).body.result.data.user;
     expect(user).toMatchObject({ email: newEmail, emailVerified: true });
     await nextMail(member.email, 'Your email address was changed');
     const types = (await eventsOf(api, member.id)).map((event) => event.type);
@@ -363,7 +370,8 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
     expect(change.status).toBe(200);
 
     const token = tokenIn(await nextMail(moved, 'Confirm your new'), '/verify-email/');
-    expect((await mutate(strict, 'auth.verifyEmail', { token })).status).toBe(200);
+    // Opened in the browser that asked: its session stays (every other one ends with the change).
+    expect((await mutate(strict, 'auth.verifyEmail', { token }, member.browser)).status).toBe(200);
     const allowed = await query(strict, 'auth.sessions.list', undefined, member.browser);
     expect(allowed.status).toBe(200);
 
