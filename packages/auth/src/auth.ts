@@ -119,8 +119,10 @@ export function createAuth(options: AuthOptions): Auth {
     renamePasskey: guarded(passkeys.renamePasskey),
     removePasskey: guarded(passkeys.removePasskey),
     deleteExpiredSessions: guarded(async () => {
-      // The same sweep keeps the audit trail within its retention.
+      // The same sweep keeps the audit trail within its retention, and deletes
+      // expired second steps (and, in sessions, challenges and link tokens).
       await events.deleteExpiredEvents(settings.eventsRetentionMs);
+      await secondFactorSignIn.deleteExpiredPendingSignIns();
       return sessions.deleteExpiredSessions();
     }),
     invalidateSessions: guarded(sessions.invalidateSessions),

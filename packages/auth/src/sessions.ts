@@ -326,6 +326,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // expires_at never exceeds absolute_expires_at, so one condition covers both.
     const result = await database.sessions.deleteMany({ expires_at: { $lte: at } });
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
+    // Short-lived records of ceremonies and links: a TTL index deletes them
+    // where the server has one; FerretDB takes none, so the sweep does.
+    await database.webauthnChallenges.deleteMany({ expires_at: { $lte: at } });
+    await database.singleUseTokens.deleteMany({ expires_at: { $lte: at } });
     await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
     await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });

@@ -80,5 +80,14 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     return { user: publicUser, login, method };
   }
 
-  return { secondFactorRequired, startSecondFactor, completeSecondFactor };
+  /**
+   * For the sweep: deletes pending second steps that expired unused (servers
+   * without TTL indexes keep them otherwise). Resolves to how many.
+   */
+  async function deleteExpiredPendingSignIns(): Promise<number> {
+    const result = await database.pendingSignIns.deleteMany({ expires_at: { $lte: now() } });
+    return result.deletedCount;
+  }
+
+  return { secondFactorRequired, startSecondFactor, completeSecondFactor, deleteExpiredPendingSignIns };
 }
