@@ -7,7 +7,7 @@
 // AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { createAdmin } from './admin.ts';
-import { isFresh, MESSAGES, type AuthCore } from './core.ts';
+import { isFresh, MESSAGES, recordNeedsRefresh, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
 import { createDevices, deviceTokenFromHeaders } from './devices.ts';
 import { AuthError } from './errors.ts';
@@ -133,6 +133,9 @@ export function createAuth(options: AuthOptions): Auth {
     }),
     on: events.on,
     recordEvent: guarded(events.recordEvent),
+    recordNeedsRefresh: guarded((session, request, action) =>
+      recordNeedsRefresh(core, { sessionId: session.id, userId: session.userId }, request, action),
+    ),
   };
 }
 

@@ -2,7 +2,7 @@
 // again on request), and the change of address, which needs a fresh login and
 // takes effect only when the link sent to the new address is used.
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { isFresh, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { isFresh, liveSessionDoc, MESSAGES, recordNeedsRefresh, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { emailChangedNotice, emailChangeMail, emailChangeRequestedNotice, emailVerificationMail } from './mail/templates.ts';
@@ -41,7 +41,7 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   const requestEmailChange: Auth['requestEmailChange'] = async (session, newEmail, request) => {
     const doc = await liveSessionDoc(core, session);
     if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
-      await events.record('needs_refresh', doc.user_id, request, { action: 'change_email' });
+      await recordNeedsRefresh(core, { sessionId: doc._id, userId: doc.user_id }, request, 'change_email');
       throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
     }
     const parsed = emailSchema.safeParse(newEmail);

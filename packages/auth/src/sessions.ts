@@ -303,6 +303,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       { user_id: session.userId, _id: { $ne: session.id } },
       'signed_out_elsewhere',
     );
+    // Nothing ended, nothing to tell: a repeated call must not fill the feed and the trail.
+    if (count === 0) return 0;
     // User-wide: the current session's copy is dropped too and simply read again.
     await feed.record({ userId: session.userId });
     await events.record('session_revoked', session.userId, request, { others: true, count });
@@ -312,7 +314,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
   async function endAllSessionsOf(userId: string, reason: SessionEndReason): Promise<number> {
     const count = await endSessionsWithReason(core, { user_id: userId }, reason);
-    await core.feed.record({ userId });
+    // No session, no cached copy to drop (changes to the user itself record their own entry).
+    if (count > 0) await core.feed.record({ userId });
     return count;
   }
 

@@ -447,4 +447,6 @@ export interface Auth {
   on(type: AuthEventType | '*', listener: AuthEventListener): () => void;
   /** Records an event (stored in auth_events and delivered to subscribers). */
   recordEvent(event: Omit<AuthEvent, 'at'>): Promise<void>;
+  /** A `needs_refresh` event for a call refused on this stale session, at most once a minute per session. */
+  recordNeedsRefresh(session: SessionInfo, request: RequestInfo, action: string): Promise<void>;
 }
