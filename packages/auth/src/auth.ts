@@ -59,6 +59,7 @@ export function createAuth(options: AuthOptions): Auth {
     // Made (or read) now rather than at the first sign-in.
     await keys.key('device_cookies');
     await keys.key('totp_secrets');
+    await keys.key('recovery_codes');
   }
 
   return {

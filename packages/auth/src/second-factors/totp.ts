@@ -50,6 +50,8 @@ export function createTotp(core: AuthCore, keys: Keys) {
 
   const sealContext = (userId: string) => `authkit-totp-v1:${userId}`;
   const currentStep = () => Math.floor(now().getTime() / 1000 / STEP_SECONDS);
+  /** Recovery codes are stored under a keyed hash (see recovery-codes.ts). */
+  const recoveryCodesKey = () => keys.key('recovery_codes');
 
   async function secretOf(user: Pick<UserDoc, '_id' | 'totp'>): Promise<Uint8Array> {
     if (!user.totp) throw new Error('auth: no TOTP secret');
@@ -108,7 +110,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
     await throttle.admit(keys, now());
     const accepted =
       method === 'recovery_code'
-        ? await useRecoveryCode(database, user._id, (proof as { recoveryCode: unknown }).recoveryCode)
+        ? await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode)
         : await acceptCode(user, (proof as { code?: unknown } | null)?.code);
     if (!accepted) {
       const locks = await throttle.failed(keys, now());
@@ -180,7 +182,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
         { _id: user._id },
         { $set: { totp: { ...pending, confirmed: true, last_step: last }, mfa_enabled: true, updated_at: now() } },
       );
-      const codes = await replaceRecoveryCodes(database, user._id, now());
+      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
@@ -208,7 +210,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
       if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
-      const codes = await replaceRecoveryCodes(database, user._id, now());
+      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       await events.record('recovery_codes_regenerated', user._id, request);
       return codes;
     });
