@@ -163,6 +163,8 @@ export async function startApiServer(options: {
     LOG_LEVEL: 'warn',
     AUTH_SECRET_KEY: E2E_SECRET_KEY,
     REGISTRATION_PER_HOUR: '100000',
+    // Every browser asks for passkey options from 127.0.0.1 too.
+    PASSKEY_CHALLENGES_PER_WINDOW: '100000',
     ...options.env,
   });
   try {

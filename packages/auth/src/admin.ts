@@ -160,7 +160,7 @@ export function createAdmin(
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
     const count = await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
-    await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
+    if (count > 0) await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
     return count;
   };
 

@@ -7,7 +7,7 @@
 // AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
 import { checkAdminSession, createAdmin } from './admin.ts';
-import { isFresh, MESSAGES, type AuthCore } from './core.ts';
+import { isFresh, MESSAGES, recordNeedsRefresh, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
 import { createDevices, deviceTokenFromHeaders } from './devices.ts';
 import { AuthError } from './errors.ts';
@@ -61,6 +61,7 @@ export function createAuth(options: AuthOptions): Auth {
     // Made (or read) now rather than at the first sign-in.
     await keys.key('device_cookies');
     await keys.key('totp_secrets');
+    await keys.key('recovery_codes');
   }
 
   return {
@@ -126,8 +127,10 @@ export function createAuth(options: AuthOptions): Auth {
       // First, before any deletion of pending sign-ins: abandoned second steps are announced
       // to their owners while they are still there (the TTL index leaves them a grace period).
       await secondFactorSignIn.announceAbandonedSecondSteps();
-      // The same sweep keeps the audit trail within its retention.
+      // The same sweep keeps the audit trail within its retention, and deletes
+      // expired second steps (and, in sessions, challenges and link tokens).
       await events.deleteExpiredEvents(settings.eventsRetentionMs);
+      await secondFactorSignIn.deleteExpiredPendingSignIns();
       return sessions.deleteExpiredSessions();
     }),
     invalidateSessions: guarded(sessions.invalidateSessions),
@@ -138,6 +141,9 @@ export function createAuth(options: AuthOptions): Auth {
     }),
     on: events.on,
     recordEvent: guarded(events.recordEvent),
+    recordNeedsRefresh: guarded((session, request, action) =>
+      recordNeedsRefresh(core, { sessionId: session.id, userId: session.userId }, request, action),
+    ),
   };
 }
 

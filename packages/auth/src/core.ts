@@ -1,7 +1,7 @@
 // What the capability modules of createAuth share: the settings, the database,
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
-import type { AuthMethod, Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
+import { isDuplicateKeyError, type AuthMethod, type Database, type SessionDoc, type SessionUserCopy, type UserDoc } from '@authkit/db';
 import { isSecureCookie, makeSessionCookie } from './cookies.ts';
 import { toSessionInfo } from './convert.ts';
 import { AuthError } from './errors.ts';
@@ -101,6 +101,46 @@ export async function liveSessionDoc(core: AuthCore, session: SessionInfo): Prom
   return doc;
 }
 
+/** A session's refused stale calls are recorded as one `needs_refresh` event per this much time. */
+const NEEDS_REFRESH_EVENT_EVERY_MS = 60_000;
+
+/**
+ * Records a `needs_refresh` event for a call refused on a stale session, at
+ * most once a minute per session: a repeated refused call must not be a cheap
+ * way to fill the audit trail. The minute is a claim in the throttle
+ * collection (a unique insert, atomic on every server we support), replaced
+ * once lapsed; the sweep deletes it.
+ */
+export async function recordNeedsRefresh(
+  core: AuthCore,
+  session: { sessionId: string; userId: string },
+  request: RequestInfo,
+  action: string,
+): Promise<void> {
+  const at = core.now();
+  const id = `needs-refresh:${session.sessionId}`;
+  const claim = async () => {
+    try {
+      await core.database.throttle.insertOne({
+        _id: id,
+        failures: 0,
+        locked_until: null,
+        last_failure_at: at,
+        expires_at: new Date(at.getTime() + NEEDS_REFRESH_EVENT_EVERY_MS),
+      });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  };
+  if (!(await claim())) {
+    const lapsed = await core.database.throttle.deleteOne({ _id: id, expires_at: { $lte: at } });
+    if (lapsed.deletedCount !== 1 || !(await claim())) return;
+  }
+  await core.events.record('needs_refresh', session.userId, request, { action });
+}
+
 /** The live session document, when it is fresh; NEEDS_REFRESH (recorded as an event) otherwise. */
 export async function freshSessionDoc(
   core: AuthCore,
@@ -111,7 +151,7 @@ export async function freshSessionDoc(
   const doc = await liveSessionDoc(core, session);
   const current = { fresh: doc.fresh, authenticatedAt: doc.authenticated_at, amr: doc.amr ?? ['password'], stepUp: await stepUpOf(core, doc) };
   if (!isFresh(core, current)) {
-    await core.events.record('needs_refresh', doc.user_id, request, { action });
+    await recordNeedsRefresh(core, { sessionId: doc._id, userId: doc.user_id }, request, action);
     throw needsRefreshError(current);
   }
   return doc;

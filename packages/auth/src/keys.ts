@@ -8,7 +8,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { isDuplicateKeyError, type Database } from '@authkit/db';
 import type { AuthCore } from './core.ts';
 
-export type KeyPurpose = 'device_cookies' | 'totp_secrets';
+export type KeyPurpose = 'device_cookies' | 'totp_secrets' | 'recovery_codes';
 
 export type Keys = ReturnType<typeof createKeys>;
 

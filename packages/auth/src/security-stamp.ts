@@ -52,7 +52,12 @@ export async function renewSecurityStamp(
   await core.database.singleUseTokens.deleteMany({ user_id: userId });
   await core.database.pendingSignIns.deleteMany({ user_id: userId });
   // Sessions carry a copy of the stamp: the others now differ and end at their next
-  // load; every process drops its cached copies.
-  await syncUserCopies(core, userId);
+  // load, and every process drops its cached copies. With no other session left
+  // there is nothing to drop, and no feed entry is written (repeated sign-outs
+  // everywhere must not fill the feed: review 2026-12-05, finding 15).
+  const others = await core.database.sessions.countDocuments(
+    options.keepSessionId ? { user_id: userId, _id: { $ne: options.keepSessionId } } : { user_id: userId },
+  );
+  if (others > 0) await syncUserCopies(core, userId);
   return stamp;
 }

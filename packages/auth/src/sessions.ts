@@ -326,8 +326,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     );
     // Sign-out everywhere else also voids what those devices may still hold
     // (links, pending second steps, device tokens); this session is carried over.
-    // User-wide feed entry: the current session's copy is dropped too and simply read again.
+    // The stamp tells the feed only when other sessions remain to drop.
     await renewSecurityStamp(core, session.userId, { keepSessionId: session.id });
+    // Nothing ended, nothing to tell: a repeated call must not fill the trail.
+    if (count === 0) return 0;
     await events.record('session_revoked', session.userId, request, { others: true, count });
     return count;
   };
@@ -351,6 +353,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // expires_at never exceeds absolute_expires_at, so one condition covers both.
     const result = await database.sessions.deleteMany({ expires_at: { $lte: at } });
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
+    // Short-lived records of ceremonies and links: a TTL index deletes them
+    // where the server has one; FerretDB takes none, so the sweep does.
+    await database.webauthnChallenges.deleteMany({ expires_at: { $lte: at } });
+    await database.singleUseTokens.deleteMany({ expires_at: { $lte: at } });
     await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
     await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });

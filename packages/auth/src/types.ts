@@ -80,6 +80,12 @@ export interface AuthSettings {
     forgetAfterMs: number;
     /** Registrations per client address per hour. Default 10. */
     registrationsPerHour: number;
+    /**
+     * Passkey challenges (ceremony options) per client address for a usernameless
+     * sign-in, and per account when signed in, within a challenge's lifetime
+     * (3 min): also the most that are outstanding at once. Default 30.
+     */
+    passkeyChallengesPerWindow: number;
   };
   /** How long a device cookie (earned by a sign-in) is valid. Default 180 days. */
   deviceLifetimeMs: number;
@@ -498,7 +504,7 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<PasskeyInfo>;
   /** Options for navigator.credentials.get(): usernameless without a session, the user's passkeys with one. */
-  passkeyAuthenticationOptions(session?: SessionInfo | null): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  passkeyAuthenticationOptions(session?: SessionInfo | null, request?: RequestInfo): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /** A complete sign-in with a passkey (a fresh session). VALIDATION (fieldErrors.response) when refused. */
   signInWithPasskey(
     response: AuthenticationResponseJSON,
@@ -514,6 +520,11 @@ export interface Auth {
   removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void>;
 
   // Maintenance and events
+  /**
+   * The periodic sweep: deletes expired sessions (resolves to how many) and every
+   * other expired record (throttle entries, passkey challenges, pending second
+   * steps, link tokens, old audit events), for servers without TTL indexes.
+   */
   deleteExpiredSessions(): Promise<number>;
   /**
    * After a write to sessions or users made outside this package (a script, a
@@ -527,4 +538,6 @@ export interface Auth {
   on(type: AuthEventType | '*', listener: AuthEventListener): () => void;
   /** Records an event (stored in auth_events and delivered to subscribers). */
   recordEvent(event: Omit<AuthEvent, 'at'>): Promise<void>;
+  /** A `needs_refresh` event for a call refused on this stale session, at most once a minute per session. */
+  recordNeedsRefresh(session: SessionInfo, request: RequestInfo, action: string): Promise<void>;
 }

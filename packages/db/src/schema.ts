@@ -231,7 +231,10 @@ export interface SecretDoc {
 
 /** One of a user's recovery codes: stored only as a hash, deleted when used (a delete is atomic everywhere). */
 export interface RecoveryCodeDoc {
-  /** SHA-256 (hex) of `<user id>:<code>`. */
+  /**
+   * HMAC-SHA256 (hex) of `<user id>:<code>` under the server's `recovery_codes` key;
+   * codes of the earlier 10-character format: SHA-256 (hex) of the same.
+   */
   _id: string;
   user_id: string;
   created_at: Date;

@@ -147,9 +147,9 @@ export const passkeysRouter = router({
     return { ok: true as const };
   }),
 
-  /** Public: options for a usernameless sign-in (navigator.credentials.get()). */
+  /** Public: options for a usernameless sign-in (navigator.credentials.get()); 429 past the per-address quota. */
   authenticationOptions: publicProcedure.input(noInput).mutation(async ({ ctx }) => {
-    return ctx.auth.passkeyAuthenticationOptions();
+    return ctx.auth.passkeyAuthenticationOptions(null, ctx.request);
   }),
 
   /** Public: a complete sign-in with a passkey; answers like auth.login (cookie, or the token with `bearer`). */
@@ -163,7 +163,7 @@ export const passkeysRouter = router({
 
   /** Options for re-authentication with one of the signed-in user's passkeys. */
   reauthenticationOptions: protectedProcedure.input(noInput).mutation(async ({ ctx }) => {
-    return ctx.auth.passkeyAuthenticationOptions(ctx.session);
+    return ctx.auth.passkeyAuthenticationOptions(ctx.session, ctx.request);
   }),
 
   /** Like auth.reauthenticate, with a passkey: the session is fresh again. */

@@ -86,18 +86,13 @@ export function requireVerifiedEmail(ctx: AuthContext): SignedInContext {
 
 /**
  * freshProcedure: a password entered within the fresh window. A refusal is
- * recorded as a `needs_refresh` event (Flask-Login's needs_refresh signal).
+ * recorded as a `needs_refresh` event (Flask-Login's needs_refresh signal),
+ * at most once a minute per session.
  */
 export async function requireFresh(ctx: AuthContext, action: string): Promise<SignedInContext> {
   const signedIn = requireUser(ctx);
   if (!ctx.auth.isFresh(signedIn.session)) {
-    await ctx.auth.recordEvent({
-      type: 'needs_refresh',
-      userId: signedIn.user.id,
-      ip: ctx.request.ip,
-      userAgent: ctx.request.userAgent,
-      details: { action },
-    });
+    await ctx.auth.recordNeedsRefresh(signedIn.session, ctx.request, action);
     throw new AuthError(
       'NEEDS_REFRESH',
       signedIn.session.stepUp === 'second_factor'

@@ -22,15 +22,18 @@ import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCor
 import { renewSecurityStamp } from '../security-stamp.ts';
 import { toPublicUser, toSessionInfo } from '../convert.ts';
 import { AuthError } from '../errors.ts';
+import { withClaim } from '../claims.ts';
 import type { MailMessage } from '../mail/outbox.ts';
 import { passkeyAddedNotice, passkeyRemovedNotice, type MailContext, type RequestDetails } from '../mail/templates.ts';
-import { sha256hex } from '../tokens.ts';
+import { sha256hex, throttleAddress } from '../tokens.ts';
 import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
 /** How long a ceremony's challenge works. */
 export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
 const MAX_PASSKEYS = 20;
 const MAX_NAME = 64;
+/** Sign-ins with one passkey take turns to compare and store its counter (a few ms each). */
+const COUNTER_CLAIM = { lifetimeMs: 5_000, waitMs: 3_000 };
 
 export interface PasskeyInfo {
   id: string;
@@ -51,7 +54,31 @@ export function createPasskeys(core: AuthCore) {
   const refused = (message = 'This passkey could not be verified.') =>
     new AuthError('VALIDATION', message, { fieldErrors: { response: [message] } });
 
-  async function keepChallenge(purpose: WebauthnChallengeDoc['purpose'], userId: string | null, challenge: string) {
+  /**
+   * Stores a ceremony's challenge, within a quota: per account when signed in,
+   * per client address (IPv6 by /64) for a usernameless sign-in, which anybody
+   * can ask for. The quota's window is the challenge's lifetime, so the quota is
+   * also the cap on a key's outstanding challenges, and a refused call writes
+   * nothing; expired ones go with the sweep (FerretDB has no TTL index).
+   *
+   * Chosen over a stateless, signed usernameless challenge: that would still
+   * need a stored record of used challenges to stay single use, and a second
+   * way to check challenges next to this one (whose single use is an atomic
+   * delete). The price: many addresses get many challenges, at most
+   * passkeyChallengesPerWindow each per 3 minutes.
+   */
+  async function keepChallenge(
+    purpose: WebauthnChallengeDoc['purpose'],
+    userId: string | null,
+    challenge: string,
+    request: RequestInfo | undefined,
+  ) {
+    // No address known (an in-process caller, a socket already gone): one shared key.
+    const quotaId = userId
+      ? `passkey-options:user:${userId}`
+      : `passkey-options:${request?.ip ? throttleAddress(request.ip) : 'unknown'}`;
+    const perWindow = settings.throttle.passkeyChallengesPerWindow;
+    await core.throttle.takeQuota({ id: quotaId, scope: 'passkey' }, perWindow, PASSKEY_CHALLENGE_MS, now());
     await database.webauthnChallenges.insertOne({
       _id: await sha256hex(challenge),
       purpose,
@@ -130,7 +157,7 @@ export function createPasskeys(core: AuthCore) {
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
       timeout: PASSKEY_CHALLENGE_MS,
     });
-    await keepChallenge('registration', doc.user_id, options.challenge);
+    await keepChallenge('registration', doc.user_id, options.challenge, request);
     return options;
   }
 
@@ -186,7 +213,10 @@ export function createPasskeys(core: AuthCore) {
   }
 
   /** Options for navigator.credentials.get(): usernameless (any passkey of this site), or the signed-in user's for re-authentication. */
-  async function passkeyAuthenticationOptions(session?: SessionInfo | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async function passkeyAuthenticationOptions(
+    session?: SessionInfo | null,
+    request?: RequestInfo,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const userId = session ? (await liveSessionDoc(core, session)).user_id : null;
     const allow = userId
       ? await database.passkeys.find({ user_id: userId }, { projection: { _id: 1, transports: 1 } }).toArray()
@@ -197,7 +227,7 @@ export function createPasskeys(core: AuthCore) {
       allowCredentials: allow.map((key) => ({ id: key._id, transports: key.transports as AuthenticatorTransport[] })),
       timeout: PASSKEY_CHALLENGE_MS,
     });
-    await keepChallenge('authentication', userId, options.challenge);
+    await keepChallenge('authentication', userId, options.challenge, request);
     return options;
   }
 
@@ -235,12 +265,27 @@ export function createPasskeys(core: AuthCore) {
       throw await failed('verification');
     }
     const { newCounter, credentialBackedUp } = verified.authenticationInfo;
-    // A counter that does not move forward means a cloned authenticator (0 and 0: one that keeps no counter).
-    if (!verified.verified || ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter)) {
-      throw await failed('counter');
-    }
+    if (!verified.verified) throw await failed('verification');
     const changes = { counter: newCounter, backed_up: credentialBackedUp, last_used_at: now() };
-    await database.passkeys.updateOne({ _id: passkey._id }, { $set: changes });
+    // 0 and 0: an authenticator that keeps no counter (many passkey providers); nothing to compare.
+    const keepsCounter = newCounter > 0 || passkey.counter > 0;
+    if (keepsCounter) {
+      // A counter that does not move forward means a cloned authenticator.
+      // Compared and stored under a per-passkey claim (a unique insert, atomic
+      // on FerretDB too, unlike a conditional update there), so that of
+      // parallel assertions with the same counter only one signs in, and a
+      // lower counter arriving at the same time never moves the stored one back.
+      if (newCounter <= passkey.counter) throw await failed('counter');
+      const claim = await withClaim(database, `passkey-counter:${passkey._id}`, COUNTER_CLAIM, async () => {
+        const current = await database.passkeys.findOne({ _id: passkey._id }, { projection: { counter: 1 } });
+        if (!current || newCounter <= current.counter) return false;
+        const moved = await database.passkeys.updateOne({ _id: passkey._id, counter: { $lt: newCounter } }, { $set: changes });
+        return moved.matchedCount === 1;
+      });
+      if (!claim.done || !claim.result) throw await failed('counter');
+    } else {
+      await database.passkeys.updateOne({ _id: passkey._id }, { $set: changes });
+    }
     await events.record('passkey_used', passkey.user_id, request, { name: passkey.name });
     return { ...passkey, ...changes };
   }

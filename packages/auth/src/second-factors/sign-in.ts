@@ -175,5 +175,25 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     return mailed;
   }
 
-  return { secondFactorRequired, startSecondFactor, completeSecondFactor, announceAbandonedSecondSteps };
+  /**
+   * For the sweep, after announceAbandonedSecondSteps: deletes pending second
+   * steps that expired unused and were announced (servers without TTL indexes
+   * keep them otherwise), and any a day past expiry. Resolves to how many.
+   */
+  async function deleteExpiredPendingSignIns(): Promise<number> {
+    const at = now();
+    const result = await database.pendingSignIns.deleteMany({
+      expires_at: { $lte: at },
+      $or: [{ announced_at: { $ne: null } }, { expires_at: { $lte: new Date(at.getTime() - 24 * 60 * 60_000) } }],
+    });
+    return result.deletedCount;
+  }
+
+  return {
+    secondFactorRequired,
+    startSecondFactor,
+    completeSecondFactor,
+    announceAbandonedSecondSteps,
+    deleteExpiredPendingSignIns,
+  };
 }

@@ -51,6 +51,8 @@ export function createTotp(core: AuthCore, keys: Keys) {
 
   const sealContext = (userId: string) => `authkit-totp-v1:${userId}`;
   const currentStep = () => Math.floor(now().getTime() / 1000 / STEP_SECONDS);
+  /** Recovery codes are stored under a keyed hash (see recovery-codes.ts). */
+  const recoveryCodesKey = () => keys.key('recovery_codes');
 
   async function secretOf(user: Pick<UserDoc, '_id' | 'totp'>): Promise<Uint8Array> {
     if (!user.totp) throw new Error('auth: no TOTP secret');
@@ -109,7 +111,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
     await throttle.admit(keys, now());
     const accepted =
       method === 'recovery_code'
-        ? await useRecoveryCode(database, user._id, (proof as { recoveryCode: unknown }).recoveryCode)
+        ? await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode)
         : await acceptCode(user, (proof as { code?: unknown } | null)?.code);
     if (!accepted) {
       const locks = await throttle.failed(keys, now());
@@ -181,7 +183,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
         { _id: user._id },
         { $set: { totp: { ...pending, confirmed: true, last_step: last }, mfa_enabled: true, updated_at: now() } },
       );
-      const codes = await replaceRecoveryCodes(database, user._id, now());
+      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       // The session that gave the code has passed the new factor (others have not:
       // they step up with it before sensitive actions or admin rights).
       await database.sessions.updateOne({ _id: doc._id }, { $set: { amr: [...new Set([...(doc.amr ?? ['password']), 'totp' as const])] } });
@@ -212,7 +214,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
       if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
-      const codes = await replaceRecoveryCodes(database, user._id, now());
+      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       await events.record('recovery_codes_regenerated', user._id, request);
       // New codes are a new way in: the owner hears of it (review 2026-12-05, finding 2).
       await mail.send(recoveryCodesRegeneratedNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));

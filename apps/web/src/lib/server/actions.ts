@@ -53,6 +53,7 @@ const WAIT_REASONS: Record<ThrottleScope, string> = {
   address: 'Too many failed sign-in attempts from your network.',
   device: 'Too many failed sign-in attempts from this browser.',
   registration: 'Too many sign-ups from your network.',
+  passkey: 'Too many passkey requests.',
 };
 
 /** The answer to an email change (on /account, or completed after re-authentication). */
