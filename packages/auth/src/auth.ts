@@ -46,7 +46,7 @@ export function createAuth(options: AuthOptions): Auth {
   const credentials = createCredentials(core, devices);
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
-  const recovery = createRecovery(core, tokens, credentials, sessions);
+  const recovery = createRecovery(core, tokens, credentials, sessions, devices);
   const users = createUsers(core, emailAddresses, recovery);
   const totp = createTotp(core, keys);
   const secondFactorSignIn = createSecondFactorSignIn(core, totp, sessions);
