@@ -172,6 +172,34 @@ describe('forgot password', () => {
     expect(await mailpit.messagesTo(nobody)).toEqual([]);
   });
 
+  it('lets the owner’s device token past a name that strangers throttled', async () => {
+    const member = await signUp(api);
+    const login = await mutate(api, 'auth.login', {
+      username: member.username,
+      password: member.password,
+      bearer: true,
+    });
+    const deviceToken: string = login.body.result.data.deviceToken;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push(
+        (await mutate(api, 'auth.requestPasswordReset', { login: member.username })).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const resets = () =>
+      api.database.mailOutbox.countDocuments({ to: member.email, kind: 'password_reset' });
+    const before = await resets();
+    const owners = await mutate(
+      api,
+      'auth.requestPasswordReset',
+      { login: member.username },
+      { 'x-device-token': deviceToken },
+    );
+    expect(owners.status).toBe(200);
+    expect(await resets()).toBe(before + 1);
+  });
+
   it('refuses a bad link by field', async () => {
     const check = await query(api, 'auth.checkPasswordResetToken', { token: 'a'.repeat(40) });
     expect(check.body.result.data).toEqual({ valid: false });
@@ -269,6 +297,32 @@ describe('email change', () => {
     await nextMail(member.email, 'Your email address was changed');
     const types = (await eventsOf(api, member.id)).map((event) => event.type);
     expect(types).toEqual(expect.arrayContaining(['needs_refresh', 'email_changed']));
+  });
+});
+
+describe('email change to a taken address', () => {
+  it('answers like a free address, and mails the owner a notice', async () => {
+    const owner = await signUp(api);
+    const member = await signUp(api, { via: 'cookie' });
+    const freeEmail = `${uniqueName('free')}@example.com`;
+    const free = await mutate(api, 'auth.requestEmailChange', { email: freeEmail }, member.browser);
+    const taken = await mutate(
+      api,
+      'auth.requestEmailChange',
+      { email: owner.email.toUpperCase() },
+      member.browser,
+    );
+    expect(free.status).toBe(200);
+    expect(taken.status).toBe(free.status);
+    expect(taken.body).toEqual(free.body);
+    const notice = await nextMail(owner.email, 'Somebody tried to use your email address');
+    expect(notice.text).not.toContain(member.username);
+    const links = await api.database.mailOutbox.countDocuments({
+      kind: 'email_change',
+      to: { $in: [owner.email, owner.email.toUpperCase()] },
+    });
+    expect(links).toBe(0);
+    expect((await me(api, owner.bearer)).body.result.data.user.email).toBe(owner.email);
   });
 });
 

@@ -106,6 +106,39 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await expect(page.getByTestId('profile-email')).toContainText('confirmed');
 }
 
+test('an address that has an account gets the answer a free one gets; its owner a notice', async ({
+  page,
+}) => {
+  const owner = newUser('owner');
+  await testAuth().registerUser(
+    owner,
+    { ip: '127.0.0.1', userAgent: null },
+    { emailVerified: true },
+  );
+  const user = await registerNewUser(page, 'mover');
+
+  const ask = async (email: string) => {
+    await page.goto('/account');
+    await page.getByLabel('New email address').fill(email);
+    await page.getByRole('button', { name: 'Change email address' }).click();
+    await expect(page).toHaveURL(/\/account#email$/);
+    await expect(page.getByTestId('flash')).toHaveText(
+      `We sent a link to ${email}; your address changes when you open it.`,
+    );
+    await expect(page.locator('#field-email-error')).toHaveCount(0);
+  };
+  await ask(`free_${user.email}`);
+  await ask(owner.email.toUpperCase());
+  await expect(page.getByTestId('profile-email')).toContainText(user.email);
+
+  // The owner hears of it; no link goes to the owner's address.
+  await expect
+    .poll(async () => (await mailsTo(owner.email)).map((mail) => mail.subject))
+    .toContainEqual(expect.stringMatching(/^Somebody tried to use your email address/));
+  const subjects = (await mailsTo(owner.email)).map((mail) => mail.subject);
+  expect(subjects.filter((subject) => subject.startsWith('Confirm your new'))).toEqual([]);
+});
+
 test('sign-up shows the verification notice; the mailed link confirms the address', async ({
   page,
 }) => {

@@ -48,7 +48,7 @@ export function createAuth(options: AuthOptions): Auth {
   const credentials = createCredentials(core, devices, totp);
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
-  const recovery = createRecovery(core, tokens, credentials, sessions);
+  const recovery = createRecovery(core, tokens, credentials, sessions, devices);
   const users = createUsers(core, emailAddresses, recovery);
   const secondFactorSignIn = createSecondFactorSignIn(core, totp);
   const passkeys = createPasskeys(core);

@@ -6,6 +6,7 @@ import type { UserDoc } from '@authkit/db';
 import { clip, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import type { Credentials } from './credentials.ts';
+import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { passwordResetMail, passwordResetNotice } from './mail/templates.ts';
 import { accountUserInputs, hashPassword } from './passwords.ts';
@@ -21,9 +22,14 @@ import { checkNewPassword, normalizeKey } from './validation.ts';
  * difference must not tell who has an account.
  */
 const RESET_REQUEST_MIN_MS = 150;
-/** Reset mails per account name, and requests per client address, in an hour. */
+/**
+ * In an hour: requests per name as typed, and reset mails per account
+ * (whichever of its names was typed); requests per client address; requests
+ * from the owner's trusted device.
+ */
 const RESETS_PER_NAME = 5;
 const RESETS_PER_ADDRESS = 20;
+const RESETS_PER_DEVICE = 5;
 const HOUR = 60 * 60_000;
 /**
  * Passkeys added this recently are offered for removal on the reset page, ticked by default:
@@ -39,6 +45,7 @@ export function createRecovery(
   tokens: SingleUseTokens,
   credentials: Pick<Credentials, 'claimHashChange'>,
   sessions: Pick<Sessions, 'endAllSessionsOf'>,
+  devices: Pick<Devices, 'verify'>,
 ) {
   const { settings, database, now, throttle, events, mail } = core;
 
@@ -49,6 +56,21 @@ export function createRecovery(
       password_digest: await sha256hex(user.password_hash),
     });
     return mail.link(`/reset/${token}`);
+  }
+
+  /**
+   * A reset link for a notice that somebody else caused (a sign-up with the
+   * owner's address), or null when the owner has a live link already: a new
+   * one would void it, and strangers could keep voiding the owner's links.
+   */
+  async function resetLinkForNotice(user: UserDoc): Promise<string | null> {
+    const live = await database.singleUseTokens.findOne({
+      user_id: user._id,
+      kind: 'password_reset',
+      expires_at: { $gt: now() },
+      password_digest: await sha256hex(user.password_hash),
+    });
+    return live ? null : issueResetLink(user);
   }
 
   async function mailResetLink(user: UserDoc): Promise<void> {
@@ -65,14 +87,28 @@ export function createRecovery(
         fieldErrors: { login: ['Enter your username or email address.'] },
       });
     }
-    // Per account name (hashed: people type passwords into name fields) and per
-    // address, whether or not the account exists.
-    await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account' }, RESETS_PER_NAME, HOUR, now());
-    const ip = clip(request.ip, MAX_IP);
-    if (ip) await throttle.takeQuota({ id: `reset:${throttleAddress(ip)}`, scope: 'address' }, RESETS_PER_ADDRESS, HOUR, now());
     const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
+    // The owner's trusted device is not held back by the quotas that strangers
+    // used up (only a device token valid for this account counts); it has its own.
+    const deviceId = user?.active ? await devices.verify(request.deviceToken, user._id) : null;
+    if (deviceId) {
+      const deviceKey = { id: `reset-device:${await sha256hex(deviceId)}`, scope: 'device' as const };
+      await throttle.takeQuota(deviceKey, RESETS_PER_DEVICE, HOUR, now());
+    } else {
+      // Per name as typed (hashed: people type passwords into name fields) and
+      // per address, whether or not the account exists: these refusals depend
+      // on nothing but the request, so they tell nothing about accounts.
+      await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account' }, RESETS_PER_NAME, HOUR, now());
+      const ip = clip(request.ip, MAX_IP);
+      if (ip) await throttle.takeQuota({ id: `reset:${throttleAddress(ip)}`, scope: 'address' }, RESETS_PER_ADDRESS, HOUR, now());
+    }
+    // Mails per account, whichever of its names was typed (an unknown name is
+    // counted alike). Kept silently: a refusal here would tell a stranger that
+    // two names belong to one account. The owner's device is not counted here.
+    const mailKey = `reset-mail:${await sha256hex(user ? `user:${user._id}` : `name:${key}`)}`;
+    const mayMail = deviceId !== null || (await throttle.tryQuota({ id: mailKey, scope: 'account' }, RESETS_PER_NAME, HOUR, now()));
     // A deactivated account gets no link: an admin reactivates it first.
-    if (user?.active) {
+    if (user?.active && mayMail) {
       await mailResetLink(user);
       await events.record('password_reset_requested', user._id, request);
     }
@@ -174,7 +210,15 @@ export function createRecovery(
     return issueResetLink(user);
   };
 
-  return { requestPasswordReset, checkPasswordResetToken, resetPassword, createPasswordResetLink, mailResetLink, issueResetLink };
+  return {
+    requestPasswordReset,
+    checkPasswordResetToken,
+    resetPassword,
+    createPasswordResetLink,
+    mailResetLink,
+    issueResetLink,
+    resetLinkForNotice,
+  };
 }
 
 export type Recovery = ReturnType<typeof createRecovery>;

@@ -192,6 +192,20 @@ export class Throttle {
     throw await refuse();
   }
 
+  /**
+   * takeQuota for a limit kept silently (mails to an account's owner): false
+   * instead of THROTTLED, so the caller can answer as if nothing was limited.
+   */
+  async tryQuota(key: { id: string; scope: ThrottleScope }, limit: number, windowMs: number, now: Date): Promise<boolean> {
+    try {
+      await this.takeQuota(key, limit, windowMs, now);
+      return true;
+    } catch (error) {
+      if (isAuthError(error, 'THROTTLED')) return false;
+      throw error;
+    }
+  }
+
   /** How long a failure count of `failures` locks the key (0: within its free failures). */
   #lockMs(key: ThrottleKey, failures: number): number {
     const { baseLockMs, maxLockMs, capLockMs } = this.#settings;

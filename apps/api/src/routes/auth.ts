@@ -155,7 +155,8 @@ export const authRouter = router({
   /**
    * "Forgot password": mails a reset link when `login` (username or email)
    * names an active account. The same answer otherwise, so it tells nobody who
-   * has an account; 429 when throttled (per name and per address).
+   * has an account; 429 when throttled (per name as typed and per address; the
+   * owner's device token, cookie or X-Device-Token, is exempt from both).
    */
   requestPasswordReset: publicProcedure
     .input(z.strictObject({ login: z.string().max(limits.email) }))
@@ -229,8 +230,10 @@ export const authRouter = router({
 
   /**
    * Mails a link to the new address (the change happens when it is used) and
-   * a notice to the current one. Needs a fresh session; open to unverified
-   * users, who may have signed up with a wrong address.
+   * a notice to the current one. An address that has an account gets the same
+   * answer (its owner a notice instead of the link), so this tells nobody who
+   * is registered. Needs a fresh session; open to unverified users, who may
+   * have signed up with a wrong address.
    */
   requestEmailChange: signedInFreshProcedure
     .input(z.strictObject({ email: z.string().max(limits.email) }))

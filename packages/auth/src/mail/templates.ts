@@ -191,18 +191,41 @@ export function deactivatedNotice(context: MailContext): MailMessage {
   ]);
 }
 
-/** To the owner of an address that somebody tried to register again. */
-export function registrationAttemptNotice(context: MailContext, url: string): MailMessage {
+/**
+ * To the owner of an address that somebody tried to register again. `resetUrl`
+ * is a new reset link, or null when the owner already has a live one (a notice
+ * never voids it): then the mail points to the "forgot password" page.
+ */
+export function registrationAttemptNotice(context: MailContext, resetUrl: string | null, forgotUrl: string): MailMessage {
+  const subject = 'Somebody tried to sign up with your address';
+  const attempt = 'Somebody tried to create a new account with this email address, which already has one: yours.';
+  if (resetUrl) {
+    return compose(
+      'registration_attempt_notice',
+      context,
+      subject,
+      [attempt, 'If it was you, sign in instead; if you forgot your password, reset it here.'],
+      { label: 'Reset my password', url: resetUrl },
+    );
+  }
   return compose(
     'registration_attempt_notice',
     context,
-    'Somebody tried to sign up with your address',
+    subject,
     [
-      'Somebody tried to create a new account with this email address, which already has one: yours.',
-      'If it was you, sign in instead; if you forgot your password, reset it here.',
+      attempt,
+      'If it was you, sign in instead. If you forgot your password, use the reset link we sent you recently, or ask for a new one.',
     ],
-    { label: 'Reset my password', url },
+    { label: 'Forgot your password?', url: forgotUrl },
   );
+}
+
+/** To the owner of an address that another account asked to move to. */
+export function addressInUseNotice(context: MailContext): MailMessage {
+  return compose('address_in_use_notice', context, 'Somebody tried to use your email address', [
+    'Somebody signed in to another account asked to change that account’s email address to this one, which already belongs to your account.',
+    'Nothing has changed: your account keeps this address, and the other account was sent no link for it. You need not do anything.',
+  ]);
 }
 
 export function totpEnabledNotice(context: MailContext, details: RequestDetails): MailMessage {

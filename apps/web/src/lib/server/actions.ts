@@ -61,10 +61,11 @@ export function emailChangeSent(email: string): string {
   return `We sent a link to ${email}; your address changes when you open it.`;
 }
 
-/** What a throttled request for a mailed link waits for (per name or user, per address). */
+/** What a throttled request for a mailed link waits for (per name or user, per address, per trusted browser). */
 export const LINK_WAIT_REASONS: Partial<Record<ThrottleScope, string>> = {
   account: 'Several links were sent for this account in the last hour.',
   address: 'Too many links were asked for from your network.',
+  device: 'Several links were asked for from this browser in the last hour.',
 };
 
 /**
