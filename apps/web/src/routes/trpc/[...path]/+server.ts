@@ -5,6 +5,7 @@
 // client's address (the API must trust this server: TRUST_PROXY).
 import { error, type RequestHandler } from '@sveltejs/kit';
 import { getConfig } from '#lib/server/config.ts';
+import { trpcTarget } from '#lib/server/trpc-target.ts';
 
 /** Request headers the API reads; nothing else crosses. */
 const FORWARDED_REQUEST = [
@@ -22,6 +23,9 @@ const FORWARDED_RESPONSE = ['content-type', 'retry-after', 'cache-control', 'var
 const forward: RequestHandler = async (event) => {
   const { apiUrl } = getConfig();
   if (!apiUrl) error(404, 'Not Found');
+  // Procedure names only, and never outside the API's /trpc/ (`..%2Fhealth` is not a procedure).
+  const target = trpcTarget(apiUrl, event.params.path ?? '', event.url.search);
+  if (!target) error(404, 'Not Found');
   const headers = new Headers();
   for (const name of FORWARDED_REQUEST) {
     const value = event.request.headers.get(name);
@@ -29,7 +33,6 @@ const forward: RequestHandler = async (event) => {
   }
   headers.set('x-forwarded-for', event.getClientAddress());
   headers.set('x-forwarded-proto', event.url.protocol.replace(':', ''));
-  const target = `${apiUrl}/trpc/${event.params.path ?? ''}${event.url.search}`;
   let response: Response;
   try {
     response = await fetch(target, {
