@@ -118,6 +118,7 @@ export function createAuth(options: AuthOptions): Auth {
     listPasskeys: guarded(passkeys.listPasskeys),
     renamePasskey: guarded(passkeys.renamePasskey),
     removePasskey: guarded(passkeys.removePasskey),
+    siteCookieKey: guarded(() => keys.key('site_cookies')),
     deleteExpiredSessions: guarded(async () => {
       // The same sweep keeps the audit trail within its retention.
       await events.deleteExpiredEvents(settings.eventsRetentionMs);
