@@ -2,7 +2,7 @@
 // dev server (`vite dev`) skips that check, so a test of it could pass in
 // development and fail in production. This handle makes the same check in
 // every mode, with SvelteKit's answer (403, text or JSON).
-import type { Handle } from '@sveltejs/kit';
+import type { Handle } from '@sveltejs/kit/hooks';
 
 /** The methods a form (or a fetch posing as one) changes things with. */
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
