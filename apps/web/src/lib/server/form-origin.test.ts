@@ -57,14 +57,15 @@ describe('refuseCrossSiteForms', () => {
       event,
       resolve: () => {
         resolved = true;
-        return new Response('ok');
+        return Promise.resolve(new Response('ok'));
       },
     });
-    return { response: response as Response, resolved: () => resolved };
+    return { response: Promise.resolve(response), resolved: () => resolved };
   }
 
   it('answers 403 as SvelteKit does, without resolving the route', async () => {
-    const { response, resolved } = run(post({ origin: 'https://evil.test' }));
+    const { response: answer, resolved } = run(post({ origin: 'https://evil.test' }));
+    const response = await answer;
     expect(response.status).toBe(403);
     expect(await response.text()).toBe('Cross-site POST form submissions are forbidden');
     expect(resolved()).toBe(false);
@@ -73,7 +74,7 @@ describe('refuseCrossSiteForms', () => {
   it('answers JSON to a client that asks for it', async () => {
     const request = post({ origin: 'https://evil.test' });
     request.headers.set('accept', 'application/json');
-    const { response } = run(request);
+    const response = await run(request).response;
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({
       message: 'Cross-site POST form submissions are forbidden',
@@ -82,7 +83,7 @@ describe('refuseCrossSiteForms', () => {
 
   it('resolves a same-origin post', async () => {
     const { response, resolved } = run(post({}));
-    expect(await response.text()).toBe('ok');
+    expect(await (await response).text()).toBe('ok');
     expect(resolved()).toBe(true);
   });
 });
