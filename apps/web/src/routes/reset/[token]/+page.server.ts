@@ -5,7 +5,7 @@
 import { isAuthError } from '@authkit/auth';
 import { requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { resetPasswordSchema } from '#lib/forms.ts';
 import { authRefusal, checkForm, emptyForm, refuseForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';

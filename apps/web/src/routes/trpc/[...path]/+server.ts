@@ -4,6 +4,7 @@
 // the browser's Origin (its CSRF check) and, through X-Forwarded-For, the
 // client's address (the API must trust this server: TRUST_PROXY).
 import { error, type RequestHandler } from '@sveltejs/kit';
+import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { trpcTarget } from '#lib/server/trpc-target.ts';
 
@@ -19,6 +20,8 @@ const FORWARDED_REQUEST = [
 ];
 /** Response headers the browser needs (Set-Cookie is handled apart: there may be several). */
 const FORWARDED_RESPONSE = ['content-type', 'retry-after', 'cache-control', 'vary'];
+/** The API's procedure that confirms the signed-in user with a passkey. */
+const PASSKEY_REAUTHENTICATION = 'auth.passkeys.reauthenticate';
 
 const forward: RequestHandler = async (event) => {
   const { apiUrl } = getConfig();
@@ -49,6 +52,15 @@ const forward: RequestHandler = async (event) => {
       `[web] /trpc: the API did not answer (${caught instanceof Error ? caught.message : String(caught)})`,
     );
     error(503, 'The service is temporarily unavailable. Please try again in a moment.');
+  }
+  // A passkey confirmation made the session fresh on the API: drop this
+  // process's cached copy now, so the page it goes back to (a change waiting
+  // for it) sees the session fresh at once, as after the password.
+  const procedures = (event.params.path ?? '').split(',');
+  if (response.ok && event.locals.session && procedures.includes(PASSKEY_REAUTHENTICATION)) {
+    await getAuth()
+      .invalidateSessions({ sessionId: event.locals.session.id })
+      .catch(() => {}); // the cache learns within its bound anyway
   }
   const answer = new Headers();
   for (const name of FORWARDED_RESPONSE) {
