@@ -43,9 +43,14 @@ export interface Child {
 export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32).toString('base64');
 process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
-function startChild(name: string, args: string[], env: Record<string, string>): Child {
+function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd = repoRoot,
+): Child {
   const child = spawn(process.execPath, args, {
-    cwd: repoRoot,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,8 +62,12 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   child.stderr?.on('data', keep);
   // E2E_SERVER_LOG=1 shows the servers' own output (debugging a failing test).
   if (process.env.E2E_SERVER_LOG === '1') {
-    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+    child.stdout?.on('data', (chunk: Buffer) =>
+      process.stderr.write(`[${name}] ${chunk.toString()}`),
+    );
+    child.stderr?.on('data', (chunk: Buffer) =>
+      process.stderr.write(`[${name}] ${chunk.toString()}`),
+    );
   }
   return { name, process: child, output: () => output };
 }
@@ -136,6 +145,33 @@ export async function startWebServer(options: {
   });
   try {
     await waitForHttp(child, `${url}/`);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, child, stop: () => stopChild(child) };
+}
+
+/**
+ * The development server (`vite dev`, as `pnpm --filter web dev` and
+ * script/dev run it), for what must hold in development too.
+ */
+export async function startDevServer(options: {
+  port: number;
+  mongodbUrl: string;
+}): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const web = join(repoRoot, 'apps/web');
+  const vite = join(web, 'node_modules/vite/bin/vite.js');
+  const child = startChild(
+    'web-dev',
+    [vite, 'dev', '--port', String(options.port), '--strictPort'],
+    { MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
+    web,
+  );
+  try {
+    // The first request compiles the pages: a longer wait than a build's.
+    await waitForHttp(child, `${url}/`, 90_000);
   } catch (error) {
     await stopChild(child);
     throw error;

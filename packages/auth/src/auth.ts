@@ -123,6 +123,7 @@ export function createAuth(options: AuthOptions): Auth {
     listPasskeys: guarded(passkeys.listPasskeys),
     renamePasskey: guarded(passkeys.renamePasskey),
     removePasskey: guarded(passkeys.removePasskey),
+    siteCookieKey: guarded(() => keys.key('site_cookies')),
     deleteExpiredSessions: guarded(async () => {
       // First, before any deletion of pending sign-ins: abandoned second steps are announced
       // to their owners while they are still there (the TTL index leaves them a grace period).

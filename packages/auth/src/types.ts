@@ -519,6 +519,13 @@ export interface Auth {
   /** Fresh session; NOT_FOUND for another user's passkey. */
   removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void>;
 
+  /**
+   * The key an app signs its own small cookies with (HMAC; the web site's
+   * flash and pending-form cookies): derived from AUTH_SECRET_KEY for this
+   * purpose only, or without one made once per database (keys.ts).
+   */
+  siteCookieKey(): Promise<Uint8Array>;
+
   // Maintenance and events
   /**
    * The periodic sweep: deletes expired sessions (resolves to how many) and every

@@ -4,10 +4,10 @@
 // session that is not fresh to re-enter the password.
 import { isAuthError, type ThrottleScope } from '@authkit/auth';
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { describeWait } from '#lib/format.ts';
 import { formFields, type FieldErrors } from '#lib/forms.ts';
-import { keepPendingForm, type PendingForm } from './pending-form.ts';
+import { keepPendingForm, pendingFormOwner, type PendingForm } from './pending-form.ts';
 
 export const UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
@@ -110,8 +110,10 @@ export function authFailure(
  * passwords) comes back with them, to finish the change with one more press.
  */
 export function toReauth(event: RequestEvent, next: string, pending?: PendingForm): never {
-  const user = event.locals.user;
-  if (pending && user) keepPendingForm(event, user.id, pending);
+  const { user, session } = event.locals;
+  if (pending && user && session) {
+    keepPendingForm(event, pendingFormOwner(user, session), pending);
+  }
   setFlash(event.cookies, event.url, {
     type: 'warning',
     message: pending

@@ -5,14 +5,15 @@ import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
 import { decideAccess, loginPath, type GuardDecision } from '@authkit/auth/sveltekit';
 import { error, redirect } from '@sveltejs/kit';
 import { describeEndedReason } from '#lib/activity.ts';
-import { setFlash, type FlashCookies } from '#lib/flash.ts';
+import { setFlash } from './flash.ts';
+import type { CookieJar } from './signed-cookie.ts';
 import { accessFor, needsVerifiedEmail } from './access.ts';
 import { getConfig } from './config.ts';
 
 interface GuardedEvent {
   locals: App.Locals;
   url: URL;
-  cookies: FlashCookies;
+  cookies: CookieJar;
   /** The route SvelteKit serves (REQUIRE_VERIFIED_EMAIL is decided on it). */
   route?: { id: string | null };
 }

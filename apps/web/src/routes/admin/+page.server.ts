@@ -1,6 +1,6 @@
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { readFormFields, refusedChange } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { requireAdmin } from '#lib/server/guard.ts';

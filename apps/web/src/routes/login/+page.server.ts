@@ -1,6 +1,6 @@
 import { signIn } from '@authkit/auth/sveltekit';
 import { redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { loginSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { nextFromQuery } from '#lib/server/actions.ts';

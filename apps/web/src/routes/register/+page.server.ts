@@ -1,6 +1,6 @@
 import { requestInfo, signIn } from '@authkit/auth/sveltekit';
 import { isRedirect, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { registerSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { nextFromQuery } from '#lib/server/actions.ts';

@@ -5,7 +5,7 @@
 import { isAuthError } from '@authkit/auth';
 import { completeSecondFactorSignIn, hasPendingSecondFactor } from '@authkit/auth/sveltekit';
 import { redirect, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { secondFactorSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';

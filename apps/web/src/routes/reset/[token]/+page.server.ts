@@ -9,7 +9,7 @@
 import { isAuthError } from '@authkit/auth';
 import { requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { resetPasswordSchema } from '#lib/forms.ts';
 import { readFormData } from '#lib/server/actions.ts';
 import { authRefusal, checkForm, emptyForm, refuseForm } from '#lib/server/forms.ts';

@@ -5,7 +5,7 @@
 import { isAuthError } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { authFailure, readFormFields } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions } from './$types';
