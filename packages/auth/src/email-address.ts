@@ -131,6 +131,7 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
       // A new address: everything issued before (links to the old address, other
       // sessions, pending steps, device tokens) ends; the browser that confirmed
       // the change, when it is signed in to this account, stays signed in.
+      await syncUserCopies(core, user._id);
       await renewSecurityStamp(core, user._id, options.keepSessionId ? { keepSessionId: options.keepSessionId } : {});
       await events.record('email_changed', user._id, request);
       // The old address hears of it, in case this was not its owner.

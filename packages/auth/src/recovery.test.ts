@@ -184,6 +184,7 @@ describe('forgot password', () => {
     const [newest] = await delivered('gus@example.test', 'Reset your password', 6);
     expect(await auth.checkPasswordResetToken(tokenOf(linkIn(newest!, `${SITE}/reset/`)))).toEqual({
       username: member.user.username,
+      passkeys: [],
     });
     // Not without bound either: the device has a quota of its own.
     let deviceRefused: unknown = null;
@@ -400,7 +401,7 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
         expect(notice.text).not.toContain(`${SITE}/reset/`);
         expect(notice.text).toContain(`${SITE}/forgot`);
       }
-      expect(await auth.checkPasswordResetToken(ownLink)).toEqual({ username: owner.user.username });
+      expect(await auth.checkPasswordResetToken(ownLink)).toEqual({ username: owner.user.username, passkeys: [] });
       await auth.resetPassword(ownLink, strongTestPassword(), testRequest);
 
       // A day later the owner hears again; with no live link, the notice carries a working one.
@@ -411,6 +412,7 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
       const [later] = await delivered('popular@example.test', 'Somebody tried', 4);
       expect(await auth.checkPasswordResetToken(tokenOf(linkIn(later!, `${SITE}/reset/`)))).toEqual({
         username: owner.user.username,
+        passkeys: [],
       });
     } finally {
       await strict.close();

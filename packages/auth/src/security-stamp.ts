@@ -10,7 +10,7 @@
 // compares it, so a new kind of artefact cannot forget the check.
 import { randomBytes } from 'node:crypto';
 import type { UserDoc } from '@authkit/db';
-import { syncUserCopies, type AuthCore } from './core.ts';
+import type { AuthCore } from './core.ts';
 
 /** The account's stamp; accounts from before the stamp read as ''. */
 export function stampOf(user: Pick<UserDoc, 'security_stamp'> | null | undefined): string {
@@ -51,13 +51,14 @@ export async function renewSecurityStamp(
   await core.database.users.updateOne({ _id: userId }, { $set: { security_stamp: stamp } });
   await core.database.singleUseTokens.deleteMany({ user_id: userId });
   await core.database.pendingSignIns.deleteMany({ user_id: userId });
-  // Sessions carry a copy of the stamp: the others now differ and end at their next
-  // load, and every process drops its cached copies. With no other session left
-  // there is nothing to drop, and no feed entry is written (repeated sign-outs
-  // everywhere must not fill the feed: review 2026-12-05, finding 15).
-  const others = await core.database.sessions.countDocuments(
-    options.keepSessionId ? { user_id: userId, _id: { $ne: options.keepSessionId } } : { user_id: userId },
-  );
-  if (others > 0) await syncUserCopies(core, userId);
+  // The other sessions' copies take the new stamp, so that their own (old) one
+  // no longer matches: they end at their next load, and every process drops
+  // its cached copies. With no other session left there is nothing to drop and
+  // no feed entry is written (repeated sign-outs everywhere must not fill the
+  // feed: review 2026-12-05, finding 15). Callers that change other copied
+  // fields (an email change, TOTP off) sync those themselves (syncUserCopies).
+  const others = options.keepSessionId ? { user_id: userId, _id: { $ne: options.keepSessionId } } : { user_id: userId };
+  await core.database.sessions.updateMany({ ...others, user: { $exists: true } }, { $set: { 'user.security_stamp': stamp } });
+  if ((await core.database.sessions.countDocuments(others)) > 0) await core.feed.record({ userId });
   return stamp;
 }

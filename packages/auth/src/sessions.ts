@@ -328,8 +328,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // (links, pending second steps, device tokens); this session is carried over.
     // The stamp tells the feed only when other sessions remain to drop.
     await renewSecurityStamp(core, session.userId, { keepSessionId: session.id });
-    // Nothing ended, nothing to tell: a repeated call must not fill the trail.
+    // Nothing ended, nothing to tell: a repeated call must not fill the feed and the trail.
     if (count === 0) return 0;
+    // User-wide: the current session's copy is dropped too and simply read again.
+    await feed.record({ userId: session.userId });
     await events.record('session_revoked', session.userId, request, { others: true, count });
     return count;
   };
@@ -337,9 +339,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
   async function endAllSessionsOf(userId: string, reason: SessionEndReason): Promise<number> {
     const count = await endSessionsWithReason(core, { user_id: userId }, reason);
-    // Whatever else was issued on the account's authority ends too (the stamp
-    // renewal also tells the feed, so every process drops its copies).
+    // Whatever else was issued on the account's authority ends too.
     await renewSecurityStamp(core, userId);
+    // No session, no cached copy to drop (changes to the user itself record their own entry).
+    if (count > 0) await core.feed.record({ userId });
     return count;
   }
 

@@ -230,6 +230,8 @@ export function createTotp(core: AuthCore, keys: Keys) {
   async function removeTotp(userId: string, keepSessionId?: string): Promise<void> {
     await database.users.updateOne({ _id: userId }, { $set: { totp: null, mfa_enabled: false, updated_at: now() } });
     await database.recoveryCodes.deleteMany({ user_id: userId });
+    // Sessions carry the flag (admin procedures and step-up read it): every copy follows.
+    await syncUserCopies(core, userId);
     await renewSecurityStamp(core, userId, keepSessionId ? { keepSessionId } : {});
   }
 
