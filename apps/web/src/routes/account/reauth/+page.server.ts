@@ -21,7 +21,7 @@ export const load: PageServerLoad = async (event) => {
   requireSignedIn(event);
   return {
     ...nextFromQuery(event),
-    passkeysAvailable: !!getConfig().apiUrl,
+    passkeysAvailable: getConfig().passkeys === 'on',
     form: await emptyForm(reauthSchema),
   };
 };
