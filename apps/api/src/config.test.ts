@@ -104,6 +104,7 @@ describe('loadConfig', () => {
       THROTTLE_DEVICE_FAILURES: '8',
       THROTTLE_ACCOUNT_CAP: '60',
       REGISTRATION_PER_HOUR: '3',
+      PASSKEY_CHALLENGES_PER_WINDOW: '12',
       AUTH_EVENTS_RETENTION_DAYS: '30',
     });
     expect(config.auth).toMatchObject({
@@ -113,6 +114,7 @@ describe('loadConfig', () => {
         deviceFreeFailures: 8,
         accountHardCap: 60,
         registrationsPerHour: 3,
+        passkeyChallengesPerWindow: 12,
       },
       eventsRetentionMs: 30 * 86_400_000,
     });
@@ -121,6 +123,9 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ ...base, REGISTRATION_PER_HOUR: 'many' })).toThrow(
       /REGISTRATION_PER_HOUR/,
+    );
+    expect(() => loadConfig({ ...base, PASSKEY_CHALLENGES_PER_WINDOW: '0' })).toThrow(
+      /PASSKEY_CHALLENGES_PER_WINDOW/,
     );
   });
 

@@ -14,6 +14,7 @@ import {
   signIn,
   signInOnAnotherDevice,
   strongTestPassword,
+  testAuth,
   webUrl,
   type TestUser,
 } from './fixtures.ts';
@@ -165,6 +166,43 @@ test('asking too often for one name is throttled: 429 with the wait', async ({ p
   await expect(message).toContainText(/Try again in \d+ minutes?/);
   await expect(page.getByRole('button', { name: 'Send reset link' })).toBeDisabled();
   await expect(page.getByLabel('Username or email')).toHaveValue(name);
+});
+
+test('a browser that signed in before gets a link although strangers used up the name’s quota', async ({
+  page,
+}) => {
+  const user = newUser('owner');
+  await testAuth().registerUser(
+    user,
+    { ip: '127.0.0.1', userAgent: null },
+    { emailVerified: true },
+  );
+  // Signing in earns this browser its device cookie.
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  // Strangers, from networks of their own, use up the name's hourly quota.
+  for (let i = 1; i <= 5; i++) {
+    await testAuth().requestPasswordReset(user.username, {
+      ip: `198.51.100.${i}`,
+      userAgent: null,
+    });
+  }
+  const stranger = await testAuth()
+    .requestPasswordReset(user.username, { ip: '198.51.100.6', userAgent: null })
+    .then(
+      () => 'ok',
+      (error: { code: string }) => error.code,
+    );
+  expect(stranger).toBe('THROTTLED');
+
+  // The outbox is written before the page answers.
+  const resets = () =>
+    testAuth().database.mailOutbox.countDocuments({ to: user.email, kind: 'password_reset' });
+  expect(await resets()).toBe(5);
+  await askForReset(page, user.username);
+  await expect(page.getByTestId('reset-sent')).toBeVisible();
+  expect(await resets()).toBe(6);
 });
 
 test('an admin mails a user a reset link and signs them out everywhere', async ({

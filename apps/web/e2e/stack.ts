@@ -85,9 +85,14 @@ export function startChild(
   const command = startCommand(name);
   const inherited = { ...process.env };
   for (const variable of ['NODE_ENV', ...unset]) delete inherited[variable];
-  const child = spawn(process.execPath, command.args, {
-    cwd: command.cwd,
-    env: { ...inherited, ...env, ...command.env },
+  return spawnChild(name, command.args, { ...inherited, ...env, ...command.env }, command.cwd);
+}
+
+/** A node process with exactly `env`, its output kept for the failure messages. */
+function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Child {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -190,6 +195,33 @@ export async function startWebServer(options: {
   return { url, child, stop: () => stopChild(child) };
 }
 
+/**
+ * The development server (`vite dev`, as `pnpm --filter web dev` and
+ * script/dev run it), for what must hold in development too.
+ */
+export async function startDevServer(options: {
+  port: number;
+  mongodbUrl: string;
+}): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const web = join(repoRoot, 'apps/web');
+  const vite = join(web, 'node_modules/vite/bin/vite.js');
+  const child = spawnChild(
+    'web-dev',
+    [vite, 'dev', '--port', String(options.port), '--strictPort'],
+    { ...process.env, MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
+    web,
+  );
+  try {
+    // The first request compiles the pages: a longer wait than a build's.
+    await waitForHttp(child, `${url}/`, 90_000);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, child, stop: () => stopChild(child) };
+}
+
 /** One production API process (`pnpm --filter api start`), ready once its /health answers 200. */
 export async function startApiServer(options: {
   port: number;
@@ -209,6 +241,8 @@ export async function startApiServer(options: {
     LOG_LEVEL: 'warn',
     AUTH_SECRET_KEY: E2E_SECRET_KEY,
     REGISTRATION_PER_HOUR: '100000',
+    // Every browser asks for passkey options from 127.0.0.1 too.
+    PASSKEY_CHALLENGES_PER_WINDOW: '100000',
     ...options.env,
   });
   try {

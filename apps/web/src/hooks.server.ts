@@ -8,12 +8,14 @@ import { defaultSettings, isAuthError, relyingPartyWarning } from '@authkit/auth
 import { createAuthHandle } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable, serializeError } from '@authkit/db';
 import { error } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
 import { accessFor, carriesToken } from '#lib/server/access.ts';
 import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig, type WebConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
+import { refuseCrossSiteForms } from '#lib/server/form-origin.ts';
 import { denyAccess, denyAdminWithoutSecondFactor, denyUnverified } from '#lib/server/guard.ts';
 
 /**
@@ -122,7 +124,7 @@ async function refuseWritesUntilReady(request: Request): Promise<void> {
 
 // A database outage in the user loader reaches handleError below (a 503), as
 // errors thrown in `handle` do.
-export const handle: Handle = async ({ event, resolve }) => {
+const siteHandle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
   await refuseWritesUntilReady(event.request);
   const response = await authHandle({
@@ -146,6 +148,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (event.locals.user || tokenInPath) response.headers.set('cache-control', 'private, no-store');
   return response;
 };
+
+// The form Origin check first (SvelteKit's own runs in a built site only).
+export const handle = sequence(refuseCrossSiteForms, siteHandle);
 
 /** Unexpected errors: a database outage is a 503, never a stack trace or a 500. */
 export const handleError: HandleServerError = ({ kind, error: caught, event }) => {

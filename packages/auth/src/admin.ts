@@ -2,14 +2,14 @@
 // call checks the actor against the stored account, whatever the caller checked.
 import type { Role, UserDoc } from '@authkit/db';
 import { withClaim } from './claims.ts';
-import { MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { isFresh, MESSAGES, needsRefreshError, passedSecondFactor, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { deactivatedNotice, secondFactorResetNotice } from './mail/templates.ts';
 import type { Recovery } from './recovery.ts';
 import type { Totp } from './second-factors/totp.ts';
 import type { Sessions } from './sessions.ts';
-import type { Auth, PublicUser, RequestInfo } from './types.ts';
+import type { Auth, PublicUser, RequestInfo, SessionInfo } from './types.ts';
 
 /**
  * Role and active changes run one at a time (across processes), so that two
@@ -20,6 +20,28 @@ import type { Auth, PublicUser, RequestInfo } from './types.ts';
 const ACCESS_CHANGE_CLAIM = 'admin:access-change';
 const ACCESS_CHANGE_CLAIM_MS = 10_000;
 const ACCESS_CHANGE_WAIT_MS = 3_000;
+
+/**
+ * The admin rule for a signed-in request, in one place for every adapter
+ * (the API's admin procedures, the site's admin pages): role admin; with
+ * REQUIRE_MFA_FOR_ADMINS, an account with a second factor (MFA_REQUIRED) and a
+ * session that passed it (NEEDS_REFRESH: step up with it), not merely an
+ * account that has one; and for changes (`mutation`), a session fresh by the
+ * account's strongest factor.
+ */
+export function checkAdminSession(
+  core: AuthCore,
+  user: Pick<PublicUser, 'role' | 'active' | 'mfaEnabled'>,
+  session: SessionInfo,
+  options: { mutation: boolean },
+): void {
+  if (!user.active || user.role !== 'admin') throw new AuthError('FORBIDDEN', 'Administrators only.');
+  if (core.settings.requireMfaForAdmins) {
+    if (!user.mfaEnabled) throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
+    if (!passedSecondFactor(session.amr)) throw needsRefreshError(session);
+  }
+  if (options.mutation && !isFresh(core, session)) throw needsRefreshError(session);
+}
 
 export function createAdmin(
   core: AuthCore,
@@ -138,7 +160,7 @@ export function createAdmin(
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
     const count = await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
-    await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
+    if (count > 0) await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
     return count;
   };
 
@@ -160,6 +182,11 @@ export function createAdmin(
    */
   const resetSecondFactor: Auth['resetSecondFactor'] = async (actor, userId, request) => {
     await requireAdmin(actor);
+    // Stripping one's own factors would turn a stolen admin session into a
+    // password-only account; another admin must do it.
+    if (actor.id === userId) {
+      throw new AuthError('FORBIDDEN', 'You cannot reset your own second factor: ask another administrator.');
+    }
     const user = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
     if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
     await secondFactors.serialized(userId, async () => {
@@ -167,8 +194,10 @@ export function createAdmin(
       await database.passkeys.deleteMany({ user_id: userId });
       await database.pendingSignIns.deleteMany({ user_id: userId });
     });
+    // Every session of the user ends (also by the renewed stamp): they sign in again under the new rules.
+    await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
     await events.record('second_factor_reset', userId, request, { by: actor.id });
-    await mail.send(secondFactorResetNotice(mail.contextFor(user)));
+    await mail.send(secondFactorResetNotice(mail.contextFor(user), now()));
   };
 
   return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions, resetSecondFactor };

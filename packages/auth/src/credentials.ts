@@ -10,15 +10,24 @@ import { passwordChangedNotice } from './mail/templates.ts';
 import { accountUserInputs, getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
-import type { Auth, PublicUser, RequestInfo } from './types.ts';
+import { renewSecurityStamp } from './security-stamp.ts';
+import type { Totp } from './second-factors/totp.ts';
+import type { Auth, AuthMethod, PublicUser, RequestInfo, SecondFactorProof } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
+
+/** A code or recovery code was given (its validity is checked by totp.checkProof). */
+function hasProof(proof: SecondFactorProof | null | undefined): boolean {
+  if (!proof || typeof proof !== 'object') return false;
+  const given = 'recoveryCode' in proof ? proof.recoveryCode : (proof as { code?: unknown }).code;
+  return typeof given === 'string' && given.trim() !== '';
+}
 
 /** How long a claim on a password hash change holds (see claimHashChange). */
 const HASH_CLAIM_MS = 60_000;
 
 export type Credentials = ReturnType<typeof createCredentials>;
 
-export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify'>) {
+export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify'>, totp: Pick<Totp, 'checkProof'>) {
   const { database, now, throttle, events } = core;
 
   /**
@@ -154,17 +163,26 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     if (options.rehash ?? true) await rehashIfNeeded(user, password);
   }
 
-  const confirmLogin: Auth['confirmLogin'] = async (session, password, request) => {
+  // Step-up asks for the account's strongest factor: with TOTP, the password
+  // and a code (or a recovery code); the password alone renews nothing there.
+  const confirmLogin: Auth['confirmLogin'] = async (session, password, request, proof) => {
     const doc = await liveSessionDoc(core, session);
     const user = await database.users.findOne({ _id: doc.user_id });
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    const secondFactor = user.mfa_enabled === true && user.totp?.confirmed === true;
+    if (secondFactor && !hasProof(proof)) {
+      // Asked before the password is checked, so a missing code costs no attempt.
+      throw new AuthError('VALIDATION', MESSAGES.needsSecondFactor, { fieldErrors: { code: [MESSAGES.codeNeeded] } });
+    }
     await checkPasswordOfSignedInUser(user, password, 'password', request, 'reauthentication');
+    const amr: AuthMethod[] = ['password'];
+    if (secondFactor) amr.push(await totp.checkProof(user, proof!, request, 'reauthentication'));
 
-    // The client that just typed the password is the one to recognise from now on.
-    const renewed = await renewFreshness(core, doc, request);
-    await events.record('login', user._id, request, { reauthentication: true });
-    return toSessionInfo(renewed);
+    // The client that just typed the password is the one to recognise from now on; a new token.
+    const renewed = await renewFreshness(core, doc, request, amr);
+    await events.record('login', user._id, request, { reauthentication: true, amr: amr.join(' ') });
+    return renewed;
   };
 
   // The current password, typed into the form, is itself the re-authentication:
@@ -217,10 +235,15 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
       'password_changed',
     );
     await core.feed.record({ userId: user._id });
-    // The password was just typed on this client: the session it keeps is fresh.
-    await renewFreshness(core, doc, request);
+    // The password was just typed on this client: the session it keeps is fresh
+    // (as fresh as a password makes it: on a TOTP account, not for step-up), under a new token.
+    const renewed = await renewFreshness(core, doc, request, ['password']);
+    // Whatever was issued before (mailed links, pending second steps, device
+    // tokens) dies with the old stamp; this session is carried over.
+    await renewSecurityStamp(core, user._id, { keepSessionId: renewed.session.id });
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
+    return renewed;
   };
 
   return { authenticate, checkedHashOf, confirmLogin, changePassword, claimHashChange };

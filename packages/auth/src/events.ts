@@ -80,7 +80,11 @@ export function createEvents(database: Database, now: () => Date) {
     return docs.map(toAuthEvent);
   }
 
-  /** Wrong passwords on the user's account since their last sign-in before `before` (re-authentications aside). */
+  /**
+   * Failed sign-in attempts on the user's account since their last sign-in before `before`
+   * (re-authentications aside): wrong passwords, and wrong codes (TOTP or recovery code) given
+   * after a correct password, which mean somebody else may hold the password.
+   */
   async function failedSignInsSinceLastVisit(userId: string, before: Date = now()): Promise<number> {
     const [previous] = await database.authEvents
       .find({ user_id: userId, type: 'login', at: { $lt: before }, 'details.reauthentication': { $ne: true } })
@@ -89,8 +93,10 @@ export function createEvents(database: Database, now: () => Date) {
       .toArray();
     return database.authEvents.countDocuments({
       user_id: userId,
-      type: 'login_failed',
-      'details.reason': 'invalid_credentials',
+      $or: [
+        { type: 'login_failed', 'details.reason': 'invalid_credentials' },
+        { type: 'second_factor_failed', 'details.action': 'sign_in' },
+      ],
       at: { $gt: previous?.at ?? new Date(0), $lt: before },
     });
   }

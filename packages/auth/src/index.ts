@@ -18,6 +18,7 @@ export { AuthError, isAuthError, httpStatus } from './errors.ts';
 export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
 export { DEVICE_COOKIE_NAME, DEVICE_TOKEN_HEADER, deviceCookieName } from './devices.ts';
 export { argon2Parameters, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
+export { RECENT_PASSKEY_MS } from './recovery.ts';
 export type {
   AnonymousUser,
   Auth,
@@ -31,9 +32,13 @@ export type {
   DeviceCookie,
   LoadResult,
   LoginResult,
+  SignedIn,
+  SignInOutcome,
+  AuthMethod,
   PasskeyInfo,
   PublicUser,
   RequestInfo,
+  ResetPasskey,
   SecondFactorChallenge,
   SecondFactorProof,
   SessionCookie,

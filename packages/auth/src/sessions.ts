@@ -13,6 +13,7 @@ import {
   MESSAGES,
   sameUserCopy,
   secureFor,
+  sessionCookieFor,
   userCopyOf,
   type AuthCore,
 } from './core.ts';
@@ -20,6 +21,7 @@ import type { Credentials } from './credentials.ts';
 import { deleteOldEndedReasons, endedReasonOf, endSessionsWithReason, recordEndedSessions } from './ended-sessions.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
+import { issuedUnderCurrentStamp, renewSecurityStamp, stampOf } from './security-stamp.ts';
 import type { CachedSession } from './session-cache.ts';
 import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
 import type { AnonymousUser, Auth, LoadResult, RequestInfo, SessionCookie, SessionListItem } from './types.ts';
@@ -43,18 +45,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     return { id: null, isAuthenticated: false, isActive: false, isAnonymous: true };
   }
 
-  function sessionCookie(token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie {
-    // Remembered: persistent cookie that lives as long as the session may.
-    // Otherwise: a browser-session cookie (no Expires/Max-Age).
-    return makeSessionCookie(settings.cookieName, token, {
-      secure: secureFor(core, request),
-      now: at,
-      ...(doc.remember ? { expires: doc.expires_at } : {}),
-    });
-  }
+  const sessionCookie = (token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie =>
+    sessionCookieFor(core, token, doc, request, at);
 
   const loginUser: Auth['loginUser'] = async (user, loginOptions, request) => {
-    const { remember = false, fresh = true, force = false } = loginOptions ?? {};
+    const { remember = false, fresh = true, force = false, amr = ['password'] } = loginOptions ?? {};
     // Decide on the stored account, not on the caller's possibly stale copy.
     const doc = await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } });
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
@@ -75,6 +70,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       user_agent: clip(request.userAgent, MAX_USER_AGENT) ?? '',
       ip: clip(request.ip, MAX_IP) ?? '',
       fingerprint: await clientFingerprint(request, settings.protectionIncludesAddress),
+      stamp: stampOf(doc),
+      amr: [...amr],
       user: userCopyOf(doc),
       // The adapter writes {_id, user_id, expires_at, ...attributes}: this per-session
       // expiry (from our clock) replaces Lucia's single global one.
@@ -88,7 +85,17 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const current = await database.users.findOne(
       { _id: doc._id },
       {
-        projection: { password_hash: 1, username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1, mfa_enabled: 1 },
+        projection: {
+          password_hash: 1,
+          username: 1,
+          email: 1,
+          email_verified: 1,
+          role: 1,
+          active: 1,
+          created_at: 1,
+          mfa_enabled: 1,
+          security_stamp: 1,
+        },
       },
     );
     const checkedHash = credentials.checkedHashOf(user);
@@ -98,8 +105,12 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INACTIVE', MESSAGES.inactive);
     }
-    if (checkedHash !== undefined && current.password_hash !== checkedHash) {
-      // Changed since the password was checked: the old password signs nobody in.
+    if (
+      (checkedHash !== undefined && current.password_hash !== checkedHash) ||
+      !issuedUnderCurrentStamp(attributes.stamp, current)
+    ) {
+      // Changed since the password was checked (or the stamp since the session
+      // was made): the old password signs nobody in.
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
@@ -107,7 +118,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       attributes.user = userCopyOf(current);
       await database.sessions.updateOne({ _id: sessionId }, { $set: { user: attributes.user } });
     }
-    await events.record('login', doc._id, request, { remember, fresh });
+    await events.record('login', doc._id, request, { remember, fresh, amr: attributes.amr!.join(' ') });
     await endSessionsOverLimit(doc._id, sessionId, request);
 
     const stored: SessionDoc = { _id: sessionId, user_id: doc._id, ...attributes };
@@ -167,14 +178,19 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
    * The session and its user from the database: one read when the session
    * carries its copy of the user's fields, two for sessions made before the copy.
    */
-  async function readSession(sessionId: string): Promise<CachedSession | null> {
+  async function readSession(sessionId: string): Promise<CachedSession | 'stamp_changed' | null> {
     const found = await database.sessions.findOne({ _id: sessionId });
     if (!found) return null;
     // The copy stays out of the cached session: the user half of the entry holds it.
     const { user: copy, ...session } = found;
-    if (copy) return { doc: session, user: toPublicUser({ _id: session.user_id, ...copy }) };
-    const user = await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
-    return user ? { doc: session, user: toPublicUser(user) } : null;
+    const user = copy
+      ? { _id: session.user_id, ...copy }
+      : await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
+    if (!user) return null;
+    // Issued before the account's last security change: void (security-stamp.ts).
+    // Checked on every read; a cached entry is dropped by the feed when the stamp changes.
+    if (!issuedUnderCurrentStamp(session.stamp, user)) return 'stamp_changed';
+    return { doc: session, user: toPublicUser(user) };
   }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
@@ -196,6 +212,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const generation = cache?.generation ?? 0;
     if (cache) feed.start();
     const loaded = hit ?? (await readSession(sessionId));
+    if (loaded === 'stamp_changed') {
+      cache?.forget(sessionId);
+      await endSession(sessionId, 'signed_out_elsewhere');
+      return anonymous(true, 'signed_out_elsewhere');
+    }
     if (!loaded) {
       cache?.forget(sessionId);
       // Gone: one more read, only on this path, tells the device why (if it ended for a reason lately).
@@ -248,7 +269,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
 
     return {
       user: toAuthenticatedUser(user),
-      session: toSessionInfo(doc),
+      session: toSessionInfo(doc, user),
       // Only a persistent cookie carries the expiry; a browser-session cookie need not be re-sent.
       cookie: renewed && doc.remember ? sessionCookie(token, doc, request, at) : null,
     };
@@ -303,6 +324,12 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       { user_id: session.userId, _id: { $ne: session.id } },
       'signed_out_elsewhere',
     );
+    // Sign-out everywhere else also voids what those devices may still hold
+    // (links, pending second steps, device tokens); this session is carried over.
+    // The stamp tells the feed only when other sessions remain to drop.
+    await renewSecurityStamp(core, session.userId, { keepSessionId: session.id });
+    // Nothing ended, nothing to tell: a repeated call must not fill the feed and the trail.
+    if (count === 0) return 0;
     // User-wide: the current session's copy is dropped too and simply read again.
     await feed.record({ userId: session.userId });
     await events.record('session_revoked', session.userId, request, { others: true, count });
@@ -312,7 +339,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
   async function endAllSessionsOf(userId: string, reason: SessionEndReason): Promise<number> {
     const count = await endSessionsWithReason(core, { user_id: userId }, reason);
-    await core.feed.record({ userId });
+    // Whatever else was issued on the account's authority ends too.
+    await renewSecurityStamp(core, userId);
+    // No session, no cached copy to drop (changes to the user itself record their own entry).
+    if (count > 0) await core.feed.record({ userId });
     return count;
   }
 
@@ -326,6 +356,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // expires_at never exceeds absolute_expires_at, so one condition covers both.
     const result = await database.sessions.deleteMany({ expires_at: { $lte: at } });
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
+    // Short-lived records of ceremonies and links: a TTL index deletes them
+    // where the server has one; FerretDB takes none, so the sweep does.
+    await database.webauthnChallenges.deleteMany({ expires_at: { $lte: at } });
+    await database.singleUseTokens.deleteMany({ expires_at: { $lte: at } });
     await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
     await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });

@@ -41,6 +41,8 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
     capLockMs: 24 * HOUR,
     forgetAfterMs: HOUR,
     registrationsPerHour: 10,
+    // A sign-in page asks for one; many people may share an address.
+    passkeyChallengesPerWindow: 30,
   },
   deviceLifetimeMs: 180 * DAY,
   eventsRetentionMs: 90 * DAY,
@@ -103,7 +105,15 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   }
   const { accountFreeFailures, addressFreeFailures, deviceFreeFailures, accountHardCap, registrationsPerHour } =
     settings.throttle;
-  const counts = { accountFreeFailures, addressFreeFailures, deviceFreeFailures, accountHardCap, registrationsPerHour };
+  const { passkeyChallengesPerWindow } = settings.throttle;
+  const counts = {
+    accountFreeFailures,
+    addressFreeFailures,
+    deviceFreeFailures,
+    accountHardCap,
+    registrationsPerHour,
+    passkeyChallengesPerWindow,
+  };
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`auth setting throttle.${name} must be a whole number`);
   }
@@ -164,6 +174,7 @@ const envSchema = z.object({
   THROTTLE_MAX_LOCK_MINUTES: wholeNumberVar.optional(),
   THROTTLE_CAP_LOCK_HOURS: wholeNumberVar.optional(),
   REGISTRATION_PER_HOUR: wholeNumberVar.optional(),
+  PASSKEY_CHALLENGES_PER_WINDOW: wholeNumberVar.optional(),
   DEVICE_COOKIE_DAYS: wholeNumberVar.optional(),
   AUTH_EVENTS_RETENTION_DAYS: wholeNumberVar.optional(),
   AUTH_SECRET_KEY: z
@@ -250,6 +261,9 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
   if (vars.THROTTLE_MAX_LOCK_MINUTES !== undefined) throttle.maxLockMs = vars.THROTTLE_MAX_LOCK_MINUTES * MINUTE;
   if (vars.THROTTLE_CAP_LOCK_HOURS !== undefined) throttle.capLockMs = vars.THROTTLE_CAP_LOCK_HOURS * HOUR;
   if (vars.REGISTRATION_PER_HOUR !== undefined) throttle.registrationsPerHour = vars.REGISTRATION_PER_HOUR;
+  if (vars.PASSKEY_CHALLENGES_PER_WINDOW !== undefined) {
+    throttle.passkeyChallengesPerWindow = vars.PASSKEY_CHALLENGES_PER_WINDOW;
+  }
   if (Object.keys(throttle).length > 0) settings.throttle = throttle;
   if (vars.DEVICE_COOKIE_DAYS !== undefined) settings.deviceLifetimeMs = vars.DEVICE_COOKIE_DAYS * DAY;
   if (vars.AUTH_EVENTS_RETENTION_DAYS !== undefined) settings.eventsRetentionMs = vars.AUTH_EVENTS_RETENTION_DAYS * DAY;

@@ -22,6 +22,12 @@ export const DEV_MONGODB_URL = 'mongodb://127.0.0.1:27018/authkit';
 /** How long session invalidation entries are kept (TTL index, or the sweep in packages/auth). */
 export const INVALIDATION_RETENTION_MS = 10 * 60_000;
 
+/**
+ * Expired pending second steps stay this long before the TTL index deletes them (where the server has
+ * one), so that the sweep (every 15 minutes) announces abandoned ones to their owners first.
+ */
+export const PENDING_SIGN_IN_GRACE_SECONDS = 24 * 60 * 60;
+
 /** How long the reason a session ended is kept (TTL index, or the sweep in packages/auth). */
 export const ENDED_SESSION_RETENTION_MS = 24 * 60 * 60_000;
 
@@ -124,7 +130,10 @@ export async function ensureIndexes(database: Database, options: IndexOptions = 
   await createTtlIndex(database.db, database.throttle, 'expires_at');
   await createTtlIndex(database.db, database.authEvents, 'at', options.eventsRetentionSeconds ?? 90 * 86_400);
   await createTtlIndex(database.db, database.singleUseTokens, 'expires_at');
-  await createTtlIndex(database.db, database.pendingSignIns, 'expires_at');
+  // Not deleted at expiry: the sweep must see an expired, unused second step first, to tell the
+  // owner that somebody entered their password and went no further (packages/auth sign-in.ts).
+  // An expired one grants nothing (the code checks expires_at); the TTL only clears what is left.
+  await createTtlIndex(database.db, database.pendingSignIns, 'expires_at', PENDING_SIGN_IN_GRACE_SECONDS);
   await createTtlIndex(database.db, database.webauthnChallenges, 'expires_at');
   // The feed is read by `at` (server time); old entries go after the retention.
   await createTtlIndex(database.db, database.sessionInvalidations, 'at', INVALIDATION_RETENTION_MS / 1000);

@@ -3,7 +3,11 @@ export {
   DEV_MONGODB_URL,
   ENDED_SESSION_RETENTION_MS,
   ensureIndexes,
-  INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
+  INVALIDATION_RETENTION_MS,
+  PENDING_SIGN_IN_GRACE_SECONDS,
+  pingDatabase,
+  databaseNameFromUrl,
+} from './client.ts';
 export type { Collections, ConnectOptions, Database } from './client.ts';
 export type {
   AuthEventDoc,

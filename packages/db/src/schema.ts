@@ -88,7 +88,7 @@ export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
 export type SessionUserCopy = Pick<
   UserDoc,
-  'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'
+  'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled' | 'security_stamp'
 >;
 
 /**
@@ -231,7 +231,10 @@ export interface SecretDoc {
 
 /** One of a user's recovery codes: stored only as a hash, deleted when used (a delete is atomic everywhere). */
 export interface RecoveryCodeDoc {
-  /** SHA-256 (hex) of `<user id>:<code>`. */
+  /**
+   * HMAC-SHA256 (hex) of `<user id>:<code>` under the server's `recovery_codes` key;
+   * codes of the earlier 10-character format: SHA-256 (hex) of the same.
+   */
   _id: string;
   user_id: string;
   created_at: Date;
@@ -247,6 +250,15 @@ export interface PendingSignInDoc {
   stamp?: string;
   created_at: Date;
   expires_at: Date;
+  /** Where the correct password came from (for the owner's notice when the second step fails or is abandoned). */
+  ip?: string | null;
+  user_agent?: string | null;
+  /**
+   * When the owner was mailed about this pending sign-in (a wrong code, or abandoned): at most
+   * one notice per pending sign-in. Unset until then. The TTL index on expires_at has a grace
+   * period (PENDING_SIGN_IN_GRACE_SECONDS) so that the sweep sees expired ones first.
+   */
+  announced_at?: Date | null;
 }
 
 /** A WebAuthn credential (passkey) of a user. */

@@ -6,7 +6,7 @@
 import { isAuthError } from '@authkit/auth';
 import { needsReauthentication, requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { fieldErrors, totpCodeSchema } from '#lib/forms.ts';
 import { authFailure, readFormFields, toReauth } from './actions.ts';
 import { getAuth } from './auth.ts';

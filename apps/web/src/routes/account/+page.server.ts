@@ -1,7 +1,7 @@
 import { isAuthError } from '@authkit/auth';
-import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
+import { applySessionCookie, needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
 import {
   emailChangeSent,
@@ -13,7 +13,7 @@ import {
 import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
-import { takePendingForm } from '#lib/server/pending-form.ts';
+import { pendingFormOwner, takePendingForm } from '#lib/server/pending-form.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
 import { shownDetails } from '#lib/activity.ts';
@@ -24,7 +24,8 @@ export const load: PageServerLoad = async (event) => {
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
   const auth = getAuth();
-  const pendingForm = takePendingForm(event.cookies, user.id);
+  // Bound to this session (a forged or another session's cookie is dropped).
+  const pendingForm = takePendingForm(event, pendingFormOwner(user, session));
   const [sessions, events, passkeys, emailForm, passwordForm] = await Promise.all([
     auth.listSessions(session),
     auth.listEvents(user.id, 15),
@@ -33,12 +34,10 @@ export const load: PageServerLoad = async (event) => {
     emptyForm(emailChangeSchema, 'email'),
     emptyForm(changePasswordSchema, 'password'),
   ]);
-  // Typed before the detour through re-authentication: back in the form, to send with one press.
-  if (pendingForm?.action === 'email') {
-    emailForm.data.email = pendingForm.values.email ?? '';
-    // Completing it after re-authentication was refused: the message is the field's.
-    if (pendingForm.errors?.email?.length) emailForm.errors.email = pendingForm.errors.email;
-  }
+  // Typed before the detour through re-authentication (password or passkey):
+  // back in the form, shown for the visitor to confirm with one press. Never
+  // sent unseen: the cookie could have been planted.
+  if (pendingForm?.action === 'email') emailForm.data.email = pendingForm.values.email ?? '';
   return {
     emailForm,
     passwordForm,
@@ -158,11 +157,13 @@ export const actions: Actions = {
     const form = await checkForm(event, changePasswordSchema, { id: 'password' });
     if (form.refusal) return form.refusal;
     try {
-      await auth.changePassword(
+      const renewed = await auth.changePassword(
         session,
         { currentPassword: form.data.currentPassword, newPassword: form.data.newPassword },
         requestInfo(event),
       );
+      // The session goes on under a new token (ASVS 7.2.4).
+      applySessionCookie(event.cookies, renewed.cookie);
     } catch (caught) {
       // A wrong current password or a weak new one comes back as field errors
       // named after the form's fields (currentPassword, newPassword).
