@@ -12,7 +12,6 @@ import {
   makeBrowserSessionStale,
   newUser,
   registerNewUser,
-  SESSION_CACHE_BOUND_MS,
   signOut,
   testAuth,
   watchConsole,

@@ -60,7 +60,7 @@ export interface Stack {
 }
 
 export interface Child {
-  name: 'web' | 'api';
+  name: string;
   process: ChildProcess;
   output: () => string;
 }
