@@ -174,6 +174,15 @@ describe('startupWarnings', () => {
     expect(startupWarnings(loadConfig(base))).toEqual([]);
   });
 
+  it('warns that passkeys are off when SITE_URL names an IP address (no valid RP ID)', () => {
+    const warnings = startupWarnings(loadConfig({ ...base, SITE_URL: 'http://127.0.0.1:5173' }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /SITE_URL \(http:\/\/127\.0\.0\.1:5173\) names an IP address.*passkeys are off/,
+    );
+    expect(startupWarnings(loadConfig({ ...base, SITE_URL: 'http://localhost:5173' }))).toEqual([]);
+  });
+
   it('in development, defaults MONGODB_URL and SMTP_URL to what `turbo dev` serves', () => {
     for (const env of [{}, { NODE_ENV: 'development' }]) {
       const config = loadConfig(env);

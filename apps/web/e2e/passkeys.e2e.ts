@@ -11,6 +11,7 @@ import {
   closeTestAuth,
   makeBrowserSessionStale,
   newUser,
+  registerNewUser,
   signOut,
   testAuth,
   watchConsole,
@@ -144,6 +145,21 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
     .click();
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+test('a site whose SITE_URL is an IP address offers no passkeys and says what to set', async ({
+  page,
+}) => {
+  // The main test site: SITE_URL http://127.0.0.1:<port> and API_URL set (e2e/stack.ts).
+  expect(new URL(process.env.E2E_WEB_URL ?? '').hostname).toBe('127.0.0.1');
+  await page.goto('/login');
+  await expect(page.getByRole('button', { name: /passkey/i })).toHaveCount(0);
+  await expect(page.getByTestId('passkey-unavailable')).toHaveCount(0);
+  await registerNewUser(page, 'passkey_ip');
+  await page.goto('/account#passkeys');
+  await expect(page.getByTestId('passkeys-off')).toContainText('SITE_URL');
+  await expect(page.getByRole('button', { name: 'Add a passkey' })).toHaveCount(0);
+  await expect(page.getByTestId('passkeys-need-js')).toHaveCount(0);
 });
 
 test('after a reset, the page lists a recently added passkey and removing it works (without JavaScript)', async ({

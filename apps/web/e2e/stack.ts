@@ -1,11 +1,12 @@
 // The system under test for the browser tests: an embedded database, a real
-// Mailpit (SMTP and its inbox API), the real API (`node apps/api/src/main.ts`)
-// and the production build of this site (`node apps/web/build`), each on a
-// free port. Both servers send mail to the Mailpit, with links to the site.
-// `stop()` ends all of them.
+// Mailpit (SMTP and its inbox API), the real API and the production build of
+// this site, each on a free port, both started by their documented production
+// command (`pnpm --filter api start`, `pnpm --filter web start`) with only
+// documented variables. Both servers send mail to the Mailpit, with links to
+// the site. `stop()` ends all of them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailpit, type Mailpit } from '@authkit/auth/mailpit';
@@ -15,6 +16,34 @@ import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const webBuild = join(repoRoot, 'apps/web/build');
 const apiMain = join(repoRoot, 'apps/api/src/main.ts');
+
+/**
+ * What `pnpm --filter <app> start` runs: the app's `start` script, read from
+ * its package.json (`[NAME=value ...] node <args>`), run here without pnpm in
+ * between, which would not pass a SIGTERM on and wait (the shutdown tests
+ * signal the server itself). A start script of another shape fails loudly.
+ */
+export function startCommand(app: 'web' | 'api'): {
+  cwd: string;
+  args: string[];
+  env: Record<string, string>;
+} {
+  const cwd = join(repoRoot, 'apps', app);
+  const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const script = manifest.scripts?.start ?? '';
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name = '', ...value] = (words.shift() ?? '').split('=');
+    env[name] = value.join('=');
+  }
+  if (words.shift() !== 'node' || words.length === 0) {
+    throw new Error(`apps/${app}'s start script is not "[NAME=value ...] node <args>": ${script}`);
+  }
+  return { cwd, args: words, env };
+}
 
 export interface Stack {
   /** The site, e.g. http://127.0.0.1:41234 */
@@ -43,15 +72,27 @@ export interface Child {
 export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32).toString('base64');
 process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
-function startChild(
-  name: string,
-  args: string[],
+/**
+ * Starts an app by its start script with `env` over this process's
+ * environment, less NODE_ENV (only the start script may set it: a built site
+ * is production by itself) and the variables named in `unset`.
+ */
+export function startChild(
+  name: 'web' | 'api',
   env: Record<string, string>,
-  cwd = repoRoot,
+  unset: string[] = [],
 ): Child {
+  const command = startCommand(name);
+  const inherited = { ...process.env };
+  for (const variable of ['NODE_ENV', ...unset]) delete inherited[variable];
+  return spawnChild(name, command.args, { ...inherited, ...env, ...command.env }, command.cwd);
+}
+
+/** A node process with exactly `env`, its output kept for the failure messages. */
+function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Child {
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { ...process.env, ...env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -72,7 +113,7 @@ function startChild(
   return { name, process: child, output: () => output };
 }
 
-async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null) {
@@ -95,7 +136,7 @@ async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promi
   );
 }
 
-function stopChild(child: Child): Promise<void> {
+export function stopChild(child: Child): Promise<void> {
   const proc = child.process;
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
@@ -116,7 +157,7 @@ function stopChild(child: Child): Promise<void> {
  */
 export const TEST_PROXY_HEADERS = { 'x-forwarded-proto': 'http' } as const;
 
-/** One production server of the site (`node apps/web/build`). */
+/** One production server of the site (`pnpm --filter web start`: `node build`). */
 export async function startWebServer(options: {
   port: number;
   mongodbUrl: string;
@@ -124,10 +165,12 @@ export async function startWebServer(options: {
   env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = startChild('web', [webBuild], {
+  const child = startChild('web', {
     MONGODB_URL: options.mongodbUrl,
+    // Served over plain http (the proxy's X-Forwarded-Proto says so per
+    // request), so that the browser keeps the cookie; https requests still get
+    // `__Host-` cookies (host-cookie.e2e.ts, production.e2e.ts).
     SECURE_COOKIES: 'false',
-    NODE_ENV: 'production',
     AUTH_SECRET_KEY: E2E_SECRET_KEY,
     // Every test registers from 127.0.0.1.
     REGISTRATION_PER_HOUR: '100000',
@@ -163,10 +206,10 @@ export async function startDevServer(options: {
   const url = `http://127.0.0.1:${options.port}`;
   const web = join(repoRoot, 'apps/web');
   const vite = join(web, 'node_modules/vite/bin/vite.js');
-  const child = startChild(
+  const child = spawnChild(
     'web-dev',
     [vite, 'dev', '--port', String(options.port), '--strictPort'],
-    { MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
+    { ...process.env, MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
     web,
   );
   try {
@@ -179,7 +222,7 @@ export async function startDevServer(options: {
   return { url, child, stop: () => stopChild(child) };
 }
 
-/** One production API process (`node apps/api/src/main.ts`), ready once its /health answers 200. */
+/** One production API process (`pnpm --filter api start`), ready once its /health answers 200. */
 export async function startApiServer(options: {
   port: number;
   mongodbUrl: string;
@@ -187,10 +230,9 @@ export async function startApiServer(options: {
   env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = startChild('api', [apiMain], {
+  const child = startChild('api', {
     MONGODB_URL: options.mongodbUrl,
     SECURE_COOKIES: 'false',
-    NODE_ENV: 'production',
     // The site forwards /trpc/* (passkeys) from this host: its X-Forwarded-For is the browser's address.
     TRUST_PROXY: '127.0.0.1',
     PORT: String(options.port),

@@ -4,7 +4,7 @@
 // (/dashboard, /account/**, /verify-email), admin (/admin/**) and guest-only
 // (/login, /register); with REQUIRE_VERIFIED_EMAIL, unverified users are sent
 // to /verify-email from the signed-in pages other than /account.
-import { isAuthError } from '@authkit/auth';
+import { defaultSettings, isAuthError, relyingPartyWarning } from '@authkit/auth';
 import { createAuthHandle } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable, serializeError } from '@authkit/db';
 import { error } from '@sveltejs/kit';
@@ -13,7 +13,7 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks'
 import { building } from '$app/env';
 import { accessFor, carriesToken } from '#lib/server/access.ts';
 import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
-import { getConfig } from '#lib/server/config.ts';
+import { getConfig, type WebConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
 import { refuseCrossSiteForms } from '#lib/server/form-origin.ts';
 import { denyAccess, denyAdminWithoutSecondFactor, denyUnverified } from '#lib/server/guard.ts';
@@ -40,13 +40,17 @@ function keepRunningOnUnhandledRejection(): void {
 export const init: ServerInit = async () => {
   if (building) return;
   keepRunningOnUnhandledRejection();
+  let config: WebConfig;
   try {
-    getConfig();
+    config = getConfig();
   } catch (problem) {
     // A bad configuration stops the start, with the variable's name and no stack trace.
     console.error(`[web] ${problem instanceof Error ? problem.message : String(problem)}`);
     process.exit(1);
   }
+  // It works, but not as the operator probably meant: no passkey buttons on the pages.
+  const passkeyWarning = relyingPartyWarning(config.auth.siteUrl ?? defaultSettings.siteUrl);
+  if (passkeyWarning) console.warn(`[web] ${passkeyWarning}`);
   // adapter-node emits this once its server has closed and finished in-flight requests (SIGTERM, SIGINT).
   process.once('sveltekit:shutdown', () => {
     closeAuth().catch((problem: unknown) => {

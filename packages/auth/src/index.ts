@@ -9,6 +9,11 @@ export {
   type AuthEnvSettings,
 } from './settings.ts';
 export { sessionCookieName } from './cookies.ts';
+export {
+  relyingPartyId,
+  relyingPartyIsAddress,
+  relyingPartyWarning,
+} from './second-factors/relying-party.ts';
 export { AuthError, isAuthError, httpStatus } from './errors.ts';
 export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
 export { DEVICE_COOKIE_NAME, DEVICE_TOKEN_HEADER, deviceCookieName } from './devices.ts';

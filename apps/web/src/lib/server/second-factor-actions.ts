@@ -78,6 +78,9 @@ export const secondFactorActions = {
         parsed.data.code,
         requestInfo(event),
       );
+      // The page's loads run in this same request, after the action: without
+      // JavaScript they render from locals, read before two-step was on.
+      if (event.locals.user) event.locals.user = { ...event.locals.user, mfaEnabled: true };
       return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: true };
     } catch (caught) {
       return refused(event, 'totpConfirm', caught, TWO_STEP);

@@ -58,7 +58,7 @@ export const load: PageServerLoad = async (event) => {
     })),
     rememberDays: Math.round(auth.settings.rememberIdleMs / 86_400_000),
     mfaEnabled: user.mfaEnabled,
-    passkeysAvailable: !!getConfig().apiUrl,
+    passkeysStatus: getConfig().passkeys,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
     passkeys: passkeys.map((item) => ({
       id: item.id,

@@ -12,7 +12,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => ({
   ...nextFromQuery(event),
-  passkeysAvailable: !!getConfig().apiUrl,
+  passkeysAvailable: getConfig().passkeys === 'on',
   form: await emptyForm(loginSchema),
 });
 

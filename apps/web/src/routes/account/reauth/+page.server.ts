@@ -17,7 +17,7 @@ export const load: PageServerLoad = async (event) => {
     ...nextFromQuery(event),
     // An account with two-step sign-in steps up with its second factor too.
     askCode: session.stepUp === 'second_factor',
-    passkeysAvailable: !!getConfig().apiUrl,
+    passkeysAvailable: getConfig().passkeys === 'on',
     form: await emptyForm(reauthSchema),
   };
 };
