@@ -2,7 +2,7 @@
 // change, and the rehash of hashes made with older Argon2 parameters.
 import type { UserDoc } from '@authkit/db';
 import { clip, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
-import { toPublicUser, toSessionInfo } from './convert.ts';
+import { toPublicUser } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';

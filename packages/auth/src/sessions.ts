@@ -2,7 +2,7 @@
 // session cache, sliding expiry and session protection), end (logoutUser,
 // revoke: each tells the invalidation feed), list, sweep.
 import { INVALIDATION_RETENTION_MS, type SessionDoc, type SessionEndReason } from '@authkit/db';
-import { makeBlankCookie, makeSessionCookie, readBearerToken, readSessionCookie } from './cookies.ts';
+import { makeBlankCookie, readBearerToken, readSessionCookie } from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
   clip,

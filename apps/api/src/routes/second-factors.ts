@@ -3,7 +3,6 @@
 // with the options these procedures give, see packages/api-client).
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@authkit/auth';
 import { z } from 'zod';
-import { sessionDto } from '../dto.ts';
 import { freshProcedure, protectedProcedure, publicProcedure, router } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 import { renewedSession, signedInAnswer } from './sign-in.ts';

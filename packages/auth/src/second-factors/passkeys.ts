@@ -20,7 +20,7 @@ import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { PasskeyDoc, WebauthnChallengeDoc } from '@authkit/db';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCore } from '../core.ts';
 import { renewSecurityStamp } from '../security-stamp.ts';
-import { toPublicUser, toSessionInfo } from '../convert.ts';
+import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
 import { withClaim } from '../claims.ts';
 import type { MailMessage } from '../mail/outbox.ts';
