@@ -82,10 +82,14 @@ test.beforeAll(async () => {
     signedIn('fuzz_email'),
     signedIn('fuzz_verified'),
   ]);
-  await testAuth().database.users.updateOne(
-    { _id: verifiedUser.user.id },
+  await testAuth().database.users.updateMany(
+    { _id: { $in: [verifiedUser.user.id, loneUser.user.id] } },
     { $set: { email_verified: true } },
   );
+  // "Sign out other devices" renews the lone user's security stamp, which voids
+  // every link mailed before it: the lone user has none pending, so that its
+  // accepted sign-outs leave no trace.
+  await testAuth().database.singleUseTokens.deleteMany({ user_id: loneUser.user.id });
   const link = await testAuth().createPasswordResetLink(targetUser.user.username);
   resetToken = link.slice(link.indexOf('/reset/') + '/reset/'.length);
   // REQUIRE_MFA_FOR_ADMINS: the admin has TOTP; so has totpUser (its forms are fuzzed).

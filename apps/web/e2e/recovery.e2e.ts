@@ -233,8 +233,16 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
   await memberPage.goto('/dashboard');
   await expect(memberPage).toHaveURL(/\/login\?next=%2Fdashboard$/);
 
-  // The admin's link works like the user's own.
+  // Signing out everywhere renewed the account's security stamp: a link mailed
+  // before it no longer works (whoever held it). A new one does, like the user's own.
   await memberPage.goto(link);
+  await expect(memberPage.getByTestId('reset-username')).toHaveCount(0);
+  row = await openUserRow(page, member.username);
+  const beforeSecond = await mailIds(member.email);
+  await row.getByRole('button', { name: `Send password reset link to ${member.username}` }).click();
+  await expect(page.getByTestId('flash')).toContainText('password reset link is on its way');
+  const fresh = await waitForLink(member.email, '/reset/', { after: beforeSecond });
+  await memberPage.goto(fresh);
   await expect(memberPage.getByTestId('reset-username')).toHaveText(member.username);
   await memberContext.close();
 });
