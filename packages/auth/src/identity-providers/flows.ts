@@ -104,6 +104,11 @@ export interface ProviderInfo {
   name: string;
   /** It can be asked to authenticate the user again (an account's re-authentication). */
   reauthentication: boolean;
+  /**
+   * Where the browser is sent (the issuer's origin, GitHub's web origin): a site
+   * with CSP `form-action` lists it, since a form post redirects there.
+   */
+  origin: string;
 }
 
 export type ProviderOutcome =
@@ -172,6 +177,7 @@ export function createIdentityProviders(
       id: entry.config.id,
       name: entry.config.name,
       reauthentication: entry.supportsReauthentication,
+      origin: new URL(entry.config.kind === 'github' ? entry.config.webUrl : entry.config.issuer).origin,
     }));
   }
 
