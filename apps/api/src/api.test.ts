@@ -524,9 +524,13 @@ describe('admin procedures', () => {
       'mfaEnabled',
       'role',
       'secondFactors',
+      'signInMethods',
       'username',
     ]);
     expect(data.users[0].secondFactors).toEqual({ totp: false, passkeys: 0 });
+    // Whether there is a password, never the hash.
+    expect(data.users[0].signInMethods).toEqual({ password: true, passkeys: 0, totp: false, providers: [] });
+    expect(JSON.stringify(data)).not.toMatch(/argon2|password_?hash/i);
     const second = await query(api, 'admin.users.list', { page: 2, pageSize: 2 }, admin.bearer);
     expect(second.body.result.data.users[0].id).not.toBe(data.users[0].id);
     const defaults = await query(api, 'admin.users.list', undefined, admin.bearer);

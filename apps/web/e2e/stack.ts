@@ -56,6 +56,12 @@ export interface Stack {
   mailpitUrl: string;
   /** Its SMTP server, for other servers a test starts. */
   smtpUrl: string;
+  /** The test OpenID provider (oidc-provider; any name signs in; POST /__control/accounts). */
+  idpUrl: string;
+  /** The GitHub fake (POST /__control/users). */
+  githubUrl: string;
+  /** The provider variables the site and the API were given, for other servers a test starts. */
+  providerEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -254,6 +260,50 @@ export async function startApiServer(options: {
   return { url, child, stop: () => stopChild(child) };
 }
 
+const idpServe = join(repoRoot, 'packages/auth/src/identity-providers/testing/serve.ts');
+
+/**
+ * The identity providers of the run, in their own process: the test OpenID
+ * provider (oidc-provider 9) and the GitHub fake, with callbacks to `webUrl`.
+ * Resolves to the provider variables for the site and the API.
+ */
+export async function startIdentityProviders(webUrl: string): Promise<{
+  child: Child;
+  idpUrl: string;
+  githubUrl: string;
+  env: Record<string, string>;
+}> {
+  const [idpPort, githubPort] = await Promise.all([freePort(), freePort()]);
+  const child = spawnChild('idp', [idpServe], {
+    ...process.env,
+    NODE_ENV: 'test',
+    IDP_PORT: String(idpPort),
+    GITHUB_FAKE_PORT: String(githubPort),
+    SITE_URLS: webUrl,
+  });
+  const idpUrl = `http://127.0.0.1:${idpPort}`;
+  const githubUrl = `http://127.0.0.1:${githubPort}`;
+  try {
+    await waitForHttp(child, `${idpUrl}/.well-known/openid-configuration`);
+    await waitForHttp(child, `${githubUrl}/user`);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  // The client of serve.ts (DEV_OIDC's id and secret) for both.
+  const env = {
+    OIDC_ISSUER: idpUrl,
+    OIDC_CLIENT_ID: 'authkit-dev',
+    OIDC_CLIENT_SECRET: 'authkit-dev-secret',
+    OIDC_NAME: 'Test ID',
+    GITHUB_CLIENT_ID: 'authkit-dev',
+    GITHUB_CLIENT_SECRET: 'authkit-dev-secret',
+    GITHUB_URL: githubUrl,
+    GITHUB_API_URL: githubUrl,
+  };
+  return { child, idpUrl, githubUrl, env };
+}
+
 export async function startStack(): Promise<Stack> {
   if (!existsSync(join(webBuild, 'index.js'))) {
     throw new Error(
@@ -298,7 +348,10 @@ export async function startStack(): Promise<Stack> {
     const webUrl = `http://127.0.0.1:${webPort}`;
     mailpit = await startMailpit();
     // Mail leaves from whichever process wrote it; every link points to the site.
-    const mailEnv = { SMTP_URL: mailpit.smtpUrl, SITE_URL: webUrl };
+    const idp = await startIdentityProviders(webUrl);
+    children.push(idp.child);
+    // The site and the API offer the same providers (the API lists and disconnects them).
+    const mailEnv = { SMTP_URL: mailpit.smtpUrl, SITE_URL: webUrl, ...idp.env };
 
     let apiUrl: string | null = null;
     if (existsSync(apiMain)) {
@@ -325,6 +378,9 @@ export async function startStack(): Promise<Stack> {
       mongodbUrl: databaseUrl,
       mailpitUrl: mailpit.webUrl,
       smtpUrl: mailpit.smtpUrl,
+      idpUrl: idp.idpUrl,
+      githubUrl: idp.githubUrl,
+      providerEnv: idp.env,
       stop,
     };
   } catch (error) {

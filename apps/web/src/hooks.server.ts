@@ -122,6 +122,24 @@ async function refuseWritesUntilReady(request: Request): Promise<void> {
   if (!(await prepareAuth())) error(503, UNAVAILABLE_MESSAGE);
 }
 
+/**
+ * "Continue with …" posts a form to this site, which redirects to the
+ * provider: CSP `form-action` covers that redirect, so the configured
+ * providers' origins are added to it (known at start, from the environment).
+ */
+function allowProviderFormActions(response: Response): void {
+  const csp = response.headers.get('content-security-policy');
+  if (!csp) return;
+  const origins = getAuth()
+    .identityProviders()
+    .map((provider) => provider.origin);
+  if (origins.length === 0) return;
+  response.headers.set(
+    'content-security-policy',
+    csp.replace(/form-action 'self'/, `form-action 'self' ${[...new Set(origins)].join(' ')}`),
+  );
+}
+
 // A database outage in the user loader reaches handleError below (a 503), as
 // errors thrown in `handle` do.
 const siteHandle: Handle = async ({ event, resolve }) => {
@@ -137,6 +155,7 @@ const siteHandle: Handle = async ({ event, resolve }) => {
     },
   });
   for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
+  allowProviderFormActions(response);
   const tokenInPath = carriesToken(event.route.id);
   // A reset or verification link's token is in the path: a Referer carries
   // the origin only, to anyone (our own asset requests and their logs too).

@@ -2,7 +2,14 @@
 // call checks the actor against the stored account, whatever the caller checked.
 import type { Role, UserDoc } from '@authkit/db';
 import { withClaim } from './claims.ts';
-import { isFresh, MESSAGES, needsRefreshError, passedSecondFactor, syncUserCopies, type AuthCore } from './core.ts';
+import {
+  isFresh,
+  MESSAGES,
+  needsRefreshError,
+  passedSecondFactor,
+  syncUserCopies,
+  type AuthCore,
+} from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { deactivatedNotice, secondFactorResetNotice } from './mail/templates.ts';
@@ -35,7 +42,8 @@ export function checkAdminSession(
   session: SessionInfo,
   options: { mutation: boolean },
 ): void {
-  if (!user.active || user.role !== 'admin') throw new AuthError('FORBIDDEN', 'Administrators only.');
+  if (!user.active || user.role !== 'admin')
+    throw new AuthError('FORBIDDEN', 'Administrators only.');
   if (core.settings.requireMfaForAdmins) {
     if (!user.mfaEnabled) throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
     if (!passedSecondFactor(session.amr)) throw needsRefreshError(session);
@@ -53,8 +61,10 @@ export function createAdmin(
 
   async function requireAdmin(actor: PublicUser): Promise<UserDoc> {
     const doc = await database.users.findOne({ _id: actor.id });
-    if (!doc || !doc.active || doc.role !== 'admin') throw new AuthError('FORBIDDEN', MESSAGES.forbidden);
-    if (core.settings.requireMfaForAdmins && !doc.mfa_enabled) throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
+    if (!doc || !doc.active || doc.role !== 'admin')
+      throw new AuthError('FORBIDDEN', MESSAGES.forbidden);
+    if (core.settings.requireMfaForAdmins && !doc.mfa_enabled)
+      throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
     return doc;
   }
 
@@ -64,7 +74,22 @@ export function createAdmin(
     const pageSize = Math.min(100, Math.max(1, Math.trunc(paging.pageSize) || 20));
     const [docs, total] = await Promise.all([
       database.users
-        .find({}, { projection: { password_hash: 0 } })
+        // The hash itself never leaves; only whether there is one (accounts made by a provider have none).
+        .find(
+          {},
+          {
+            projection: {
+              password_hash: 1,
+              username: 1,
+              email: 1,
+              email_verified: 1,
+              role: 1,
+              active: 1,
+              created_at: 1,
+              mfa_enabled: 1,
+            },
+          },
+        )
         .sort({ created_at: 1, _id: 1 })
         .skip((page - 1) * pageSize)
         .limit(pageSize)
@@ -75,13 +100,25 @@ export function createAdmin(
     const passkeys = await database.passkeys
       .find({ user_id: { $in: docs.map((doc) => doc._id) } }, { projection: { user_id: 1 } })
       .toArray();
-    const users = docs.map((doc) => ({
-      ...toPublicUser(doc),
-      secondFactors: {
-        totp: doc.mfa_enabled === true,
-        passkeys: passkeys.filter((key) => key.user_id === doc._id).length,
-      },
-    }));
+    const links = await database.oauthAccounts
+      .find(
+        { user_id: { $in: docs.map((doc) => doc._id) } },
+        { projection: { user_id: 1, provider: 1 } },
+      )
+      .toArray();
+    const users = docs.map((doc) => {
+      const passkeyCount = passkeys.filter((key) => key.user_id === doc._id).length;
+      return {
+        ...toPublicUser(doc),
+        secondFactors: { totp: doc.mfa_enabled === true, passkeys: passkeyCount },
+        signInMethods: {
+          password: doc.password_hash !== '',
+          passkeys: passkeyCount,
+          totp: doc.mfa_enabled === true,
+          providers: links.filter((link) => link.user_id === doc._id).map((link) => link.provider),
+        },
+      };
+    });
     return { users, total, page, pageSize };
   };
 
@@ -101,10 +138,15 @@ export function createAdmin(
       async () => {
         // Inside the claim: the actor's own standing may have changed while it waited.
         await requireAdmin(actor);
-        const target = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
+        const target = await database.users.findOne(
+          { _id: userId },
+          { projection: { password_hash: 0 } },
+        );
         if (!target) throw new AuthError('NOT_FOUND', 'No such user.');
         const removesAnAdmin =
-          target.active && target.role === 'admin' && ('role' in change ? change.role !== 'admin' : !change.active);
+          target.active &&
+          target.role === 'admin' &&
+          ('role' in change ? change.role !== 'admin' : !change.active);
         if (removesAnAdmin) {
           const activeAdmins = await database.users.countDocuments({ role: 'admin', active: true });
           if (activeAdmins <= 1) {
@@ -126,7 +168,8 @@ export function createAdmin(
         return doc;
       },
     );
-    if (!outcome.done) throw new AuthError('CONFLICT', 'Another change to accounts is under way. Please try again.');
+    if (!outcome.done)
+      throw new AuthError('CONFLICT', 'Another change to accounts is under way. Please try again.');
     return outcome.result;
   }
 
@@ -138,7 +181,9 @@ export function createAdmin(
     if (!active) await sessions.endAllSessionsOf(userId, 'deactivated');
     // Sessions made with `force` outlive an activation change: their copy follows.
     await syncUserCopies(core, userId);
-    await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
+    await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, {
+      by: actor.id,
+    });
     if (!active) await mail.send(deactivatedNotice(mail.contextFor(doc)));
     return toPublicUser(doc);
   };
@@ -148,7 +193,8 @@ export function createAdmin(
     await requireAdmin(actor);
     const user = await database.users.findOne({ _id: userId });
     if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
-    if (!user.active) throw new AuthError('CONFLICT', 'This account is deactivated: reactivate it first.');
+    if (!user.active)
+      throw new AuthError('CONFLICT', 'This account is deactivated: reactivate it first.');
     await recovery.mailResetLink(user);
     await events.record('password_reset_requested', userId, request, { by: actor.id });
   };
@@ -160,14 +206,17 @@ export function createAdmin(
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
     const count = await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
-    if (count > 0) await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
+    if (count > 0)
+      await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
     return count;
   };
 
   const setRole: Auth['setRole'] = async (actor, userId, role, request) => {
     await requireAdmin(actor);
     if (role !== 'user' && role !== 'admin') {
-      throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { role: ['Choose user or admin.'] } });
+      throw new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { role: ['Choose user or admin.'] },
+      });
     }
     const doc = await changeAccess(actor, userId, { role });
     // The role is copied onto every session and cached: both follow at once.
@@ -185,9 +234,15 @@ export function createAdmin(
     // Stripping one's own factors would turn a stolen admin session into a
     // password-only account; another admin must do it.
     if (actor.id === userId) {
-      throw new AuthError('FORBIDDEN', 'You cannot reset your own second factor: ask another administrator.');
+      throw new AuthError(
+        'FORBIDDEN',
+        'You cannot reset your own second factor: ask another administrator.',
+      );
     }
-    const user = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
+    const user = await database.users.findOne(
+      { _id: userId },
+      { projection: { password_hash: 0 } },
+    );
     if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
     await secondFactors.serialized(userId, async () => {
       await secondFactors.removeTotp(userId);
@@ -200,5 +255,12 @@ export function createAdmin(
     await mail.send(secondFactorResetNotice(mail.contextFor(user), now()));
   };
 
-  return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions, resetSecondFactor };
+  return {
+    listUsers,
+    setActive,
+    setRole,
+    sendPasswordResetLink,
+    endUserSessions,
+    resetSecondFactor,
+  };
 }

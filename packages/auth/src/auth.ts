@@ -12,6 +12,7 @@ import { createCredentials } from './credentials.ts';
 import { createDevices, deviceTokenFromHeaders } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
+import { createIdentityProviders } from './identity-providers/flows.ts';
 import { createEmailAddresses } from './email-address.ts';
 import { InvalidationFeed } from './invalidation-feed.ts';
 import { createKeys } from './keys.ts';
@@ -36,7 +37,8 @@ export function createAuth(options: AuthOptions): Auth {
   const now = options.now ?? (() => new Date());
   const events = createEvents(database, now);
   const mail = createMail(database, settings);
-  const cache = settings.sessionCacheMs > 0 ? new SessionCache(settings.sessionCacheMaxEntries) : null;
+  const cache =
+    settings.sessionCacheMs > 0 ? new SessionCache(settings.sessionCacheMaxEntries) : null;
   const feed = new InvalidationFeed(database, cache, settings.sessionCacheMs);
   const throttle = new Throttle(database, settings.throttle);
   const core: AuthCore = { settings, database, now, throttle, events, mail, cache, feed };
@@ -54,9 +56,12 @@ export function createAuth(options: AuthOptions): Auth {
   const passkeys = createPasskeys(core);
   const signIn = createSignIn(core, credentials, sessions, secondFactorSignIn, passkeys, devices);
   const admin = createAdmin(core, sessions, recovery, totp);
+  const providers = createIdentityProviders(core, settings.identityProviders, signIn);
 
   async function ensureReady(): Promise<void> {
-    await ensureIndexes(database, { eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000) });
+    await ensureIndexes(database, {
+      eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000),
+    });
     await getDummyHash();
     // Made (or read) now rather than at the first sign-in.
     await keys.key('device_cookies');
@@ -123,6 +128,13 @@ export function createAuth(options: AuthOptions): Auth {
     listPasskeys: guarded(passkeys.listPasskeys),
     renamePasskey: guarded(passkeys.renamePasskey),
     removePasskey: guarded(passkeys.removePasskey),
+    identityProviders: providers.listProviders,
+    startProviderFlow: guarded(providers.startFlow),
+    completeProviderFlow: guarded(providers.completeFlow),
+    listConnectedAccounts: guarded(providers.listConnectedAccounts),
+    disconnectProvider: guarded(providers.disconnect),
+    signInMethods: guarded(providers.signInMethods),
+    setPassword: guarded(credentials.setPassword),
     siteCookieKey: guarded(() => keys.key('site_cookies')),
     deleteExpiredSessions: guarded(async () => {
       // First, before any deletion of pending sign-ins: abandoned second steps are announced
@@ -132,6 +144,7 @@ export function createAuth(options: AuthOptions): Auth {
       // expired second steps (and, in sessions, challenges and link tokens).
       await events.deleteExpiredEvents(settings.eventsRetentionMs);
       await secondFactorSignIn.deleteExpiredPendingSignIns();
+      await providers.deleteExpiredFlows();
       return sessions.deleteExpiredSessions();
     }),
     invalidateSessions: guarded(sessions.invalidateSessions),
@@ -156,7 +169,8 @@ function guarded<Args extends unknown[], Result>(
     try {
       return await fn(...args);
     } catch (error) {
-      if (isDatabaseUnavailable(error)) throw new AuthError('UNAVAILABLE', MESSAGES.unavailable, { cause: error });
+      if (isDatabaseUnavailable(error))
+        throw new AuthError('UNAVAILABLE', MESSAGES.unavailable, { cause: error });
       throw error;
     }
   };

@@ -1,18 +1,41 @@
 // Passwords: sign-in (authenticate), re-authentication (confirmLogin), password
 // change, and the rehash of hashes made with older Argon2 parameters.
 import type { UserDoc } from '@authkit/db';
-import { clip, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
+import {
+  clip,
+  freshSessionDoc,
+  liveSessionDoc,
+  MAX_IP,
+  MAX_LOGIN,
+  MESSAGES,
+  renewFreshness,
+  type AuthCore,
+} from './core.ts';
 import { toPublicUser } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';
-import { passwordChangedNotice } from './mail/templates.ts';
-import { accountUserInputs, getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
+import { passwordChangedNotice, passwordSetNotice } from './mail/templates.ts';
+import {
+  accountUserInputs,
+  getDummyHash,
+  hashPassword,
+  needsRehash,
+  PASSWORD_MAX_LENGTH,
+  verifyPassword,
+} from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import { renewSecurityStamp } from './security-stamp.ts';
 import type { Totp } from './second-factors/totp.ts';
-import type { Auth, AuthMethod, PublicUser, RequestInfo, SecondFactorProof } from './types.ts';
+import type {
+  Auth,
+  AuthMethod,
+  PublicUser,
+  RequestInfo,
+  SecondFactorProof,
+  SessionInfo,
+} from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
 
 /** A code or recovery code was given (its validity is checked by totp.checkProof). */
@@ -27,7 +50,11 @@ const HASH_CLAIM_MS = 60_000;
 
 export type Credentials = ReturnType<typeof createCredentials>;
 
-export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify'>, totp: Pick<Totp, 'checkProof'>) {
+export function createCredentials(
+  core: AuthCore,
+  devices: Pick<Devices, 'verify'>,
+  totp: Pick<Totp, 'checkProof'>,
+) {
   const { database, now, throttle, events } = core;
 
   /**
@@ -40,7 +67,9 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
 
   /** Wrong password where a signed-in user re-enters it: a field error, not a sign-out (401). */
   function incorrectPassword(field: string): AuthError {
-    return new AuthError('VALIDATION', MESSAGES.incorrectPassword, { fieldErrors: { [field]: [MESSAGES.incorrectPassword] } });
+    return new AuthError('VALIDATION', MESSAGES.incorrectPassword, {
+      fieldErrors: { [field]: [MESSAGES.incorrectPassword] },
+    });
   }
 
   /**
@@ -54,7 +83,9 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
    * function (for a claim that ends up unused), or null when another change
    * holds the claim.
    */
-  async function claimHashChange(user: Pick<UserDoc, '_id' | 'password_hash'>): Promise<(() => Promise<void>) | null> {
+  async function claimHashChange(
+    user: Pick<UserDoc, '_id' | 'password_hash'>,
+  ): Promise<(() => Promise<void>) | null> {
     // The hash itself is not stored again: a digest of it names the claim.
     const id = `password:${user._id}:${await sha256hex(user.password_hash)}`;
     // A lapsed claim may be taken over (second try); the hash check after the claim still decides.
@@ -94,11 +125,20 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
   }
 
   /** A wrong password: counted on every key, recorded, and one event per lock it set (not per refusal). */
-  async function failedAttempt(keys: ThrottleKey[], userId: string | null, request: RequestInfo, reason: string) {
+  async function failedAttempt(
+    keys: ThrottleKey[],
+    userId: string | null,
+    request: RequestInfo,
+    reason: string,
+  ) {
     const locks = await throttle.failed(keys, now());
     await events.record('login_failed', userId, request, { reason });
     for (const lock of locks) {
-      const details = { scope: lock.scope, failures: lock.failures, lockSeconds: Math.ceil(lock.waitMs / 1000) };
+      const details = {
+        scope: lock.scope,
+        failures: lock.failures,
+        lockSeconds: Math.ceil(lock.waitMs / 1000),
+      };
       if (lock.scope === 'address') await events.record('address_locked', null, request, details);
       else await events.record('account_locked', userId, request, details);
     }
@@ -112,14 +152,26 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     // Looked up before the throttle, so that an account has one budget whichever
     // of its names is typed. One indexed read for known and unknown names alike.
     // Usernames cannot contain '@', so the login names exactly one index.
-    const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
-    const keys = await throttleKeys(user ? `user:${user._id}` : `name:${key}`, user?._id ?? null, request);
+    const user = await database.users.findOne(
+      key.includes('@') ? { email_key: key } : { username_key: key },
+    );
+    const keys = await throttleKeys(
+      user ? `user:${user._id}` : `name:${key}`,
+      user?._id ?? null,
+      request,
+    );
     await throttle.admit(keys, now());
 
     // Unknown users are verified against a dummy hash: same time, same answer.
     const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
-    const matches = await verifyPassword(user?.password_hash ?? (await getDummyHash()), tooLong ? '' : password);
-    if (!user || !matches || tooLong) {
+    // An account without a password (made by an identity provider) has '' here: it is
+    // checked against the dummy hash like an unknown name, and no password signs it in.
+    const hasPassword = !!user && user.password_hash !== '';
+    const matches = await verifyPassword(
+      hasPassword ? user.password_hash : await getDummyHash(),
+      tooLong ? '' : password,
+    );
+    if (!user || !hasPassword || !matches || tooLong) {
       await failedAttempt(keys, user?._id ?? null, request, 'invalid_credentials');
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
@@ -152,6 +204,7 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     const keys = await throttleKeys(`user:${user._id}`, user._id, request);
     await throttle.admit(keys, now());
     const valid =
+      user.password_hash !== '' &&
       typeof password === 'string' &&
       [...password].length <= PASSWORD_MAX_LENGTH &&
       (await verifyPassword(user.password_hash, password));
@@ -173,7 +226,9 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     const secondFactor = user.mfa_enabled === true && user.totp?.confirmed === true;
     if (secondFactor && !hasProof(proof)) {
       // Asked before the password is checked, so a missing code costs no attempt.
-      throw new AuthError('VALIDATION', MESSAGES.needsSecondFactor, { fieldErrors: { code: [MESSAGES.codeNeeded] } });
+      throw new AuthError('VALIDATION', MESSAGES.needsSecondFactor, {
+        fieldErrors: { code: [MESSAGES.codeNeeded] },
+      });
     }
     await checkPasswordOfSignedInUser(user, password, 'password', request, 'reauthentication');
     const amr: AuthMethod[] = ['password'];
@@ -193,11 +248,22 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
-    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', accountUserInputs(user.username, user.email));
+    const newPassword = checkNewPassword(
+      input?.newPassword,
+      'newPassword',
+      accountUserInputs(user.username, user.email),
+    );
     // No rehash of the current password: it is about to be replaced.
-    await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change', {
-      rehash: false,
-    });
+    await checkPasswordOfSignedInUser(
+      user,
+      input?.currentPassword,
+      'currentPassword',
+      request,
+      'password_change',
+      {
+        rehash: false,
+      },
+    );
     if (newPassword.normalize('NFKC') === String(input.currentPassword).normalize('NFKC')) {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
         fieldErrors: { newPassword: ['Choose a password different from the current one.'] },
@@ -214,7 +280,10 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
       });
     const release = await claimHashChange(user);
     if (!release) throw changedMeanwhile();
-    const stored = await database.users.findOne({ _id: user._id }, { projection: { password_hash: 1 } });
+    const stored = await database.users.findOne(
+      { _id: user._id },
+      { projection: { password_hash: 1 } },
+    );
     if (stored?.password_hash !== user.password_hash) throw changedMeanwhile();
     try {
       // This session ended meanwhile (signed out, revoked): 401, nothing written.
@@ -246,5 +315,52 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     return renewed;
   };
 
-  return { authenticate, checkedHashOf, confirmLogin, changePassword, claimHashChange };
+  /**
+   * A first password for an account that has none (made by an identity
+   * provider): needs a fresh session (the provider sign-in itself, a passkey).
+   * CONFLICT when the account has a password (that is changePassword's job).
+   * The owner is mailed; nothing else ends (a new way in, not a changed one).
+   */
+  const setPassword = async (
+    session: SessionInfo,
+    newPassword: string,
+    request: RequestInfo,
+  ): Promise<void> => {
+    const doc = await freshSessionDoc(core, session, request, 'set_password');
+    const user = await database.users.findOne({ _id: doc.user_id });
+    if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    if (user.password_hash !== '')
+      throw new AuthError('CONFLICT', 'This account has a password: change it instead.');
+    const password = checkNewPassword(
+      newPassword,
+      'newPassword',
+      accountUserInputs(user.username, user.email),
+    );
+    const passwordHash = await hashPassword(password);
+    // Conditional on still having none: of parallel attempts one wins.
+    const updated = await database.users.updateOne(
+      { _id: user._id, password_hash: '' },
+      { $set: { password_hash: passwordHash, updated_at: now() } },
+    );
+    if (updated.modifiedCount !== 1)
+      throw new AuthError('CONFLICT', 'This account has a password: change it instead.');
+    await events.record('password_set', user._id, request);
+    await core.mail.send(
+      passwordSetNotice(core.mail.contextFor(user), {
+        at: now(),
+        ip: request.ip,
+        userAgent: request.userAgent,
+      }),
+    );
+  };
+
+  return {
+    authenticate,
+    checkedHashOf,
+    confirmLogin,
+    changePassword,
+    setPassword,
+    claimHashChange,
+  };
 }

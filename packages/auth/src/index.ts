@@ -19,6 +19,23 @@ export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
 export { DEVICE_COOKIE_NAME, DEVICE_TOKEN_HEADER, deviceCookieName } from './devices.ts';
 export { argon2Parameters, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
 export { RECENT_PASSKEY_MS } from './recovery.ts';
+export {
+  DEV_OIDC,
+  identityProvidersFromEnv,
+  type GithubProviderConfig,
+  type IdentityProviderConfig,
+  type OidcProviderConfig,
+} from './identity-providers/config.ts';
+export {
+  PROVIDER_FLOW_MS,
+  REFUSAL_MESSAGES,
+  type ConnectedAccount,
+  type ProviderInfo,
+  type ProviderIntent,
+  type ProviderOutcome,
+  type ProviderRefusal,
+  type SignInMethods,
+} from './identity-providers/flows.ts';
 export type {
   AnonymousUser,
   Auth,

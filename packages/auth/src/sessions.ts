@@ -18,13 +18,25 @@ import {
   type AuthCore,
 } from './core.ts';
 import type { Credentials } from './credentials.ts';
-import { deleteOldEndedReasons, endedReasonOf, endSessionsWithReason, recordEndedSessions } from './ended-sessions.ts';
+import {
+  deleteOldEndedReasons,
+  endedReasonOf,
+  endSessionsWithReason,
+  recordEndedSessions,
+} from './ended-sessions.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
 import { issuedUnderCurrentStamp, renewSecurityStamp, stampOf } from './security-stamp.ts';
 import type { CachedSession } from './session-cache.ts';
 import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
-import type { AnonymousUser, Auth, LoadResult, RequestInfo, SessionCookie, SessionListItem } from './types.ts';
+import type {
+  AnonymousUser,
+  Auth,
+  LoadResult,
+  RequestInfo,
+  SessionCookie,
+  SessionListItem,
+} from './types.ts';
 
 // A loaded session is written back (sliding expiry, last seen) only once this
 // share of its idle window has passed, and at least hourly: not on every request.
@@ -45,13 +57,26 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     return { id: null, isAuthenticated: false, isActive: false, isAnonymous: true };
   }
 
-  const sessionCookie = (token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie =>
-    sessionCookieFor(core, token, doc, request, at);
+  const sessionCookie = (
+    token: string,
+    doc: SessionDoc,
+    request: RequestInfo,
+    at: Date,
+  ): SessionCookie => sessionCookieFor(core, token, doc, request, at);
 
   const loginUser: Auth['loginUser'] = async (user, loginOptions, request) => {
-    const { remember = false, fresh = true, force = false, amr = ['password'] } = loginOptions ?? {};
+    const {
+      remember = false,
+      fresh = true,
+      force = false,
+      amr = ['password'],
+      provider,
+    } = loginOptions ?? {};
     // Decide on the stored account, not on the caller's possibly stale copy.
-    const doc = await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } });
+    const doc = await database.users.findOne(
+      { _id: user.id },
+      { projection: { password_hash: 0 } },
+    );
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
     if (!doc.active && !force) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
@@ -59,7 +84,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const token = generateToken();
     const sessionId = await hashToken(token);
     const absoluteExpiresAt = new Date(at.getTime() + settings.absoluteLifetimeMs);
-    const expiresAt = new Date(Math.min(at.getTime() + idleMs(core, remember), absoluteExpiresAt.getTime()));
+    const expiresAt = new Date(
+      Math.min(at.getTime() + idleMs(core, remember), absoluteExpiresAt.getTime()),
+    );
     const attributes: DatabaseSessionAttributes & Pick<SessionDoc, 'expires_at'> = {
       created_at: at,
       authenticated_at: at,
@@ -72,6 +99,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       fingerprint: await clientFingerprint(request, settings.protectionIncludesAddress),
       stamp: stampOf(doc),
       amr: [...amr],
+      ...(provider ? { provider } : {}),
       user: userCopyOf(doc),
       // The adapter writes {_id, user_id, expires_at, ...attributes}: this per-session
       // expiry (from our clock) replaces Lucia's single global one.
@@ -118,7 +146,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       attributes.user = userCopyOf(current);
       await database.sessions.updateOne({ _id: sessionId }, { $set: { user: attributes.user } });
     }
-    await events.record('login', doc._id, request, { remember, fresh, amr: attributes.amr!.join(' ') });
+    await events.record('login', doc._id, request, {
+      remember,
+      fresh,
+      amr: attributes.amr!.join(' '),
+    });
     await endSessionsOverLimit(doc._id, sessionId, request);
 
     const stored: SessionDoc = { _id: sessionId, user_id: doc._id, ...attributes };
@@ -134,7 +166,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
    * and remembered ones last a month, so without a cap they pile up. The
    * least recently used go first, never the one just created.
    */
-  async function endSessionsOverLimit(userId: string, newSessionId: string, request: RequestInfo): Promise<void> {
+  async function endSessionsOverLimit(
+    userId: string,
+    newSessionId: string,
+    request: RequestInfo,
+  ): Promise<void> {
     const count = await database.sessions.countDocuments({ user_id: userId });
     if (count <= settings.maxSessionsPerUser) return;
     const oldest = await database.sessions
@@ -147,7 +183,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const ended = await database.sessions.deleteMany({ _id: { $in: ids }, user_id: userId });
     for (const session of oldest) await feed.record({ sessionId: session._id });
     if (ended.deletedCount > 0) {
-      await events.record('session_revoked', userId, request, { reason: 'session_limit', count: ended.deletedCount });
+      await events.record('session_revoked', userId, request, {
+        reason: 'session_limit',
+        count: ended.deletedCount,
+      });
     }
   }
 
@@ -185,7 +224,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const { user: copy, ...session } = found;
     const user = copy
       ? { _id: session.user_id, ...copy }
-      : await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
+      : await database.users.findOne(
+          { _id: session.user_id },
+          { projection: { password_hash: 0 } },
+        );
     if (!user) return null;
     // Issued before the account's last security change: void (security-stamp.ts).
     // Checked on every read; a cached entry is dropped by the feed when the stamp changes.
@@ -194,7 +236,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
-    const anonymous = (clearCookie: boolean, endedReason: SessionEndReason | null = null): LoadResult => ({
+    const anonymous = (
+      clearCookie: boolean,
+      endedReason: SessionEndReason | null = null,
+    ): LoadResult => ({
       user: anonymousUser(),
       session: null,
       cookie: clearCookie ? blankCookieFor(request) : null,
@@ -236,7 +281,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       if (fingerprint !== doc.fingerprint) {
         if (settings.protection === 'strong') {
           await endSession(sessionId, 'session_protection');
-          await events.record('session_revoked', doc.user_id, request, { reason: 'session_protection' });
+          await events.record('session_revoked', doc.user_id, request, {
+            reason: 'session_protection',
+          });
           return anonymous(true, 'session_protection');
         }
         // basic: the session survives but is no longer fresh, in every process.
@@ -250,7 +297,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
 
     const idle = idleMs(core, doc.remember);
     let renewed = false;
-    if (at.getTime() - doc.last_seen_at.getTime() >= Math.min(idle * TOUCH_FRACTION, MAX_TOUCH_INTERVAL_MS)) {
+    if (
+      at.getTime() - doc.last_seen_at.getTime() >=
+      Math.min(idle * TOUCH_FRACTION, MAX_TOUCH_INTERVAL_MS)
+    ) {
       const touch = {
         expires_at: new Date(Math.min(at.getTime() + idle, doc.absolute_expires_at.getTime())),
         last_seen_at: at,
@@ -285,7 +335,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   };
 
   const blankCookie: Auth['blankCookie'] = (request) =>
-    request ? blankCookieFor(request) : makeBlankCookie(settings.cookieName, settings.secureCookies);
+    request
+      ? blankCookieFor(request)
+      : makeBlankCookie(settings.cookieName, settings.secureCookies);
 
   const listSessions: Auth['listSessions'] = async (session) => {
     const at = now();
@@ -293,7 +345,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       (doc) => doc.expires_at > at,
     );
     // The caller's own session must still be live: the same read tells (no second round trip).
-    if (!docs.some((doc) => doc._id === session.id)) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (!docs.some((doc) => doc._id === session.id))
+      throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     return docs
       .sort((a, b) => b.last_seen_at.getTime() - a.last_seen_at.getTime())
       .map((doc): SessionListItem => ({ ...toSessionInfo(doc), current: doc._id === session.id }));
@@ -303,7 +356,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     await liveSessionDoc(core, session);
     // Scoped to the user: another user's session id is simply not found.
     const id = String(sessionId);
-    const found = await database.sessions.findOne({ _id: id, user_id: session.userId }, { projection: { _id: 1 } });
+    const found = await database.sessions.findOne(
+      { _id: id, user_id: session.userId },
+      { projection: { _id: 1 } },
+    );
     if (!found) throw new AuthError('NOT_FOUND', 'No such session.');
     // The reason first: the revoked device may come back the moment its session is gone.
     await recordEndedSessions(core, [id], 'signed_out_elsewhere');
@@ -362,7 +418,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     await database.singleUseTokens.deleteMany({ expires_at: { $lte: at } });
     await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
-    await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });
+    await database.sessionInvalidations.deleteMany({
+      at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) },
+    });
     return result.deletedCount;
   };
 

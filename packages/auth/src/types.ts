@@ -10,8 +10,26 @@ import type {
 import type { PasskeyInfo } from './second-factors/passkeys.ts';
 import type { SecondFactorChallenge } from './second-factors/sign-in.ts';
 import type { SecondFactorProof, TotpEnrolment } from './second-factors/totp.ts';
+import type { IdentityProviderConfig } from './identity-providers/config.ts';
+import type {
+  ConnectedAccount,
+  ProviderInfo,
+  ProviderIntent,
+  ProviderOutcome,
+  ProviderRefusal,
+  SignInMethods,
+} from './identity-providers/flows.ts';
 
 export type { PasskeyInfo, SecondFactorChallenge, SecondFactorProof, TotpEnrolment };
+export type {
+  ConnectedAccount,
+  ProviderInfo,
+  ProviderIntent,
+  ProviderOutcome,
+  ProviderRefusal,
+  SignInMethods,
+  IdentityProviderConfig,
+};
 
 export type { AuthMethod };
 
@@ -97,6 +115,12 @@ export interface AuthSettings {
    * database and kept in it (dev and tests).
    */
   secretKey: Uint8Array | null;
+  /**
+   * The identity providers offered ("Continue with ..."): OIDC by issuer,
+   * Google, GitHub (identity-providers/config.ts reads them from the
+   * environment). Default none.
+   */
+  identityProviders: IdentityProviderConfig[];
 }
 
 export interface AuthOptions extends Partial<Omit<AuthSettings, 'throttle'>> {
@@ -217,8 +241,7 @@ export interface SignedIn {
 
 /** auth.signIn: a session, or (an account with TOTP) the pending second step, which grants nothing. */
 export type SignInOutcome =
-  | SignedIn
-  | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date };
+  SignedIn | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date };
 
 export interface DeviceCookie {
   token: string;
@@ -256,6 +279,8 @@ export interface AuthEvent {
 /** A user in the admin list: who has which second factor too. */
 export interface AdminUserListItem extends PublicUser {
   secondFactors: { totp: boolean; passkeys: number };
+  /** How the user can sign in: a password, passkeys, TOTP as a second step, connected providers (ids). */
+  signInMethods: SignInMethods;
 }
 
 export interface UserPage {
@@ -312,7 +337,9 @@ export interface Auth {
   signUp(
     input: { username: string; email: string; password: string },
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }>;
+  ): Promise<
+    { user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }
+  >;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
   /**
    * Sign-in in one place: the password (throttled, as `authenticate`), then
@@ -320,13 +347,22 @@ export interface Auth {
    * `amr`, the device token and the failed attempts to show. The apps map the
    * outcome to cookies, JSON or redirects.
    */
-  signIn(input: { login: string; password: string; remember?: boolean }, request: RequestInfo): Promise<SignInOutcome>;
+  signIn(
+    input: { login: string; password: string; remember?: boolean },
+    request: RequestInfo,
+  ): Promise<SignInOutcome>;
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
 
   // Flask-Login surface
   loginUser(
     user: PublicUser,
-    options: { remember?: boolean; fresh?: boolean; force?: boolean; amr?: AuthMethod[] },
+    options: {
+      remember?: boolean;
+      fresh?: boolean;
+      force?: boolean;
+      amr?: AuthMethod[];
+      provider?: string;
+    },
     request: RequestInfo,
   ): Promise<LoginResult>;
   logoutUser(token: string | null, request: RequestInfo): Promise<{ cookie: SessionCookie }>;
@@ -356,7 +392,10 @@ export interface Auth {
    */
   trustDevice(user: PublicUser, request: RequestInfo): Promise<DeviceCookie>;
   /** The device token from a Cookie header value or an `X-Device-Token` header value (unverified). */
-  deviceTokenFromHeaders(headers: { cookie?: string | null; deviceToken?: string | null }): string | null;
+  deviceTokenFromHeaders(headers: {
+    cookie?: string | null;
+    deviceToken?: string | null;
+  }): string | null;
   /**
    * Failed sign-ins (wrong password) on the user's account since their last
    * sign-in before `before` (call it before the new session's `login` event, or pass its time).
@@ -407,7 +446,9 @@ export interface Auth {
    * Whose reset link this is and the account's passkeys (oldest first), while it works (null
    * otherwise); uses nothing up.
    */
-  checkPasswordResetToken(token: string): Promise<{ username: string; passkeys: ResetPasskey[] } | null>;
+  checkPasswordResetToken(
+    token: string,
+  ): Promise<{ username: string; passkeys: ResetPasskey[] } | null>;
   /**
    * Sets a new password through a reset link and signs the user out everywhere; with
    * `removePasskeys` (ids), also removes those of the account's own passkeys (others' ids are
@@ -433,7 +474,10 @@ export interface Auth {
     options?: { keepSessionId?: string | null },
   ): Promise<{ user: PublicUser; changed: boolean }>;
   /** Mails a new verification link (THROTTLED); nothing when the address is already verified. */
-  resendVerification(session: SessionInfo, request: RequestInfo): Promise<{ alreadyVerified: boolean }>;
+  resendVerification(
+    session: SessionInfo,
+    request: RequestInfo,
+  ): Promise<{ alreadyVerified: boolean }>;
   /**
    * Needs a fresh session. Mails a link to the new address (the change happens
    * when it is used) and a notice to the current one.
@@ -443,7 +487,12 @@ export interface Auth {
   // Admin (the caller checks the actor is an admin; these check it again)
   listUsers(actor: PublicUser, page: { page: number; pageSize: number }): Promise<UserPage>;
   /** Deactivation ends all the user's sessions at once. */
-  setActive(actor: PublicUser, userId: string, active: boolean, request: RequestInfo): Promise<PublicUser>;
+  setActive(
+    actor: PublicUser,
+    userId: string,
+    active: boolean,
+    request: RequestInfo,
+  ): Promise<PublicUser>;
   setRole(actor: PublicUser, userId: string, role: Role, request: RequestInfo): Promise<PublicUser>;
   /** Mails the user a password reset link (an admin never sets a password). */
   sendPasswordResetLink(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
@@ -495,7 +544,10 @@ export interface Auth {
   /** Fresh session: 10 new recovery codes; the old ones stop working. */
   regenerateRecoveryCodes(session: SessionInfo, request: RequestInfo): Promise<string[]>;
   /** Fresh session: options for navigator.credentials.create(). */
-  passkeyRegistrationOptions(session: SessionInfo, request: RequestInfo): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  passkeyRegistrationOptions(
+    session: SessionInfo,
+    request: RequestInfo,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON>;
   /** Fresh session: verifies the authenticator's response and stores the passkey. */
   registerPasskey(
     session: SessionInfo,
@@ -504,7 +556,10 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<PasskeyInfo>;
   /** Options for navigator.credentials.get(): usernameless without a session, the user's passkeys with one. */
-  passkeyAuthenticationOptions(session?: SessionInfo | null, request?: RequestInfo): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  passkeyAuthenticationOptions(
+    session?: SessionInfo | null,
+    request?: RequestInfo,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /** A complete sign-in with a passkey (a fresh session). VALIDATION (fieldErrors.response) when refused. */
   signInWithPasskey(
     response: AuthenticationResponseJSON,
@@ -512,12 +567,69 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<SignedIn>;
   /** Like confirmLogin, with one of the signed-in user's passkeys. */
-  reauthenticateWithPasskey(session: SessionInfo, response: AuthenticationResponseJSON, request: RequestInfo): Promise<LoginResult>;
+  reauthenticateWithPasskey(
+    session: SessionInfo,
+    response: AuthenticationResponseJSON,
+    request: RequestInfo,
+  ): Promise<LoginResult>;
   listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]>;
   /** Fresh session; NOT_FOUND for another user's passkey. */
-  renamePasskey(session: SessionInfo, passkeyId: string, name: string, request: RequestInfo): Promise<PasskeyInfo>;
+  renamePasskey(
+    session: SessionInfo,
+    passkeyId: string,
+    name: string,
+    request: RequestInfo,
+  ): Promise<PasskeyInfo>;
   /** Fresh session; NOT_FOUND for another user's passkey. */
   removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void>;
+
+  // Identity providers (identity-providers/): sign-in, connect, re-authenticate
+  /** The configured providers, for "Continue with ..." buttons. */
+  identityProviders(): ProviderInfo[];
+  /**
+   * Starts a provider flow: a server-side record (state hash, PKCE verifier,
+   * nonce, intent, `next`) for 10 minutes; answers the provider's URL and the
+   * token to bind it to this browser (an HttpOnly cookie). `connect` needs a
+   * fresh session; `reauthenticate` a session whose account has this (OIDC)
+   * provider connected. NOT_FOUND for an unconfigured provider.
+   */
+  startProviderFlow(
+    providerId: string,
+    input: {
+      intent: ProviderIntent;
+      next?: unknown;
+      remember?: boolean;
+      session?: SessionInfo | null;
+    },
+    request: RequestInfo,
+  ): Promise<{ url: string; flowToken: string; expiresAt: Date }>;
+  /**
+   * The provider's callback (its query parameters, the binding cookie's
+   * token, the browser's session): a session, the second step, a connection,
+   * a renewed session, or a refusal with its message. THROTTLED for an
+   * address with too many refused callbacks.
+   */
+  completeProviderFlow(
+    providerId: string,
+    input: {
+      params: URLSearchParams;
+      flowToken: string | null | undefined;
+      session?: SessionInfo | null;
+    },
+    request: RequestInfo,
+  ): Promise<ProviderOutcome>;
+  /** The signed-in user's connected providers. */
+  listConnectedAccounts(session: SessionInfo): Promise<ConnectedAccount[]>;
+  /** Fresh session; CONFLICT when it is the account's last way to sign in; NOT_FOUND for another's. */
+  disconnectProvider(
+    session: SessionInfo,
+    connectionId: string,
+    request: RequestInfo,
+  ): Promise<void>;
+  /** How an account can sign in (password or not, passkeys, TOTP, providers). */
+  signInMethods(userId: string): Promise<SignInMethods>;
+  /** Fresh session: a first password for an account without one (made by a provider). CONFLICT if it has one. */
+  setPassword(session: SessionInfo, newPassword: string, request: RequestInfo): Promise<void>;
 
   /**
    * The key an app signs its own small cookies with (HMAC; the web site's

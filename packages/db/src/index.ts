@@ -30,6 +30,8 @@ export type {
   TotpDoc,
   UserDoc,
   WebauthnChallengeDoc,
+  OAuthAccountDoc,
+  OAuthFlowDoc,
 } from './schema.ts';
 export { isDatabaseUnavailable, isDuplicateKeyError } from './errors.ts';
 export { scrub, serializeError, type LoggedError, type LoggedValue } from './log.ts';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { eventDto, sessionDto, sessionListItemDto, userDto } from '../dto.ts';
 import {
+  freshProcedure,
   protectedProcedure,
   publicProcedure,
   router,
@@ -13,7 +14,12 @@ import {
 } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 import { passkeysRouter, secondFactorProcedures, totpRouter } from './second-factors.ts';
-import { renewedSession, signedInAnswer, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
+import {
+  renewedSession,
+  signedInAnswer,
+  type SecondFactorPending,
+  type SignInAnswer,
+} from './sign-in.ts';
 
 export const authRouter = router({
   register: publicProcedure
@@ -106,6 +112,48 @@ export const authRouter = router({
     }),
   }),
 
+  /**
+   * How this account can sign in: whether it has a password (an account made
+   * by an identity provider has none until it sets one), passkeys, TOTP,
+   * connected providers. Separate from `me`, which reads nothing from the
+   * database when the session is cached.
+   */
+  signInMethods: signedInProcedure
+    .input(noInput)
+    .query(({ ctx }) => ctx.auth.signInMethods(ctx.user.id)),
+
+  /**
+   * Connected identity providers. Connecting is a browser redirect flow and
+   * stays on the site (POST /login/provider/<id> with intent=connect).
+   */
+  providers: router({
+    /** The configured providers (for buttons in other apps). */
+    available: publicProcedure
+      .input(noInput)
+      .query(({ ctx }) =>
+        ctx.auth.identityProviders().map((provider) => ({ id: provider.id, name: provider.name })),
+      ),
+    list: protectedProcedure.input(noInput).query(async ({ ctx }) => {
+      const connected = await ctx.auth.listConnectedAccounts(ctx.session);
+      return connected.map((item) => ({
+        id: item.id,
+        provider: item.provider,
+        providerName: item.providerName,
+        email: item.email,
+        displayName: item.displayName,
+        createdAt: item.createdAt.toISOString(),
+        lastUsedAt: item.lastUsedAt?.toISOString() ?? null,
+      }));
+    }),
+    /** Fresh session; 409 when it is the account's last way to sign in; 404 for another's. */
+    disconnect: freshProcedure
+      .input(z.strictObject({ connectionId: z.string().min(1).max(limits.id) }))
+      .mutation(async ({ ctx, input }) => {
+        await ctx.auth.disconnectProvider(ctx.session, input.connectionId, ctx.request);
+        return { ok: true as const };
+      }),
+  }),
+
   ...secondFactorProcedures,
   totp: totpRouter,
   passkeys: passkeysRouter,
@@ -121,7 +169,11 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const proof = input.recoveryCode ? { recoveryCode: input.recoveryCode } : input.code ? { code: input.code } : null;
+      const proof = input.recoveryCode
+        ? { recoveryCode: input.recoveryCode }
+        : input.code
+          ? { code: input.code }
+          : null;
       const renewed = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request, proof);
       return renewedSession(ctx, renewed);
     }),

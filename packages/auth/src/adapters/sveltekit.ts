@@ -10,6 +10,8 @@ import { AuthError } from '../errors.ts';
 import type {
   Auth,
   AuthenticatedUser,
+  ProviderIntent,
+  ProviderOutcome,
   PublicUser,
   RequestInfo,
   SecondFactorProof,
@@ -229,6 +231,69 @@ export async function completeSecondFactorSignIn(
   clearPendingSecondFactor(auth, event);
   applySignedIn(event, completed);
   return { ...signedInOutcome(completed), method: completed.method };
+}
+
+/** The base name of the cookie that binds a provider flow to this browser (see startProviderSignIn). */
+export const PROVIDER_FLOW_COOKIE = 'authkit_oauth';
+
+function providerFlowCookieName(auth: Auth, event: Pick<AuthRequestEvent, 'url'>): string {
+  const secure = isSecureCookie(auth.settings.secureCookies, { https: event.url.protocol === 'https:' });
+  return sessionCookieName(PROVIDER_FLOW_COOKIE, secure);
+}
+
+/**
+ * Starts a provider flow for this browser (auth.startProviderFlow): the flow's
+ * token goes into an HttpOnly, SameSite=Lax cookie (`__Host-` on https) for the
+ * flow's ten minutes; answers the provider URL to redirect to. Call it from a
+ * POST (same-origin checked). `next` must have passed the app's safe-next check.
+ */
+export async function startProviderSignIn(
+  auth: Auth,
+  event: AuthRequestEvent,
+  providerId: string,
+  input: { intent: ProviderIntent; next: string; remember?: boolean },
+): Promise<string> {
+  const info = requestInfo(event);
+  const started = await auth.startProviderFlow(providerId, { ...input, session: event.locals.session }, info);
+  event.cookies.set(providerFlowCookieName(auth, event), started.flowToken, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isSecureCookie(auth.settings.secureCookies, info),
+    maxAge: Math.max(1, Math.floor((started.expiresAt.getTime() - Date.now()) / 1000)),
+  });
+  return started.url;
+}
+
+/**
+ * The provider's callback for this browser (auth.completeProviderFlow with the
+ * binding cookie, which is cleared whatever happens): the session and device
+ * cookies of a sign-in, the pending-second-step cookie for an account with
+ * TOTP, the renewed session cookie of a re-authentication. Refusals are
+ * returned for the app to show.
+ */
+export async function completeProviderSignIn(auth: Auth, event: AuthRequestEvent, providerId: string): Promise<ProviderOutcome> {
+  const name = providerFlowCookieName(auth, event);
+  const flowToken = event.cookies.get(name) ?? null;
+  event.cookies.delete(name, { path: '/' });
+  const info = requestInfo(event);
+  const outcome = await auth.completeProviderFlow(
+    providerId,
+    { params: event.url.searchParams, flowToken, session: event.locals.session },
+    info,
+  );
+  if (outcome.status === 'signed_in') applySignedIn(event, outcome);
+  if (outcome.status === 'reauthenticated') applySessionCookie(event.cookies, outcome.login.cookie);
+  if (outcome.status === 'second_factor') {
+    event.cookies.set(pendingCookieName(auth, event), outcome.challenge, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: isSecureCookie(auth.settings.secureCookies, info),
+      maxAge: Math.max(1, Math.floor((outcome.expiresAt.getTime() - Date.now()) / 1000)),
+    });
+  }
+  return outcome;
 }
 
 /** Ends this browser's session and clears its cookie. */

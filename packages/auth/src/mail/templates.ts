@@ -69,7 +69,10 @@ function compose(
 ): MailMessage {
   const greeting = `Hello ${context.username},`;
   const footer = `— ${context.siteName}`;
-  const text = [greeting, ...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : []), footer].join('\n\n') + '\n';
+  const text =
+    [greeting, ...paragraphs, ...(link ? [`${link.label}: ${link.url}`] : []), footer].join(
+      '\n\n',
+    ) + '\n';
   const html = [
     '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2328;max-width:34rem">',
     `<p>${escapeHtml(greeting)}</p>`,
@@ -98,7 +101,11 @@ export function passwordResetMail(context: MailContext, url: string, minutes: nu
   );
 }
 
-export function emailVerificationMail(context: MailContext, url: string, hours: number): MailMessage {
+export function emailVerificationMail(
+  context: MailContext,
+  url: string,
+  hours: number,
+): MailMessage {
   return compose(
     'email_verification',
     context,
@@ -128,10 +135,15 @@ export function emailChangeMail(context: MailContext, url: string, hours: number
 
 /** To the old address, when a change to a new one is asked for. */
 export function emailChangeRequestedNotice(context: MailContext, newEmail: string): MailMessage {
-  return compose('email_change_requested_notice', context, 'Your email address is about to change', [
-    `Somebody signed in to your account asked to change its email address to ${newEmail}.`,
-    'It changes only once that address is confirmed. If this was not you, change your password now and sign out your other devices.',
-  ]);
+  return compose(
+    'email_change_requested_notice',
+    context,
+    'Your email address is about to change',
+    [
+      `Somebody signed in to your account asked to change its email address to ${newEmail}.`,
+      'It changes only once that address is confirmed. If this was not you, change your password now and sign out your other devices.',
+    ],
+  );
 }
 
 /** To the old address, once the change is done. */
@@ -161,16 +173,26 @@ export interface ResetOutcome {
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
-const passkeyLine = (key: { name: string; createdAt: Date }) => `“${key.name}” (added ${day(key.createdAt)})`;
+const passkeyLine = (key: { name: string; createdAt: Date }) =>
+  `“${key.name}” (added ${day(key.createdAt)})`;
 
-export function passwordResetNotice(context: MailContext, outcome: ResetOutcome, details: RequestDetails): MailMessage {
-  const ended = outcome.sessionsEnded === 1 ? '1 signed-in session was ended' : `${outcome.sessionsEnded} signed-in sessions were ended`;
+export function passwordResetNotice(
+  context: MailContext,
+  outcome: ResetOutcome,
+  details: RequestDetails,
+): MailMessage {
+  const ended =
+    outcome.sessionsEnded === 1
+      ? '1 signed-in session was ended'
+      : `${outcome.sessionsEnded} signed-in sessions were ended`;
   const paragraphs = [
     `The password of your account was just reset through a link sent to this address. Every device was signed out (${ended}), and the old password no longer works.`,
     whenAndWhere(details),
   ];
   if (outcome.removedPasskeys.length > 0) {
-    paragraphs.push(`Removed with the reset, as asked: ${outcome.removedPasskeys.map(passkeyLine).join(', ')}.`);
+    paragraphs.push(
+      `Removed with the reset, as asked: ${outcome.removedPasskeys.map(passkeyLine).join(', ')}.`,
+    );
   }
   if (outcome.keptPasskeys.length > 0) {
     paragraphs.push(
@@ -179,8 +201,11 @@ export function passwordResetNotice(context: MailContext, outcome: ResetOutcome,
   } else {
     paragraphs.push('Your account has no passkeys.');
   }
-  if (outcome.totp) paragraphs.push('Your authenticator app stays on: signing in still asks for a code from it.');
-  paragraphs.push('If this was not you, reset your password again at once and tell the site’s administrators.');
+  if (outcome.totp)
+    paragraphs.push('Your authenticator app stays on: signing in still asks for a code from it.');
+  paragraphs.push(
+    'If this was not you, reset your password again at once and tell the site’s administrators.',
+  );
   return compose('password_reset_notice', context, 'Your password was reset', paragraphs);
 }
 
@@ -196,9 +221,14 @@ export function deactivatedNotice(context: MailContext): MailMessage {
  * is a new reset link, or null when the owner already has a live one (a notice
  * never voids it): then the mail points to the "forgot password" page.
  */
-export function registrationAttemptNotice(context: MailContext, resetUrl: string | null, forgotUrl: string): MailMessage {
+export function registrationAttemptNotice(
+  context: MailContext,
+  resetUrl: string | null,
+  forgotUrl: string,
+): MailMessage {
   const subject = 'Somebody tried to sign up with your address';
-  const attempt = 'Somebody tried to create a new account with this email address, which already has one: yours.';
+  const attempt =
+    'Somebody tried to create a new account with this email address, which already has one: yours.';
   if (resetUrl) {
     return compose(
       'registration_attempt_notice',
@@ -244,7 +274,10 @@ export function totpDisabledNotice(context: MailContext, details: RequestDetails
   ]);
 }
 
-export function recoveryCodesRegeneratedNotice(context: MailContext, details: RequestDetails): MailMessage {
+export function recoveryCodesRegeneratedNotice(
+  context: MailContext,
+  details: RequestDetails,
+): MailMessage {
   return compose('recovery_codes_regenerated_notice', context, 'New recovery codes were made', [
     'Ten new recovery codes were just made for your account; the old ones no longer work. Each new code signs in in place of a code from your authenticator app.',
     whenAndWhere(details),
@@ -252,7 +285,11 @@ export function recoveryCodesRegeneratedNotice(context: MailContext, details: Re
   ]);
 }
 
-export function passkeyAddedNotice(context: MailContext, name: string, details: RequestDetails): MailMessage {
+export function passkeyAddedNotice(
+  context: MailContext,
+  name: string,
+  details: RequestDetails,
+): MailMessage {
   return compose('passkey_added_notice', context, 'A passkey was added to your account', [
     `A passkey named “${name}” was just added to your account. It signs in without your password (and without a code from an authenticator app).`,
     whenAndWhere(details),
@@ -260,7 +297,11 @@ export function passkeyAddedNotice(context: MailContext, name: string, details: 
   ]);
 }
 
-export function passkeyRemovedNotice(context: MailContext, name: string, details: RequestDetails): MailMessage {
+export function passkeyRemovedNotice(
+  context: MailContext,
+  name: string,
+  details: RequestDetails,
+): MailMessage {
   return compose('passkey_removed_notice', context, 'A passkey was removed from your account', [
     `The passkey named “${name}” was just removed from your account: it no longer signs in.`,
     whenAndWhere(details),
@@ -272,7 +313,27 @@ export function passkeyRemovedNotice(context: MailContext, name: string, details
  * Somebody typed the right password, then gave a wrong code (`failed`) or
  * never finished the second step (`abandoned`).
  */
-export function secondStepNotice(context: MailContext, outcome: 'failed' | 'abandoned', details: RequestDetails): MailMessage {
+export function secondStepNotice(
+  context: MailContext,
+  outcome: 'failed' | 'abandoned',
+  details: RequestDetails,
+  firstFactor: 'password' | 'oauth' = 'password',
+): MailMessage {
+  if (firstFactor === 'oauth') {
+    // The first step was a sign-in at a connected identity provider, not the password.
+    return compose(
+      'second_step_notice',
+      context,
+      'Somebody signed in with your connected account',
+      [
+        outcome === 'failed'
+          ? 'Somebody signed in with an account you connected here (GitHub, Google, ...), then gave a wrong code from the authenticator app (or a wrong recovery code). They were not signed in.'
+          : 'Somebody signed in with an account you connected here (GitHub, Google, ...), then did not finish signing in with a code from the authenticator app. They were not signed in.',
+        whenAndWhere(details),
+        'If this was you, all is well. If it was not, secure that account at its provider, or disconnect it under “Connected accounts” on your account page. Your authenticator app kept them out.',
+      ],
+    );
+  }
   const what =
     outcome === 'failed'
       ? 'Somebody entered your password correctly, then a wrong code from the authenticator app (or a wrong recovery code). They were not signed in.'
@@ -302,5 +363,47 @@ export function secondFactorResetNotice(context: MailContext, at: Date): MailMes
     'An administrator removed the authenticator app, the recovery codes and the passkeys of your account. Your password alone signs you in now.',
     `When: ${when}.`,
     'Set up an authenticator app again in your account settings. If you did not ask for this, change your password now (or reset it with “Forgot your password?” on the sign-in page) and contact the site’s administrators at once.',
+  ]);
+}
+
+export function providerConnectedNotice(
+  context: MailContext,
+  provider: string,
+  details: RequestDetails,
+): MailMessage {
+  return compose(
+    'provider_connected_notice',
+    context,
+    `${provider} was connected to your account`,
+    [
+      `Your ${provider} account was just connected to your account here: it now signs you in (“Continue with ${provider}”).`,
+      whenAndWhere(details),
+      'If this was not you, somebody is signed in as you: disconnect it under “Connected accounts” on your account page, reset your password with “Forgot your password?” on the sign-in page, and tell the site’s administrators.',
+    ],
+  );
+}
+
+export function providerDisconnectedNotice(
+  context: MailContext,
+  provider: string,
+  details: RequestDetails,
+): MailMessage {
+  return compose(
+    'provider_disconnected_notice',
+    context,
+    `${provider} was disconnected from your account`,
+    [
+      `Your ${provider} account was just disconnected from your account here: it no longer signs you in, and the devices that signed in with it were signed out.`,
+      whenAndWhere(details),
+      'If this was not you, somebody is signed in as you: reset your password now with “Forgot your password?” on the sign-in page (it signs out every device) and tell the site’s administrators.',
+    ],
+  );
+}
+
+export function passwordSetNotice(context: MailContext, details: RequestDetails): MailMessage {
+  return compose('password_set_notice', context, 'A password was set on your account', [
+    'A password was just set on your account: you can now also sign in with your username or email address and that password.',
+    whenAndWhere(details),
+    'If this was not you, somebody is signed in as you: reset your password now with “Forgot your password?” on the sign-in page (it signs out every device) and tell the site’s administrators.',
   ]);
 }

@@ -35,7 +35,8 @@ export type SecondFactorSignIn = ReturnType<typeof createSecondFactorSignIn>;
 
 export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'checkProof'>) {
   const { database, now } = core;
-  const expired = () => new AuthError('UNAUTHORIZED', 'This sign-in has expired. Enter your password again.');
+  const expired = () =>
+    new AuthError('UNAUTHORIZED', 'This sign-in has expired. Enter your password again.');
 
   /** Whether a password sign-in of this user needs a second step (read from the stored account). */
   async function secondFactorRequired(user: Pick<PublicUser, 'id'>): Promise<boolean> {
@@ -46,10 +47,13 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
   /** After `authenticate`: the pending state for a user with a second factor (CONFLICT for one without). */
   async function startSecondFactor(
     user: PublicUser,
-    options: { remember?: boolean },
+    options: { remember?: boolean; firstFactor?: 'password' | 'oauth'; provider?: string },
     request?: RequestInfo,
   ): Promise<SecondFactorChallenge> {
-    const doc = await database.users.findOne({ _id: user.id }, { projection: { active: 1, mfa_enabled: 1, security_stamp: 1 } });
+    const doc = await database.users.findOne(
+      { _id: user.id },
+      { projection: { active: 1, mfa_enabled: 1, security_stamp: 1 } },
+    );
     if (!doc) throw expired();
     if (!doc.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
     if (!doc.mfa_enabled) throw new AuthError('CONFLICT', 'This account has no second factor.');
@@ -60,6 +64,8 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
       _id: await hashToken(challenge),
       user_id: user.id,
       remember: options.remember === true,
+      first_factor: options.firstFactor ?? 'password',
+      ...(options.provider ? { provider: options.provider } : {}),
       // A password change or reset (any stamp change) voids the step begun with the old password.
       stamp: stampOf(doc),
       created_at: at,
@@ -81,7 +87,13 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     challenge: string,
     proof: SecondFactorProof,
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; remember: boolean; method: 'totp' | 'recovery_code' }> {
+  ): Promise<{
+    user: PublicUser;
+    remember: boolean;
+    method: 'totp' | 'recovery_code';
+    firstFactor: 'password' | 'oauth';
+    provider: string | null;
+  }> {
     if (typeof challenge !== 'string' || !isWellFormedToken(challenge)) throw expired();
     const id = await hashToken(challenge);
     const pending = await database.pendingSignIns.findOne({ _id: id });
@@ -99,7 +111,11 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
       // A wrong code after a correct password: the owner hears of it (not of a THROTTLED refusal,
       // which checked nothing; that step is announced as abandoned when it expires).
       if (error instanceof AuthError && error.code === 'VALIDATION') {
-        await announceSecondStep(pending, 'failed', { at: now(), ip: request.ip, userAgent: request.userAgent });
+        await announceSecondStep(pending, 'failed', {
+          at: now(),
+          ip: request.ip,
+          userAgent: request.userAgent,
+        });
       }
       throw error;
     }
@@ -107,7 +123,13 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     const used = await database.pendingSignIns.deleteOne({ _id: id });
     if (used.deletedCount !== 1) throw expired();
     // The session itself is made by sign-in.ts, as for every other sign-in.
-    return { user: toPublicUser(user), remember: pending.remember, method };
+    return {
+      user: toPublicUser(user),
+      remember: pending.remember,
+      method,
+      firstFactor: pending.first_factor ?? 'password',
+      provider: pending.provider ?? null,
+    };
   }
 
   /**
@@ -148,10 +170,20 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
       { $set: { announced_at: now() } },
     );
     if (marked.modifiedCount !== 1) return false;
-    const user = await database.users.findOne({ _id: pending.user_id }, { projection: { username: 1, email: 1, active: 1 } });
+    const user = await database.users.findOne(
+      { _id: pending.user_id },
+      { projection: { username: 1, email: 1, active: 1 } },
+    );
     if (!user?.active) return false;
     if (!(await takeNoticeSlot(user._id))) return false;
-    await core.mail.send(secondStepNotice(core.mail.contextFor(user), outcome, details));
+    await core.mail.send(
+      secondStepNotice(
+        core.mail.contextFor(user),
+        outcome,
+        details,
+        pending.first_factor ?? 'password',
+      ),
+    );
     return true;
   }
 
@@ -169,7 +201,11 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
       .toArray();
     let mailed = 0;
     for (const pending of expired) {
-      const details = { at: pending.created_at, ip: pending.ip ?? null, userAgent: pending.user_agent ?? null };
+      const details = {
+        at: pending.created_at,
+        ip: pending.ip ?? null,
+        userAgent: pending.user_agent ?? null,
+      };
       if (await announceSecondStep(pending, 'abandoned', details)) mailed++;
     }
     return mailed;
@@ -184,7 +220,10 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     const at = now();
     const result = await database.pendingSignIns.deleteMany({
       expires_at: { $lte: at },
-      $or: [{ announced_at: { $ne: null } }, { expires_at: { $lte: new Date(at.getTime() - 24 * 60 * 60_000) } }],
+      $or: [
+        { announced_at: { $ne: null } },
+        { expires_at: { $lte: new Date(at.getTime() - 24 * 60 * 60_000) } },
+      ],
     });
     return result.deletedCount;
   }

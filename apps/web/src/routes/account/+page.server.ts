@@ -1,5 +1,10 @@
 import { isAuthError } from '@authkit/auth';
-import { applySessionCookie, needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
+import {
+  applySessionCookie,
+  needsReauthentication,
+  requestInfo,
+  signOut,
+} from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
 import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
@@ -26,14 +31,17 @@ export const load: PageServerLoad = async (event) => {
   const auth = getAuth();
   // Bound to this session (a forged or another session's cookie is dropped).
   const pendingForm = takePendingForm(event, pendingFormOwner(user, session));
-  const [sessions, events, passkeys, emailForm, passwordForm] = await Promise.all([
-    auth.listSessions(session),
-    auth.listEvents(user.id, 15),
-    auth.listPasskeys(session),
-    // Two forms on one page: superforms tells them apart by id.
-    emptyForm(emailChangeSchema, 'email'),
-    emptyForm(changePasswordSchema, 'password'),
-  ]);
+  const [sessions, events, passkeys, connected, methods, emailForm, passwordForm] =
+    await Promise.all([
+      auth.listSessions(session),
+      auth.listEvents(user.id, 15),
+      auth.listPasskeys(session),
+      auth.listConnectedAccounts(session),
+      auth.signInMethods(user.id),
+      // Two forms on one page: superforms tells them apart by id.
+      emptyForm(emailChangeSchema, 'email'),
+      emptyForm(changePasswordSchema, 'password'),
+    ]);
   // Typed before the detour through re-authentication (password or passkey):
   // back in the form, shown for the visitor to confirm with one press. Never
   // sent unseen: the cookie could have been planted.
@@ -57,6 +65,21 @@ export const load: PageServerLoad = async (event) => {
       remember: item.remember,
     })),
     rememberDays: Math.round(auth.settings.rememberIdleMs / 86_400_000),
+    /** False for an account made by an identity provider: the page offers "Set a password". */
+    hasPassword: methods.password,
+    connected: connected.map((item) => ({
+      id: item.id,
+      providerName: item.providerName,
+      email: item.email,
+      displayName: item.displayName,
+      createdAt: item.createdAt,
+      lastUsedAt: item.lastUsedAt,
+    })),
+    /** Configured providers not connected yet: "Connect …". */
+    connectable: auth
+      .identityProviders()
+      .filter((provider) => !connected.some((item) => item.provider === provider.id))
+      .map(({ id, name }) => ({ id, name })),
     mfaEnabled: user.mfaEnabled,
     passkeysStatus: getConfig().passkeys,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
@@ -147,6 +170,47 @@ export const actions: Actions = {
       message: emailChangeSent(form.data.email),
     });
     redirect(303, '/account#email');
+  },
+
+  disconnect: async (event) => {
+    const { session } = requireSignedIn(event);
+    if (needsReauthentication(getAuth(), event.locals)) toReauth(event, '/account#connected');
+    const fields = await readFormFields(event.request);
+    try {
+      await getAuth().disconnectProvider(session, fields.connectionId ?? '', requestInfo(event));
+    } catch (caught) {
+      const { status, message } = refusedChange(caught, event, '/account#connected');
+      return fail(status, { action: 'disconnect', message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'Disconnected. Devices that signed in with it have been signed out.',
+    });
+    redirect(303, '/account#connected');
+  },
+
+  /** A first password, for an account made by an identity provider (fresh session). */
+  setPassword: async (event) => {
+    const { session } = requireSignedIn(event);
+    if (needsReauthentication(getAuth(), event.locals)) toReauth(event, '/account#password');
+    const fields = await readFormFields(event.request);
+    if ((fields.newPassword ?? '') !== (fields.confirmPassword ?? '')) {
+      return fail(400, { action: 'setPassword', message: 'The two passwords do not match.' });
+    }
+    try {
+      await getAuth().setPassword(session, fields.newPassword ?? '', requestInfo(event));
+    } catch (caught) {
+      const { status, message } = refusedChange(caught, event, '/account#password');
+      const detail = isAuthError(caught, 'VALIDATION')
+        ? Object.values(caught.fieldErrors).flat()[0]
+        : undefined;
+      return fail(status, { action: 'setPassword', message: detail ?? message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'Your password has been set: you can now also sign in with it.',
+    });
+    redirect(303, '/account#password');
   },
 
   password: async (event) => {

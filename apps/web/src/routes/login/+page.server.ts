@@ -13,6 +13,9 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async (event) => ({
   ...nextFromQuery(event),
   passkeysAvailable: getConfig().passkeys === 'on',
+  providers: getAuth()
+    .identityProviders()
+    .map(({ id, name }) => ({ id, name })),
   form: await emptyForm(loginSchema),
 });
 

@@ -10,6 +10,9 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => ({
   ...nextFromQuery(event),
+  providers: getAuth()
+    .identityProviders()
+    .map(({ id, name }) => ({ id, name })),
   form: await emptyForm(registerSchema),
 });
 

@@ -13,8 +13,16 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   const { session } = requireSignedIn(event);
+  const auth = getAuth();
+  const methods = await auth.signInMethods(session.userId);
   return {
     ...nextFromQuery(event),
+    hasPassword: methods.password,
+    // A connected OpenID provider can confirm who you are again (it is asked to sign you in anew).
+    providers: auth
+      .identityProviders()
+      .filter((provider) => provider.reauthentication && methods.providers.includes(provider.id))
+      .map(({ id, name }) => ({ id, name })),
     // An account with two-step sign-in steps up with its second factor too.
     askCode: session.stepUp === 'second_factor',
     passkeysAvailable: getConfig().passkeys === 'on',
