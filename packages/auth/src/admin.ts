@@ -3,6 +3,7 @@
 import type { Role, UserDoc } from '@authkit/db';
 import { withClaim } from './claims.ts';
 import {
+  COPY_PROJECTION,
   isFresh,
   MESSAGES,
   needsRefreshError,
@@ -77,18 +78,7 @@ export function createAdmin(
         // The hash itself never leaves; only whether there is one (accounts made by a provider have none).
         .find(
           {},
-          {
-            projection: {
-              password_hash: 1,
-              username: 1,
-              email: 1,
-              email_verified: 1,
-              role: 1,
-              active: 1,
-              created_at: 1,
-              mfa_enabled: 1,
-            },
-          },
+          { projection: { password_hash: 1, ...COPY_PROJECTION } },
         )
         .sort({ created_at: 1, _id: 1 })
         .skip((page - 1) * pageSize)

@@ -117,8 +117,18 @@ export async function recordNeedsRefresh(
   request: RequestInfo,
   action: string,
 ): Promise<void> {
+  if (!(await takeOncePer(core, `needs-refresh:${session.sessionId}`, NEEDS_REFRESH_EVENT_EVERY_MS))) return;
+  await core.events.record('needs_refresh', session.userId, request, { action });
+}
+
+/**
+ * "At most once per `windowMs`" for `id` (an event, a notice): true for the
+ * first caller of a window. A claim in the throttle collection (a unique
+ * insert, atomic on every server we support), replaced once lapsed by the
+ * auth clock; the sweep deletes it.
+ */
+export async function takeOncePer(core: Pick<AuthCore, 'database' | 'now'>, id: string, windowMs: number): Promise<boolean> {
   const at = core.now();
-  const id = `needs-refresh:${session.sessionId}`;
   const claim = async () => {
     try {
       await core.database.throttle.insertOne({
@@ -126,7 +136,7 @@ export async function recordNeedsRefresh(
         failures: 0,
         locked_until: null,
         last_failure_at: at,
-        expires_at: new Date(at.getTime() + NEEDS_REFRESH_EVENT_EVERY_MS),
+        expires_at: new Date(at.getTime() + windowMs),
       });
       return true;
     } catch (error) {
@@ -134,11 +144,9 @@ export async function recordNeedsRefresh(
       throw error;
     }
   };
-  if (!(await claim())) {
-    const lapsed = await core.database.throttle.deleteOne({ _id: id, expires_at: { $lte: at } });
-    if (lapsed.deletedCount !== 1 || !(await claim())) return;
-  }
-  await core.events.record('needs_refresh', session.userId, request, { action });
+  if (await claim()) return true;
+  const lapsed = await core.database.throttle.deleteOne({ _id: id, expires_at: { $lte: at } });
+  return lapsed.deletedCount === 1 && (await claim());
 }
 
 /** The live session document, when it is fresh; NEEDS_REFRESH (recorded as an event) otherwise. */
@@ -236,7 +244,8 @@ export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
   );
 }
 
-const COPY_PROJECTION = {
+/** The user fields a session copies (userCopyOf), as a projection. */
+export const COPY_PROJECTION = {
   username: 1,
   email: 1,
   email_verified: 1,

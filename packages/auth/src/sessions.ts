@@ -6,6 +6,7 @@ import { makeBlankCookie, readBearerToken, readSessionCookie } from './cookies.t
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
   clip,
+  COPY_PROJECTION,
   idleMs,
   liveSessionDoc,
   MAX_IP,
@@ -112,19 +113,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // either saw this session or is seen here.
     const current = await database.users.findOne(
       { _id: doc._id },
-      {
-        projection: {
-          password_hash: 1,
-          username: 1,
-          email: 1,
-          email_verified: 1,
-          role: 1,
-          active: 1,
-          created_at: 1,
-          mfa_enabled: 1,
-          security_stamp: 1,
-        },
-      },
+      { projection: { password_hash: 1, ...COPY_PROJECTION } },
     );
     const checkedHash = credentials.checkedHashOf(user);
     if (!current || (!current.active && !force)) {

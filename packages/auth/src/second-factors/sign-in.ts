@@ -9,8 +9,8 @@
 // abandoned step by the sweep (announceAbandonedSecondSteps). At most one mail
 // per pending sign-in (announced_at) and one per account per
 // SECOND_STEP_NOTICE_MS, so that whoever holds the password cannot mail-bomb.
-import { isDuplicateKeyError, type PendingSignInDoc } from '@authkit/db';
-import { clip, MAX_IP, MAX_USER_AGENT, MESSAGES, type AuthCore } from '../core.ts';
+import type { PendingSignInDoc } from '@authkit/db';
+import { clip, MAX_IP, MAX_USER_AGENT, MESSAGES, takeOncePer, type AuthCore } from '../core.ts';
 import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
 import { secondStepNotice, type RequestDetails } from '../mail/templates.ts';
@@ -132,28 +132,11 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
     };
   }
 
-  /**
-   * One "somebody entered your password" slot per account per SECOND_STEP_NOTICE_MS: a unique
-   * insert beside the throttle's records (atomic on every server), replaced once it has lapsed.
-   */
+  /** One "somebody entered your password" mail per account per SECOND_STEP_NOTICE_MS. */
   async function takeNoticeSlot(userId: string): Promise<boolean> {
-    const id = `notice:second-step:${await sha256hex(userId)}`;
-    const at = now();
-    await database.throttle.deleteOne({ _id: id, expires_at: { $lte: at } });
-    try {
-      await database.throttle.insertOne({
-        _id: id,
-        failures: 0,
-        locked_until: null,
-        last_failure_at: at,
-        expires_at: new Date(at.getTime() + SECOND_STEP_NOTICE_MS),
-      });
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
+    return takeOncePer(core, `notice:second-step:${await sha256hex(userId)}`, SECOND_STEP_NOTICE_MS);
   }
+
 
   /**
    * Mails the owner about a pending sign-in that failed or was abandoned, once per pending
