@@ -78,7 +78,11 @@ const procedures: Procedure[] = [
   { path: 'auth.sessions.list', type: 'query', fields: {} },
   { path: 'auth.sessions.revoke', type: 'mutation', fields: { sessionId: 'string' } },
   { path: 'auth.sessions.revokeOthers', type: 'mutation', fields: {} },
-  { path: 'auth.reauthenticate', type: 'mutation', fields: { password: 'string' } },
+  {
+    path: 'auth.reauthenticate',
+    type: 'mutation',
+    fields: { password: 'string', code: 'string', recoveryCode: 'string' },
+  },
   { path: 'auth.events', type: 'query', fields: { limit: 'int' } },
   {
     path: 'auth.changePassword',
@@ -127,6 +131,10 @@ const procedures: Procedure[] = [
   },
   { path: 'auth.passkeys.reauthenticationOptions', type: 'mutation', fields: {} },
   { path: 'auth.passkeys.reauthenticate', type: 'mutation', fields: { response: 'string' } },
+  { path: 'auth.signInMethods', type: 'query', fields: {} },
+  { path: 'auth.providers.available', type: 'query', fields: {} },
+  { path: 'auth.providers.list', type: 'query', fields: {} },
+  { path: 'auth.providers.disconnect', type: 'mutation', fields: { connectionId: 'string' } },
 ];
 
 /**
