@@ -35,14 +35,16 @@ export function createAuth(options: AuthOptions): Auth {
   const now = options.now ?? (() => new Date());
   const events = createEvents(database, now);
   const mail = createMail(database, settings);
-  const cache = settings.sessionCacheMs > 0 ? new SessionCache(settings.sessionCacheMaxEntries) : null;
+  const cache =
+    settings.sessionCacheMs > 0 ? new SessionCache(settings.sessionCacheMaxEntries) : null;
   const feed = new InvalidationFeed(database, cache, settings.sessionCacheMs);
   const throttle = new Throttle(database, settings.throttle);
   const core: AuthCore = { settings, database, now, throttle, events, mail, cache, feed };
 
   const tokens = createSingleUseTokens(core);
   const keys = createKeys(core);
-  const devices = createDevices(core, keys);
+  // trustDevice uses the account document a sign-in just read (credentials keeps it).
+  const devices = createDevices(core, keys, (user) => credentials.checkedDocOf(user));
   const credentials = createCredentials(core, devices);
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
@@ -54,7 +56,9 @@ export function createAuth(options: AuthOptions): Auth {
   const admin = createAdmin(core, sessions, recovery, totp);
 
   async function ensureReady(): Promise<void> {
-    await ensureIndexes(database, { eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000) });
+    await ensureIndexes(database, {
+      eventsRetentionSeconds: Math.ceil(settings.eventsRetentionMs / 1000),
+    });
     await getDummyHash();
     // Made (or read) now rather than at the first sign-in.
     await keys.key('device_cookies');
@@ -142,7 +146,8 @@ function guarded<Args extends unknown[], Result>(
     try {
       return await fn(...args);
     } catch (error) {
-      if (isDatabaseUnavailable(error)) throw new AuthError('UNAVAILABLE', MESSAGES.unavailable, { cause: error });
+      if (isDatabaseUnavailable(error))
+        throw new AuthError('UNAVAILABLE', MESSAGES.unavailable, { cause: error });
       throw error;
     }
   };

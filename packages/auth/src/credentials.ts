@@ -1,14 +1,29 @@
 // Passwords: sign-in (authenticate), re-authentication (confirmLogin), password
 // change, and the rehash of hashes made with older Argon2 parameters.
 import type { UserDoc } from '@authkit/db';
-import { clip, liveSessionDoc, MAX_IP, MAX_LOGIN, MESSAGES, renewFreshness, type AuthCore } from './core.ts';
+import {
+  clip,
+  liveSessionDoc,
+  MAX_IP,
+  MAX_LOGIN,
+  MESSAGES,
+  renewFreshness,
+  type AuthCore,
+} from './core.ts';
 import { toPublicUser, toSessionInfo } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';
 import { passwordChangedNotice } from './mail/templates.ts';
-import { accountUserInputs, getDummyHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyPassword } from './passwords.ts';
-import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
+import {
+  accountUserInputs,
+  getDummyHash,
+  hashPassword,
+  needsRehash,
+  PASSWORD_MAX_LENGTH,
+  verifyPassword,
+} from './passwords.ts';
+import { dropLapsedClaim, takeClaim, type Admission } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import type { Auth, PublicUser, RequestInfo } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
@@ -28,10 +43,18 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
    * alive (the change ends "every other session" only among those it sees).
    */
   const passwordCheckedAgainst = new WeakMap<PublicUser, string>();
+  /**
+   * The account document each user returned by `authenticate` was read from,
+   * moments ago: loginUser and trustDevice use it instead of reading it again
+   * (loginUser still reads the account once the session exists).
+   */
+  const documentOf = new WeakMap<PublicUser, UserDoc>();
 
   /** Wrong password where a signed-in user re-enters it: a field error, not a sign-out (401). */
   function incorrectPassword(field: string): AuthError {
-    return new AuthError('VALIDATION', MESSAGES.incorrectPassword, { fieldErrors: { [field]: [MESSAGES.incorrectPassword] } });
+    return new AuthError('VALIDATION', MESSAGES.incorrectPassword, {
+      fieldErrors: { [field]: [MESSAGES.incorrectPassword] },
+    });
   }
 
   /**
@@ -45,7 +68,9 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
    * function (for a claim that ends up unused), or null when another change
    * holds the claim.
    */
-  async function claimHashChange(user: Pick<UserDoc, '_id' | 'password_hash'>): Promise<(() => Promise<void>) | null> {
+  async function claimHashChange(
+    user: Pick<UserDoc, '_id' | 'password_hash'>,
+  ): Promise<(() => Promise<void>) | null> {
     // The hash itself is not stored again: a digest of it names the claim.
     const id = `password:${user._id}:${await sha256hex(user.password_hash)}`;
     // A lapsed claim may be taken over (second try); the hash check after the claim still decides.
@@ -79,17 +104,26 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
    * names nobody): per device when the client holds a valid device cookie for
    * that user, else per account and address.
    */
-  async function throttleKeys(account: string, userId: string | null, request: RequestInfo) {
-    const deviceId = userId ? await devices.verify(request.deviceToken, userId) : null;
+  async function throttleKeys(account: string, user: UserDoc | null, request: RequestInfo) {
+    const deviceId = user ? await devices.verify(request.deviceToken, user) : null;
     return throttle.keysFor({ account, ip: clip(request.ip, MAX_IP), deviceId });
   }
 
   /** A wrong password: counted on every key, recorded, and one event per lock it set (not per refusal). */
-  async function failedAttempt(keys: ThrottleKey[], userId: string | null, request: RequestInfo, reason: string) {
-    const locks = await throttle.failed(keys, now());
+  async function failedAttempt(
+    admission: Admission,
+    userId: string | null,
+    request: RequestInfo,
+    reason: string,
+  ) {
+    const locks = await throttle.failed(admission, now());
     await events.record('login_failed', userId, request, { reason });
     for (const lock of locks) {
-      const details = { scope: lock.scope, failures: lock.failures, lockSeconds: Math.ceil(lock.waitMs / 1000) };
+      const details = {
+        scope: lock.scope,
+        failures: lock.failures,
+        lockSeconds: Math.ceil(lock.waitMs / 1000),
+      };
       if (lock.scope === 'address') await events.record('address_locked', null, request, details);
       else await events.record('account_locked', userId, request, details);
     }
@@ -103,18 +137,23 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     // Looked up before the throttle, so that an account has one budget whichever
     // of its names is typed. One indexed read for known and unknown names alike.
     // Usernames cannot contain '@', so the login names exactly one index.
-    const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
-    const keys = await throttleKeys(user ? `user:${user._id}` : `name:${key}`, user?._id ?? null, request);
-    await throttle.admit(keys, now());
+    const user = await database.users.findOne(
+      key.includes('@') ? { email_key: key } : { username_key: key },
+    );
+    const keys = await throttleKeys(user ? `user:${user._id}` : `name:${key}`, user, request);
+    const admission = await throttle.admit(keys, now());
 
     // Unknown users are verified against a dummy hash: same time, same answer.
     const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
-    const matches = await verifyPassword(user?.password_hash ?? (await getDummyHash()), tooLong ? '' : password);
+    const matches = await verifyPassword(
+      user?.password_hash ?? (await getDummyHash()),
+      tooLong ? '' : password,
+    );
     if (!user || !matches || tooLong) {
-      await failedAttempt(keys, user?._id ?? null, request, 'invalid_credentials');
+      await failedAttempt(admission, user?._id ?? null, request, 'invalid_credentials');
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
-    await throttle.succeeded(keys, now());
+    await throttle.succeeded(admission, now());
     // Only now, after a correct password, may the answer say the account is inactive.
     if (!user.active) {
       await events.record('login_failed', user._id, request, { reason: 'inactive' });
@@ -123,8 +162,14 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     const checkedHash = await rehashIfNeeded(user, password);
     const publicUser = toPublicUser(user);
     passwordCheckedAgainst.set(publicUser, checkedHash);
+    documentOf.set(publicUser, user);
     return publicUser;
   };
+
+  /** The account document `authenticate` read for this user (undefined for other users). */
+  function checkedDocOf(user: PublicUser): UserDoc | undefined {
+    return documentOf.get(user);
+  }
 
   /** The stored hash `authenticate` checked this user's password against (undefined for other users). */
   function checkedHashOf(user: PublicUser): string | undefined {
@@ -140,17 +185,17 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     reason: string,
     options: { rehash?: boolean } = {},
   ): Promise<void> {
-    const keys = await throttleKeys(`user:${user._id}`, user._id, request);
-    await throttle.admit(keys, now());
+    const keys = await throttleKeys(`user:${user._id}`, user, request);
+    const admission = await throttle.admit(keys, now());
     const valid =
       typeof password === 'string' &&
       [...password].length <= PASSWORD_MAX_LENGTH &&
       (await verifyPassword(user.password_hash, password));
     if (!valid) {
-      await failedAttempt(keys, user._id, request, reason);
+      await failedAttempt(admission, user._id, request, reason);
       throw incorrectPassword(field);
     }
-    await throttle.succeeded(keys, now());
+    await throttle.succeeded(admission, now());
     if (options.rehash ?? true) await rehashIfNeeded(user, password);
   }
 
@@ -175,11 +220,22 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
-    const newPassword = checkNewPassword(input?.newPassword, 'newPassword', accountUserInputs(user.username, user.email));
+    const newPassword = checkNewPassword(
+      input?.newPassword,
+      'newPassword',
+      accountUserInputs(user.username, user.email),
+    );
     // No rehash of the current password: it is about to be replaced.
-    await checkPasswordOfSignedInUser(user, input?.currentPassword, 'currentPassword', request, 'password_change', {
-      rehash: false,
-    });
+    await checkPasswordOfSignedInUser(
+      user,
+      input?.currentPassword,
+      'currentPassword',
+      request,
+      'password_change',
+      {
+        rehash: false,
+      },
+    );
     if (newPassword.normalize('NFKC') === String(input.currentPassword).normalize('NFKC')) {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
         fieldErrors: { newPassword: ['Choose a password different from the current one.'] },
@@ -196,7 +252,10 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
       });
     const release = await claimHashChange(user);
     if (!release) throw changedMeanwhile();
-    const stored = await database.users.findOne({ _id: user._id }, { projection: { password_hash: 1 } });
+    const stored = await database.users.findOne(
+      { _id: user._id },
+      { projection: { password_hash: 1 } },
+    );
     if (stored?.password_hash !== user.password_hash) throw changedMeanwhile();
     try {
       // This session ended meanwhile (signed out, revoked): 401, nothing written.
@@ -223,5 +282,12 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
   };
 
-  return { authenticate, checkedHashOf, confirmLogin, changePassword, claimHashChange };
+  return {
+    authenticate,
+    checkedHashOf,
+    checkedDocOf,
+    confirmLogin,
+    changePassword,
+    claimHashChange,
+  };
 }

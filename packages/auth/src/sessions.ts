@@ -2,7 +2,12 @@
 // session cache, sliding expiry and session protection), end (logoutUser,
 // revoke: each tells the invalidation feed), list, sweep.
 import { INVALIDATION_RETENTION_MS, type SessionDoc, type SessionEndReason } from '@authkit/db';
-import { makeBlankCookie, makeSessionCookie, readBearerToken, readSessionCookie } from './cookies.ts';
+import {
+  makeBlankCookie,
+  makeSessionCookie,
+  readBearerToken,
+  readSessionCookie,
+} from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
   clip,
@@ -17,12 +22,24 @@ import {
   type AuthCore,
 } from './core.ts';
 import type { Credentials } from './credentials.ts';
-import { deleteOldEndedReasons, endedReasonOf, endSessionsWithReason, recordEndedSessions } from './ended-sessions.ts';
+import {
+  deleteOldEndedReasons,
+  endedReasonOf,
+  endSessionsWithReason,
+  recordEndedSessions,
+} from './ended-sessions.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
 import type { CachedSession } from './session-cache.ts';
 import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
-import type { AnonymousUser, Auth, LoadResult, RequestInfo, SessionCookie, SessionListItem } from './types.ts';
+import type {
+  AnonymousUser,
+  Auth,
+  LoadResult,
+  RequestInfo,
+  SessionCookie,
+  SessionListItem,
+} from './types.ts';
 
 // A loaded session is written back (sliding expiry, last seen) only once this
 // share of its idle window has passed, and at least hourly: not on every request.
@@ -31,7 +48,10 @@ const MAX_TOUCH_INTERVAL_MS = 60 * 60_000;
 
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'checkedHashOf'>) {
+export function createSessions(
+  core: AuthCore,
+  credentials: Pick<Credentials, 'checkedHashOf' | 'checkedDocOf'>,
+) {
   const { settings, database, now, events, cache, feed } = core;
   const { lucia } = createLucia(database, settings.sessionIdleMs);
 
@@ -43,7 +63,12 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     return { id: null, isAuthenticated: false, isActive: false, isAnonymous: true };
   }
 
-  function sessionCookie(token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie {
+  function sessionCookie(
+    token: string,
+    doc: SessionDoc,
+    request: RequestInfo,
+    at: Date,
+  ): SessionCookie {
     // Remembered: persistent cookie that lives as long as the session may.
     // Otherwise: a browser-session cookie (no Expires/Max-Age).
     return makeSessionCookie(settings.cookieName, token, {
@@ -55,8 +80,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
 
   const loginUser: Auth['loginUser'] = async (user, loginOptions, request) => {
     const { remember = false, fresh = true, force = false } = loginOptions ?? {};
-    // Decide on the stored account, not on the caller's possibly stale copy.
-    const doc = await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } });
+    // Decide on the stored account, not on the caller's possibly stale copy
+    // (the one authenticate read moments ago, when it comes from there).
+    const doc =
+      credentials.checkedDocOf(user) ??
+      (await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } }));
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
     if (!doc.active && !force) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
@@ -64,7 +92,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const token = generateToken();
     const sessionId = await hashToken(token);
     const absoluteExpiresAt = new Date(at.getTime() + settings.absoluteLifetimeMs);
-    const expiresAt = new Date(Math.min(at.getTime() + idleMs(core, remember), absoluteExpiresAt.getTime()));
+    const expiresAt = new Date(
+      Math.min(at.getTime() + idleMs(core, remember), absoluteExpiresAt.getTime()),
+    );
     const attributes: DatabaseSessionAttributes & Pick<SessionDoc, 'expires_at'> = {
       created_at: at,
       authenticated_at: at,
@@ -88,7 +118,16 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const current = await database.users.findOne(
       { _id: doc._id },
       {
-        projection: { password_hash: 1, username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1, mfa_enabled: 1 },
+        projection: {
+          password_hash: 1,
+          username: 1,
+          email: 1,
+          email_verified: 1,
+          role: 1,
+          active: 1,
+          created_at: 1,
+          mfa_enabled: 1,
+        },
       },
     );
     const checkedHash = credentials.checkedHashOf(user);
@@ -123,7 +162,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
    * and remembered ones last a month, so without a cap they pile up. The
    * least recently used go first, never the one just created.
    */
-  async function endSessionsOverLimit(userId: string, newSessionId: string, request: RequestInfo): Promise<void> {
+  async function endSessionsOverLimit(
+    userId: string,
+    newSessionId: string,
+    request: RequestInfo,
+  ): Promise<void> {
     const count = await database.sessions.countDocuments({ user_id: userId });
     if (count <= settings.maxSessionsPerUser) return;
     const oldest = await database.sessions
@@ -136,7 +179,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     const ended = await database.sessions.deleteMany({ _id: { $in: ids }, user_id: userId });
     for (const session of oldest) await feed.record({ sessionId: session._id });
     if (ended.deletedCount > 0) {
-      await events.record('session_revoked', userId, request, { reason: 'session_limit', count: ended.deletedCount });
+      await events.record('session_revoked', userId, request, {
+        reason: 'session_limit',
+        count: ended.deletedCount,
+      });
     }
   }
 
@@ -173,12 +219,18 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     // The copy stays out of the cached session: the user half of the entry holds it.
     const { user: copy, ...session } = found;
     if (copy) return { doc: session, user: toPublicUser({ _id: session.user_id, ...copy }) };
-    const user = await database.users.findOne({ _id: session.user_id }, { projection: { password_hash: 0 } });
+    const user = await database.users.findOne(
+      { _id: session.user_id },
+      { projection: { password_hash: 0 } },
+    );
     return user ? { doc: session, user: toPublicUser(user) } : null;
   }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
-    const anonymous = (clearCookie: boolean, endedReason: SessionEndReason | null = null): LoadResult => ({
+    const anonymous = (
+      clearCookie: boolean,
+      endedReason: SessionEndReason | null = null,
+    ): LoadResult => ({
       user: anonymousUser(),
       session: null,
       cookie: clearCookie ? blankCookieFor(request) : null,
@@ -215,7 +267,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       if (fingerprint !== doc.fingerprint) {
         if (settings.protection === 'strong') {
           await endSession(sessionId, 'session_protection');
-          await events.record('session_revoked', doc.user_id, request, { reason: 'session_protection' });
+          await events.record('session_revoked', doc.user_id, request, {
+            reason: 'session_protection',
+          });
           return anonymous(true, 'session_protection');
         }
         // basic: the session survives but is no longer fresh, in every process.
@@ -229,7 +283,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
 
     const idle = idleMs(core, doc.remember);
     let renewed = false;
-    if (at.getTime() - doc.last_seen_at.getTime() >= Math.min(idle * TOUCH_FRACTION, MAX_TOUCH_INTERVAL_MS)) {
+    if (
+      at.getTime() - doc.last_seen_at.getTime() >=
+      Math.min(idle * TOUCH_FRACTION, MAX_TOUCH_INTERVAL_MS)
+    ) {
       const touch = {
         expires_at: new Date(Math.min(at.getTime() + idle, doc.absolute_expires_at.getTime())),
         last_seen_at: at,
@@ -264,7 +321,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
   };
 
   const blankCookie: Auth['blankCookie'] = (request) =>
-    request ? blankCookieFor(request) : makeBlankCookie(settings.cookieName, settings.secureCookies);
+    request
+      ? blankCookieFor(request)
+      : makeBlankCookie(settings.cookieName, settings.secureCookies);
 
   const listSessions: Auth['listSessions'] = async (session) => {
     const at = now();
@@ -272,7 +331,8 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       (doc) => doc.expires_at > at,
     );
     // The caller's own session must still be live: the same read tells (no second round trip).
-    if (!docs.some((doc) => doc._id === session.id)) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (!docs.some((doc) => doc._id === session.id))
+      throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     return docs
       .sort((a, b) => b.last_seen_at.getTime() - a.last_seen_at.getTime())
       .map((doc): SessionListItem => ({ ...toSessionInfo(doc), current: doc._id === session.id }));
@@ -282,7 +342,10 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     await liveSessionDoc(core, session);
     // Scoped to the user: another user's session id is simply not found.
     const id = String(sessionId);
-    const found = await database.sessions.findOne({ _id: id, user_id: session.userId }, { projection: { _id: 1 } });
+    const found = await database.sessions.findOne(
+      { _id: id, user_id: session.userId },
+      { projection: { _id: 1 } },
+    );
     if (!found) throw new AuthError('NOT_FOUND', 'No such session.');
     // The reason first: the revoked device may come back the moment its session is gone.
     await recordEndedSessions(core, [id], 'signed_out_elsewhere');
@@ -328,7 +391,9 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
     await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
-    await database.sessionInvalidations.deleteMany({ at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) } });
+    await database.sessionInvalidations.deleteMany({
+      at: { $lt: new Date(Date.now() - INVALIDATION_RETENTION_MS) },
+    });
     return result.deletedCount;
   };
 

@@ -41,6 +41,8 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
     capLockMs: 24 * HOUR,
     forgetAfterMs: HOUR,
     registrationsPerHour: 10,
+    queueWaitMs: 10_000,
+    maxDevicesPerAccount: 10,
   },
   deviceLifetimeMs: 180 * DAY,
   eventsRetentionMs: 90 * DAY,
@@ -57,7 +59,8 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     rememberIdleMs: options.rememberIdleMs ?? defaultSettings.rememberIdleMs,
     absoluteLifetimeMs: options.absoluteLifetimeMs ?? defaultSettings.absoluteLifetimeMs,
     protection: options.protection ?? defaultSettings.protection,
-    protectionIncludesAddress: options.protectionIncludesAddress ?? defaultSettings.protectionIncludesAddress,
+    protectionIncludesAddress:
+      options.protectionIncludesAddress ?? defaultSettings.protectionIncludesAddress,
     maxSessionsPerUser: options.maxSessionsPerUser ?? defaultSettings.maxSessionsPerUser,
     siteUrl: (options.siteUrl ?? defaultSettings.siteUrl).replace(/\/+$/, ''),
     siteName: options.siteName ?? defaultSettings.siteName,
@@ -68,7 +71,8 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     passwordResetTokenMs: options.passwordResetTokenMs ?? defaultSettings.passwordResetTokenMs,
     emailTokenMs: options.emailTokenMs ?? defaultSettings.emailTokenMs,
     sessionCacheMs: options.sessionCacheMs ?? defaultSettings.sessionCacheMs,
-    sessionCacheMaxEntries: options.sessionCacheMaxEntries ?? defaultSettings.sessionCacheMaxEntries,
+    sessionCacheMaxEntries:
+      options.sessionCacheMaxEntries ?? defaultSettings.sessionCacheMaxEntries,
     throttle: { ...defaultSettings.throttle, ...options.throttle },
     deviceLifetimeMs: options.deviceLifetimeMs ?? defaultSettings.deviceLifetimeMs,
     eventsRetentionMs: options.eventsRetentionMs ?? defaultSettings.eventsRetentionMs,
@@ -85,11 +89,13 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     'throttle.maxLockMs': settings.throttle.maxLockMs,
     'throttle.forgetAfterMs': settings.throttle.forgetAfterMs,
     'throttle.capLockMs': settings.throttle.capLockMs,
+    'throttle.queueWaitMs': settings.throttle.queueWaitMs,
     deviceLifetimeMs: settings.deviceLifetimeMs,
     eventsRetentionMs: settings.eventsRetentionMs,
   };
   for (const [name, value] of Object.entries(durations)) {
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`auth setting ${name} must be a positive number`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`auth setting ${name} must be a positive number`);
   }
   if (!Number.isInteger(settings.maxSessionsPerUser) || settings.maxSessionsPerUser < 1) {
     throw new Error('auth setting maxSessionsPerUser must be a whole number of at least 1');
@@ -101,11 +107,25 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   if (!Number.isInteger(settings.sessionCacheMaxEntries) || settings.sessionCacheMaxEntries <= 0) {
     throw new Error('auth setting sessionCacheMaxEntries must be a positive whole number');
   }
-  const { accountFreeFailures, addressFreeFailures, deviceFreeFailures, accountHardCap, registrationsPerHour } =
-    settings.throttle;
-  const counts = { accountFreeFailures, addressFreeFailures, deviceFreeFailures, accountHardCap, registrationsPerHour };
+  const {
+    accountFreeFailures,
+    addressFreeFailures,
+    deviceFreeFailures,
+    accountHardCap,
+    registrationsPerHour,
+  } = settings.throttle;
+  const { maxDevicesPerAccount } = settings.throttle;
+  const counts = {
+    accountFreeFailures,
+    addressFreeFailures,
+    deviceFreeFailures,
+    accountHardCap,
+    registrationsPerHour,
+    maxDevicesPerAccount,
+  };
   for (const [name, value] of Object.entries(counts)) {
-    if (!Number.isInteger(value) || value < 0) throw new Error(`auth setting throttle.${name} must be a whole number`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`auth setting throttle.${name} must be a whole number`);
   }
   if (settings.secretKey && settings.secretKey.length < 32) {
     throw new Error('auth setting secretKey must have at least 32 bytes');
@@ -122,18 +142,26 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
   return settings;
 }
 
-const booleanVar = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const booleanVar = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
 const wholeNumberVar = z
   .string()
   .regex(/^\d+$/, 'expected a whole number')
   .transform(Number)
   .refine((value) => value > 0, 'expected a number above 0');
-const zeroOrMoreVar = z.string().regex(/^\d+$/, 'expected a whole number (0 or more)').transform(Number);
+const zeroOrMoreVar = z
+  .string()
+  .regex(/^\d+$/, 'expected a whole number (0 or more)')
+  .transform(Number);
 
 const envSchema = z.object({
   SESSION_COOKIE_NAME: z
     .string()
-    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a cookie name (letters, digits, - _ . and a few symbols)')
+    .regex(
+      /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+      'expected a cookie name (letters, digits, - _ . and a few symbols)',
+    )
     .optional(),
   SECURE_COOKIES: booleanVar.optional(),
   FRESH_WINDOW_MINUTES: wholeNumberVar.optional(),
@@ -143,7 +171,12 @@ const envSchema = z.object({
   SESSION_PROTECTION: z.enum(['off', 'basic', 'strong']).optional(),
   SESSION_PROTECTION_ADDRESS: booleanVar.optional(),
   MAX_SESSIONS_PER_USER: wholeNumberVar.optional(),
-  SITE_URL: z.url({ protocol: /^https?$/, error: 'expected the site\'s http(s) address, e.g. https://example.com' }).optional(),
+  SITE_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "expected the site's http(s) address, e.g. https://example.com",
+    })
+    .optional(),
   WEB_ORIGIN: z.url({ protocol: /^https?$/, error: 'expected an http(s) origin' }).optional(),
   ORIGIN: z.url({ protocol: /^https?$/, error: 'expected an http(s) origin' }).optional(),
   SITE_NAME: z.string().max(80, 'expected at most 80 characters').optional(),
@@ -151,7 +184,11 @@ const envSchema = z.object({
     .string()
     .regex(/^smtps?:\/\/[^\s]+$/, 'expected smtp://host:port or smtps://user:password@host:port')
     .optional(),
-  MAIL_FROM: z.string().max(200).regex(/@/, 'expected an address, e.g. "Example <no-reply@example.com>"').optional(),
+  MAIL_FROM: z
+    .string()
+    .max(200)
+    .regex(/@/, 'expected an address, e.g. "Example <no-reply@example.com>"')
+    .optional(),
   REQUIRE_VERIFIED_EMAIL: booleanVar.optional(),
   REQUIRE_MFA_FOR_ADMINS: booleanVar.optional(),
   SESSION_CACHE_MS: zeroOrMoreVar.optional(),
@@ -169,7 +206,10 @@ const envSchema = z.object({
   AUTH_SECRET_KEY: z
     .string()
     .transform(parseSecretKey)
-    .refine((key) => key.length >= 32, 'expected at least 32 bytes, hex or base64 (e.g. `openssl rand -base64 32`)')
+    .refine(
+      (key) => key.length >= 32,
+      'expected at least 32 bytes, hex or base64 (e.g. `openssl rand -base64 32`)',
+    )
     .optional(),
 });
 
@@ -206,7 +246,9 @@ export function withDevelopmentDefaults(
  * Reads the auth variables from an environment (unset or empty variables keep
  * the defaults). Throws an Error naming the first bad variable.
  */
-export function authSettingsFromEnv(env: Record<string, string | undefined> = process.env): AuthEnvSettings {
+export function authSettingsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): AuthEnvSettings {
   const present = Object.fromEntries(
     Object.keys(envSchema.shape)
       .map((name) => [name, env[name]?.trim()] as const)
@@ -217,42 +259,61 @@ export function authSettingsFromEnv(env: Record<string, string | undefined> = pr
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     // A value that may carry a password (SMTP_URL) is not repeated in the message.
-    const shown = /SMTP_URL|SECRET|KEY|PASSWORD/.test(name) ? '' : `=${JSON.stringify(present[name])}`;
+    const shown = /SMTP_URL|SECRET|KEY|PASSWORD/.test(name)
+      ? ''
+      : `=${JSON.stringify(present[name])}`;
     throw new Error(`Invalid environment variable ${name}${shown}: ${issue?.message}`);
   }
   const vars = parsed.data;
   const settings: AuthEnvSettings = {};
   if (vars.SESSION_COOKIE_NAME !== undefined) settings.cookieName = vars.SESSION_COOKIE_NAME;
   if (vars.SECURE_COOKIES !== undefined) settings.secureCookies = vars.SECURE_COOKIES;
-  if (vars.FRESH_WINDOW_MINUTES !== undefined) settings.freshWindowMs = vars.FRESH_WINDOW_MINUTES * MINUTE;
-  if (vars.SESSION_IDLE_MINUTES !== undefined) settings.sessionIdleMs = vars.SESSION_IDLE_MINUTES * MINUTE;
+  if (vars.FRESH_WINDOW_MINUTES !== undefined)
+    settings.freshWindowMs = vars.FRESH_WINDOW_MINUTES * MINUTE;
+  if (vars.SESSION_IDLE_MINUTES !== undefined)
+    settings.sessionIdleMs = vars.SESSION_IDLE_MINUTES * MINUTE;
   if (vars.REMEMBER_DAYS !== undefined) settings.rememberIdleMs = vars.REMEMBER_DAYS * DAY;
-  if (vars.SESSION_ABSOLUTE_DAYS !== undefined) settings.absoluteLifetimeMs = vars.SESSION_ABSOLUTE_DAYS * DAY;
+  if (vars.SESSION_ABSOLUTE_DAYS !== undefined)
+    settings.absoluteLifetimeMs = vars.SESSION_ABSOLUTE_DAYS * DAY;
   if (vars.SESSION_PROTECTION !== undefined) settings.protection = vars.SESSION_PROTECTION;
-  if (vars.SESSION_PROTECTION_ADDRESS !== undefined) settings.protectionIncludesAddress = vars.SESSION_PROTECTION_ADDRESS;
-  if (vars.MAX_SESSIONS_PER_USER !== undefined) settings.maxSessionsPerUser = vars.MAX_SESSIONS_PER_USER;
+  if (vars.SESSION_PROTECTION_ADDRESS !== undefined)
+    settings.protectionIncludesAddress = vars.SESSION_PROTECTION_ADDRESS;
+  if (vars.MAX_SESSIONS_PER_USER !== undefined)
+    settings.maxSessionsPerUser = vars.MAX_SESSIONS_PER_USER;
   // Links in mails: SITE_URL, else the web origin the API knows (WEB_ORIGIN) or the site's own (ORIGIN).
   const siteUrl = vars.SITE_URL ?? vars.WEB_ORIGIN ?? vars.ORIGIN;
   if (siteUrl !== undefined) settings.siteUrl = siteUrl;
   if (vars.SITE_NAME !== undefined) settings.siteName = vars.SITE_NAME;
   if (vars.SMTP_URL !== undefined) settings.smtpUrl = vars.SMTP_URL;
   if (vars.MAIL_FROM !== undefined) settings.mailFrom = vars.MAIL_FROM;
-  if (vars.REQUIRE_VERIFIED_EMAIL !== undefined) settings.requireVerifiedEmail = vars.REQUIRE_VERIFIED_EMAIL;
-  if (vars.REQUIRE_MFA_FOR_ADMINS !== undefined) settings.requireMfaForAdmins = vars.REQUIRE_MFA_FOR_ADMINS;
+  if (vars.REQUIRE_VERIFIED_EMAIL !== undefined)
+    settings.requireVerifiedEmail = vars.REQUIRE_VERIFIED_EMAIL;
+  if (vars.REQUIRE_MFA_FOR_ADMINS !== undefined)
+    settings.requireMfaForAdmins = vars.REQUIRE_MFA_FOR_ADMINS;
   if (vars.SESSION_CACHE_MS !== undefined) settings.sessionCacheMs = vars.SESSION_CACHE_MS;
-  if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined) settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
+  if (vars.SESSION_CACHE_MAX_ENTRIES !== undefined)
+    settings.sessionCacheMaxEntries = vars.SESSION_CACHE_MAX_ENTRIES;
   const throttle: Partial<AuthSettings['throttle']> = {};
-  if (vars.THROTTLE_ACCOUNT_FAILURES !== undefined) throttle.accountFreeFailures = vars.THROTTLE_ACCOUNT_FAILURES;
-  if (vars.THROTTLE_ADDRESS_FAILURES !== undefined) throttle.addressFreeFailures = vars.THROTTLE_ADDRESS_FAILURES;
-  if (vars.THROTTLE_DEVICE_FAILURES !== undefined) throttle.deviceFreeFailures = vars.THROTTLE_DEVICE_FAILURES;
+  if (vars.THROTTLE_ACCOUNT_FAILURES !== undefined)
+    throttle.accountFreeFailures = vars.THROTTLE_ACCOUNT_FAILURES;
+  if (vars.THROTTLE_ADDRESS_FAILURES !== undefined)
+    throttle.addressFreeFailures = vars.THROTTLE_ADDRESS_FAILURES;
+  if (vars.THROTTLE_DEVICE_FAILURES !== undefined)
+    throttle.deviceFreeFailures = vars.THROTTLE_DEVICE_FAILURES;
   if (vars.THROTTLE_ACCOUNT_CAP !== undefined) throttle.accountHardCap = vars.THROTTLE_ACCOUNT_CAP;
-  if (vars.THROTTLE_LOCK_SECONDS !== undefined) throttle.baseLockMs = vars.THROTTLE_LOCK_SECONDS * 1000;
-  if (vars.THROTTLE_MAX_LOCK_MINUTES !== undefined) throttle.maxLockMs = vars.THROTTLE_MAX_LOCK_MINUTES * MINUTE;
-  if (vars.THROTTLE_CAP_LOCK_HOURS !== undefined) throttle.capLockMs = vars.THROTTLE_CAP_LOCK_HOURS * HOUR;
-  if (vars.REGISTRATION_PER_HOUR !== undefined) throttle.registrationsPerHour = vars.REGISTRATION_PER_HOUR;
+  if (vars.THROTTLE_LOCK_SECONDS !== undefined)
+    throttle.baseLockMs = vars.THROTTLE_LOCK_SECONDS * 1000;
+  if (vars.THROTTLE_MAX_LOCK_MINUTES !== undefined)
+    throttle.maxLockMs = vars.THROTTLE_MAX_LOCK_MINUTES * MINUTE;
+  if (vars.THROTTLE_CAP_LOCK_HOURS !== undefined)
+    throttle.capLockMs = vars.THROTTLE_CAP_LOCK_HOURS * HOUR;
+  if (vars.REGISTRATION_PER_HOUR !== undefined)
+    throttle.registrationsPerHour = vars.REGISTRATION_PER_HOUR;
   if (Object.keys(throttle).length > 0) settings.throttle = throttle;
-  if (vars.DEVICE_COOKIE_DAYS !== undefined) settings.deviceLifetimeMs = vars.DEVICE_COOKIE_DAYS * DAY;
-  if (vars.AUTH_EVENTS_RETENTION_DAYS !== undefined) settings.eventsRetentionMs = vars.AUTH_EVENTS_RETENTION_DAYS * DAY;
+  if (vars.DEVICE_COOKIE_DAYS !== undefined)
+    settings.deviceLifetimeMs = vars.DEVICE_COOKIE_DAYS * DAY;
+  if (vars.AUTH_EVENTS_RETENTION_DAYS !== undefined)
+    settings.eventsRetentionMs = vars.AUTH_EVENTS_RETENTION_DAYS * DAY;
   if (vars.AUTH_SECRET_KEY !== undefined) settings.secretKey = vars.AUTH_SECRET_KEY;
   return settings;
 }

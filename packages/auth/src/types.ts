@@ -78,6 +78,13 @@ export interface AuthSettings {
     forgetAfterMs: number;
     /** Registrations per client address per hour. Default 10. */
     registrationsPerHour: number;
+    /**
+     * Longest wait of a sign-in for an in-flight slot on a busy key (many
+     * sign-ins at once from one address) before it is refused as busy. Default 10 s.
+     */
+    queueWaitMs: number;
+    /** Most trusted devices per account; a new one pushes out the least recently used. Default 10. */
+    maxDevicesPerAccount: number;
   };
   /** How long a device cookie (earned by a sign-in) is valid. Default 180 days. */
   deviceLifetimeMs: number;
@@ -268,7 +275,9 @@ export interface Auth {
   signUp(
     input: { username: string; email: string; password: string },
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }>;
+  ): Promise<
+    { user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }
+  >;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
 
@@ -301,7 +310,10 @@ export interface Auth {
    */
   trustDevice(user: PublicUser, request: RequestInfo): Promise<DeviceCookie>;
   /** The device token from a Cookie header value or an `X-Device-Token` header value (unverified). */
-  deviceTokenFromHeaders(headers: { cookie?: string | null; deviceToken?: string | null }): string | null;
+  deviceTokenFromHeaders(headers: {
+    cookie?: string | null;
+    deviceToken?: string | null;
+  }): string | null;
   /**
    * Failed sign-ins (wrong password) on the user's account since their last
    * sign-in before `before` (call it before the new session's `login` event, or pass its time).
@@ -353,7 +365,10 @@ export interface Auth {
   /** Uses an email verification or email change link. VALIDATION (fieldErrors.token) when it does not work. */
   verifyEmail(token: string, request: RequestInfo): Promise<{ user: PublicUser; changed: boolean }>;
   /** Mails a new verification link (THROTTLED); nothing when the address is already verified. */
-  resendVerification(session: SessionInfo, request: RequestInfo): Promise<{ alreadyVerified: boolean }>;
+  resendVerification(
+    session: SessionInfo,
+    request: RequestInfo,
+  ): Promise<{ alreadyVerified: boolean }>;
   /**
    * Needs a fresh session. Mails a link to the new address (the change happens
    * when it is used) and a notice to the current one.
@@ -363,7 +378,12 @@ export interface Auth {
   // Admin (the caller checks the actor is an admin; these check it again)
   listUsers(actor: PublicUser, page: { page: number; pageSize: number }): Promise<UserPage>;
   /** Deactivation ends all the user's sessions at once. */
-  setActive(actor: PublicUser, userId: string, active: boolean, request: RequestInfo): Promise<PublicUser>;
+  setActive(
+    actor: PublicUser,
+    userId: string,
+    active: boolean,
+    request: RequestInfo,
+  ): Promise<PublicUser>;
   setRole(actor: PublicUser, userId: string, role: Role, request: RequestInfo): Promise<PublicUser>;
   /** Mails the user a password reset link (an admin never sets a password). */
   sendPasswordResetLink(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
@@ -379,7 +399,10 @@ export interface Auth {
    * After a correct password (`authenticate`) for a user with a second factor,
    * instead of loginUser: a challenge (5 minutes) that grants nothing.
    */
-  startSecondFactor(user: PublicUser, options: { remember?: boolean }): Promise<SecondFactorChallenge>;
+  startSecondFactor(
+    user: PublicUser,
+    options: { remember?: boolean },
+  ): Promise<SecondFactorChallenge>;
   /**
    * The second step: a fresh session for a valid code or recovery code. UNAUTHORIZED for an
    * unknown, used or expired challenge; VALIDATION (fieldErrors.code / .recoveryCode); THROTTLED.
@@ -398,7 +421,10 @@ export interface Auth {
   /** Fresh session: 10 new recovery codes; the old ones stop working. */
   regenerateRecoveryCodes(session: SessionInfo, request: RequestInfo): Promise<string[]>;
   /** Fresh session: options for navigator.credentials.create(). */
-  passkeyRegistrationOptions(session: SessionInfo, request: RequestInfo): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  passkeyRegistrationOptions(
+    session: SessionInfo,
+    request: RequestInfo,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON>;
   /** Fresh session: verifies the authenticator's response and stores the passkey. */
   registerPasskey(
     session: SessionInfo,
@@ -407,7 +433,9 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<PasskeyInfo>;
   /** Options for navigator.credentials.get(): usernameless without a session, the user's passkeys with one. */
-  passkeyAuthenticationOptions(session?: SessionInfo | null): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  passkeyAuthenticationOptions(
+    session?: SessionInfo | null,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /** A complete sign-in with a passkey (a fresh session). VALIDATION (fieldErrors.response) when refused. */
   signInWithPasskey(
     response: AuthenticationResponseJSON,
@@ -415,10 +443,19 @@ export interface Auth {
     request: RequestInfo,
   ): Promise<{ user: PublicUser; login: LoginResult }>;
   /** Like confirmLogin, with one of the signed-in user's passkeys. */
-  reauthenticateWithPasskey(session: SessionInfo, response: AuthenticationResponseJSON, request: RequestInfo): Promise<SessionInfo>;
+  reauthenticateWithPasskey(
+    session: SessionInfo,
+    response: AuthenticationResponseJSON,
+    request: RequestInfo,
+  ): Promise<SessionInfo>;
   listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]>;
   /** Fresh session; NOT_FOUND for another user's passkey. */
-  renamePasskey(session: SessionInfo, passkeyId: string, name: string, request: RequestInfo): Promise<PasskeyInfo>;
+  renamePasskey(
+    session: SessionInfo,
+    passkeyId: string,
+    name: string,
+    request: RequestInfo,
+  ): Promise<PasskeyInfo>;
   /** Fresh session; NOT_FOUND for another user's passkey. */
   removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void>;
 
