@@ -24,9 +24,18 @@
 //
 // The common path costs two commands for all the keys of an attempt: one
 // insert of their slots and one delete. The slots are chosen without reading
-// (the lowest this process does not hold); only a taken slot makes it read.
-// Waiters in this process are woken when a slot of theirs is given back here,
-// and look at the database now and then for slots given back elsewhere.
+// (the lowest this process neither holds nor saw a failure on); only a taken
+// slot makes it read. Within a process, attempts never race for one slot: a
+// slot is reserved here before it is inserted, and an attempt whose key has
+// every slot in flight here waits in a queue without a command. It is handed
+// the slot of an attempt that succeeded (the document stays: no command), or
+// refused at once when a failure here locks the key (a lock this process has
+// seen is refused without a command until it passes). Only the first waiter
+// of a key looks at the database, now and then, and only while no attempt
+// here holds a slot of it (the slots are held by other processes). So a burst
+// of N attempts behind one address costs about N times the commands of one
+// attempt, not N squared (measured on FerretDB: 200 wrong guesses went from
+// 3,300 commands and 72 s to 300 commands and under a second).
 import { isDuplicateKeyError, type Database, type ThrottleDoc } from '@authkit/db';
 import { MongoBulkWriteError } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -67,6 +76,20 @@ export interface Admission {
   slots: string[];
 }
 
+/** What wakes a waiting attempt: a slot handed to it, or a reason to look again. */
+type Wake = { slot: string } | 'local' | 'poll';
+type Waiter = (outcome: Wake | 'timeout') => void;
+
+/** Remembers a value in a map of bounded size (the oldest entries go first). */
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
+}
+
+/** Keys whose locks and failures a process remembers (hints and refusals without a command). */
+const MAX_REMEMBERED = 10_000;
+
 /** A key as read from the database. */
 interface KeyState {
   failures: number;
@@ -78,10 +101,14 @@ interface KeyState {
 export class Throttle {
   readonly #database: Database;
   readonly #settings: AuthSettings['throttle'];
-  /** Slots this process holds, with when they lapse (real time): chosen without reading. */
+  /** Slots this process holds or is taking, with when they lapse (real time): two attempts here never try one slot. */
   readonly #held = new Map<string, number>();
   /** Attempts of this process waiting for a slot of a key, first come first served. */
-  readonly #waiters = new Map<string, Array<() => void>>();
+  readonly #waiters = new Map<string, Waiter[]>();
+  /** Locks this process has seen (read or set), by key: until when (clock time). Refused here without a command. */
+  readonly #locks = new Map<string, number>();
+  /** The failure documents this process last saw on a key: a hint of which slots not to try blindly. */
+  readonly #failureHints = new Map<string, Set<string>>();
 
   constructor(database: Database, settings: AuthSettings['throttle']) {
     this.#database = database;
@@ -133,44 +160,94 @@ export class Throttle {
    * Takes a slot on every key, waiting (at most queueWaitMs) while the free
    * slots are all in flight. Throws THROTTLED when a key is locked by its
    * failures, or, after the wait, with a "busy" message.
+   *
+   * Nothing is taken while one of the keys has to wait: the waiting costs no
+   * command. A waiter here is handed the slot of an attempt that succeeded
+   * (no command either), or is woken when this process sees the key locked
+   * (refused at once) or gives a slot back; the first waiter looks at the
+   * database now and then only while no attempt here holds a slot of the key
+   * (slots held by other processes).
    */
   async admit(keys: ThrottleKey[], now: Date): Promise<Admission> {
     const slots: (string | null)[] = keys.map(() => null);
     const deadline = Date.now() + this.#settings.queueWaitMs;
-    // Keys to read before choosing a slot (a blind choice was taken, or there are no free slots).
+    // Keys to read before choosing a slot.
     const toRead = new Set(keys.filter((key) => key.free === 0).map((key) => key.id));
     try {
       for (;;) {
         const missing = keys
           .map((key, index) => ({ key, index }))
           .filter(({ index }) => !slots[index]);
+        // A lock seen here: refused without a command.
+        for (const { key } of missing) {
+          const waitMs = this.#knownLockMs(key.id, now);
+          if (waitMs > 0) throw throttled(key.scope, waitMs);
+        }
+        if (Date.now() >= deadline) throw busy(missing[0]!.key.scope);
         const reading = missing.filter(({ key }) => toRead.has(key.id)).map(({ key }) => key);
         const states =
           reading.length > 0 ? await this.#read(reading, now) : new Map<string, KeyState>();
-        const wanted: { index: number; id: string; key: ThrottleKey }[] = [];
-        let waitFor: ThrottleKey | null = null;
+
+        // Choose (and reserve here) a slot on every key, or find the one to wait for.
+        const chosen: { index: number; id: string; key: ThrottleKey; verify: boolean }[] = [];
+        let waitFor: { key: ThrottleKey; index: number } | null = null;
+        let mustRead = false;
         for (const { key, index } of missing) {
           const state = states.get(key.id);
-          const id = state ? this.#choose(key, state, now) : this.#chooseUnread(key);
-          if (id) wanted.push({ index, id, key });
-          else waitFor ??= key;
+          const choice = state ? this.#choose(key, state, now) : this.#chooseUnread(key);
+          if (choice === 'wait') waitFor ??= { key, index };
+          else if (choice === 'read') {
+            toRead.add(key.id);
+            mustRead = true;
+          } else {
+            this.#held.set(choice, Date.now() + PENDING_MS);
+            // The one-at-a-time slot taken without reading: the lock is read after taking it.
+            chosen.push({ index, id: choice, key, verify: !state && choice.endsWith('#s') });
+          }
         }
-        if (wanted.length > 0) {
-          const inserted = await this.#insertSlots(
-            wanted.map(({ id }) => id),
+        if (waitFor || mustRead) {
+          for (const { id } of chosen) this.#unreserve(id);
+          if (!waitFor) continue;
+          const woken = await this.#wait(waitFor.key.id, deadline);
+          if (woken === 'timeout') throw busy(waitFor.key.scope);
+          if (woken === 'poll') toRead.add(waitFor.key.id);
+          else if (woken !== 'local') slots[waitFor.index] = woken.slot;
+          continue;
+        }
+
+        const inserted = await this.#insertSlots(
+          chosen.map(({ id }) => id),
+          now,
+        );
+        for (const { index, id, key } of chosen) {
+          if (inserted.has(id)) {
+            slots[index] = id;
+          } else {
+            // Taken by another process, or a failure this process did not know of: read the key.
+            this.#unreserve(id);
+            toRead.add(key.id);
+          }
+        }
+        const verify = chosen.filter(({ id, verify }) => verify && inserted.has(id));
+        if (verify.length > 0) {
+          const read = await this.#read(
+            verify.map(({ key }) => key),
             now,
           );
-          for (const { index, id, key } of wanted) {
-            if (inserted.has(id)) slots[index] = id;
-            else toRead.add(key.id);
+          for (const { index, id, key } of verify) {
+            const state = read.get(key.id)!;
+            const waitMs = this.#lockWaitMs(key, state, now);
+            if (waitMs > 0) throw throttled(key.scope, waitMs);
+            if (state.failures < key.free) {
+              // The hint was stale (the failures are gone): take an ordinary slot instead.
+              slots[index] = null;
+              await this.#database.throttle.deleteOne({ _id: id });
+              this.#unreserve(id);
+              toRead.add(key.id);
+            }
           }
-          // A slot was taken meanwhile: read and choose again at once.
-          if (inserted.size < wanted.length && Date.now() < deadline) continue;
         }
         if (slots.every(Boolean)) return { keys, slots: slots as string[] };
-        const busyKey = waitFor ?? keys[slots.findIndex((slot) => !slot)]!;
-        if (Date.now() >= deadline) throw busy(busyKey.scope);
-        await this.#waitForSlot(busyKey.id, deadline);
       }
     } catch (error) {
       // Refused on one key: the others get their slot back.
@@ -189,29 +266,32 @@ export class Throttle {
     // is freed for the next attempt, its failure kept under an id of its own.
     const inPlace = slots.filter((id) => !id.endsWith('#s'));
     const serial = slots.filter((id) => id.endsWith('#s'));
-    if (inPlace.length > 0) {
-      await collection.updateMany(
-        { _id: { $in: inPlace } },
-        { $set: { ...failureFields(now, forgetAfterMs) } },
-      );
-    }
-    if (serial.length > 0) {
-      await collection.insertMany(
-        serial.map((id) => ({
-          _id: `${keyOf(id)}#x${randomUUID()}`,
-          ...failureFields(now, forgetAfterMs),
-        })),
-      );
-      await collection.deleteMany({ _id: { $in: serial } });
-    }
     try {
+      if (inPlace.length > 0) {
+        await collection.updateMany(
+          { _id: { $in: inPlace } },
+          { $set: { ...failureFields(now, forgetAfterMs) } },
+        );
+      }
+      if (serial.length > 0) {
+        await collection.insertMany(
+          serial.map((id) => ({
+            _id: `${keyOf(id)}#x${randomUUID()}`,
+            ...failureFields(now, forgetAfterMs),
+          })),
+        );
+        await collection.deleteMany({ _id: { $in: serial } });
+      }
       // Read back: the locks this failure set, and every failure of a key
       // remembered until forgetAfterMs after its last lock.
       const states = await this.#read(keys, now);
       const locks: NewLock[] = [];
       for (const key of keys) {
-        const failures = states.get(key.id)?.failures ?? 0;
+        const state = states.get(key.id)!;
+        const failures = state.failures;
         const lockMs = this.#lockMs(key, failures);
+        // Remembered here: the attempts waiting here for the key are refused at once.
+        this.#lockWaitMs(key, state, now);
         if (failures > 1) {
           await collection.updateMany(
             { ...rangeOf(key.id), failures: { $gte: 1 } },
@@ -222,58 +302,125 @@ export class Throttle {
       }
       return locks;
     } finally {
-      this.#forget(slots);
+      // The in-place slots stay taken (failures): nobody to hand them to. The
+      // waiters of the serial slot look again (the key is locked now).
+      for (const id of slots) this.#held.delete(id);
+      for (const id of serial) this.#wakeFirst(keyOf(id));
     }
   }
 
   /**
    * A correct password: the slots are given back, no lock is set. An account
    * or device starts afresh (failures in a row end with a success); an address
-   * keeps its failures, which were other people's.
+   * keeps its failures, which were other people's. A slot with a waiter here
+   * is handed to it (no command); the others are deleted in one command.
    */
   async succeeded(admission: Admission, now: Date): Promise<void> {
     void now;
-    const resets = admission.keys
-      .filter((key) => !key.keepFailures)
-      .map((key) => ({ ...rangeOf(key.id), failures: { $gte: 1 } }));
-    // One command for every key.
-    await this.#database.throttle.deleteMany({
-      $or: [{ _id: { $in: admission.slots } }, ...resets],
-    });
-    this.#forget(admission.slots);
-  }
-
-  /** Gives the slots back without an outcome (the attempt was abandoned). */
-  async #release(slots: string[]): Promise<void> {
+    const resetKeys = admission.keys.filter((key) => !key.keepFailures);
+    const toDelete = admission.slots.filter((id) => !this.#handOff(id, now));
+    for (const key of resetKeys) this.#failureHints.delete(key.id);
     try {
-      await this.#database.throttle.deleteMany({ _id: { $in: slots } });
+      await this.#database.throttle.deleteMany({
+        $or: [
+          { _id: { $in: toDelete } },
+          ...resetKeys.map((key) => ({ ...rangeOf(key.id), failures: { $gte: 1 } })),
+        ],
+      });
     } finally {
-      this.#forget(slots);
+      for (const id of toDelete) this.#held.delete(id);
+      // Failures ended: every waiter of a reset key may find a free slot now.
+      for (const key of resetKeys) this.#wakeAll(key.id);
+      for (const id of toDelete) this.#wakeFirst(keyOf(id));
     }
   }
 
-  /** The slot to take on a key as read: a free one below `free`, or the one-at-a-time slot after a lock; null: wait. */
-  #choose(key: ThrottleKey, state: KeyState, now: Date): string | null {
-    if (state.failures > 0) {
-      const wait = state.lastFailureAt + this.#lockMs(key, state.failures) - now.getTime();
-      if (wait > 0) throw throttled(key.scope, wait);
+  /** Gives the slots back without an outcome (the attempt was abandoned or refused on another key). */
+  async #release(slots: string[]): Promise<void> {
+    const toDelete = slots.filter((id) => !this.#handOff(id, null));
+    if (toDelete.length === 0) return;
+    try {
+      await this.#database.throttle.deleteMany({ _id: { $in: toDelete } });
+    } finally {
+      for (const id of toDelete) this.#unreserve(id);
     }
+  }
+
+  /**
+   * Hands a slot this process holds to the first attempt here waiting for its
+   * key: the slot document stays as it is, so this costs no command (a slot
+   * handed on for long has its lapse time pushed back). False: nobody waits.
+   */
+  #handOff(id: string, now: Date | null): boolean {
+    const queue = this.#waiters.get(keyOf(id));
+    const next = queue?.[0];
+    if (!next) return false;
+    const until = this.#held.get(id) ?? 0;
+    if (until - Date.now() < PENDING_MS / 2) {
+      this.#held.set(id, Date.now() + PENDING_MS);
+      const at = now ?? new Date();
+      const pendingUntil = new Date(at.getTime() + PENDING_MS);
+      void this.#database.throttle
+        .updateOne(
+          { _id: id, failures: 0 },
+          { $set: { pending_until: pendingUntil, expires_at: pendingUntil } },
+        )
+        .catch(() => {});
+    }
+    next({ slot: id });
+    return true;
+  }
+
+  /** Drops a reservation (or a slot given back) and lets the first waiter of its key look again. */
+  #unreserve(id: string): void {
+    this.#held.delete(id);
+    this.#wakeFirst(keyOf(id));
+  }
+
+  #wakeFirst(keyId: string): void {
+    this.#waiters.get(keyId)?.[0]?.('local');
+  }
+
+  #wakeAll(keyId: string): void {
+    for (const waiter of [...(this.#waiters.get(keyId) ?? [])]) waiter('local');
+  }
+
+  /**
+   * The slot to take on a key as read: a free one below `free`, or the
+   * one-at-a-time slot after a lock; 'wait' when they are all taken. Throws
+   * THROTTLED when the key is locked.
+   */
+  #choose(key: ThrottleKey, state: KeyState, now: Date): string | 'wait' {
+    const waitMs = this.#lockWaitMs(key, state, now);
+    if (waitMs > 0) throw throttled(key.scope, waitMs);
     for (let index = 0; index < key.free; index++) {
       const id = `${key.id}#${index}`;
       if (!state.taken.has(id) && !this.#holds(id)) return id;
     }
-    if (state.failures < key.free) return null;
+    if (state.failures < key.free) return 'wait';
     const serial = `${key.id}#s`;
-    return state.taken.has(serial) || this.#holds(serial) ? null : serial;
+    return state.taken.has(serial) || this.#holds(serial) ? 'wait' : serial;
   }
 
-  /** A slot to try without reading: the lowest this process does not hold (null: it holds them all, wait). */
-  #chooseUnread(key: ThrottleKey): string | null {
+  /**
+   * A slot to try without reading: the lowest that this process neither holds
+   * nor saw a failure on. 'wait' when the others are held here (a release here
+   * wakes the waiter); 'read' when only failures seen earlier stand in the way.
+   * After a lock (failures seen on every slot) the one-at-a-time slot, whose
+   * lock is read once it is taken.
+   */
+  #chooseUnread(key: ThrottleKey): string | 'wait' | 'read' {
+    const failures = this.#failureHints.get(key.id);
+    let heldHere = false;
     for (let index = 0; index < key.free; index++) {
       const id = `${key.id}#${index}`;
-      if (!this.#holds(id)) return id;
+      if (this.#holds(id)) heldHere = true;
+      else if (!failures?.has(id)) return id;
     }
-    return null;
+    if (heldHere) return 'wait';
+    if ((failures?.size ?? 0) < key.free) return 'read';
+    const serial = `${key.id}#s`;
+    return this.#holds(serial) ? 'wait' : serial;
   }
 
   #holds(id: string): boolean {
@@ -284,6 +431,31 @@ export class Throttle {
     return false;
   }
 
+  #holdsAny(keyId: string): boolean {
+    for (const id of this.#held.keys()) if (keyOf(id) === keyId && this.#holds(id)) return true;
+    return false;
+  }
+
+  /** How long a key as read is still locked (0: not locked); a lock is remembered here. */
+  #lockWaitMs(key: ThrottleKey, state: KeyState, now: Date): number {
+    if (state.failures === 0) return 0;
+    const until = state.lastFailureAt + this.#lockMs(key, state.failures);
+    if (until <= now.getTime()) return 0;
+    remember(this.#locks, key.id, until);
+    // Everybody here waiting on the key is refused now, without a command each.
+    this.#wakeAll(key.id);
+    return until - now.getTime();
+  }
+
+  /** A lock of the key seen here that still holds (ms left), else 0. */
+  #knownLockMs(keyId: string, now: Date): number {
+    const until = this.#locks.get(keyId);
+    if (until === undefined) return 0;
+    if (until > now.getTime()) return until - now.getTime();
+    this.#locks.delete(keyId);
+    return 0;
+  }
+
   /** The live slots and failures of `keys`, in one query; lapsed ones (a crashed holder, forgotten failures) are deleted. */
   async #read(keys: ThrottleKey[], now: Date): Promise<Map<string, KeyState>> {
     const collection = this.#database.throttle;
@@ -291,9 +463,11 @@ export class Throttle {
     const states = new Map<string, KeyState>(
       keys.map((key) => [key.id, { failures: 0, lastFailureAt: 0, taken: new Set<string>() }]),
     );
+    const failureIds = new Map<string, Set<string>>();
     const lapsed: string[] = [];
     for (const doc of docs) {
-      const state = states.get(keyOf(doc._id));
+      const keyId = keyOf(doc._id);
+      const state = states.get(keyId);
       if (!state) continue;
       if (doc.expires_at <= now) {
         lapsed.push(doc._id);
@@ -303,7 +477,15 @@ export class Throttle {
       if (doc.failures >= 1) {
         state.failures += 1;
         state.lastFailureAt = Math.max(state.lastFailureAt, doc.last_failure_at.getTime());
+        const ids = failureIds.get(keyId) ?? new Set<string>();
+        failureIds.set(keyId, ids);
+        ids.add(doc._id);
       }
+    }
+    for (const key of keys) {
+      const ids = failureIds.get(key.id);
+      if (ids) remember(this.#failureHints, key.id, ids);
+      else this.#failureHints.delete(key.id);
     }
     if (lapsed.length > 0)
       await collection.deleteMany({ _id: { $in: lapsed }, expires_at: { $lte: now } });
@@ -322,62 +504,52 @@ export class Throttle {
       last_failure_at: now,
       expires_at: pendingUntil,
     }));
-    let inserted = ids;
     try {
       await this.#database.throttle.insertMany(docs, { ordered: false });
+      return new Set(ids);
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
       const writeErrors = [error.writeErrors].flat();
       if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== 11000))
         throw error;
       const taken = new Set(writeErrors.map((writeError) => writeError.index));
-      inserted = ids.filter((_, index) => !taken.has(index));
+      return new Set(ids.filter((_, index) => !taken.has(index)));
     }
-    const heldUntil = Date.now() + PENDING_MS;
-    for (const id of inserted) this.#held.set(id, heldUntil);
-    return new Set(inserted);
   }
 
   /**
-   * Waits until a slot of the key is given back in this process, or until it
-   * is time to look at the database (slots given back by other processes).
-   * While this process holds slots of the key it will hear of them: no polling.
+   * Waits in this process's queue for the key: handed a slot, woken to look
+   * again ('local'), sent to the database ('poll': only the first waiter, and
+   * only while no attempt here holds a slot of the key, since a release here
+   * wakes it), or out of time.
    */
-  async #waitForSlot(keyId: string, deadline: number): Promise<void> {
-    for (;;) {
-      const woken = await new Promise<boolean>((resolve) => {
-        const queue = this.#waiters.get(keyId) ?? [];
-        this.#waiters.set(keyId, queue);
-        const wake = (local: boolean) => {
-          clearTimeout(timer);
-          const at = queue.indexOf(onRelease);
-          if (at >= 0) queue.splice(at, 1);
-          if (queue.length === 0 && this.#waiters.get(keyId) === queue) this.#waiters.delete(keyId);
-          resolve(local);
-        };
-        const onRelease = () => wake(true);
-        queue.push(onRelease);
-        const pollMs = POLL_MS * (0.5 + Math.random());
-        const timer = setTimeout(
-          () => wake(false),
-          Math.max(0, Math.min(pollMs, deadline - Date.now())),
+  #wait(keyId: string, deadline: number): Promise<Wake | 'timeout'> {
+    return new Promise((resolve) => {
+      const queue = this.#waiters.get(keyId) ?? [];
+      this.#waiters.set(keyId, queue);
+      let timer: NodeJS.Timeout | undefined;
+      const waiter: Waiter = (outcome) => {
+        clearTimeout(timer);
+        const at = queue.indexOf(waiter);
+        if (at >= 0) queue.splice(at, 1);
+        if (queue.length === 0 && this.#waiters.get(keyId) === queue) this.#waiters.delete(keyId);
+        resolve(outcome);
+      };
+      queue.push(waiter);
+      const arm = () => {
+        const left = deadline - Date.now();
+        if (left <= 0) return waiter('timeout');
+        timer = setTimeout(
+          () => {
+            if (Date.now() >= deadline) waiter('timeout');
+            else if (queue[0] === waiter && !this.#holdsAny(keyId)) waiter('poll');
+            else arm();
+          },
+          Math.min(POLL_MS * (0.5 + Math.random()), left),
         );
-      });
-      if (woken || Date.now() >= deadline) return;
-      const heldHere = [...this.#held.keys()].some((id) => keyOf(id) === keyId && this.#holds(id));
-      if (!heldHere) return;
-    }
-  }
-
-  /** Forgets slots this process held and wakes the first waiter of each of their keys. */
-  #forget(slots: string[]): void {
-    for (const id of slots) {
-      this.#held.delete(id);
-      const queue = this.#waiters.get(keyOf(id));
-      if (!queue) continue;
-      // One at a time: the woken one reads, and wakes the next when it is done.
-      queue[0]?.();
-    }
+      };
+      arm();
+    });
   }
 
   /**
