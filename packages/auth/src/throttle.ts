@@ -27,7 +27,8 @@
 // (the lowest this process neither holds nor saw a failure on); only a taken
 // slot makes it read. Within a process, attempts never race for one slot: a
 // slot is reserved here before it is inserted, and an attempt whose key has
-// every slot in flight here waits in a queue without a command. It is handed
+// every slot in flight here waits in a queue without a command (holding its
+// slots on the keys before that one, in a fixed order). It is handed
 // the slot of an attempt that succeeded (the document stays: no command), or
 // refused at once when a failure here locks the key (a lock this process has
 // seen is refused without a command until it passes). Only the first waiter
@@ -37,7 +38,7 @@
 // attempt, not N squared (measured on FerretDB: 200 wrong guesses went from
 // 3,300 commands and 72 s to 300 commands and under a second).
 import { isDuplicateKeyError, type Database, type ThrottleDoc } from '@authkit/db';
-import { MongoBulkWriteError } from 'mongodb';
+import { MongoBulkWriteError, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { AuthError, type ThrottleScope } from './errors.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
@@ -80,6 +81,21 @@ export interface Admission {
 type Wake = { slot: string } | 'local' | 'poll';
 type Waiter = (outcome: Wake | 'timeout') => void;
 
+interface InsertBatch {
+  docs: ThrottleDoc[];
+  taken: Promise<Set<number>>;
+}
+
+interface DeleteBatch {
+  clauses: Filter<ThrottleDoc>[];
+  done: Promise<void>;
+}
+
+/** Resolves after the other work of this turn of the event loop (what it started joins the batch). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Remembers a value in a map of bounded size (the oldest entries go first). */
 function remember<T>(map: Map<string, T>, key: string, value: T): void {
   map.delete(key);
@@ -109,6 +125,9 @@ export class Throttle {
   readonly #locks = new Map<string, number>();
   /** The failure documents this process last saw on a key: a hint of which slots not to try blindly. */
   readonly #failureHints = new Map<string, Set<string>>();
+  /** Slot inserts and deletes gathered for one command (see #insertSlots). */
+  #insertBatch: InsertBatch | null = null;
+  #deleteBatch: DeleteBatch | null = null;
 
   constructor(database: Database, settings: AuthSettings['throttle']) {
     this.#database = database;
@@ -161,12 +180,15 @@ export class Throttle {
    * slots are all in flight. Throws THROTTLED when a key is locked by its
    * failures, or, after the wait, with a "busy" message.
    *
-   * Nothing is taken while one of the keys has to wait: the waiting costs no
-   * command. A waiter here is handed the slot of an attempt that succeeded
-   * (no command either), or is woken when this process sees the key locked
-   * (refused at once) or gives a slot back; the first waiter looks at the
-   * database now and then only while no attempt here holds a slot of the key
-   * (slots held by other processes).
+   * Keys are taken in one order (account or device, cap, address); an
+   * attempt waits on the first key whose slots are all in flight, holding the
+   * slots before it only, so no two attempts wait on each other. The waiting
+   * costs no command: a waiter here is handed the slot of an attempt that
+   * succeeded (no command either; it goes straight to the hash), or is woken
+   * when this process sees the key locked (refused at once) or gives a slot
+   * back. The first waiter looks at the database now and then only while no
+   * attempt here holds a slot of the key (the slots are held by other
+   * processes).
    */
   async admit(keys: ThrottleKey[], now: Date): Promise<Admission> {
     const slots: (string | null)[] = keys.map(() => null);
@@ -188,66 +210,78 @@ export class Throttle {
         const states =
           reading.length > 0 ? await this.#read(reading, now) : new Map<string, KeyState>();
 
-        // Choose (and reserve here) a slot on every key, or find the one to wait for.
+        // In key order (account or device, cap, address), choose and reserve
+        // a slot on each, up to the first key that has to wait or be read.
         const chosen: { index: number; id: string; key: ThrottleKey; verify: boolean }[] = [];
-        let waitFor: { key: ThrottleKey; index: number } | null = null;
-        let mustRead = false;
+        let stop: { key: ThrottleKey; index: number; wait: boolean } | null = null;
         for (const { key, index } of missing) {
           const state = states.get(key.id);
           const choice = state ? this.#choose(key, state, now) : this.#chooseUnread(key);
-          if (choice === 'wait') waitFor ??= { key, index };
-          else if (choice === 'read') {
-            toRead.add(key.id);
-            mustRead = true;
-          } else {
-            this.#held.set(choice, Date.now() + PENDING_MS);
-            // The one-at-a-time slot taken without reading: the lock is read after taking it.
-            chosen.push({ index, id: choice, key, verify: !state && choice.endsWith('#s') });
+          if (choice === 'wait' || choice === 'read') {
+            stop = { key, index, wait: choice === 'wait' };
+            break;
           }
+          this.#held.set(choice, Date.now() + PENDING_MS);
+          // The one-at-a-time slot taken without reading: the lock is read after taking it.
+          chosen.push({ index, id: choice, key, verify: !state && choice.endsWith('#s') });
         }
-        if (waitFor || mustRead) {
-          for (const { id } of chosen) this.#unreserve(id);
-          if (!waitFor) continue;
-          const woken = await this.#wait(waitFor.key.id, deadline);
-          if (woken === 'timeout') throw busy(waitFor.key.scope);
-          if (woken === 'poll') toRead.add(waitFor.key.id);
-          else if (woken !== 'local') slots[waitFor.index] = woken.slot;
-          continue;
-        }
-
-        const inserted = await this.#insertSlots(
-          chosen.map(({ id }) => id),
-          now,
-        );
-        for (const { index, id, key } of chosen) {
-          if (inserted.has(id)) {
-            slots[index] = id;
-          } else {
-            // Taken by another process, or a failure this process did not know of: read the key.
-            this.#unreserve(id);
-            toRead.add(key.id);
-          }
-        }
-        const verify = chosen.filter(({ id, verify }) => verify && inserted.has(id));
-        if (verify.length > 0) {
-          const read = await this.#read(
-            verify.map(({ key }) => key),
+        let lost = false;
+        if (chosen.length > 0) {
+          const inserted = await this.#insertSlots(
+            chosen.map(({ id }) => id),
             now,
           );
-          for (const { index, id, key } of verify) {
-            const state = read.get(key.id)!;
-            const waitMs = this.#lockWaitMs(key, state, now);
-            if (waitMs > 0) throw throttled(key.scope, waitMs);
-            if (state.failures < key.free) {
-              // The hint was stale (the failures are gone): take an ordinary slot instead.
-              slots[index] = null;
-              await this.#database.throttle.deleteOne({ _id: id });
+          for (const { index, id, key } of chosen) {
+            if (inserted.has(id)) {
+              slots[index] = id;
+            } else {
+              // Taken by another process, or a failure this process did not know of: read the key.
               this.#unreserve(id);
               toRead.add(key.id);
+              lost = true;
+            }
+          }
+          const verify = chosen.filter(({ id, verify }) => verify && inserted.has(id));
+          if (verify.length > 0) {
+            const read = await this.#read(
+              verify.map(({ key }) => key),
+              now,
+            );
+            for (const { index, id, key } of verify) {
+              const state = read.get(key.id)!;
+              const waitMs = this.#lockWaitMs(key, state, now);
+              if (waitMs > 0) throw throttled(key.scope, waitMs);
+              if (state.failures < key.free) {
+                // The hint was stale (the failures are gone): take an ordinary slot instead.
+                slots[index] = null;
+                await this.#database.throttle.deleteOne({ _id: id });
+                this.#unreserve(id);
+                toRead.add(key.id);
+                lost = true;
+              }
             }
           }
         }
         if (slots.every(Boolean)) return { keys, slots: slots as string[] };
+        if (lost || !stop) continue;
+        if (!stop.wait) {
+          toRead.add(stop.key.id);
+          continue;
+        }
+        // Waiting on a key, an attempt holds slots of the keys before it only
+        // (one order for everybody: no two attempts wait on each other). The
+        // slots it holds let a slot handed to it go straight to the hash.
+        const later = keys
+          .map((_, index) => index)
+          .filter((index) => index > stop.index && slots[index]);
+        if (later.length > 0) {
+          await this.#release(later.map((index) => slots[index]!));
+          for (const index of later) slots[index] = null;
+        }
+        const woken = await this.#wait(stop.key.id, deadline);
+        if (woken === 'timeout') throw busy(stop.key.scope);
+        if (woken === 'poll') toRead.add(stop.key.id);
+        else if (woken !== 'local') slots[stop.index] = woken.slot;
       }
     } catch (error) {
       // Refused on one key: the others get their slot back.
@@ -321,12 +355,10 @@ export class Throttle {
     const toDelete = admission.slots.filter((id) => !this.#handOff(id, now));
     for (const key of resetKeys) this.#failureHints.delete(key.id);
     try {
-      await this.#database.throttle.deleteMany({
-        $or: [
-          { _id: { $in: toDelete } },
-          ...resetKeys.map((key) => ({ ...rangeOf(key.id), failures: { $gte: 1 } })),
-        ],
-      });
+      await this.#deleteTogether([
+        { _id: { $in: toDelete } },
+        ...resetKeys.map((key) => ({ ...rangeOf(key.id), failures: { $gte: 1 } })),
+      ]);
     } finally {
       for (const id of toDelete) this.#held.delete(id);
       // Failures ended: every waiter of a reset key may find a free slot now.
@@ -340,7 +372,7 @@ export class Throttle {
     const toDelete = slots.filter((id) => !this.#handOff(id, null));
     if (toDelete.length === 0) return;
     try {
-      await this.#database.throttle.deleteMany({ _id: { $in: toDelete } });
+      await this.#deleteTogether([{ _id: { $in: toDelete } }]);
     } finally {
       for (const id of toDelete) this.#unreserve(id);
     }
@@ -492,7 +524,11 @@ export class Throttle {
     return states;
   }
 
-  /** Inserts the slots (one command); resolves to those this attempt got (the others were taken). */
+  /**
+   * Inserts the slots; resolves to those this attempt got (the others were
+   * taken). The inserts of all attempts started here in the same turn of the
+   * event loop go in one command (a crowd costs one write, not one each).
+   */
   async #insertSlots(ids: string[], now: Date): Promise<Set<string>> {
     const pendingUntil = new Date(now.getTime() + PENDING_MS);
     const docs: ThrottleDoc[] = ids.map((id) => ({
@@ -504,17 +540,48 @@ export class Throttle {
       last_failure_at: now,
       expires_at: pendingUntil,
     }));
+    let batch = this.#insertBatch;
+    if (!batch) {
+      const started: InsertBatch = { docs: [], taken: Promise.resolve(new Set()) };
+      started.taken = nextTurn().then(() => {
+        this.#insertBatch = null;
+        return this.#insertAll(started.docs);
+      });
+      this.#insertBatch = batch = started;
+    }
+    const offset = batch.docs.length;
+    batch.docs.push(...docs);
+    const taken = await batch.taken;
+    return new Set(ids.filter((_, index) => !taken.has(offset + index)));
+  }
+
+  /** One unordered insert; resolves to the indexes whose slot was taken already (duplicate key). */
+  async #insertAll(docs: ThrottleDoc[]): Promise<Set<number>> {
     try {
       await this.#database.throttle.insertMany(docs, { ordered: false });
-      return new Set(ids);
+      return new Set();
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
       const writeErrors = [error.writeErrors].flat();
       if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== 11000))
         throw error;
-      const taken = new Set(writeErrors.map((writeError) => writeError.index));
-      return new Set(ids.filter((_, index) => !taken.has(index)));
+      return new Set(writeErrors.map((writeError) => writeError.index));
     }
+  }
+
+  /** Deletes what any of `clauses` matches; the deletes of one turn of the event loop go in one command. */
+  async #deleteTogether(clauses: Filter<ThrottleDoc>[]): Promise<void> {
+    let batch = this.#deleteBatch;
+    if (!batch) {
+      const started: DeleteBatch = { clauses: [], done: Promise.resolve() };
+      started.done = nextTurn().then(async () => {
+        this.#deleteBatch = null;
+        await this.#database.throttle.deleteMany({ $or: started.clauses });
+      });
+      this.#deleteBatch = batch = started;
+    }
+    batch.clauses.push(...clauses);
+    await batch.done;
   }
 
   /**
