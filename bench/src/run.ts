@@ -22,6 +22,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SMALL_SESSIONS = 1_000;
 const LARGE_SESSIONS = Number(process.env.BENCH_LARGE_SESSIONS ?? 100_000);
+/** BENCH_ONLY=sign-in: only the API (session cache on) and the sign-in rows (no site build needed). */
+const SIGN_IN_ONLY = process.env.BENCH_ONLY === 'sign-in';
 
 interface Figure {
   rps: number;
@@ -57,12 +59,12 @@ async function run(serverUri: string) {
   const largeUrl = `${serverUri}/bench_large_${suffix}`;
   const betterAuthUrl = `${serverUri}/bench_better_auth_${suffix}`;
 
-  log(`seeding ${SMALL_SESSIONS} and ${LARGE_SESSIONS} sessions`);
+  log(`seeding ${SMALL_SESSIONS} and ${SIGN_IN_ONLY ? 0 : LARGE_SESSIONS} sessions`);
   const small = await seed(smallUrl, SMALL_SESSIONS);
-  const large = await seed(largeUrl, LARGE_SESSIONS);
+  const large = SIGN_IN_ONLY ? small : await seed(largeUrl, LARGE_SESSIONS);
   log('seeding better-auth');
-  const betterAuthCookie = await seedBetterAuth(betterAuthUrl, false);
-  const betterAuthCacheCookie = await seedBetterAuth(betterAuthUrl, true);
+  const betterAuthCookie = SIGN_IN_ONLY ? '' : await seedBetterAuth(betterAuthUrl, false);
+  const betterAuthCacheCookie = SIGN_IN_ONLY ? '' : await seedBetterAuth(betterAuthUrl, true);
 
   const [
     apiPort,
@@ -86,6 +88,10 @@ async function run(serverUri: string) {
     MONGODB_URL: smallUrl,
     SESSION_CACHE_MS: '1000',
   });
+  if (SIGN_IN_ONLY) {
+    await signInRows(`http://127.0.0.1:${apiPort}`, smallUrl, small, apiProcess.pid);
+    return;
+  }
   const apiNoCacheProcess = await startProcess(
     'api (session cache off)',
     apiMain,
@@ -179,15 +185,11 @@ async function run(serverUri: string) {
     record('loginDuringMe', loginDuringMe);
   }
 
-  // Bursts of distinct accounts (issue 20): from one address, from 200 (X-Forwarded-For), and the Argon2id floor.
-  log('seeding 400 accounts for the sign-in bursts');
-  const burstOne = await seedAccounts(smallUrl, BURST);
-  const burstMany = await seedAccounts(smallUrl, BURST);
-  const oneAddress = await burst(api, burstOne, () => ({}));
-  const manyAddresses = await burst(api, burstMany, (i) => ({
-    'x-forwarded-for': `198.18.${i >> 8}.${i & 255}`,
-  }));
-  const floor = await argon2Floor(BURST);
+  const { oneAddress, manyAddresses, floor, meDuringBurst } = await bursts(
+    api,
+    smallUrl,
+    targets.meBearer,
+  );
 
   const m = (name: string) => median(results.get(name) ?? []);
   const rows: string[][] = [
@@ -209,6 +211,7 @@ async function run(serverUri: string) {
       ...cells(manyAddresses),
     ],
     [`Argon2id verify only, ${BURST} at once (the floor)`, ...cells(floor)],
+    ['auth.me during the one-address burst', ...cells(meDuringBurst)],
     ['auth.me during sign-ins', ...cells(m('meDuringLogin'))],
     ['auth.login during auth.me', ...cells(m('loginDuringMe'))],
     [
@@ -236,6 +239,11 @@ async function run(serverUri: string) {
       'burst sign-ins/s, many addresses / Argon2id only',
       ratio(manyAddresses.rps, floor.rps),
       '>= 0.6',
+    ],
+    [
+      'auth.me p99 during the one-address burst / alone',
+      ratio(meDuringBurst.p99, m('meBearer').p99),
+      '<= 3',
     ],
     [
       'auth.me p99 during sign-ins / alone',
@@ -324,6 +332,121 @@ async function startProcess(
 }
 
 const BURST = 200;
+
+/**
+ * Bursts of distinct accounts (issue 20): from one address, from BURST
+ * addresses (X-Forwarded-For), the Argon2id floor, and auth.me (`me`) under
+ * load while the one-address burst signs the same accounts in again.
+ */
+async function bursts(api: string, url: string, me: autocannon.Options) {
+  log(`seeding ${2 * BURST} accounts for the sign-in bursts`);
+  const burstOne = await seedAccounts(url, BURST);
+  const burstMany = await seedAccounts(url, BURST);
+  const oneAddress = await burst(api, burstOne, () => ({}));
+  const manyAddresses = await burst(api, burstMany, (i) => ({
+    'x-forwarded-for': `198.18.${i >> 8}.${i & 255}`,
+  }));
+  const floor = await argon2Floor(BURST);
+  const meDuringBurst = await loadDuring(
+    me,
+    burst(api, burstOne, () => ({})),
+  );
+  return { oneAddress, manyAddresses, floor, meDuringBurst };
+}
+
+/** BENCH_ONLY=sign-in: auth.me alone, the one-account sign-in and the bursts, against one API process. */
+async function signInRows(
+  api: string,
+  url: string,
+  small: { token: string; username: string },
+  apiPid: number,
+): Promise<void> {
+  const me: autocannon.Options = {
+    url: `${api}/trpc/auth.me`,
+    headers: { authorization: `Bearer ${small.token}` },
+  };
+  const login: autocannon.Options = {
+    url: `${api}/trpc/auth.login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      username: (small as { username?: string }).username,
+      password: PASSWORD,
+    }),
+    connections: 2,
+  };
+  log('warming up');
+  await load({ ...me, duration: 1 });
+  const alone: Figure[] = [];
+  const logins: Figure[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`round ${round}/${ROUNDS}`);
+    alone.push(await load(me));
+    logins.push(await load(login));
+  }
+  const meAlone = median(alone);
+  const { oneAddress, manyAddresses, floor, meDuringBurst } = await bursts(api, url, me);
+  const rows = [
+    ['auth.me, bearer (session cache on)', ...cells(meAlone)],
+    ['auth.login (Argon2id), one account, 2 connections', ...cells(median(logins))],
+    [`auth.login burst, ${BURST} distinct accounts, one address`, ...cells(oneAddress)],
+    [
+      `auth.login burst, ${BURST} distinct accounts, ${BURST} addresses (X-Forwarded-For)`,
+      ...cells(manyAddresses),
+    ],
+    [`Argon2id verify only, ${BURST} at once (the floor)`, ...cells(floor)],
+    ['auth.me during the one-address burst', ...cells(meDuringBurst)],
+  ];
+  const ratios = [
+    ['burst sign-ins/s, one address / Argon2id only', ratio(oneAddress.rps, floor.rps), '>= 0.6'],
+    [
+      'burst sign-ins/s, many addresses / Argon2id only',
+      ratio(manyAddresses.rps, floor.rps),
+      '>= 0.6',
+    ],
+    [
+      'auth.me p99 during the one-address burst / alone',
+      ratio(meDuringBurst.p99, meAlone.p99),
+      '<= 3',
+    ],
+  ];
+  console.log(
+    [
+      `# Benchmark results (BENCH_ONLY=sign-in)`,
+      '',
+      `${new Date().toISOString()} — Node ${process.versions.node}, ${ROUNDS} rounds of ${SECONDS} s, ` +
+        `${CONNECTIONS} connections (sign-ins: 2; bursts: ${BURST} at once, one run each).`,
+      '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows),
+      '',
+      table(['ratio', 'value', 'goal'], ratios),
+      '',
+      `API resident memory after the run: ${residentMemoryMiB(apiPid)} MiB`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** auth.me-like load (autocannon) for as long as `work` runs. */
+async function loadDuring(options: autocannon.Options, work: Promise<unknown>): Promise<Figure> {
+  let instance: autocannon.Instance | undefined;
+  const finished = new Promise<autocannon.Result>((done, fail) => {
+    instance = autocannon(
+      { connections: CONNECTIONS, ...options, duration: 600 },
+      (error, result) => (error ? fail(error) : done(result)),
+    );
+  });
+  await work;
+  instance?.stop();
+  const result = await finished;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
 
 /** `count` accounts with the bench password, written directly (the hash made once). */
 async function seedAccounts(url: string, count: number): Promise<string[]> {
