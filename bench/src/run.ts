@@ -488,8 +488,19 @@ async function burst(
         body: JSON.stringify({ username, password: PASSWORD }),
       }).catch(() => null);
       await response?.arrayBuffer();
-      return { ms: performance.now() - at, ok: response?.ok ?? false, error: response === null };
+      return {
+        ms: performance.now() - at,
+        ok: response?.ok ?? false,
+        error: response === null,
+        status: response?.status ?? 0,
+      };
     }),
+  );
+  // Which refusals: 429 (the throttle: failures, or "in progress" after the queue wait) or 503 (the database).
+  const statuses = new Map<number, number>();
+  for (const { status } of outcomes) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  log(
+    `burst of ${names.length}: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}`,
   );
   return figureOf(outcomes, performance.now() - started);
 }

@@ -281,7 +281,11 @@ export class Throttle {
         const woken = await this.#wait(stop.key.id, deadline);
         if (woken === 'timeout') throw busy(stop.key.scope);
         if (woken === 'poll') toRead.add(stop.key.id);
-        else if (woken !== 'local') slots[stop.index] = woken.slot;
+        else if (woken !== 'local') {
+          slots[stop.index] = woken.slot;
+          // Handed the last slot it needed: admitted, however late.
+          if (slots.every(Boolean)) return { keys, slots: slots as string[] };
+        }
       }
     } catch (error) {
       // Refused on one key: the others get their slot back.
