@@ -479,6 +479,7 @@ async function burst(
   headers: (i: number) => Record<string, string>,
 ): Promise<Figure> {
   const started = performance.now();
+  const refusals = new Set<string>();
   const outcomes = await Promise.all(
     names.map(async (username, i) => {
       const at = performance.now();
@@ -487,7 +488,8 @@ async function burst(
         headers: { 'content-type': 'application/json', ...headers(i) },
         body: JSON.stringify({ username, password: PASSWORD }),
       }).catch(() => null);
-      await response?.arrayBuffer();
+      const text = response ? await response.text() : '';
+      if (response && !response.ok) refusals.add(`${response.status} ${text.slice(0, 160)}`);
       return {
         ms: performance.now() - at,
         ok: response?.ok ?? false,
@@ -502,6 +504,7 @@ async function burst(
   log(
     `burst of ${names.length}: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}`,
   );
+  for (const refusal of refusals) log(`  refused: ${refusal}`);
   return figureOf(outcomes, performance.now() - started);
 }
 
