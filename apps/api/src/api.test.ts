@@ -417,9 +417,10 @@ describe('fresh procedures', () => {
       fresh: true,
       authenticatedAt: isoDate,
     });
-    expect((await mutate(api, 'auth.totp.beginEnrolment', undefined, user.bearer)).status).toBe(
-      200,
-    );
+    // A new token comes with the re-authentication (ASVS 7.2.4); the old one is void.
+    const renewed = { authorization: `Bearer ${confirmed.body.result.data.token}` };
+    expect((await query(api, 'auth.me', undefined, user.bearer)).status).toBe(401);
+    expect((await mutate(api, 'auth.totp.beginEnrolment', undefined, renewed)).status).toBe(200);
   });
 
   it('auth.changePassword on a stale session: the current password is the confirmation', async () => {
@@ -445,18 +446,20 @@ describe('fresh procedures', () => {
     const input = { currentPassword: user.password, newPassword };
     const changed = await mutate(api, 'auth.changePassword', input, user.bearer);
     expect(changed.status).toBe(200);
-    expect(changed.body.result.data).toEqual({ ok: true });
-    // The password was just typed: this session is fresh again.
-    expect(
-      (await query(api, 'auth.me', undefined, user.bearer)).body.result.data.session.fresh,
-    ).toBe(true);
+    expect(changed.body.result.data).toMatchObject({ ok: true, token: expect.any(String) });
+    // The password was just typed: this session is fresh again, under a new token.
+    const renewed = { authorization: `Bearer ${changed.body.result.data.token}` };
+    expect((await query(api, 'auth.me', undefined, user.bearer)).status).toBe(401);
+    expect((await query(api, 'auth.me', undefined, renewed)).body.result.data.session.fresh).toBe(
+      true,
+    );
 
     // The other session ended, this one stays; only the new password signs in.
     const otherToken = other.body.result.data.token;
     expect(
       (await query(api, 'auth.me', undefined, { authorization: `Bearer ${otherToken}` })).status,
     ).toBe(401);
-    expect((await query(api, 'auth.me', undefined, user.bearer)).status).toBe(200);
+    expect((await query(api, 'auth.me', undefined, renewed)).status).toBe(200);
     expect(
       (await mutate(api, 'auth.login', { username: user.username, password: user.password }))
         .status,
@@ -521,9 +524,13 @@ describe('admin procedures', () => {
       'mfaEnabled',
       'role',
       'secondFactors',
+      'signInMethods',
       'username',
     ]);
     expect(data.users[0].secondFactors).toEqual({ totp: false, passkeys: 0 });
+    // Whether there is a password, never the hash.
+    expect(data.users[0].signInMethods).toEqual({ password: true, passkeys: 0, totp: false, providers: [] });
+    expect(JSON.stringify(data)).not.toMatch(/argon2|password_?hash/i);
     const second = await query(api, 'admin.users.list', { page: 2, pageSize: 2 }, admin.bearer);
     expect(second.body.result.data.users[0].id).not.toBe(data.users[0].id);
     const defaults = await query(api, 'admin.users.list', undefined, admin.bearer);

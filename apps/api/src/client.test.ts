@@ -106,10 +106,12 @@ describe('typed client, cookie session', () => {
     await expect(client.auth.totp.beginEnrolment.mutate()).resolves.toMatchObject({
       secret: expect.any(String),
     });
+    // The session goes on under a new token (the cookie is replaced).
     await expect(
       client.auth.changePassword.mutate({ currentPassword: password, newPassword }),
-    ).resolves.toEqual({
+    ).resolves.toMatchObject({
       ok: true,
+      session: { fresh: true },
     });
 
     await expect(client.auth.sessions.revokeOthers.mutate()).resolves.toEqual({ revoked: 0 });
@@ -216,18 +218,19 @@ describe('typed client, bearer token', () => {
     expect(me.user.id).toBe(user.id);
     expect(sessions.some((session) => session.current)).toBe(true);
     expect(events.length).toBeGreaterThan(0);
-    await expect(
-      client.auth.reauthenticate.mutate({ password: user.password }),
-    ).resolves.toMatchObject({
-      session: { fresh: true },
-    });
-    await expect(
-      client.auth.changePassword.mutate({
-        currentPassword: user.password,
-        newPassword: strongPassword(),
-      }),
-    ).resolves.toEqual({ ok: true });
-    await expect(client.auth.logout.mutate()).resolves.toEqual({ ok: true });
+    const renewed = await client.auth.reauthenticate.mutate({ password: user.password });
+    expect(renewed.session.fresh).toBe(true);
+    // A re-authentication issues a new token (ASVS 7.2.4); the old one is void.
+    if (!('token' in renewed)) throw new Error('a bearer client gets its new token');
     expect((await failure(client.auth.me.query())).data?.httpStatus).toBe(401);
+    const renewedClient = bearerClient(renewed.token);
+    const changed = await renewedClient.auth.changePassword.mutate({
+      currentPassword: user.password,
+      newPassword: strongPassword(),
+    });
+    if (!('token' in changed)) throw new Error('a bearer client gets its new token');
+    const afterChange = bearerClient(changed.token);
+    await expect(afterChange.auth.logout.mutate()).resolves.toEqual({ ok: true });
+    expect((await failure(afterChange.auth.me.query())).data?.httpStatus).toBe(401);
   });
 });

@@ -104,6 +104,7 @@ describe('loadConfig', () => {
       THROTTLE_DEVICE_FAILURES: '8',
       THROTTLE_ACCOUNT_CAP: '60',
       REGISTRATION_PER_HOUR: '3',
+      PASSKEY_CHALLENGES_PER_WINDOW: '12',
       AUTH_EVENTS_RETENTION_DAYS: '30',
     });
     expect(config.auth).toMatchObject({
@@ -113,6 +114,7 @@ describe('loadConfig', () => {
         deviceFreeFailures: 8,
         accountHardCap: 60,
         registrationsPerHour: 3,
+        passkeyChallengesPerWindow: 12,
       },
       eventsRetentionMs: 30 * 86_400_000,
     });
@@ -121,6 +123,9 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ ...base, REGISTRATION_PER_HOUR: 'many' })).toThrow(
       /REGISTRATION_PER_HOUR/,
+    );
+    expect(() => loadConfig({ ...base, PASSKEY_CHALLENGES_PER_WINDOW: '0' })).toThrow(
+      /PASSKEY_CHALLENGES_PER_WINDOW/,
     );
   });
 
@@ -167,6 +172,15 @@ describe('startupWarnings', () => {
       startupWarnings(loadConfig({ ...production, SMTP_URL: 'smtp://127.0.0.1:1025' })),
     ).toEqual([]);
     expect(startupWarnings(loadConfig(base))).toEqual([]);
+  });
+
+  it('warns that passkeys are off when SITE_URL names an IP address (no valid RP ID)', () => {
+    const warnings = startupWarnings(loadConfig({ ...base, SITE_URL: 'http://127.0.0.1:5173' }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /SITE_URL \(http:\/\/127\.0\.0\.1:5173\) names an IP address.*passkeys are off/,
+    );
+    expect(startupWarnings(loadConfig({ ...base, SITE_URL: 'http://localhost:5173' }))).toEqual([]);
   });
 
   it('in development, defaults MONGODB_URL and SMTP_URL to what `turbo dev` serves', () => {

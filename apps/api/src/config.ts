@@ -1,6 +1,11 @@
 // The API's configuration, read once from the environment and validated; a bad
 // value stops the process at start with a message naming the variable.
-import { authSettingsFromEnv, withDevelopmentDefaults } from '@authkit/auth';
+import {
+  authSettingsFromEnv,
+  defaultSettings,
+  relyingPartyWarning,
+  withDevelopmentDefaults,
+} from '@authkit/auth';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './proxy.ts';
 
@@ -100,5 +105,8 @@ export function startupWarnings(config: Config): string[] {
       'SMTP_URL is not set: mail is kept in the outbox until a process with SMTP_URL sends it.',
     );
   }
+  // Passkeys are bound to SITE_URL's host, which a browser refuses when it is an IP address.
+  const passkeys = relyingPartyWarning(config.auth.siteUrl ?? defaultSettings.siteUrl);
+  if (passkeys) warnings.push(passkeys);
   return warnings;
 }

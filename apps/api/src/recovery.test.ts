@@ -2,10 +2,11 @@
 // real SMTP server (Mailpit): forgot and reset password, email verification
 // and change, the admin's reset link and sign-out everywhere, and
 // REQUIRE_VERIFIED_EMAIL.
-import { makeSessionStale } from '@authkit/auth/testing';
+import { createSoftAuthenticator, makeSessionStale } from '@authkit/auth/testing';
 import { linkIn, startMailpit, type InboxMessage } from '@authkit/auth/mailpit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cookiePair,
   mutate,
   query,
   sessionIdOf,
@@ -47,6 +48,60 @@ async function eventsOf(target: TestApi, userId: string) {
 }
 
 describe('forgot password', () => {
+  it('lists the passkeys on the reset link and removes those named with the reset, no others', async () => {
+    const member = await signUp(api);
+    const authenticator = createSoftAuthenticator({ origin: SITE });
+    const options = await mutate(
+      api,
+      'auth.passkeys.registrationOptions',
+      undefined,
+      member.bearer,
+    );
+    const response = authenticator.register(options.body.result.data);
+    const registered = await mutate(
+      api,
+      'auth.passkeys.register',
+      { response, name: 'Planted' },
+      member.bearer,
+    );
+    expect(registered.status).toBe(200);
+    const passkeyId: string = registered.body.result.data.passkey.id;
+
+    await mutate(api, 'auth.requestPasswordReset', { login: member.email });
+    const token = tokenIn(await nextMail(member.email, 'Reset your password'), '/reset/');
+    const check = await query(api, 'auth.checkPasswordResetToken', { token });
+    expect(check.body.result.data.passkeys).toEqual([
+      {
+        id: passkeyId,
+        name: 'Planted',
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+        recent: true,
+      },
+    ]);
+
+    // Bad input: 400, and the link still works.
+    const bad = await mutate(api, 'auth.resetPassword', {
+      token,
+      newPassword: strongPassword(),
+      removePasskeys: [7],
+    });
+    expect(bad.status).toBe(400);
+    expect(
+      (await query(api, 'auth.checkPasswordResetToken', { token })).body.result.data.valid,
+    ).toBe(true);
+
+    const reset = await mutate(api, 'auth.resetPassword', {
+      token,
+      newPassword: strongPassword(),
+      removePasskeys: [passkeyId],
+    });
+    expect(reset.status).toBe(200);
+    expect(await api.auth.database.passkeys.countDocuments({ user_id: member.id })).toBe(0);
+    const notice = await nextMail(member.email, 'Your password was reset');
+    expect(notice.text).toContain('Removed with the reset, as asked: “Planted”');
+  });
+
   it('mails a link; the reset ends every session and only the new password works', async () => {
     const member = await signUp(api, { via: 'both' });
     const asked = await mutate(api, 'auth.requestPasswordReset', { login: member.email });
@@ -55,7 +110,11 @@ describe('forgot password', () => {
 
     const token = tokenIn(await nextMail(member.email, 'Reset your password'), '/reset/');
     const check = await query(api, 'auth.checkPasswordResetToken', { token });
-    expect(check.body.result.data).toEqual({ valid: true, username: member.username });
+    expect(check.body.result.data).toEqual({
+      valid: true,
+      username: member.username,
+      passkeys: [],
+    });
 
     // A weak password is refused by field, and the link still works after it.
     const weak = await mutate(api, 'auth.resetPassword', { token, newPassword: 'password1' });
@@ -111,6 +170,34 @@ describe('forgot password', () => {
     expect(await outboxTo(nobody)).toBe(unknownBefore);
     await nextMail(member.email, 'Reset your password');
     expect(await mailpit.messagesTo(nobody)).toEqual([]);
+  });
+
+  it('lets the owner’s device token past a name that strangers throttled', async () => {
+    const member = await signUp(api);
+    const login = await mutate(api, 'auth.login', {
+      username: member.username,
+      password: member.password,
+      bearer: true,
+    });
+    const deviceToken: string = login.body.result.data.deviceToken;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push(
+        (await mutate(api, 'auth.requestPasswordReset', { login: member.username })).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const resets = () =>
+      api.database.mailOutbox.countDocuments({ to: member.email, kind: 'password_reset' });
+    const before = await resets();
+    const owners = await mutate(
+      api,
+      'auth.requestPasswordReset',
+      { login: member.username },
+      { 'x-device-token': deviceToken },
+    );
+    expect(owners.status).toBe(200);
+    expect(await resets()).toBe(before + 1);
   });
 
   it('refuses a bad link by field', async () => {
@@ -187,6 +274,8 @@ describe('email change', () => {
       member.browser,
     );
     expect(reauth.status).toBe(200);
+    // A new session token comes with the re-authentication.
+    member.browser = { ...member.browser, cookie: cookiePair(reauth.headers) };
     const invalid = await mutate(api, 'auth.requestEmailChange', { email: 'nope' }, member.browser);
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.data.fieldErrors.email).toBeDefined();
@@ -197,13 +286,43 @@ describe('email change', () => {
     expect((await me(api, member.browser)).body.result.data.user.email).toBe(member.email);
 
     const token = tokenIn(await nextMail(newEmail, 'Confirm your new'), '/verify-email/');
+    // Confirmed in another browser: the change ends every session (the security stamp),
+    // this one's too; the new address signs in.
     const verified = await mutate(api, 'auth.verifyEmail', { token });
     expect(verified.body.result.data).toEqual({ ok: true, email: newEmail, changed: true });
-    const user = (await me(api, member.browser)).body.result.data.user;
+    expect((await me(api, member.browser)).status).toBe(401);
+    const again = await mutate(api, 'auth.login', { username: newEmail, password: member.password, bearer: true });
+    const user = (await me(api, { authorization: `Bearer ${again.body.result.data.token}` })).body.result.data.user;
     expect(user).toMatchObject({ email: newEmail, emailVerified: true });
     await nextMail(member.email, 'Your email address was changed');
     const types = (await eventsOf(api, member.id)).map((event) => event.type);
     expect(types).toEqual(expect.arrayContaining(['needs_refresh', 'email_changed']));
+  });
+});
+
+describe('email change to a taken address', () => {
+  it('answers like a free address, and mails the owner a notice', async () => {
+    const owner = await signUp(api);
+    const member = await signUp(api, { via: 'cookie' });
+    const freeEmail = `${uniqueName('free')}@example.com`;
+    const free = await mutate(api, 'auth.requestEmailChange', { email: freeEmail }, member.browser);
+    const taken = await mutate(
+      api,
+      'auth.requestEmailChange',
+      { email: owner.email.toUpperCase() },
+      member.browser,
+    );
+    expect(free.status).toBe(200);
+    expect(taken.status).toBe(free.status);
+    expect(taken.body).toEqual(free.body);
+    const notice = await nextMail(owner.email, 'Somebody tried to use your email address');
+    expect(notice.text).not.toContain(member.username);
+    const links = await api.database.mailOutbox.countDocuments({
+      kind: 'email_change',
+      to: { $in: [owner.email, owner.email.toUpperCase()] },
+    });
+    expect(links).toBe(0);
+    expect((await me(api, owner.bearer)).body.result.data.user.email).toBe(owner.email);
   });
 });
 
@@ -235,7 +354,11 @@ describe('admin recovery tools', () => {
     expect(sent.status).toBe(200);
     const token = tokenIn(await nextMail(member.email, 'Reset your password'), '/reset/');
     const check = await query(api, 'auth.checkPasswordResetToken', { token });
-    expect(check.body.result.data).toEqual({ valid: true, username: member.username });
+    expect(check.body.result.data).toEqual({
+      valid: true,
+      username: member.username,
+      passkeys: [],
+    });
 
     const ended = await mutate(api, 'admin.users.endSessions', { userId: member.id }, admin.bearer);
     expect(ended.status).toBe(200);
@@ -301,7 +424,8 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
     expect(change.status).toBe(200);
 
     const token = tokenIn(await nextMail(moved, 'Confirm your new'), '/verify-email/');
-    expect((await mutate(strict, 'auth.verifyEmail', { token })).status).toBe(200);
+    // Opened in the browser that asked: its session stays (every other one ends with the change).
+    expect((await mutate(strict, 'auth.verifyEmail', { token }, member.browser)).status).toBe(200);
     const allowed = await query(strict, 'auth.sessions.list', undefined, member.browser);
     expect(allowed.status).toBe(200);
 

@@ -126,6 +126,9 @@ describe('passkeys', () => {
     const reauth = await mutate(api, 'auth.passkeys.reauthenticate', { response: authenticator.authenticate(again.body.result.data) }, cookie);
     expect(reauth.status).toBe(200);
     expect(reauth.body.result.data.session.fresh).toBe(true);
+    // A new session token comes with the re-authentication; the old cookie is void.
+    expect((await query(api, 'auth.me', undefined, cookie)).status).toBe(401);
+    cookie.cookie = cookiePair(reauth.headers);
     expect((await mutate(api, 'auth.passkeys.rename', { id: passkeyId, name: 'Phone' }, cookie)).status).toBe(200);
     const list = await query(api, 'auth.passkeys.list', undefined, cookie);
     expect(list.body.result.data).toEqual([expect.objectContaining({ id: passkeyId, name: 'Phone' })]);
@@ -168,7 +171,9 @@ describe('admins (REQUIRE_MFA_FOR_ADMINS on)', () => {
     const events = await api.auth.listEvents(member.id, 5);
     expect(events.map((event) => event.type)).toContain('second_factor_reset');
     expect(await api.database.mailOutbox.countDocuments({ to: member.email, kind: 'second_factor_reset_notice' })).toBe(1);
-    // Members may not.
-    expect((await mutate(api, 'admin.users.resetSecondFactor', { userId: admin.id }, member.bearer)).status).toBe(403);
+    // The reset ended the member's sessions; signed in again, members may not.
+    expect((await query(api, 'auth.me', undefined, member.bearer)).status).toBe(401);
+    const memberAgain = { authorization: `Bearer ${login.body.result.data.token}` };
+    expect((await mutate(api, 'admin.users.resetSecondFactor', { userId: admin.id }, memberAgain)).status).toBe(403);
   });
 });

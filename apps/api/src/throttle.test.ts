@@ -6,6 +6,7 @@ import { defaultSettings } from '@authkit/auth';
 import { describe, expect, it } from 'vitest';
 import {
   mutate,
+  send,
   startTestApi,
   strongPassword,
   uniqueName,
@@ -206,4 +207,47 @@ describe('registration', () => {
       await strict.close();
     }
   });
+});
+
+describe('passkey sign-in options (anonymous: each one a stored challenge)', () => {
+  it('3,000 calls from one address store at most the per-address quota; the rest get 429 and Retry-After', async () => {
+    const path = 'auth.passkeys.authenticationOptions';
+    const quota = limits.passkeyChallengesPerWindow;
+    const before = await api.database.webauthnChallenges.countDocuments({});
+    // 150 batches of 20 (the API's largest batch), 10 at a time.
+    const batches = Array.from({ length: 150 }, (_, i) => i);
+    const answers = await inParallel(batches, 10, async () => {
+      const batch = await send(`${api.url}/trpc/${Array(20).fill(path).join(',')}?batch=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return batch.body as {
+        result?: unknown;
+        error?: { data: { httpStatus: number; code: string } };
+      }[];
+    });
+    const each = answers.flat();
+    expect(each).toHaveLength(3_000);
+    const given = each.filter((answer) => answer.result !== undefined).length;
+    const throttled = each.filter((answer) => answer.error?.data.httpStatus === 429).length;
+    expect(given + throttled).toBe(3_000);
+    expect(given).toBeGreaterThan(0);
+    expect(given).toBeLessThanOrEqual(quota);
+    // What is stored: no more challenges than were given, and no quota records for refused calls.
+    expect((await api.database.webauthnChallenges.countDocuments({})) - before).toBe(given);
+    expect(
+      await api.database.throttle.countDocuments({ _id: { $regex: '^passkey-options:' } }),
+    ).toBeLessThanOrEqual(quota);
+
+    // A burst can leave the quota partly unused (parallel takers all back off):
+    // one at a time, the calls fill it up, and the next is refused.
+    let single = await mutate(api, path);
+    for (let taken = given; single.status === 200 && taken < quota; taken++) single = await mutate(api, path);
+    expect(single.status).toBe(429);
+    expect(single.body.error.data.scope).toBe('passkey');
+    const wait = Number(single.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(180);
+  }, 120_000);
 });

@@ -57,10 +57,14 @@ export const freshProcedure = publicProcedure.use(async ({ ctx, next, path }) =>
   return next({ ctx: await requireFresh(ctx, path) });
 });
 
-/** protectedProcedure, plus 403 (reason forbidden) unless the user's role is admin. */
-export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
+/**
+ * protectedProcedure, plus 403 (reason forbidden) unless the user's role is
+ * admin; with REQUIRE_MFA_FOR_ADMINS a session that passed the second factor;
+ * and for mutations a session fresh by it (reason needs_refresh: step up).
+ */
+export const adminProcedure = publicProcedure.use(({ ctx, next, type }) => {
   // A member is told `forbidden` (verifying would not help them), an unverified admin to verify.
-  const signedIn = requireAdmin(ctx);
+  const signedIn = requireAdmin(ctx, { mutation: type === 'mutation' });
   requireVerifiedEmail(ctx);
   return next({ ctx: signedIn });
 });

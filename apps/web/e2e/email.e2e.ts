@@ -59,15 +59,16 @@ async function verifyFlow(page: Page): Promise<void> {
 }
 
 /**
- * A new address from a stale session: re-entering the password completes the
- * change (a refused one comes back to its form, with the message); it takes
- * effect when its link is used.
+ * A new address from a stale session: after the password, the address comes
+ * back in its form, shown for the visitor to confirm with one press (nothing
+ * waiting in a cookie is sent unseen); a refused one gets its message there;
+ * the change takes effect when its link is used.
  */
 async function changeEmailFlow(page: Page, context: BrowserContext): Promise<void> {
   const user = await registerNewUser(page, 'change');
   const newEmail = `new_${user.email}`;
 
-  // Refused after the password (the account's own address): back in the form, with the message.
+  // The account's own address: back in the form after the password, refused on the press.
   await makeSessionStale(testAuth(), await sessionIdOf(context));
   await page.goto('/account');
   await page.getByLabel('New email address').fill(user.email);
@@ -77,12 +78,15 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account#email$/);
   await expect(page.getByLabel('New email address')).toHaveValue(user.email);
+  await expect(page.getByTestId('email-pending')).toContainText('Check the address below');
+  await page.getByRole('button', { name: 'Change email address' }).click();
   await expect(page.locator('#field-email-error')).toContainText('already your email address');
   // Once only: a reload shows an empty form.
-  await page.reload();
+  await page.goto('/account');
   await expect(page.getByLabel('New email address')).toHaveValue('');
+  await expect(page.getByTestId('email-pending')).toHaveCount(0);
 
-  // Accepted: the password completes the change, with nothing to press again.
+  // A new address: shown after the password, sent only on the press.
   await makeSessionStale(testAuth(), await sessionIdOf(context));
   await page.goto('/account');
   await page.getByLabel('New email address').fill(newEmail);
@@ -91,6 +95,10 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await expect(page).toHaveURL(/\/account#email$/);
+  await expect(page.getByLabel('New email address')).toHaveValue(newEmail);
+  await expect(page.getByTestId('email-pending')).toBeVisible();
+  expect(await mailsTo(newEmail)).toEqual([]);
+  await page.getByRole('button', { name: 'Change email address' }).click();
   await expect(page.getByTestId('flash')).toHaveText(
     `We sent a link to ${newEmail}; your address changes when you open it.`,
   );
@@ -105,6 +113,39 @@ async function changeEmailFlow(page: Page, context: BrowserContext): Promise<voi
   await expect(page.getByTestId('profile-email')).toContainText(newEmail);
   await expect(page.getByTestId('profile-email')).toContainText('confirmed');
 }
+
+test('an address that has an account gets the answer a free one gets; its owner a notice', async ({
+  page,
+}) => {
+  const owner = newUser('owner');
+  await testAuth().registerUser(
+    owner,
+    { ip: '127.0.0.1', userAgent: null },
+    { emailVerified: true },
+  );
+  const user = await registerNewUser(page, 'mover');
+
+  const ask = async (email: string) => {
+    await page.goto('/account');
+    await page.getByLabel('New email address').fill(email);
+    await page.getByRole('button', { name: 'Change email address' }).click();
+    await expect(page).toHaveURL(/\/account#email$/);
+    await expect(page.getByTestId('flash')).toHaveText(
+      `We sent a link to ${email}; your address changes when you open it.`,
+    );
+    await expect(page.locator('#field-email-error')).toHaveCount(0);
+  };
+  await ask(`free_${user.email}`);
+  await ask(owner.email.toUpperCase());
+  await expect(page.getByTestId('profile-email')).toContainText(user.email);
+
+  // The owner hears of it; no link goes to the owner's address.
+  await expect
+    .poll(async () => (await mailsTo(owner.email)).map((mail) => mail.subject))
+    .toContainEqual(expect.stringMatching(/^Somebody tried to use your email address/));
+  const subjects = (await mailsTo(owner.email)).map((mail) => mail.subject);
+  expect(subjects.filter((subject) => subject.startsWith('Confirm your new'))).toEqual([]);
+});
 
 test('sign-up shows the verification notice; the mailed link confirms the address', async ({
   page,
@@ -129,6 +170,59 @@ test.describe('without JavaScript', () => {
   test('the email change works with native form posts', async ({ page, context }) => {
     await changeEmailFlow(page, context);
   });
+});
+
+// Review finding 11: a pending-form cookie planted by a sibling subdomain or a
+// plain-http page (the old, unsigned format, or a real one of another session)
+// is ignored and cleared: the next password confirmation changes nothing.
+test('a planted pending-form cookie sends nothing and fills nothing in', async ({
+  page,
+  context,
+  browser,
+}) => {
+  const victim = await registerNewUser(page, 'planted');
+  const user = await testAuth().database.users.findOne({ email_key: victim.email.toLowerCase() });
+  const attacker = `attacker_${victim.email}`;
+
+  // A real cookie of the attacker's own session (signed by the site), to plant beside the forged one.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await registerNewUser(otherPage, 'intruder');
+  await makeSessionStale(testAuth(), await sessionIdOf(other));
+  await otherPage.goto('/account');
+  await otherPage.getByLabel('New email address').fill(attacker);
+  await otherPage.getByRole('button', { name: 'Change email address' }).click();
+  await expect(otherPage).toHaveURL(/\/account\/reauth/);
+  const signed = (await other.cookies()).find((cookie) => cookie.name === 'authkit_pending_form');
+  expect(signed?.value).toBeTruthy();
+  await other.close();
+
+  const forged = JSON.stringify({
+    userId: user?._id,
+    action: 'email',
+    values: { email: attacker },
+  });
+  for (const value of [encodeURIComponent(forged), signed?.value ?? '']) {
+    await context.addCookies([
+      { name: 'authkit_pending_form', value, url: webUrl(), httpOnly: true, sameSite: 'Lax' },
+    ]);
+    await makeSessionStale(testAuth(), await sessionIdOf(context));
+    await page.goto('/account/reauth?next=/account%23email');
+    await page.getByLabel('Password', { exact: true }).fill(victim.password);
+    await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await expect(page).not.toHaveURL(/\/account\/reauth/);
+    await page.goto('/account');
+    await expect(page.getByLabel('New email address')).toHaveValue('');
+    await expect(page.getByTestId('email-pending')).toHaveCount(0);
+    const left = (await context.cookies()).find((c) => c.name === 'authkit_pending_form');
+    expect(left).toBeUndefined();
+  }
+  expect(await mailsTo(attacker)).toEqual([]);
+  const changes = await testAuth().database.singleUseTokens.countDocuments({
+    user_id: user?._id,
+    kind: 'email_change',
+  });
+  expect(changes).toBe(0);
 });
 
 test('a verification link used while signed out leads to the sign-in page', async ({

@@ -11,6 +11,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   process.env.E2E_MONGODB_URL = stack.mongodbUrl;
   process.env.E2E_MAILPIT_URL = stack.mailpitUrl;
   process.env.E2E_SMTP_URL = stack.smtpUrl;
+  process.env.E2E_IDP_URL = stack.idpUrl;
+  process.env.E2E_GITHUB_URL = stack.githubUrl;
   console.log(
     `[e2e] web ${stack.webUrl} · api ${stack.apiUrl ?? '(not started: apps/api/src/main.ts missing)'} · db ${stack.mongodbUrl} · mail ${stack.mailpitUrl}`,
   );

@@ -3,16 +3,20 @@
 // it on /account/reauth. WebAuthn refuses an IP address as the relying party,
 // so this file runs its own site and API as http://localhost:<port> (same
 // database), the site forwarding /trpc to the API as in production.
+// A password reset lists a recently added passkey and removes it (without
+// JavaScript), so that a passkey planted by an intruder does not outlive it.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { freePort } from '@authkit/db/embedded';
 import {
   closeTestAuth,
   makeBrowserSessionStale,
   newUser,
-  SESSION_CACHE_BOUND_MS,
+  registerNewUser,
   signOut,
+  testAuth,
   watchConsole,
 } from './fixtures.ts';
+import { mailsTo } from './mail.ts';
 import { startApiServer, startWebServer } from './stack.ts';
 
 let site = '';
@@ -103,10 +107,31 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
   await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
   await expect(page).toHaveURL(`${site}/account#passkeys`);
   await expect(work.getByLabel('New name for Work laptop')).toHaveValue('Home laptop');
-  // The API renewed the session; the site's session cache learns within its bound.
-  await page.waitForTimeout(SESSION_CACHE_BOUND_MS + 500);
+  // Said so, and one press: the site dropped its cached copy of the session
+  // when the passkey confirmed it, so it is fresh here at once.
+  await expect(page.getByTestId('passkey-pending')).toContainText('“Home laptop”');
   await work.getByRole('button', { name: 'Rename' }).click();
   await expect(page.locator('[data-testid="passkey-row"][data-name="Home laptop"]')).toBeVisible();
+  await expect(page).toHaveURL(`${site}/account#passkeys`);
+  await expect(page.getByTestId('passkey-pending')).toHaveCount(0);
+
+  // An email change from a stale session, confirmed with the passkey: the
+  // address comes back in its form, said so, and is sent on one press.
+  const newEmail = `new_${user.email}`;
+  await makeBrowserSessionStale(context);
+  await page.goto(`${site}/account#email`);
+  await page.getByLabel('New email address').fill(newEmail);
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page).toHaveURL(`${site}/account/reauth?next=%2Faccount%23email`);
+  await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
+  await expect(page).toHaveURL(`${site}/account#email`);
+  await expect(page.getByLabel('New email address')).toHaveValue(newEmail);
+  await expect(page.getByTestId('email-pending')).toContainText('Check the address below');
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    `We sent a link to ${newEmail}; your address changes when you open it.`,
+  );
+
   await page.reload();
   await expect(page.getByRole('button', { name: 'Add a passkey' })).toBeVisible();
 
@@ -120,4 +145,78 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
     .click();
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+test('a site whose SITE_URL is an IP address offers no passkeys and says what to set', async ({
+  page,
+}) => {
+  // The main test site: SITE_URL http://127.0.0.1:<port> and API_URL set (e2e/stack.ts).
+  expect(new URL(process.env.E2E_WEB_URL ?? '').hostname).toBe('127.0.0.1');
+  await page.goto('/login');
+  await expect(page.getByRole('button', { name: /passkey/i })).toHaveCount(0);
+  await expect(page.getByTestId('passkey-unavailable')).toHaveCount(0);
+  await registerNewUser(page, 'passkey_ip');
+  await page.goto('/account#passkeys');
+  await expect(page.getByTestId('passkeys-off')).toContainText('SITE_URL');
+  await expect(page.getByRole('button', { name: 'Add a passkey' })).toHaveCount(0);
+  await expect(page.getByTestId('passkeys-need-js')).toHaveCount(0);
+});
+
+test('after a reset, the page lists a recently added passkey and removing it works (without JavaScript)', async ({
+  browser,
+  context,
+  page,
+}) => {
+  await virtualAuthenticator(context, page);
+  const user = newUser('planted');
+  await page.goto(`${site}/register`);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(`${site}/dashboard`);
+  await page.goto(`${site}/account#passkeys`);
+  await page.getByLabel('Passkey name').fill('Planted key');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(page.getByText('Passkey “Planted key” added.')).toBeVisible();
+  await signOut(page);
+
+  // The owner opens a reset link in a browser without JavaScript.
+  const link = await testAuth().createPasswordResetLink(user.email);
+  const token = link.slice(link.lastIndexOf('/reset/') + '/reset/'.length);
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const owner = await plain.newPage();
+  await owner.goto(`${site}/reset/${token}`);
+  const planted = owner.getByRole('checkbox', { name: 'Remove “Planted key”' });
+  await expect(planted).toBeChecked();
+  await expect(owner.getByTestId('reset-passkeys')).toContainText('(recently)');
+  const newPassword = `${user.password}-new`;
+  await owner.getByLabel('New password', { exact: true }).fill(newPassword);
+  await owner.getByLabel('Confirm new password').fill(newPassword);
+  await owner.getByRole('button', { name: 'Reset password' }).click();
+  await expect(owner).toHaveURL(`${site}/login`);
+  await plain.close();
+
+  // Gone: the account has no passkey left, and the authenticator's no longer signs in.
+  const account = await testAuth().database.users.findOne({
+    username_key: user.username.toLowerCase(),
+  });
+  expect(await testAuth().database.passkeys.countDocuments({ user_id: account!._id })).toBe(0);
+  await page.goto(`${site}/login`);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await page.waitForTimeout(1000);
+  await expect(page).toHaveURL(`${site}/login`);
+
+  // The notice says what the reset removed.
+  if (process.env.E2E_SMTP_URL) {
+    await expect
+      .poll(
+        async () =>
+          (await mailsTo(user.email)).find((mail) =>
+            mail.subject.startsWith('Your password was reset'),
+          )?.text ?? '',
+      )
+      .toContain('Removed with the reset, as asked: “Planted key”');
+  }
 });

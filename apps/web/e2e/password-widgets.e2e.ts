@@ -60,6 +60,28 @@ test('the toggle shows and hides the password without submitting the form', asyn
   expect(problems).toEqual([]);
 });
 
+test('/login: the username has focus; the toggle shows a crossed eye while the password is visible', async ({
+  page,
+}) => {
+  await page.goto('/login');
+  await expect(page.getByLabel('Username or email')).toBeFocused();
+  const toggle = page.getByTestId('password-toggle');
+  await expect(toggle).toBeVisible(); // hydrated
+  const icon = toggle.locator('svg');
+  await expect(icon).toHaveAttribute('data-icon', 'eye');
+  await passwordInput(page).fill('hunter2 hunter2');
+  await toggle.click();
+  await expect(passwordInput(page)).toHaveAttribute('type', 'text');
+  // What a click does next: hide. The name stays, the pressed state says it is shown.
+  await expect(icon).toHaveAttribute('data-icon', 'eye-off');
+  await expect(icon.locator('line')).toHaveCount(1); // the stroke through the eye
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  await expect(toggle).toHaveAccessibleName('Show password');
+  await toggle.click();
+  await expect(icon).toHaveAttribute('data-icon', 'eye');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+});
+
 test('the strength hint says a common password is too easy and a passphrase is fine', async ({
   page,
 }) => {
@@ -136,6 +158,11 @@ test('the strength hint says a common password is too easy and a passphrase is f
 
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
+
+  test('/login: the username has focus without JavaScript too', async ({ page }) => {
+    await page.goto('/login');
+    await expect(page.getByLabel('Username or email')).toBeFocused();
+  });
 
   test('no toggle button and no strength hint are rendered', async ({ page }) => {
     await page.goto('/register');

@@ -14,6 +14,7 @@ import {
   signIn,
   signInOnAnotherDevice,
   strongTestPassword,
+  testAuth,
   webUrl,
   type TestUser,
 } from './fixtures.ts';
@@ -167,6 +168,43 @@ test('asking too often for one name is throttled: 429 with the wait', async ({ p
   await expect(page.getByLabel('Username or email')).toHaveValue(name);
 });
 
+test('a browser that signed in before gets a link although strangers used up the name’s quota', async ({
+  page,
+}) => {
+  const user = newUser('owner');
+  await testAuth().registerUser(
+    user,
+    { ip: '127.0.0.1', userAgent: null },
+    { emailVerified: true },
+  );
+  // Signing in earns this browser its device cookie.
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  // Strangers, from networks of their own, use up the name's hourly quota.
+  for (let i = 1; i <= 5; i++) {
+    await testAuth().requestPasswordReset(user.username, {
+      ip: `198.51.100.${i}`,
+      userAgent: null,
+    });
+  }
+  const stranger = await testAuth()
+    .requestPasswordReset(user.username, { ip: '198.51.100.6', userAgent: null })
+    .then(
+      () => 'ok',
+      (error: { code: string }) => error.code,
+    );
+  expect(stranger).toBe('THROTTLED');
+
+  // The outbox is written before the page answers.
+  const resets = () =>
+    testAuth().database.mailOutbox.countDocuments({ to: user.email, kind: 'password_reset' });
+  expect(await resets()).toBe(5);
+  await askForReset(page, user.username);
+  await expect(page.getByTestId('reset-sent')).toBeVisible();
+  expect(await resets()).toBe(6);
+});
+
 test('an admin mails a user a reset link and signs them out everywhere', async ({
   page,
   browser,
@@ -195,8 +233,16 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
   await memberPage.goto('/dashboard');
   await expect(memberPage).toHaveURL(/\/login\?next=%2Fdashboard$/);
 
-  // The admin's link works like the user's own.
+  // Signing out everywhere renewed the account's security stamp: a link mailed
+  // before it no longer works (whoever held it). A new one does, like the user's own.
   await memberPage.goto(link);
+  await expect(memberPage.getByTestId('reset-username')).toHaveCount(0);
+  row = await openUserRow(page, member.username);
+  const beforeSecond = await mailIds(member.email);
+  await row.getByRole('button', { name: `Send password reset link to ${member.username}` }).click();
+  await expect(page.getByTestId('flash')).toContainText('password reset link is on its way');
+  const fresh = await waitForLink(member.email, '/reset/', { after: beforeSecond });
+  await memberPage.goto(fresh);
   await expect(memberPage.getByTestId('reset-username')).toHaveText(member.username);
   await memberContext.close();
 });

@@ -18,6 +18,11 @@ import {
 
 test.afterAll(closeTestAuth);
 
+/** The On/Off badge in the two-step card's header. */
+function twoStepBadge(page: Page) {
+  return page.locator('#two-step').getByTestId('two-step-status');
+}
+
 /** Sets up the app from /account; resolves to the key shown and the recovery codes. */
 async function enrolOnAccountPage(page: Page): Promise<{ secret: string; codes: string[] }> {
   await page.goto('/account#two-step');
@@ -33,6 +38,7 @@ async function enrolOnAccountPage(page: Page): Promise<{ secret: string; codes: 
   await page.getByRole('button', { name: 'Turn on' }).click();
   const list = page.getByTestId('recovery-codes');
   await expect(list.locator('li')).toHaveCount(10);
+  await expect(twoStepBadge(page)).toHaveText('On');
   const codes = (await list.locator('code').allTextContents()).map((code) => code.trim());
   const download = page.getByRole('link', { name: 'Download as a text file' });
   expect(await download.getAttribute('download')).toBe('authkit-recovery-codes.txt');
@@ -154,6 +160,9 @@ test.describe('without JavaScript', () => {
       await expect(list).toHaveCount(10);
       return { secret: key, codes: (await list.allTextContents()).map((code) => code.trim()) };
     });
+    // The page showing the new recovery codes (same request as the action) says it is on.
+    await expect(page.getByTestId('recovery-codes')).toBeVisible();
+    await expect(twoStepBadge(page)).toHaveText('On');
     await signOut(page);
     await signIn(page, user);
     await expect(page).toHaveURL(/\/login\/verify$/);

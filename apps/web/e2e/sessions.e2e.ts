@@ -164,6 +164,37 @@ test('"sign out all other devices" ends every other session', async ({ browser, 
   }
 });
 
+test('"sign out all other devices" opened while the page hydrates stays open', async ({
+  browser,
+  page,
+}) => {
+  const user = await registerNewUser(page, 'hydrate');
+  const other = await signInOnAnotherDevice(browser, user);
+  // The page's scripts (not its styles) wait until the disclosure has been opened in the
+  // server-rendered page.
+  let release: () => void = () => {};
+  const scriptsMayLoad = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/_app/immutable/**/*.js', async (route) => {
+    await scriptsMayLoad;
+    await route.continue();
+  });
+  await page.goto('/account', { waitUntil: 'commit' });
+  const card = page.locator('#sessions');
+  const disclosure = card.getByTestId('sign-out-others');
+  await card.getByText('Sign out all other devices').click();
+  await expect(disclosure).toHaveAttribute('open', '');
+  await expect(page.getByTestId('password-toggle')).toHaveCount(0); // not hydrated yet
+  release();
+  await expect(page.getByTestId('password-toggle').first()).toBeVisible(); // hydrated
+  await expect(disclosure).toHaveAttribute('open', '');
+  await expect(card.getByRole('button', { name: 'Sign out 1 other device' })).toBeVisible();
+  // And it still closes and opens as before.
+  await card.getByRole('link', { name: 'Cancel' }).click();
+  await expect(disclosure).not.toHaveAttribute('open');
+  await page.unroute('**/_app/immutable/**/*.js');
+  await other.context.close();
+});
+
 test("at 390 px every session fits: this device first, the other one's button in view", async ({
   browser,
   page,

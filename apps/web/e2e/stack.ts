@@ -1,11 +1,12 @@
 // The system under test for the browser tests: an embedded database, a real
-// Mailpit (SMTP and its inbox API), the real API (`node apps/api/src/main.ts`)
-// and the production build of this site (`node apps/web/build`), each on a
-// free port. Both servers send mail to the Mailpit, with links to the site.
-// `stop()` ends all of them.
+// Mailpit (SMTP and its inbox API), the real API and the production build of
+// this site, each on a free port, both started by their documented production
+// command (`pnpm --filter api start`, `pnpm --filter web start`) with only
+// documented variables. Both servers send mail to the Mailpit, with links to
+// the site. `stop()` ends all of them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailpit, type Mailpit } from '@authkit/auth/mailpit';
@@ -15,6 +16,34 @@ import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const webBuild = join(repoRoot, 'apps/web/build');
 const apiMain = join(repoRoot, 'apps/api/src/main.ts');
+
+/**
+ * What `pnpm --filter <app> start` runs: the app's `start` script, read from
+ * its package.json (`[NAME=value ...] node <args>`), run here without pnpm in
+ * between, which would not pass a SIGTERM on and wait (the shutdown tests
+ * signal the server itself). A start script of another shape fails loudly.
+ */
+export function startCommand(app: 'web' | 'api'): {
+  cwd: string;
+  args: string[];
+  env: Record<string, string>;
+} {
+  const cwd = join(repoRoot, 'apps', app);
+  const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const script = manifest.scripts?.start ?? '';
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name = '', ...value] = (words.shift() ?? '').split('=');
+    env[name] = value.join('=');
+  }
+  if (words.shift() !== 'node' || words.length === 0) {
+    throw new Error(`apps/${app}'s start script is not "[NAME=value ...] node <args>": ${script}`);
+  }
+  return { cwd, args: words, env };
+}
 
 export interface Stack {
   /** The site, e.g. http://127.0.0.1:41234 */
@@ -27,6 +56,12 @@ export interface Stack {
   mailpitUrl: string;
   /** Its SMTP server, for other servers a test starts. */
   smtpUrl: string;
+  /** The test OpenID provider (oidc-provider; any name signs in; POST /__control/accounts). */
+  idpUrl: string;
+  /** The GitHub fake (POST /__control/users). */
+  githubUrl: string;
+  /** The provider variables the site and the API were given, for other servers a test starts. */
+  providerEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -43,10 +78,27 @@ export interface Child {
 export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32).toString('base64');
 process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
-function startChild(name: string, args: string[], env: Record<string, string>): Child {
+/**
+ * Starts an app by its start script with `env` over this process's
+ * environment, less NODE_ENV (only the start script may set it: a built site
+ * is production by itself) and the variables named in `unset`.
+ */
+export function startChild(
+  name: 'web' | 'api',
+  env: Record<string, string>,
+  unset: string[] = [],
+): Child {
+  const command = startCommand(name);
+  const inherited = { ...process.env };
+  for (const variable of ['NODE_ENV', ...unset]) delete inherited[variable];
+  return spawnChild(name, command.args, { ...inherited, ...env, ...command.env }, command.cwd);
+}
+
+/** A node process with exactly `env`, its output kept for the failure messages. */
+function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Child {
   const child = spawn(process.execPath, args, {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
+    cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -57,13 +109,17 @@ function startChild(name: string, args: string[], env: Record<string, string>): 
   child.stderr?.on('data', keep);
   // E2E_SERVER_LOG=1 shows the servers' own output (debugging a failing test).
   if (process.env.E2E_SERVER_LOG === '1') {
-    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+    child.stdout?.on('data', (chunk: Buffer) =>
+      process.stderr.write(`[${name}] ${chunk.toString()}`),
+    );
+    child.stderr?.on('data', (chunk: Buffer) =>
+      process.stderr.write(`[${name}] ${chunk.toString()}`),
+    );
   }
   return { name, process: child, output: () => output };
 }
 
-async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null) {
@@ -86,7 +142,7 @@ async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promi
   );
 }
 
-function stopChild(child: Child): Promise<void> {
+export function stopChild(child: Child): Promise<void> {
   const proc = child.process;
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
@@ -107,7 +163,7 @@ function stopChild(child: Child): Promise<void> {
  */
 export const TEST_PROXY_HEADERS = { 'x-forwarded-proto': 'http' } as const;
 
-/** One production server of the site (`node apps/web/build`). */
+/** One production server of the site (`pnpm --filter web start`: `node build`). */
 export async function startWebServer(options: {
   port: number;
   mongodbUrl: string;
@@ -115,10 +171,12 @@ export async function startWebServer(options: {
   env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = startChild('web', [webBuild], {
+  const child = startChild('web', {
     MONGODB_URL: options.mongodbUrl,
+    // Served over plain http (the proxy's X-Forwarded-Proto says so per
+    // request), so that the browser keeps the cookie; https requests still get
+    // `__Host-` cookies (host-cookie.e2e.ts, production.e2e.ts).
     SECURE_COOKIES: 'false',
-    NODE_ENV: 'production',
     AUTH_SECRET_KEY: E2E_SECRET_KEY,
     // Every test registers from 127.0.0.1.
     REGISTRATION_PER_HOUR: '100000',
@@ -143,7 +201,34 @@ export async function startWebServer(options: {
   return { url, child, stop: () => stopChild(child) };
 }
 
-/** One production API process (`node apps/api/src/main.ts`), ready once its /health answers 200. */
+/**
+ * The development server (`vite dev`, as `pnpm --filter web dev` and
+ * script/dev run it), for what must hold in development too.
+ */
+export async function startDevServer(options: {
+  port: number;
+  mongodbUrl: string;
+}): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const web = join(repoRoot, 'apps/web');
+  const vite = join(web, 'node_modules/vite/bin/vite.js');
+  const child = spawnChild(
+    'web-dev',
+    [vite, 'dev', '--port', String(options.port), '--strictPort'],
+    { ...process.env, MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
+    web,
+  );
+  try {
+    // The first request compiles the pages: a longer wait than a build's.
+    await waitForHttp(child, `${url}/`, 90_000);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, child, stop: () => stopChild(child) };
+}
+
+/** One production API process (`pnpm --filter api start`), ready once its /health answers 200. */
 export async function startApiServer(options: {
   port: number;
   mongodbUrl: string;
@@ -151,10 +236,9 @@ export async function startApiServer(options: {
   env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = startChild('api', [apiMain], {
+  const child = startChild('api', {
     MONGODB_URL: options.mongodbUrl,
     SECURE_COOKIES: 'false',
-    NODE_ENV: 'production',
     // The site forwards /trpc/* (passkeys) from this host: its X-Forwarded-For is the browser's address.
     TRUST_PROXY: '127.0.0.1',
     PORT: String(options.port),
@@ -163,6 +247,8 @@ export async function startApiServer(options: {
     LOG_LEVEL: 'warn',
     AUTH_SECRET_KEY: E2E_SECRET_KEY,
     REGISTRATION_PER_HOUR: '100000',
+    // Every browser asks for passkey options from 127.0.0.1 too.
+    PASSKEY_CHALLENGES_PER_WINDOW: '100000',
     ...options.env,
   });
   try {
@@ -172,6 +258,50 @@ export async function startApiServer(options: {
     throw error;
   }
   return { url, child, stop: () => stopChild(child) };
+}
+
+const idpServe = join(repoRoot, 'packages/auth/src/identity-providers/testing/serve.ts');
+
+/**
+ * The identity providers of the run, in their own process: the test OpenID
+ * provider (oidc-provider 9) and the GitHub fake, with callbacks to `webUrl`.
+ * Resolves to the provider variables for the site and the API.
+ */
+export async function startIdentityProviders(webUrl: string): Promise<{
+  child: Child;
+  idpUrl: string;
+  githubUrl: string;
+  env: Record<string, string>;
+}> {
+  const [idpPort, githubPort] = await Promise.all([freePort(), freePort()]);
+  const child = spawnChild('idp', [idpServe], {
+    ...process.env,
+    NODE_ENV: 'test',
+    IDP_PORT: String(idpPort),
+    GITHUB_FAKE_PORT: String(githubPort),
+    SITE_URLS: webUrl,
+  });
+  const idpUrl = `http://127.0.0.1:${idpPort}`;
+  const githubUrl = `http://127.0.0.1:${githubPort}`;
+  try {
+    await waitForHttp(child, `${idpUrl}/.well-known/openid-configuration`);
+    await waitForHttp(child, `${githubUrl}/user`);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  // The client of serve.ts (DEV_OIDC's id and secret) for both.
+  const env = {
+    OIDC_ISSUER: idpUrl,
+    OIDC_CLIENT_ID: 'authkit-dev',
+    OIDC_CLIENT_SECRET: 'authkit-dev-secret',
+    OIDC_NAME: 'Test ID',
+    GITHUB_CLIENT_ID: 'authkit-dev',
+    GITHUB_CLIENT_SECRET: 'authkit-dev-secret',
+    GITHUB_URL: githubUrl,
+    GITHUB_API_URL: githubUrl,
+  };
+  return { child, idpUrl, githubUrl, env };
 }
 
 export async function startStack(): Promise<Stack> {
@@ -218,7 +348,10 @@ export async function startStack(): Promise<Stack> {
     const webUrl = `http://127.0.0.1:${webPort}`;
     mailpit = await startMailpit();
     // Mail leaves from whichever process wrote it; every link points to the site.
-    const mailEnv = { SMTP_URL: mailpit.smtpUrl, SITE_URL: webUrl };
+    const idp = await startIdentityProviders(webUrl);
+    children.push(idp.child);
+    // The site and the API offer the same providers (the API lists and disconnects them).
+    const mailEnv = { SMTP_URL: mailpit.smtpUrl, SITE_URL: webUrl, ...idp.env };
 
     let apiUrl: string | null = null;
     if (existsSync(apiMain)) {
@@ -245,6 +378,9 @@ export async function startStack(): Promise<Stack> {
       mongodbUrl: databaseUrl,
       mailpitUrl: mailpit.webUrl,
       smtpUrl: mailpit.smtpUrl,
+      idpUrl: idp.idpUrl,
+      githubUrl: idp.githubUrl,
+      providerEnv: idp.env,
       stop,
     };
   } catch (error) {

@@ -4,16 +4,18 @@
 // (/dashboard, /account/**, /verify-email), admin (/admin/**) and guest-only
 // (/login, /register); with REQUIRE_VERIFIED_EMAIL, unverified users are sent
 // to /verify-email from the signed-in pages other than /account.
-import { isAuthError } from '@authkit/auth';
+import { defaultSettings, isAuthError, relyingPartyWarning } from '@authkit/auth';
 import { createAuthHandle } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable, serializeError } from '@authkit/db';
 import { error } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
 import { accessFor, carriesToken } from '#lib/server/access.ts';
 import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
-import { getConfig } from '#lib/server/config.ts';
+import { getConfig, type WebConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
+import { refuseCrossSiteForms } from '#lib/server/form-origin.ts';
 import { denyAccess, denyAdminWithoutSecondFactor, denyUnverified } from '#lib/server/guard.ts';
 
 /**
@@ -38,13 +40,17 @@ function keepRunningOnUnhandledRejection(): void {
 export const init: ServerInit = async () => {
   if (building) return;
   keepRunningOnUnhandledRejection();
+  let config: WebConfig;
   try {
-    getConfig();
+    config = getConfig();
   } catch (problem) {
     // A bad configuration stops the start, with the variable's name and no stack trace.
     console.error(`[web] ${problem instanceof Error ? problem.message : String(problem)}`);
     process.exit(1);
   }
+  // It works, but not as the operator probably meant: no passkey buttons on the pages.
+  const passkeyWarning = relyingPartyWarning(config.auth.siteUrl ?? defaultSettings.siteUrl);
+  if (passkeyWarning) console.warn(`[web] ${passkeyWarning}`);
   // adapter-node emits this once its server has closed and finished in-flight requests (SIGTERM, SIGINT).
   process.once('sveltekit:shutdown', () => {
     closeAuth().catch((problem: unknown) => {
@@ -116,9 +122,27 @@ async function refuseWritesUntilReady(request: Request): Promise<void> {
   if (!(await prepareAuth())) error(503, UNAVAILABLE_MESSAGE);
 }
 
+/**
+ * "Continue with …" posts a form to this site, which redirects to the
+ * provider: CSP `form-action` covers that redirect, so the configured
+ * providers' origins are added to it (known at start, from the environment).
+ */
+function allowProviderFormActions(response: Response): void {
+  const csp = response.headers.get('content-security-policy');
+  if (!csp) return;
+  const origins = getAuth()
+    .identityProviders()
+    .map((provider) => provider.origin);
+  if (origins.length === 0) return;
+  response.headers.set(
+    'content-security-policy',
+    csp.replace(/form-action 'self'/, `form-action 'self' ${[...new Set(origins)].join(' ')}`),
+  );
+}
+
 // A database outage in the user loader reaches handleError below (a 503), as
 // errors thrown in `handle` do.
-export const handle: Handle = async ({ event, resolve }) => {
+const siteHandle: Handle = async ({ event, resolve }) => {
   if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
   await refuseWritesUntilReady(event.request);
   const response = await authHandle({
@@ -131,6 +155,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     },
   });
   for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
+  allowProviderFormActions(response);
   const tokenInPath = carriesToken(event.route.id);
   // A reset or verification link's token is in the path: a Referer carries
   // the origin only, to anyone (our own asset requests and their logs too).
@@ -142,6 +167,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (event.locals.user || tokenInPath) response.headers.set('cache-control', 'private, no-store');
   return response;
 };
+
+// The form Origin check first (SvelteKit's own runs in a built site only).
+export const handle = sequence(refuseCrossSiteForms, siteHandle);
 
 /** Unexpected errors: a database outage is a 503, never a stack trace or a 500. */
 export const handleError: HandleServerError = ({ kind, error: caught, event }) => {

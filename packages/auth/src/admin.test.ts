@@ -21,7 +21,8 @@ describe('listUsers', () => {
     expect(first.users.map((user) => user.username)).toEqual(['root', 'member0']);
     const second = await auth.listUsers(admin.user, { page: 2, pageSize: 2 });
     expect(second.users.map((user) => user.username)).toEqual(['member1', 'member2']);
-    expect(JSON.stringify(first)).not.toMatch(/password|argon2/);
+    // Whether there is a password is shown (signInMethods.password); never the hash.
+    expect(JSON.stringify(first)).not.toMatch(/password_?hash|passwordHash|argon2/i);
     expect(Object.keys(first.users[0]!).sort()).toEqual([
       'active',
       'createdAt',
@@ -31,9 +32,11 @@ describe('listUsers', () => {
       'mfaEnabled',
       'role',
       'secondFactors',
+      'signInMethods',
       'username',
     ]);
     expect(first.users[0]!.secondFactors).toEqual({ totp: false, passkeys: 0 });
+    expect(first.users[0]!.signInMethods).toEqual({ password: true, passkeys: 0, totp: false, providers: [] });
   });
 
   it('is for active admins only, checked against the database', async () => {

@@ -2,14 +2,22 @@
 // call checks the actor against the stored account, whatever the caller checked.
 import type { Role, UserDoc } from '@authkit/db';
 import { withClaim } from './claims.ts';
-import { MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import {
+  COPY_PROJECTION,
+  isFresh,
+  MESSAGES,
+  needsRefreshError,
+  passedSecondFactor,
+  syncUserCopies,
+  type AuthCore,
+} from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
 import { deactivatedNotice, secondFactorResetNotice } from './mail/templates.ts';
 import type { Recovery } from './recovery.ts';
 import type { Totp } from './second-factors/totp.ts';
 import type { Sessions } from './sessions.ts';
-import type { Auth, PublicUser, RequestInfo } from './types.ts';
+import type { Auth, PublicUser, RequestInfo, SessionInfo } from './types.ts';
 
 /**
  * Role and active changes run one at a time (across processes), so that two
@@ -21,6 +29,29 @@ const ACCESS_CHANGE_CLAIM = 'admin:access-change';
 const ACCESS_CHANGE_CLAIM_MS = 10_000;
 const ACCESS_CHANGE_WAIT_MS = 3_000;
 
+/**
+ * The admin rule for a signed-in request, in one place for every adapter
+ * (the API's admin procedures, the site's admin pages): role admin; with
+ * REQUIRE_MFA_FOR_ADMINS, an account with a second factor (MFA_REQUIRED) and a
+ * session that passed it (NEEDS_REFRESH: step up with it), not merely an
+ * account that has one; and for changes (`mutation`), a session fresh by the
+ * account's strongest factor.
+ */
+export function checkAdminSession(
+  core: AuthCore,
+  user: Pick<PublicUser, 'role' | 'active' | 'mfaEnabled'>,
+  session: SessionInfo,
+  options: { mutation: boolean },
+): void {
+  if (!user.active || user.role !== 'admin')
+    throw new AuthError('FORBIDDEN', 'Administrators only.');
+  if (core.settings.requireMfaForAdmins) {
+    if (!user.mfaEnabled) throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
+    if (!passedSecondFactor(session.amr)) throw needsRefreshError(session);
+  }
+  if (options.mutation && !isFresh(core, session)) throw needsRefreshError(session);
+}
+
 export function createAdmin(
   core: AuthCore,
   sessions: Pick<Sessions, 'endAllSessionsOf'>,
@@ -31,8 +62,10 @@ export function createAdmin(
 
   async function requireAdmin(actor: PublicUser): Promise<UserDoc> {
     const doc = await database.users.findOne({ _id: actor.id });
-    if (!doc || !doc.active || doc.role !== 'admin') throw new AuthError('FORBIDDEN', MESSAGES.forbidden);
-    if (core.settings.requireMfaForAdmins && !doc.mfa_enabled) throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
+    if (!doc || !doc.active || doc.role !== 'admin')
+      throw new AuthError('FORBIDDEN', MESSAGES.forbidden);
+    if (core.settings.requireMfaForAdmins && !doc.mfa_enabled)
+      throw new AuthError('MFA_REQUIRED', MESSAGES.mfaRequired);
     return doc;
   }
 
@@ -42,7 +75,11 @@ export function createAdmin(
     const pageSize = Math.min(100, Math.max(1, Math.trunc(paging.pageSize) || 20));
     const [docs, total] = await Promise.all([
       database.users
-        .find({}, { projection: { password_hash: 0 } })
+        // The hash itself never leaves; only whether there is one (accounts made by a provider have none).
+        .find(
+          {},
+          { projection: { password_hash: 1, ...COPY_PROJECTION } },
+        )
         .sort({ created_at: 1, _id: 1 })
         .skip((page - 1) * pageSize)
         .limit(pageSize)
@@ -53,13 +90,25 @@ export function createAdmin(
     const passkeys = await database.passkeys
       .find({ user_id: { $in: docs.map((doc) => doc._id) } }, { projection: { user_id: 1 } })
       .toArray();
-    const users = docs.map((doc) => ({
-      ...toPublicUser(doc),
-      secondFactors: {
-        totp: doc.mfa_enabled === true,
-        passkeys: passkeys.filter((key) => key.user_id === doc._id).length,
-      },
-    }));
+    const links = await database.oauthAccounts
+      .find(
+        { user_id: { $in: docs.map((doc) => doc._id) } },
+        { projection: { user_id: 1, provider: 1 } },
+      )
+      .toArray();
+    const users = docs.map((doc) => {
+      const passkeyCount = passkeys.filter((key) => key.user_id === doc._id).length;
+      return {
+        ...toPublicUser(doc),
+        secondFactors: { totp: doc.mfa_enabled === true, passkeys: passkeyCount },
+        signInMethods: {
+          password: doc.password_hash !== '',
+          passkeys: passkeyCount,
+          totp: doc.mfa_enabled === true,
+          providers: links.filter((link) => link.user_id === doc._id).map((link) => link.provider),
+        },
+      };
+    });
     return { users, total, page, pageSize };
   };
 
@@ -79,10 +128,15 @@ export function createAdmin(
       async () => {
         // Inside the claim: the actor's own standing may have changed while it waited.
         await requireAdmin(actor);
-        const target = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
+        const target = await database.users.findOne(
+          { _id: userId },
+          { projection: { password_hash: 0 } },
+        );
         if (!target) throw new AuthError('NOT_FOUND', 'No such user.');
         const removesAnAdmin =
-          target.active && target.role === 'admin' && ('role' in change ? change.role !== 'admin' : !change.active);
+          target.active &&
+          target.role === 'admin' &&
+          ('role' in change ? change.role !== 'admin' : !change.active);
         if (removesAnAdmin) {
           const activeAdmins = await database.users.countDocuments({ role: 'admin', active: true });
           if (activeAdmins <= 1) {
@@ -104,7 +158,8 @@ export function createAdmin(
         return doc;
       },
     );
-    if (!outcome.done) throw new AuthError('CONFLICT', 'Another change to accounts is under way. Please try again.');
+    if (!outcome.done)
+      throw new AuthError('CONFLICT', 'Another change to accounts is under way. Please try again.');
     return outcome.result;
   }
 
@@ -116,7 +171,9 @@ export function createAdmin(
     if (!active) await sessions.endAllSessionsOf(userId, 'deactivated');
     // Sessions made with `force` outlive an activation change: their copy follows.
     await syncUserCopies(core, userId);
-    await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, { by: actor.id });
+    await events.record(active ? 'user_activated' : 'user_deactivated', userId, request, {
+      by: actor.id,
+    });
     if (!active) await mail.send(deactivatedNotice(mail.contextFor(doc)));
     return toPublicUser(doc);
   };
@@ -126,7 +183,8 @@ export function createAdmin(
     await requireAdmin(actor);
     const user = await database.users.findOne({ _id: userId });
     if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
-    if (!user.active) throw new AuthError('CONFLICT', 'This account is deactivated: reactivate it first.');
+    if (!user.active)
+      throw new AuthError('CONFLICT', 'This account is deactivated: reactivate it first.');
     await recovery.mailResetLink(user);
     await events.record('password_reset_requested', userId, request, { by: actor.id });
   };
@@ -138,14 +196,17 @@ export function createAdmin(
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
     const count = await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
-    await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
+    if (count > 0)
+      await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
     return count;
   };
 
   const setRole: Auth['setRole'] = async (actor, userId, role, request) => {
     await requireAdmin(actor);
     if (role !== 'user' && role !== 'admin') {
-      throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { role: ['Choose user or admin.'] } });
+      throw new AuthError('VALIDATION', MESSAGES.validation, {
+        fieldErrors: { role: ['Choose user or admin.'] },
+      });
     }
     const doc = await changeAccess(actor, userId, { role });
     // The role is copied onto every session and cached: both follow at once.
@@ -160,16 +221,36 @@ export function createAdmin(
    */
   const resetSecondFactor: Auth['resetSecondFactor'] = async (actor, userId, request) => {
     await requireAdmin(actor);
-    const user = await database.users.findOne({ _id: userId }, { projection: { password_hash: 0 } });
+    // Stripping one's own factors would turn a stolen admin session into a
+    // password-only account; another admin must do it.
+    if (actor.id === userId) {
+      throw new AuthError(
+        'FORBIDDEN',
+        'You cannot reset your own second factor: ask another administrator.',
+      );
+    }
+    const user = await database.users.findOne(
+      { _id: userId },
+      { projection: { password_hash: 0 } },
+    );
     if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
     await secondFactors.serialized(userId, async () => {
       await secondFactors.removeTotp(userId);
       await database.passkeys.deleteMany({ user_id: userId });
       await database.pendingSignIns.deleteMany({ user_id: userId });
     });
+    // Every session of the user ends (also by the renewed stamp): they sign in again under the new rules.
+    await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
     await events.record('second_factor_reset', userId, request, { by: actor.id });
-    await mail.send(secondFactorResetNotice(mail.contextFor(user)));
+    await mail.send(secondFactorResetNotice(mail.contextFor(user), now()));
   };
 
-  return { listUsers, setActive, setRole, sendPasswordResetLink, endUserSessions, resetSecondFactor };
+  return {
+    listUsers,
+    setActive,
+    setRole,
+    sendPasswordResetLink,
+    endUserSessions,
+    resetSecondFactor,
+  };
 }

@@ -6,12 +6,13 @@
 // that touches the database is `guarded`: an outage is
 // AuthError('UNAVAILABLE'), a 503 at the edges.
 import { ensureIndexes, isDatabaseUnavailable } from '@authkit/db';
-import { createAdmin } from './admin.ts';
-import { isFresh, MESSAGES, type AuthCore } from './core.ts';
+import { checkAdminSession, createAdmin } from './admin.ts';
+import { isFresh, MESSAGES, recordNeedsRefresh, type AuthCore } from './core.ts';
 import { createCredentials } from './credentials.ts';
 import { createDevices, deviceTokenFromHeaders } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { createEvents } from './events.ts';
+import { createIdentityProviders } from './identity-providers/flows.ts';
 import { createEmailAddresses } from './email-address.ts';
 import { InvalidationFeed } from './invalidation-feed.ts';
 import { createKeys } from './keys.ts';
@@ -24,6 +25,7 @@ import { createPasskeys } from './second-factors/passkeys.ts';
 import { createSecondFactorSignIn } from './second-factors/sign-in.ts';
 import { createTotp } from './second-factors/totp.ts';
 import { resolveSettings } from './settings.ts';
+import { createSignIn } from './sign-in.ts';
 import { createSingleUseTokens } from './single-use-tokens.ts';
 import { Throttle } from './throttle.ts';
 import type { Auth, AuthOptions } from './types.ts';
@@ -45,15 +47,17 @@ export function createAuth(options: AuthOptions): Auth {
   const keys = createKeys(core);
   // trustDevice uses the account document a sign-in just read (credentials keeps it).
   const devices = createDevices(core, keys, (user) => credentials.checkedDocOf(user));
-  const credentials = createCredentials(core, devices);
+  const totp = createTotp(core, keys);
+  const credentials = createCredentials(core, devices, totp);
   const sessions = createSessions(core, credentials);
   const emailAddresses = createEmailAddresses(core, tokens);
-  const recovery = createRecovery(core, tokens, credentials, sessions);
+  const recovery = createRecovery(core, tokens, credentials, sessions, devices);
   const users = createUsers(core, emailAddresses, recovery);
-  const totp = createTotp(core, keys);
-  const secondFactorSignIn = createSecondFactorSignIn(core, totp, sessions);
-  const passkeys = createPasskeys(core, sessions);
+  const secondFactorSignIn = createSecondFactorSignIn(core, totp);
+  const passkeys = createPasskeys(core);
+  const signIn = createSignIn(core, credentials, sessions, secondFactorSignIn, passkeys, devices);
   const admin = createAdmin(core, sessions, recovery, totp);
+  const providers = createIdentityProviders(core, settings.identityProviders, signIn);
 
   async function ensureReady(): Promise<void> {
     await ensureIndexes(database, {
@@ -63,6 +67,7 @@ export function createAuth(options: AuthOptions): Auth {
     // Made (or read) now rather than at the first sign-in.
     await keys.key('device_cookies');
     await keys.key('totp_secrets');
+    await keys.key('recovery_codes');
   }
 
   return {
@@ -77,6 +82,7 @@ export function createAuth(options: AuthOptions): Auth {
     },
     registerUser: guarded(users.registerUser),
     signUp: guarded(users.signUp),
+    signIn: guarded(signIn.signIn),
     authenticate: guarded(credentials.authenticate),
     loginUser: guarded(sessions.loginUser),
     logoutUser: guarded(sessions.logoutUser),
@@ -107,9 +113,10 @@ export function createAuth(options: AuthOptions): Auth {
     sendPasswordResetLink: guarded(admin.sendPasswordResetLink),
     endUserSessions: guarded(admin.endUserSessions),
     resetSecondFactor: guarded(admin.resetSecondFactor),
+    checkAdminSession: (user, session, options) => checkAdminSession(core, user, session, options),
     secondFactorRequired: guarded(secondFactorSignIn.secondFactorRequired),
     startSecondFactor: guarded(secondFactorSignIn.startSecondFactor),
-    completeSecondFactor: guarded(secondFactorSignIn.completeSecondFactor),
+    completeSecondFactor: guarded(signIn.completeSecondFactor),
     beginTotpEnrolment: guarded(totp.beginTotpEnrolment),
     confirmTotpEnrolment: guarded(totp.confirmTotpEnrolment),
     disableTotp: guarded(totp.disableTotp),
@@ -117,14 +124,28 @@ export function createAuth(options: AuthOptions): Auth {
     passkeyRegistrationOptions: guarded(passkeys.passkeyRegistrationOptions),
     registerPasskey: guarded(passkeys.registerPasskey),
     passkeyAuthenticationOptions: guarded(passkeys.passkeyAuthenticationOptions),
-    signInWithPasskey: guarded(passkeys.signInWithPasskey),
+    signInWithPasskey: guarded(signIn.signInWithPasskey),
     reauthenticateWithPasskey: guarded(passkeys.reauthenticateWithPasskey),
     listPasskeys: guarded(passkeys.listPasskeys),
     renamePasskey: guarded(passkeys.renamePasskey),
     removePasskey: guarded(passkeys.removePasskey),
+    identityProviders: providers.listProviders,
+    startProviderFlow: guarded(providers.startFlow),
+    completeProviderFlow: guarded(providers.completeFlow),
+    listConnectedAccounts: guarded(providers.listConnectedAccounts),
+    disconnectProvider: guarded(providers.disconnect),
+    signInMethods: guarded(providers.signInMethods),
+    setPassword: guarded(credentials.setPassword),
+    siteCookieKey: guarded(() => keys.key('site_cookies')),
     deleteExpiredSessions: guarded(async () => {
-      // The same sweep keeps the audit trail within its retention.
+      // First, before any deletion of pending sign-ins: abandoned second steps are announced
+      // to their owners while they are still there (the TTL index leaves them a grace period).
+      await secondFactorSignIn.announceAbandonedSecondSteps();
+      // The same sweep keeps the audit trail within its retention, and deletes
+      // expired second steps (and, in sessions, challenges and link tokens).
       await events.deleteExpiredEvents(settings.eventsRetentionMs);
+      await secondFactorSignIn.deleteExpiredPendingSignIns();
+      await providers.deleteExpiredFlows();
       return sessions.deleteExpiredSessions();
     }),
     invalidateSessions: guarded(sessions.invalidateSessions),
@@ -135,6 +156,9 @@ export function createAuth(options: AuthOptions): Auth {
     }),
     on: events.on,
     recordEvent: guarded(events.recordEvent),
+    recordNeedsRefresh: guarded((session, request, action) =>
+      recordNeedsRefresh(core, { sessionId: session.id, userId: session.userId }, request, action),
+    ),
   };
 }
 

@@ -22,7 +22,8 @@ export function toAuthenticatedUser(user: PublicUser): AuthenticatedUser {
   return { ...user, isAuthenticated: true, isActive: user.active, isAnonymous: false };
 }
 
-export function toSessionInfo(doc: SessionDoc): SessionInfo {
+/** `account`: the session's user when the document carries no copy of it (the cache keeps them apart). */
+export function toSessionInfo(doc: SessionDoc, account: { mfaEnabled: boolean } | null = null): SessionInfo {
   return {
     id: doc._id,
     userId: doc.user_id,
@@ -31,6 +32,8 @@ export function toSessionInfo(doc: SessionDoc): SessionInfo {
     expiresAt: doc.expires_at,
     authenticatedAt: doc.authenticated_at,
     fresh: doc.fresh,
+    amr: doc.amr ?? ['password'],
+    stepUp: (account ? account.mfaEnabled : doc.user?.mfa_enabled === true) ? 'second_factor' : 'password',
     remember: doc.remember,
     userAgent: doc.user_agent,
     ip: doc.ip,

@@ -1,16 +1,17 @@
 // What the capability modules of createAuth share: the settings, the database,
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
-import type { Database, SessionDoc, SessionUserCopy, UserDoc } from '@authkit/db';
-import { isSecureCookie } from './cookies.ts';
+import { isDuplicateKeyError, type AuthMethod, type Database, type SessionDoc, type SessionUserCopy, type UserDoc } from '@authkit/db';
+import { isSecureCookie, makeSessionCookie } from './cookies.ts';
+import { toSessionInfo } from './convert.ts';
 import { AuthError } from './errors.ts';
 import type { Events } from './events.ts';
 import type { Mail } from './mail/mail.ts';
 import type { InvalidationFeed } from './invalidation-feed.ts';
 import type { SessionCache } from './session-cache.ts';
 import type { Throttle } from './throttle.ts';
-import { clientFingerprint } from './tokens.ts';
-import type { AuthSettings, RequestInfo, SessionInfo } from './types.ts';
+import { clientFingerprint, generateToken, hashToken } from './tokens.ts';
+import type { AuthSettings, LoginResult, RequestInfo, SessionCookie, SessionInfo } from './types.ts';
 
 export interface AuthCore {
   settings: AuthSettings;
@@ -30,6 +31,8 @@ export const MESSAGES = {
   inactive: 'This account has been deactivated.',
   unauthorized: 'Please sign in to continue.',
   needsRefresh: 'Please enter your password again to continue.',
+  needsSecondFactor: 'Please confirm with your authenticator code or a passkey to continue.',
+  codeNeeded: 'Enter the code from your authenticator app (or a recovery code).',
   forbidden: 'You are not allowed to do this.',
   unavailable: 'The service is temporarily unavailable. Please try again shortly.',
   validation: 'Please correct the highlighted fields.',
@@ -44,9 +47,39 @@ export const MAX_USER_AGENT = 512;
 export const MAX_IP = 64;
 export const MAX_LOGIN = 320;
 
-/** `session.fresh` (the stored flag) and a password entered within the fresh window. */
-export function isFresh(core: AuthCore, session: Pick<SessionInfo, 'fresh' | 'authenticatedAt'>): boolean {
-  return session.fresh && core.now().getTime() - session.authenticatedAt.getTime() < core.settings.freshWindowMs;
+/** The factors that count as a second factor for step-up (a passkey is one by itself). */
+const SECOND_FACTOR_METHODS: readonly AuthMethod[] = ['totp', 'recovery_code', 'passkey'];
+
+/** True when the session's (latest) authentication included a second factor. */
+export function passedSecondFactor(amr: readonly AuthMethod[] | undefined): boolean {
+  return (amr ?? ['password']).some((method) => SECOND_FACTOR_METHODS.includes(method));
+}
+
+/**
+ * Fresh, judged against the account's strongest factor: `session.fresh` (the
+ * stored flag), an authentication within the fresh window, and, for an
+ * account with a second factor, one that included it (a code or a passkey,
+ * not the password alone).
+ */
+export function isFresh(core: AuthCore, session: Pick<SessionInfo, 'fresh' | 'authenticatedAt' | 'amr' | 'stepUp'>): boolean {
+  if (!session.fresh || core.now().getTime() - session.authenticatedAt.getTime() >= core.settings.freshWindowMs) return false;
+  return session.stepUp === 'password' || passedSecondFactor(session.amr);
+}
+
+/** What a re-authentication of this account asks for: its strongest factor. */
+export function stepUpFor(account: { mfa_enabled?: boolean | undefined } | null | undefined): SessionInfo['stepUp'] {
+  return account?.mfa_enabled === true ? 'second_factor' : 'password';
+}
+
+/** The NEEDS_REFRESH error for a session: on an account with a second factor, the step-up asks for it. */
+export function needsRefreshError(session: Pick<SessionInfo, 'stepUp'>): AuthError {
+  return new AuthError('NEEDS_REFRESH', session.stepUp === 'second_factor' ? MESSAGES.needsSecondFactor : MESSAGES.needsRefresh);
+}
+
+/** The step-up rule of a stored session (its copy of the account, or the account itself). */
+async function stepUpOf(core: AuthCore, doc: SessionDoc): Promise<SessionInfo['stepUp']> {
+  if (doc.user) return stepUpFor(doc.user);
+  return stepUpFor(await core.database.users.findOne({ _id: doc.user_id }, { projection: { mfa_enabled: 1 } }));
 }
 
 /** Idle expiry of a session, remembered or not. */
@@ -68,6 +101,54 @@ export async function liveSessionDoc(core: AuthCore, session: SessionInfo): Prom
   return doc;
 }
 
+/** A session's refused stale calls are recorded as one `needs_refresh` event per this much time. */
+const NEEDS_REFRESH_EVENT_EVERY_MS = 60_000;
+
+/**
+ * Records a `needs_refresh` event for a call refused on a stale session, at
+ * most once a minute per session: a repeated refused call must not be a cheap
+ * way to fill the audit trail. The minute is a claim in the throttle
+ * collection (a unique insert, atomic on every server we support), replaced
+ * once lapsed; the sweep deletes it.
+ */
+export async function recordNeedsRefresh(
+  core: AuthCore,
+  session: { sessionId: string; userId: string },
+  request: RequestInfo,
+  action: string,
+): Promise<void> {
+  if (!(await takeOncePer(core, `needs-refresh:${session.sessionId}`, NEEDS_REFRESH_EVENT_EVERY_MS))) return;
+  await core.events.record('needs_refresh', session.userId, request, { action });
+}
+
+/**
+ * "At most once per `windowMs`" for `id` (an event, a notice): true for the
+ * first caller of a window. A claim in the throttle collection (a unique
+ * insert, atomic on every server we support), replaced once lapsed by the
+ * auth clock; the sweep deletes it.
+ */
+export async function takeOncePer(core: Pick<AuthCore, 'database' | 'now'>, id: string, windowMs: number): Promise<boolean> {
+  const at = core.now();
+  const claim = async () => {
+    try {
+      await core.database.throttle.insertOne({
+        _id: id,
+        failures: 0,
+        locked_until: null,
+        last_failure_at: at,
+        expires_at: new Date(at.getTime() + windowMs),
+      });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  };
+  if (await claim()) return true;
+  const lapsed = await core.database.throttle.deleteOne({ _id: id, expires_at: { $lte: at } });
+  return lapsed.deletedCount === 1 && (await claim());
+}
+
 /** The live session document, when it is fresh; NEEDS_REFRESH (recorded as an event) otherwise. */
 export async function freshSessionDoc(
   core: AuthCore,
@@ -76,30 +157,59 @@ export async function freshSessionDoc(
   action: string,
 ): Promise<SessionDoc> {
   const doc = await liveSessionDoc(core, session);
-  if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
-    await core.events.record('needs_refresh', doc.user_id, request, { action });
-    throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
+  const current = { fresh: doc.fresh, authenticatedAt: doc.authenticated_at, amr: doc.amr ?? ['password'], stepUp: await stepUpOf(core, doc) };
+  if (!isFresh(core, current)) {
+    await recordNeedsRefresh(core, { sessionId: doc._id, userId: doc.user_id }, request, action);
+    throw needsRefreshError(current);
   }
   return doc;
 }
 
 /**
  * Makes a session fresh after the user proved who they are again (password,
- * passkey): freshness, the client to recognise from now on, the sliding expiry.
- * Every process drops its copy of the old state.
+ * passkey): freshness, how (`amr`), the client to recognise from now on, the
+ * sliding expiry, and a new token (ASVS 7.2.4: a token that may have leaked
+ * before the re-authentication is worth nothing after it). The session keeps
+ * its history (created_at, remember, absolute expiry) under the new token's
+ * hash; the old id is gone everywhere. UNAUTHORIZED when the session ended
+ * meanwhile (revoked from another device while the password was checked).
  */
-export async function renewFreshness(core: AuthCore, doc: SessionDoc, request: RequestInfo): Promise<SessionDoc> {
+export async function renewFreshness(
+  core: AuthCore,
+  doc: SessionDoc,
+  request: RequestInfo,
+  amr: AuthMethod[],
+): Promise<LoginResult> {
   const at = core.now();
-  const changes: Partial<SessionDoc> = {
+  const token = generateToken();
+  const renewed: SessionDoc = {
+    ...doc,
+    _id: await hashToken(token),
     fresh: true,
     authenticated_at: at,
+    amr,
     fingerprint: await clientFingerprint(request, core.settings.protectionIncludesAddress),
     last_seen_at: at,
     expires_at: new Date(Math.min(at.getTime() + idleMs(core, doc.remember), doc.absolute_expires_at.getTime())),
   };
-  await core.database.sessions.updateOne({ _id: doc._id }, { $set: changes });
+  await core.database.sessions.insertOne(renewed);
+  const replaced = await core.database.sessions.deleteOne({ _id: doc._id });
   await core.feed.record({ sessionId: doc._id });
-  return { ...doc, ...changes };
+  if (replaced.deletedCount !== 1) {
+    // Ended meanwhile: the new one must not bring it back.
+    await core.database.sessions.deleteOne({ _id: renewed._id });
+    throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+  }
+  return { token, session: toSessionInfo(renewed), cookie: sessionCookieFor(core, token, renewed, request, at) };
+}
+
+/** The cookie for a session: persistent for a remembered one (it lives as long as the session may), else a browser-session cookie. */
+export function sessionCookieFor(core: AuthCore, token: string, doc: SessionDoc, request: RequestInfo, at: Date): SessionCookie {
+  return makeSessionCookie(core.settings.cookieName, token, {
+    secure: secureFor(core, request),
+    now: at,
+    ...(doc.remember ? { expires: doc.expires_at } : {}),
+  });
 }
 
 export function clip(value: string | null | undefined, max: number): string | null {
@@ -117,6 +227,7 @@ export function userCopyOf(user: Pick<UserDoc, keyof SessionUserCopy>): SessionU
     active: user.active,
     created_at: user.created_at,
     mfa_enabled: user.mfa_enabled === true,
+    security_stamp: user.security_stamp ?? '',
   };
 }
 
@@ -128,11 +239,22 @@ export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
     a.role === b.role &&
     a.active === b.active &&
     a.created_at.getTime() === b.created_at.getTime() &&
-    (a.mfa_enabled === true) === (b.mfa_enabled === true)
+    (a.mfa_enabled === true) === (b.mfa_enabled === true) &&
+    (a.security_stamp ?? '') === (b.security_stamp ?? '')
   );
 }
 
-const COPY_PROJECTION = { username: 1, email: 1, email_verified: 1, role: 1, active: 1, created_at: 1, mfa_enabled: 1 } as const;
+/** The user fields a session copies (userCopyOf), as a projection. */
+export const COPY_PROJECTION = {
+  username: 1,
+  email: 1,
+  email_verified: 1,
+  role: 1,
+  active: 1,
+  created_at: 1,
+  mfa_enabled: 1,
+  security_stamp: 1,
+} as const;
 
 /**
  * Brings the user fields copied onto a user's sessions in line with the user,

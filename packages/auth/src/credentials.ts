@@ -3,6 +3,7 @@
 import type { UserDoc } from '@authkit/db';
 import {
   clip,
+  freshSessionDoc,
   liveSessionDoc,
   MAX_IP,
   MAX_LOGIN,
@@ -10,11 +11,11 @@ import {
   renewFreshness,
   type AuthCore,
 } from './core.ts';
-import { toPublicUser, toSessionInfo } from './convert.ts';
+import { toPublicUser } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';
-import { passwordChangedNotice } from './mail/templates.ts';
+import { passwordChangedNotice, passwordSetNotice } from './mail/templates.ts';
 import {
   accountUserInputs,
   getDummyHash,
@@ -25,15 +26,35 @@ import {
 } from './passwords.ts';
 import { dropLapsedClaim, takeClaim, type Admission } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
-import type { Auth, PublicUser, RequestInfo } from './types.ts';
+import { renewSecurityStamp } from './security-stamp.ts';
+import type { Totp } from './second-factors/totp.ts';
+import type {
+  Auth,
+  AuthMethod,
+  PublicUser,
+  RequestInfo,
+  SecondFactorProof,
+  SessionInfo,
+} from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
+
+/** A code or recovery code was given (its validity is checked by totp.checkProof). */
+function hasProof(proof: SecondFactorProof | null | undefined): boolean {
+  if (!proof || typeof proof !== 'object') return false;
+  const given = 'recoveryCode' in proof ? proof.recoveryCode : (proof as { code?: unknown }).code;
+  return typeof given === 'string' && given.trim() !== '';
+}
 
 /** How long a claim on a password hash change holds (see claimHashChange). */
 const HASH_CLAIM_MS = 60_000;
 
 export type Credentials = ReturnType<typeof createCredentials>;
 
-export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify'>) {
+export function createCredentials(
+  core: AuthCore,
+  devices: Pick<Devices, 'verify'>,
+  totp: Pick<Totp, 'checkProof'>,
+) {
   const { database, now, throttle, events } = core;
 
   /**
@@ -145,11 +166,14 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
 
     // Unknown users are verified against a dummy hash: same time, same answer.
     const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
+    // An account without a password (made by an identity provider) has '' here: it is
+    // checked against the dummy hash like an unknown name, and no password signs it in.
+    const hasPassword = !!user && user.password_hash !== '';
     const matches = await verifyPassword(
-      user?.password_hash ?? (await getDummyHash()),
+      hasPassword ? user.password_hash : await getDummyHash(),
       tooLong ? '' : password,
     );
-    if (!user || !matches || tooLong) {
+    if (!user || !hasPassword || !matches || tooLong) {
       await failedAttempt(admission, user?._id ?? null, request, 'invalid_credentials');
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
@@ -188,6 +212,7 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     const keys = await throttleKeys(`user:${user._id}`, user, request);
     const admission = await throttle.admit(keys, now());
     const valid =
+      user.password_hash !== '' &&
       typeof password === 'string' &&
       [...password].length <= PASSWORD_MAX_LENGTH &&
       (await verifyPassword(user.password_hash, password));
@@ -199,17 +224,28 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     if (options.rehash ?? true) await rehashIfNeeded(user, password);
   }
 
-  const confirmLogin: Auth['confirmLogin'] = async (session, password, request) => {
+  // Step-up asks for the account's strongest factor: with TOTP, the password
+  // and a code (or a recovery code); the password alone renews nothing there.
+  const confirmLogin: Auth['confirmLogin'] = async (session, password, request, proof) => {
     const doc = await liveSessionDoc(core, session);
     const user = await database.users.findOne({ _id: doc.user_id });
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    const secondFactor = user.mfa_enabled === true && user.totp?.confirmed === true;
+    if (secondFactor && !hasProof(proof)) {
+      // Asked before the password is checked, so a missing code costs no attempt.
+      throw new AuthError('VALIDATION', MESSAGES.needsSecondFactor, {
+        fieldErrors: { code: [MESSAGES.codeNeeded] },
+      });
+    }
     await checkPasswordOfSignedInUser(user, password, 'password', request, 'reauthentication');
+    const amr: AuthMethod[] = ['password'];
+    if (secondFactor) amr.push(await totp.checkProof(user, proof!, request, 'reauthentication'));
 
-    // The client that just typed the password is the one to recognise from now on.
-    const renewed = await renewFreshness(core, doc, request);
-    await events.record('login', user._id, request, { reauthentication: true });
-    return toSessionInfo(renewed);
+    // The client that just typed the password is the one to recognise from now on; a new token.
+    const renewed = await renewFreshness(core, doc, request, amr);
+    await events.record('login', user._id, request, { reauthentication: true, amr: amr.join(' ') });
+    return renewed;
   };
 
   // The current password, typed into the form, is itself the re-authentication:
@@ -276,10 +312,55 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
       'password_changed',
     );
     await core.feed.record({ userId: user._id });
-    // The password was just typed on this client: the session it keeps is fresh.
-    await renewFreshness(core, doc, request);
+    // The password was just typed on this client: the session it keeps is fresh
+    // (as fresh as a password makes it: on a TOTP account, not for step-up), under a new token.
+    const renewed = await renewFreshness(core, doc, request, ['password']);
+    // Whatever was issued before (mailed links, pending second steps, device
+    // tokens) dies with the old stamp; this session is carried over.
+    await renewSecurityStamp(core, user._id, { keepSessionId: renewed.session.id });
     await events.record('password_changed', user._id, request, { sessionsEnded });
     await core.mail.send(passwordChangedNotice(core.mail.contextFor(user)));
+    return renewed;
+  };
+
+  /**
+   * A first password for an account that has none (made by an identity
+   * provider): needs a fresh session (the provider sign-in itself, a passkey).
+   * CONFLICT when the account has a password (that is changePassword's job).
+   * The owner is mailed; nothing else ends (a new way in, not a changed one).
+   */
+  const setPassword = async (
+    session: SessionInfo,
+    newPassword: string,
+    request: RequestInfo,
+  ): Promise<void> => {
+    const doc = await freshSessionDoc(core, session, request, 'set_password');
+    const user = await database.users.findOne({ _id: doc.user_id });
+    if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
+    if (user.password_hash !== '')
+      throw new AuthError('CONFLICT', 'This account has a password: change it instead.');
+    const password = checkNewPassword(
+      newPassword,
+      'newPassword',
+      accountUserInputs(user.username, user.email),
+    );
+    const passwordHash = await hashPassword(password);
+    // Conditional on still having none: of parallel attempts one wins.
+    const updated = await database.users.updateOne(
+      { _id: user._id, password_hash: '' },
+      { $set: { password_hash: passwordHash, updated_at: now() } },
+    );
+    if (updated.modifiedCount !== 1)
+      throw new AuthError('CONFLICT', 'This account has a password: change it instead.');
+    await events.record('password_set', user._id, request);
+    await core.mail.send(
+      passwordSetNotice(core.mail.contextFor(user), {
+        at: now(),
+        ip: request.ip,
+        userAgent: request.userAgent,
+      }),
+    );
   };
 
   return {
@@ -288,6 +369,7 @@ export function createCredentials(core: AuthCore, devices: Pick<Devices, 'verify
     checkedDocOf,
     confirmLogin,
     changePassword,
+    setPassword,
     claimHashChange,
   };
 }

@@ -1,11 +1,21 @@
 // Proving an email address: the verification link sent at registration (and
 // again on request), and the change of address, which needs a fresh login and
-// takes effect only when the link sent to the new address is used.
+// takes effect only when the link sent to the new address is used. A taken
+// address gets the same answer as a free one, and its owner a notice (a few a
+// day at most, shared with sign-ups: mayNoticeOwner).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { isFresh, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { renewSecurityStamp } from './security-stamp.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
-import { emailChangedNotice, emailChangeMail, emailChangeRequestedNotice, emailVerificationMail } from './mail/templates.ts';
+import {
+  addressInUseNotice,
+  emailChangedNotice,
+  emailChangeMail,
+  emailChangeRequestedNotice,
+  emailVerificationMail,
+} from './mail/templates.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
 import type { Auth, RequestInfo } from './types.ts';
 import { emailSchema, normalizeKey } from './validation.ts';
@@ -15,6 +25,19 @@ export type EmailAddresses = ReturnType<typeof createEmailAddresses>;
 /** Verification and email-change mails a user may ask for in an hour. */
 const MAILS_PER_HOUR = 5;
 const HOUR = 60 * 60_000;
+/**
+ * Notices a day to the owner of an address that somebody else tried to use
+ * (a sign-up with it, or another account moving to it): strangers cannot
+ * fill the owner's inbox, however many networks they ask from.
+ */
+const OWNER_NOTICES_PER_DAY = 3;
+const DAY = 24 * HOUR;
+/**
+ * An email change answers no sooner than this, whether the new address is
+ * free (a link is made) or taken (a notice instead), so the time tells no
+ * more than the answer.
+ */
+const EMAIL_CHANGE_MIN_MS = 150;
 
 export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   const { settings, database, now, throttle, events, mail } = core;
@@ -25,6 +48,14 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     const token = await tokens.issue('email_verification', user._id, settings.emailTokenMs, { email: user.email });
     await mail.send(emailVerificationMail(mail.contextFor(user), mail.link(`/verify-email/${token}`), hours));
     await events.record('email_verification_sent', user._id, request);
+  }
+
+  /**
+   * Whether the owner of a taken address may be sent one more notice about it
+   * (counted when true). When false, the caller sends nothing and answers as usual.
+   */
+  async function mayNoticeOwner(ownerId: string): Promise<boolean> {
+    return throttle.tryQuota({ id: `owner-notice:${ownerId}`, scope: 'account' }, OWNER_NOTICES_PER_DAY, DAY, now());
   }
 
   const resendVerification: Auth['resendVerification'] = async (session, request) => {
@@ -39,11 +70,9 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   };
 
   const requestEmailChange: Auth['requestEmailChange'] = async (session, newEmail, request) => {
-    const doc = await liveSessionDoc(core, session);
-    if (!isFresh(core, { fresh: doc.fresh, authenticatedAt: doc.authenticated_at })) {
-      await events.record('needs_refresh', doc.user_id, request, { action: 'change_email' });
-      throw new AuthError('NEEDS_REFRESH', MESSAGES.needsRefresh);
-    }
+    const started = Date.now();
+    // Fresh by the account's strongest factor (a code or a passkey where it has TOTP).
+    const doc = await freshSessionDoc(core, session, request, 'change_email');
     const parsed = emailSchema.safeParse(newEmail);
     if (!parsed.success) {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
@@ -57,18 +86,25 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { email: ['This is already your email address.'] } });
     }
     await throttle.takeQuota({ id: `email-change:${user._id}`, scope: 'account' }, MAILS_PER_HOUR, HOUR, now());
-    if (await database.users.findOne({ email_key: normalizeKey(email) }, { projection: { _id: 1 } })) {
-      throw new AuthError('VALIDATION', MESSAGES.validation, {
-        fieldErrors: { email: ['An account with this email address already exists.'] },
-      });
+    // A taken address is answered like a free one: which addresses have an
+    // account is nobody's business (its link could not be used anyway: the
+    // unique index refuses it). Its owner hears of the attempt instead.
+    const owner = await database.users.findOne({ email_key: normalizeKey(email) }, { projection: { password_hash: 0 } });
+    if (owner) {
+      // As a new link would, this voids the requester's earlier one.
+      await tokens.revokeAll(user._id, 'email_change');
+      if (owner.active && (await mayNoticeOwner(owner._id))) await mail.send(addressInUseNotice(mail.contextFor(owner)));
+    } else {
+      const token = await tokens.issue('email_change', user._id, settings.emailTokenMs, { email });
+      await mail.send(emailChangeMail(mail.contextFor(user, email), mail.link(`/verify-email/${token}`), hours));
     }
-    const token = await tokens.issue('email_change', user._id, settings.emailTokenMs, { email });
-    await mail.send(emailChangeMail(mail.contextFor(user, email), mail.link(`/verify-email/${token}`), hours));
     await mail.send(emailChangeRequestedNotice(mail.contextFor(user), email));
     await events.record('email_change_requested', user._id, request);
+    const rest = EMAIL_CHANGE_MIN_MS - (Date.now() - started);
+    if (rest > 0) await sleep(rest);
   };
 
-  const verifyEmail: Auth['verifyEmail'] = async (token, request) => {
+  const verifyEmail: Auth['verifyEmail'] = async (token, request, options = {}) => {
     const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
     const redeemed = await tokens.redeem(token, ['email_verification', 'email_change'], async (doc) => {
       const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
@@ -92,8 +128,11 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
           fieldErrors: { token: ['Another account has started using this email address meanwhile.'] },
         });
       }
+      // A new address: everything issued before (links to the old address, other
+      // sessions, pending steps, device tokens) ends; the browser that confirmed
+      // the change, when it is signed in to this account, stays signed in.
       await syncUserCopies(core, user._id);
-      await tokens.revokeAll(user._id, 'email_verification');
+      await renewSecurityStamp(core, user._id, options.keepSessionId ? { keepSessionId: options.keepSessionId } : {});
       await events.record('email_changed', user._id, request);
       // The old address hears of it, in case this was not its owner.
       await mail.send(emailChangedNotice(mail.contextFor(user), doc.email));
@@ -103,5 +142,5 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     return redeemed.result;
   };
 
-  return { sendVerification, resendVerification, requestEmailChange, verifyEmail };
+  return { sendVerification, mayNoticeOwner, resendVerification, requestEmailChange, verifyEmail };
 }

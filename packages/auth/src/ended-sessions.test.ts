@@ -59,9 +59,9 @@ describe('the reason a session ended', () => {
   it('is "password changed" for the other devices of a password change', async () => {
     const me = await createSignedInUser(auth);
     const other = await auth.loginUser(me.user, { remember: false }, testRequest);
-    await auth.changePassword(me.session, { currentPassword: me.password, newPassword: `${me.password}-new` }, testRequest);
+    const kept = await auth.changePassword(me.session, { currentPassword: me.password, newPassword: `${me.password}-new` }, testRequest);
     expect(await reasonFor(auth, other.token)).toBe('password_changed');
-    expect((await auth.loadUser(me.token, testRequest)).user.isAuthenticated).toBe(true);
+    expect((await auth.loadUser(kept.token, testRequest)).user.isAuthenticated).toBe(true);
   });
 
   it('is "deactivated" when an admin deactivates the account', async () => {

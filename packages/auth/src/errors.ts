@@ -32,7 +32,7 @@ export const httpStatus: Record<AuthErrorCode, number> = {
 
 export type FieldErrors = Record<string, string[]>;
 
-export type ThrottleScope = 'account' | 'address' | 'device' | 'registration';
+export type ThrottleScope = 'account' | 'address' | 'device' | 'registration' | 'passkey';
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode;

@@ -84,18 +84,21 @@ export function createEvents(database: Database, now: () => Date) {
   }
 
   /**
-   * Wrong passwords on the user's account since their last sign-in before
-   * `before` (re-authentications aside), counted up to FAILED_SINCE_LIMIT.
-   * One query: the latest sign-in and failure events, newest first, counted
-   * here until the previous sign-in.
+   * Failed sign-in attempts on the user's account since their last sign-in
+   * before `before` (re-authentications aside), counted up to
+   * FAILED_SINCE_LIMIT: wrong passwords, and wrong codes (TOTP or recovery
+   * code) given after a correct password, which mean somebody else may hold
+   * the password. One query: the latest sign-in and failure events, newest
+   * first, counted here until the previous sign-in.
    */
-  async function failedSignInsSinceLastVisit(
-    userId: string,
-    before: Date = now(),
-  ): Promise<number> {
+  async function failedSignInsSinceLastVisit(userId: string, before: Date = now()): Promise<number> {
     const recent = await database.authEvents
       .find(
-        { user_id: userId, type: { $in: ['login', 'login_failed'] }, at: { $lt: before } },
+        {
+          user_id: userId,
+          type: { $in: ['login', 'login_failed', 'second_factor_failed'] },
+          at: { $lt: before },
+        },
         { projection: { type: 1, details: 1 } },
       )
       .sort({ at: -1 })
@@ -104,8 +107,8 @@ export function createEvents(database: Database, now: () => Date) {
     let failures = 0;
     for (const event of recent) {
       if (event.type === 'login' && event.details?.reauthentication !== true) break;
-      if (event.type === 'login_failed' && event.details?.reason === 'invalid_credentials')
-        failures += 1;
+      if (event.type === 'login_failed' && event.details?.reason === 'invalid_credentials') failures += 1;
+      if (event.type === 'second_factor_failed' && event.details?.action === 'sign_in') failures += 1;
     }
     return Math.min(failures, FAILED_SINCE_LIMIT);
   }

@@ -9,6 +9,11 @@ export {
   type AuthEnvSettings,
 } from './settings.ts';
 export { sessionCookieName } from './cookies.ts';
+export {
+  relyingPartyId,
+  relyingPartyIsAddress,
+  relyingPartyWarning,
+} from './second-factors/relying-party.ts';
 export { AuthError, isAuthError, httpStatus } from './errors.ts';
 export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
 export { DEVICE_COOKIE_NAME, DEVICE_TOKEN_HEADER, deviceCookieName } from './devices.ts';
@@ -19,6 +24,24 @@ export {
   PASSWORD_MIN_LENGTH,
   verifyPassword,
 } from './passwords.ts';
+export { RECENT_PASSKEY_MS } from './recovery.ts';
+export {
+  DEV_OIDC,
+  identityProvidersFromEnv,
+  type GithubProviderConfig,
+  type IdentityProviderConfig,
+  type OidcProviderConfig,
+} from './identity-providers/config.ts';
+export {
+  PROVIDER_FLOW_MS,
+  REFUSAL_MESSAGES,
+  type ConnectedAccount,
+  type ProviderInfo,
+  type ProviderIntent,
+  type ProviderOutcome,
+  type ProviderRefusal,
+  type SignInMethods,
+} from './identity-providers/flows.ts';
 export type {
   AnonymousUser,
   Auth,
@@ -32,9 +55,13 @@ export type {
   DeviceCookie,
   LoadResult,
   LoginResult,
+  SignedIn,
+  SignInOutcome,
+  AuthMethod,
   PasskeyInfo,
   PublicUser,
   RequestInfo,
+  ResetPasskey,
   SecondFactorChallenge,
   SecondFactorProof,
   SessionCookie,

@@ -8,7 +8,8 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { isDuplicateKeyError, type Database } from '@authkit/db';
 import type { AuthCore } from './core.ts';
 
-export type KeyPurpose = 'device_cookies' | 'totp_secrets';
+/** `site_cookies`: the web app's HMAC of its own small cookies (flash, pending form). */
+export type KeyPurpose = 'device_cookies' | 'totp_secrets' | 'recovery_codes' | 'site_cookies';
 
 export type Keys = ReturnType<typeof createKeys>;
 

@@ -94,17 +94,20 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       expect(wrong.fieldErrors).toEqual({ password: ['Incorrect password.'] });
 
       const renewed = await auth.confirmLogin(stale, password, testRequest);
-      expect(auth.isFresh(renewed)).toBe(true);
-      expect(renewed.authenticatedAt).toEqual(clock.now());
-      expect(auth.isFresh((await auth.loadUser(token, testRequest)).session!)).toBe(true);
+      expect(auth.isFresh(renewed.session)).toBe(true);
+      expect(renewed.session.authenticatedAt).toEqual(clock.now());
+      // A new token (ASVS 7.2.4): the one from before the re-authentication signs nobody in.
+      expect(renewed.token).not.toBe(token);
+      expect((await auth.loadUser(token, testRequest)).user.isAuthenticated).toBe(false);
+      expect(auth.isFresh((await auth.loadUser(renewed.token, testRequest)).session!)).toBe(true);
     });
 
     it('re-authentication from a new client makes that client the recognised one (basic protection)', async () => {
       const { token, password } = await createSignedInUser(auth);
       const moved = (await auth.loadUser(token, otherBrowser)).session!;
       expect(auth.isFresh(moved)).toBe(false);
-      await auth.confirmLogin(moved, password, otherBrowser);
-      expect(auth.isFresh((await auth.loadUser(token, otherBrowser)).session!)).toBe(true);
+      const renewed = await auth.confirmLogin(moved, password, otherBrowser);
+      expect(auth.isFresh((await auth.loadUser(renewed.token, otherBrowser)).session!)).toBe(true);
     });
 
     it('the fresh window is configurable, and makeSessionStale ages a session for tests', async () => {
@@ -138,8 +141,8 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       expect(wrong.fieldErrors).toEqual({ currentPassword: ['Incorrect password.'] });
       expect(auth.isFresh((await auth.loadUser(token, testRequest)).session!)).toBe(false);
 
-      await auth.changePassword(stale, { currentPassword: password, newPassword: 'granite-willow-ferry-88' }, testRequest);
-      expect(auth.isFresh((await auth.loadUser(token, testRequest)).session!)).toBe(true);
+      const changed = await auth.changePassword(stale, { currentPassword: password, newPassword: 'granite-willow-ferry-88' }, testRequest);
+      expect(auth.isFresh((await auth.loadUser(changed.token, testRequest)).session!)).toBe(true);
     });
 
     it('checks the current password and the new one', async () => {
@@ -174,9 +177,11 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       const phone = await auth.loginUser(me.user, {}, testRequest);
       const someoneElse = await createSignedInUser(auth);
 
-      await auth.changePassword(me.session, { currentPassword: me.password, newPassword: 'granite-willow-ferry-88' }, testRequest);
+      const kept = await auth.changePassword(me.session, { currentPassword: me.password, newPassword: 'granite-willow-ferry-88' }, testRequest);
 
-      expect((await auth.loadUser(me.token, testRequest)).user.isAuthenticated).toBe(true);
+      // The current session is kept under a new token; the old token is void too.
+      expect((await auth.loadUser(kept.token, testRequest)).user.isAuthenticated).toBe(true);
+      expect((await auth.loadUser(me.token, testRequest)).user.isAuthenticated).toBe(false);
       expect((await auth.loadUser(laptop.token, testRequest)).user.isAuthenticated).toBe(false);
       expect((await auth.loadUser(phone.token, testRequest)).user.isAuthenticated).toBe(false);
       expect((await auth.loadUser(someoneElse.token, testRequest)).user.isAuthenticated).toBe(true);

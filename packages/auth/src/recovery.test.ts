@@ -44,6 +44,18 @@ async function resetLinkFor(email: string): Promise<string> {
 }
 const seen = new Set<string>();
 const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1);
+/** Mails of one kind in the outbox for `to` (written before the call answers; bodies are emptied once sent). */
+const outboxed = (to: string, kind: string) => database.current.mailOutbox.find({ to, kind }).toArray();
+/** Once `count` mails to `to` whose subject starts with `subject` have arrived: them, newest first. */
+async function delivered(to: string, subject: string, count: number) {
+  const matching = async () => (await mailpit.messagesTo(to)).filter((m) => m.subject.startsWith(subject));
+  await expect.poll(async () => (await matching()).length, { timeout: 15_000 }).toBe(count);
+  return matching();
+}
+/** A request from a client address of its own. */
+const from = (ip: string) => ({ ...testRequest, ip });
+/** 'ok' or the error's code. */
+const outcome = (call: Promise<unknown>) => call.then(() => 'ok', (error: { code: string }) => error.code);
 
 describe('forgot password', () => {
   it('mails a single-use link that sets a new password and signs the user out everywhere', async () => {
@@ -56,7 +68,7 @@ describe('forgot password', () => {
     expect(token).toMatch(/^[a-z2-7]{40}$/);
     // Stored only hashed.
     expect(JSON.stringify(await database.current.singleUseTokens.find().toArray())).not.toContain(token);
-    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: member.user.username });
+    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: member.user.username, passkeys: [] });
 
     const newPassword = strongTestPassword();
     await auth.resetPassword(token, newPassword, testRequest);
@@ -151,11 +163,59 @@ describe('forgot password', () => {
     expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
   });
 
+  it('lets the owner’s trusted device ask for a link when strangers used up the name’s quota', async () => {
+    const member = await createSignedInUser(auth, { email: 'gus@example.test' });
+    const answers: string[] = [];
+    for (let i = 1; i <= 7; i++) answers.push(await outcome(auth.requestPasswordReset(member.user.username, from(`198.51.100.${i}`))));
+    expect(answers).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'THROTTLED', 'THROTTLED']);
+    expect(await outboxed('gus@example.test', 'password_reset')).toHaveLength(5);
+
+    // A device token of another account is no key to this one.
+    const other = await createSignedInUser(auth);
+    const othersDevice = await auth.trustDevice(other.user, testRequest);
+    const stranger = { ...from('198.51.100.8'), deviceToken: othersDevice.token };
+    expect(await outcome(auth.requestPasswordReset(member.user.username, stranger))).toBe('THROTTLED');
+
+    // The owner's own device: a working link, from any network.
+    const device = await auth.trustDevice(member.user, testRequest);
+    const owners = { ...from('192.0.2.50'), deviceToken: device.token };
+    await auth.requestPasswordReset(member.user.username, owners);
+    expect(await outboxed('gus@example.test', 'password_reset')).toHaveLength(6);
+    const [newest] = await delivered('gus@example.test', 'Reset your password', 6);
+    expect(await auth.checkPasswordResetToken(tokenOf(linkIn(newest!, `${SITE}/reset/`)))).toEqual({
+      username: member.user.username,
+      passkeys: [],
+    });
+    // Not without bound either: the device has a quota of its own.
+    let deviceRefused: unknown = null;
+    for (let i = 0; i < 6 && !deviceRefused; i++) {
+      await auth.requestPasswordReset('gus@example.test', owners).catch((error: unknown) => (deviceRefused = error));
+    }
+    expect(deviceRefused).toMatchObject({ code: 'THROTTLED', scope: 'device' });
+  });
+
+  it('counts reset mails per account, whichever name was typed, and answers unknown names alike', async () => {
+    await createSignedInUser(auth, { username: 'Hedda', email: 'hedda@example.test' });
+    const names = (base: string) => [base, base.toUpperCase(), base, base, base, `${base}@example.test`, `${base.toUpperCase()}@Example.test`, `${base}@example.test`];
+    const ask = async (list: string[], network: string) => {
+      const answers: string[] = [];
+      for (const [i, name] of list.entries()) answers.push(await outcome(auth.requestPasswordReset(name, from(`${network}.${i + 1}`))));
+      return answers;
+    };
+    const known = await ask(names('hedda'), '198.51.100');
+    expect(known).toEqual(Array(8).fill('ok'));
+    // The answers depend only on the names as typed: the same for names without an account.
+    expect(await ask(names('nohedda'), '203.0.113')).toEqual(known);
+    // Eight requests by two names of one account: five mails, the account's hourly quota.
+    expect(await outboxed('hedda@example.test', 'password_reset')).toHaveLength(5);
+    expect(await outboxed('nohedda@example.test', 'password_reset')).toHaveLength(0);
+  });
+
   it('gives an operator a working link without mail, and refuses unknown users', async () => {
     const member = await createSignedInUser(auth);
     const link = await auth.createPasswordResetLink(member.user.username);
     expect(link.startsWith(`${SITE}/reset/`)).toBe(true);
-    expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: member.user.username });
+    expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: member.user.username, passkeys: [] });
     expect((await authFailure(auth.createPasswordResetLink('no-such-user'))).code).toBe('NOT_FOUND');
   });
 });
@@ -190,12 +250,12 @@ describe('email change', () => {
     await makeSessionStale(auth, member.session.id);
     const stale = await authFailure(auth.requestEmailChange(member.session, 'ivy.new@example.test', testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
-    const fresh = await auth.confirmLogin(member.session, member.password, testRequest);
+    const { session: fresh, token } = await auth.confirmLogin(member.session, member.password, testRequest);
 
     await auth.requestEmailChange(fresh, 'Ivy.New@example.test', testRequest);
     await mailpit.waitForMessage('ivy@example.test', { match: (m) => m.subject.startsWith('Your email address is about to change') });
     // Nothing changes until the link is used.
-    expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ email: 'ivy@example.test' });
+    expect((await auth.loadUser(token, testRequest)).user).toMatchObject({ email: 'ivy@example.test' });
     const mail = await mailpit.waitForMessage('Ivy.New@example.test', { match: (m) => m.subject.startsWith('Confirm your new') });
     const result = await auth.verifyEmail(tokenOf(linkIn(mail, `${SITE}/verify-email/`)), testRequest);
     expect(result).toMatchObject({ changed: true, user: { email: 'Ivy.New@example.test', emailVerified: true } });
@@ -214,12 +274,40 @@ describe('email change', () => {
     expect(await database.current.users.countDocuments({ email_key: 'wanted@example.test' })).toBe(1);
   });
 
-  it('refuses a taken or unchanged address with a field message', async () => {
-    await createSignedInUser(auth, { email: 'taken@example.test' });
+  it('refuses an unchanged or malformed address with a field message', async () => {
     const member = await createSignedInUser(auth, { email: 'mine@example.test' });
-    expect((await authFailure(auth.requestEmailChange(member.session, 'TAKEN@example.test', testRequest))).fieldErrors.email).toBeDefined();
     expect((await authFailure(auth.requestEmailChange(member.session, 'mine@example.test', testRequest))).fieldErrors.email).toBeDefined();
     expect((await authFailure(auth.requestEmailChange(member.session, 'not an address', testRequest))).fieldErrors.email).toBeDefined();
+  });
+});
+
+describe('email change to a taken address', () => {
+  it('answers like a free address, and mails the owner a notice instead of a link', async () => {
+    const owner = await createSignedInUser(auth, { email: 'taken@example.test' });
+    const member = await createSignedInUser(auth, { email: 'mover@example.test' });
+    const free = await auth.requestEmailChange(member.session, 'free@example.test', testRequest);
+    const taken = await auth.requestEmailChange(member.session, 'TAKEN@example.test', testRequest);
+    expect(taken).toEqual(free);
+    // The requester's own address hears of both, in the same words.
+    const requested = await delivered('mover@example.test', 'Your email address is about to change', 2);
+    const [second, first] = requested.map((mail) => mail.text.replace(/free@example\.test|TAKEN@example\.test/, 'X'));
+    expect(first).toContain('X');
+    expect(second).toBe(first);
+    const recorded = (await auth.listEvents(member.user.id)).filter((event) => event.type === 'email_change_requested');
+    expect(recorded).toHaveLength(2);
+
+    // The owner is told; nothing of the owner's account changes, and no link goes to the taken address.
+    const notice = await mailpit.waitForMessage('taken@example.test', {
+      match: (m) => m.subject.startsWith('Somebody tried to use your email address'),
+    });
+    expect(notice.text).toContain('Nothing has changed');
+    expect(notice.text).not.toContain('mover');
+    expect(await database.current.mailOutbox.countDocuments({ kind: 'email_change', to: /^taken@/i })).toBe(0);
+    expect((await auth.loadUser(owner.token, testRequest)).user).toMatchObject({ email: 'taken@example.test' });
+    // The link to the free address was superseded, as a new request for any address does.
+    const confirm = await mailpit.waitForMessage('free@example.test', { match: (m) => m.subject.startsWith('Confirm your new') });
+    expect((await authFailure(auth.verifyEmail(tokenOf(linkIn(confirm, `${SITE}/verify-email/`)), testRequest))).fieldErrors.token).toBeDefined();
+    expect(await database.current.singleUseTokens.countDocuments({ user_id: member.user.id, kind: 'email_change' })).toBe(0);
   });
 });
 
@@ -264,7 +352,7 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
       });
       // The notice carries a working reset link for the owner.
       const link = linkIn(notice, `${SITE}/reset/`);
-      expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username });
+      expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username, passkeys: [] });
 
       // A malformed address is still a field error, not "check your inbox".
       const malformed = await authFailure(
@@ -277,6 +365,55 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
         strict.signUp({ username: 'lou', email: 'lou2@example.test', password: strongTestPassword() }, testRequest),
       );
       expect(name.fieldErrors.username).toBeDefined();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('mails an owner at most 3 notices a day, and never voids the owner’s live reset link', async () => {
+    const strict = createAuth({
+      database: database.current,
+      now: clock.now,
+      smtpUrl: mailpit.smtpUrl,
+      siteUrl: SITE,
+      requireVerifiedEmail: true,
+      throttle: { registrationsPerHour: 1_000 },
+    });
+    try {
+      const owner = await createSignedInUser(auth, { email: 'popular@example.test' });
+      await auth.requestPasswordReset('popular@example.test', testRequest);
+      const ownLink = tokenOf(await resetLinkFor('popular@example.test'));
+
+      for (let i = 1; i <= 12; i++) {
+        const input = { username: `pop_${i}`, email: 'Popular@example.test', password: strongTestPassword() };
+        expect(await strict.signUp(input, from(`198.51.100.${i}`))).toEqual({ user: null, verificationRequired: true });
+      }
+      // An email change towards the address would be a notice of the same kind: over the limit too.
+      const mover = await createSignedInUser(auth);
+      await auth.requestEmailChange(mover.session, 'popular@example.test', testRequest);
+      const notices = [
+        ...(await outboxed('popular@example.test', 'registration_attempt_notice')),
+        ...(await outboxed('popular@example.test', 'address_in_use_notice')),
+      ];
+      expect(notices).toHaveLength(3);
+      // The owner's own link was live: the notices point to /forgot and carry no link of their own.
+      for (const notice of await delivered('popular@example.test', 'Somebody tried', 3)) {
+        expect(notice.text).not.toContain(`${SITE}/reset/`);
+        expect(notice.text).toContain(`${SITE}/forgot`);
+      }
+      expect(await auth.checkPasswordResetToken(ownLink)).toEqual({ username: owner.user.username, passkeys: [] });
+      await auth.resetPassword(ownLink, strongTestPassword(), testRequest);
+
+      // A day later the owner hears again; with no live link, the notice carries a working one.
+      clock.advance(24 * 60 * 60_000 + 1_000);
+      const input = { username: 'pop_13', email: 'popular@example.test', password: strongTestPassword() };
+      await strict.signUp(input, from('198.51.100.13'));
+      expect(await outboxed('popular@example.test', 'registration_attempt_notice')).toHaveLength(4);
+      const [later] = await delivered('popular@example.test', 'Somebody tried', 4);
+      expect(await auth.checkPasswordResetToken(tokenOf(linkIn(later!, `${SITE}/reset/`)))).toEqual({
+        username: owner.user.username,
+        passkeys: [],
+      });
     } finally {
       await strict.close();
     }

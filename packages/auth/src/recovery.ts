@@ -6,13 +6,14 @@ import type { UserDoc } from '@authkit/db';
 import { clip, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import type { Credentials } from './credentials.ts';
+import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { passwordResetMail, passwordResetNotice } from './mail/templates.ts';
 import { accountUserInputs, hashPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
-import type { Auth, PublicUser } from './types.ts';
+import type { Auth, PublicUser, ResetPasskey } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
 
 /**
@@ -21,16 +22,30 @@ import { checkNewPassword, normalizeKey } from './validation.ts';
  * difference must not tell who has an account.
  */
 const RESET_REQUEST_MIN_MS = 150;
-/** Reset mails per account name, and requests per client address, in an hour. */
+/**
+ * In an hour: requests per name as typed, and reset mails per account
+ * (whichever of its names was typed); requests per client address; requests
+ * from the owner's trusted device.
+ */
 const RESETS_PER_NAME = 5;
 const RESETS_PER_ADDRESS = 20;
+const RESETS_PER_DEVICE = 5;
 const HOUR = 60 * 60_000;
+/**
+ * Passkeys added this recently are offered for removal on the reset page, ticked by default:
+ * one an intruder planted with a stolen session is likely among them (review 2026-12-05, finding 2).
+ */
+export const RECENT_PASSKEY_MS = 14 * 24 * HOUR;
+/** As many ids as an account can have passkeys (and a little more), each at most this long. */
+const MAX_REMOVE_IDS = 32;
+const MAX_PASSKEY_ID = 1024;
 
 export function createRecovery(
   core: AuthCore,
   tokens: SingleUseTokens,
   credentials: Pick<Credentials, 'claimHashChange'>,
   sessions: Pick<Sessions, 'endAllSessionsOf'>,
+  devices: Pick<Devices, 'verify'>,
 ) {
   const { settings, database, now, throttle, events, mail } = core;
 
@@ -41,6 +56,21 @@ export function createRecovery(
       password_digest: await sha256hex(user.password_hash),
     });
     return mail.link(`/reset/${token}`);
+  }
+
+  /**
+   * A reset link for a notice that somebody else caused (a sign-up with the
+   * owner's address), or null when the owner has a live link already: a new
+   * one would void it, and strangers could keep voiding the owner's links.
+   */
+  async function resetLinkForNotice(user: UserDoc): Promise<string | null> {
+    const live = await database.singleUseTokens.findOne({
+      user_id: user._id,
+      kind: 'password_reset',
+      expires_at: { $gt: now() },
+      password_digest: await sha256hex(user.password_hash),
+    });
+    return live ? null : issueResetLink(user);
   }
 
   async function mailResetLink(user: UserDoc): Promise<void> {
@@ -57,14 +87,28 @@ export function createRecovery(
         fieldErrors: { login: ['Enter your username or email address.'] },
       });
     }
-    // Per account name (hashed: people type passwords into name fields) and per
-    // address, whether or not the account exists.
-    await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account' }, RESETS_PER_NAME, HOUR, now());
-    const ip = clip(request.ip, MAX_IP);
-    if (ip) await throttle.takeQuota({ id: `reset:${throttleAddress(ip)}`, scope: 'address' }, RESETS_PER_ADDRESS, HOUR, now());
     const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
+    // The owner's trusted device is not held back by the quotas that strangers
+    // used up (only a device token valid for this account counts); it has its own.
+    const deviceId = user?.active ? await devices.verify(request.deviceToken, user) : null;
+    if (deviceId) {
+      const deviceKey = { id: `reset-device:${await sha256hex(deviceId)}`, scope: 'device' as const };
+      await throttle.takeQuota(deviceKey, RESETS_PER_DEVICE, HOUR, now());
+    } else {
+      // Per name as typed (hashed: people type passwords into name fields) and
+      // per address, whether or not the account exists: these refusals depend
+      // on nothing but the request, so they tell nothing about accounts.
+      await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account' }, RESETS_PER_NAME, HOUR, now());
+      const ip = clip(request.ip, MAX_IP);
+      if (ip) await throttle.takeQuota({ id: `reset:${throttleAddress(ip)}`, scope: 'address' }, RESETS_PER_ADDRESS, HOUR, now());
+    }
+    // Mails per account, whichever of its names was typed (an unknown name is
+    // counted alike). Kept silently: a refusal here would tell a stranger that
+    // two names belong to one account. The owner's device is not counted here.
+    const mailKey = `reset-mail:${await sha256hex(user ? `user:${user._id}` : `name:${key}`)}`;
+    const mayMail = deviceId !== null || (await throttle.tryQuota({ id: mailKey, scope: 'account' }, RESETS_PER_NAME, HOUR, now()));
     // A deactivated account gets no link: an admin reactivates it first.
-    if (user?.active) {
+    if (user?.active && mayMail) {
       await mailResetLink(user);
       await events.record('password_reset_requested', user._id, request);
     }
@@ -81,12 +125,40 @@ export function createRecovery(
     return user;
   }
 
+  async function passkeysOf(userId: string): Promise<ResetPasskey[]> {
+    const keys = await database.passkeys.find({ user_id: userId }).sort({ created_at: 1, _id: 1 }).toArray();
+    const since = now().getTime() - RECENT_PASSKEY_MS;
+    return keys.map((key) => ({
+      id: key._id,
+      name: key.name,
+      createdAt: key.created_at,
+      lastUsedAt: key.last_used_at,
+      recent: key.created_at.getTime() > since,
+    }));
+  }
+
   const checkPasswordResetToken: Auth['checkPasswordResetToken'] = async (token) => {
     const user = await userForResetToken(token);
-    return user ? { username: user.username } : null;
+    return user ? { username: user.username, passkeys: await passkeysOf(user._id) } : null;
   };
 
-  const resetPassword: Auth['resetPassword'] = async (token, newPassword, request) => {
+  /** The passkey ids a reset form names for removal: strings, few, not absurdly long. */
+  function checkRemovePasskeys(ids: unknown): string[] {
+    if (ids === undefined || ids === null) return [];
+    const valid =
+      Array.isArray(ids) &&
+      ids.length <= MAX_REMOVE_IDS &&
+      ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= MAX_PASSKEY_ID);
+    if (!valid) {
+      const message = 'Choose passkeys from the list.';
+      throw new AuthError('VALIDATION', message, { fieldErrors: { removePasskeys: [message] } });
+    }
+    return [...new Set(ids as string[])];
+  }
+
+  const resetPassword: Auth['resetPassword'] = async (token, newPassword, request, options = {}) => {
+    // Checked before the link is used up: bad input leaves it working.
+    const removeIds = checkRemovePasskeys(options?.removePasskeys);
     const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
     const redeemed = await tokens.redeem(token, ['password_reset'], async (doc): Promise<PublicUser> => {
       const user = await database.users.findOne({ _id: doc.user_id });
@@ -102,10 +174,27 @@ export function createRecovery(
       );
       if (updated.modifiedCount === 0) throw invalidLink();
       // Whoever had the old password is signed out everywhere.
-      await sessions.endAllSessionsOf(user._id, 'password_reset');
+      const sessionsEnded = await sessions.endAllSessionsOf(user._id, 'password_reset');
       await tokens.revokeAll(user._id, 'password_reset');
       await events.record('password_reset', user._id, request);
-      await mail.send(passwordResetNotice(mail.contextFor(user)));
+      // Passkeys the owner chose to remove (a passkey signs in without the password): only the
+      // account's own; the others stay, and the notice says so.
+      const passkeys = await database.passkeys.find({ user_id: user._id }).sort({ created_at: 1, _id: 1 }).toArray();
+      const removed = passkeys.filter((key) => removeIds.includes(key._id));
+      if (removed.length > 0) {
+        await database.passkeys.deleteMany({ user_id: user._id, _id: { $in: removed.map((key) => key._id) } });
+        for (const key of removed) {
+          await events.record('passkey_removed', user._id, request, { name: key.name, by: 'password_reset' });
+        }
+      }
+      const summary = (key: { name: string; created_at: Date }) => ({ name: key.name, createdAt: key.created_at });
+      const outcome = {
+        sessionsEnded,
+        removedPasskeys: removed.map(summary),
+        keptPasskeys: passkeys.filter((key) => !removeIds.includes(key._id)).map(summary),
+        totp: user.totp?.confirmed === true,
+      };
+      await mail.send(passwordResetNotice(mail.contextFor(user), outcome, { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return toPublicUser(user);
     });
     if (!redeemed) throw invalidLink();
@@ -121,7 +210,15 @@ export function createRecovery(
     return issueResetLink(user);
   };
 
-  return { requestPasswordReset, checkPasswordResetToken, resetPassword, createPasswordResetLink, mailResetLink, issueResetLink };
+  return {
+    requestPasswordReset,
+    checkPasswordResetToken,
+    resetPassword,
+    createPasswordResetLink,
+    mailResetLink,
+    issueResetLink,
+    resetLinkForNotice,
+  };
 }
 
 export type Recovery = ReturnType<typeof createRecovery>;

@@ -2,15 +2,11 @@
 // session cache, sliding expiry and session protection), end (logoutUser,
 // revoke: each tells the invalidation feed), list, sweep.
 import { INVALIDATION_RETENTION_MS, type SessionDoc, type SessionEndReason } from '@authkit/db';
-import {
-  makeBlankCookie,
-  makeSessionCookie,
-  readBearerToken,
-  readSessionCookie,
-} from './cookies.ts';
+import { makeBlankCookie, readBearerToken, readSessionCookie } from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
   clip,
+  COPY_PROJECTION,
   idleMs,
   liveSessionDoc,
   MAX_IP,
@@ -18,6 +14,7 @@ import {
   MESSAGES,
   sameUserCopy,
   secureFor,
+  sessionCookieFor,
   userCopyOf,
   type AuthCore,
 } from './core.ts';
@@ -30,6 +27,7 @@ import {
 } from './ended-sessions.ts';
 import { AuthError } from './errors.ts';
 import { createLucia, type DatabaseSessionAttributes } from './lucia.ts';
+import { issuedUnderCurrentStamp, renewSecurityStamp, stampOf } from './security-stamp.ts';
 import type { CachedSession } from './session-cache.ts';
 import { clientFingerprint, generateToken, hashToken, isWellFormedToken } from './tokens.ts';
 import type {
@@ -63,23 +61,21 @@ export function createSessions(
     return { id: null, isAuthenticated: false, isActive: false, isAnonymous: true };
   }
 
-  function sessionCookie(
+  const sessionCookie = (
     token: string,
     doc: SessionDoc,
     request: RequestInfo,
     at: Date,
-  ): SessionCookie {
-    // Remembered: persistent cookie that lives as long as the session may.
-    // Otherwise: a browser-session cookie (no Expires/Max-Age).
-    return makeSessionCookie(settings.cookieName, token, {
-      secure: secureFor(core, request),
-      now: at,
-      ...(doc.remember ? { expires: doc.expires_at } : {}),
-    });
-  }
+  ): SessionCookie => sessionCookieFor(core, token, doc, request, at);
 
   const loginUser: Auth['loginUser'] = async (user, loginOptions, request) => {
-    const { remember = false, fresh = true, force = false } = loginOptions ?? {};
+    const {
+      remember = false,
+      fresh = true,
+      force = false,
+      amr = ['password'],
+      provider,
+    } = loginOptions ?? {};
     // Decide on the stored account, not on the caller's possibly stale copy
     // (the one authenticate read moments ago, when it comes from there).
     const doc =
@@ -105,6 +101,9 @@ export function createSessions(
       user_agent: clip(request.userAgent, MAX_USER_AGENT) ?? '',
       ip: clip(request.ip, MAX_IP) ?? '',
       fingerprint: await clientFingerprint(request, settings.protectionIncludesAddress),
+      stamp: stampOf(doc),
+      amr: [...amr],
+      ...(provider ? { provider } : {}),
       user: userCopyOf(doc),
       // The adapter writes {_id, user_id, expires_at, ...attributes}: this per-session
       // expiry (from our clock) replaces Lucia's single global one.
@@ -117,18 +116,7 @@ export function createSessions(
     // either saw this session or is seen here.
     const current = await database.users.findOne(
       { _id: doc._id },
-      {
-        projection: {
-          password_hash: 1,
-          username: 1,
-          email: 1,
-          email_verified: 1,
-          role: 1,
-          active: 1,
-          created_at: 1,
-          mfa_enabled: 1,
-        },
-      },
+      { projection: { password_hash: 1, ...COPY_PROJECTION } },
     );
     const checkedHash = credentials.checkedHashOf(user);
     if (!current || (!current.active && !force)) {
@@ -137,8 +125,12 @@ export function createSessions(
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INACTIVE', MESSAGES.inactive);
     }
-    if (checkedHash !== undefined && current.password_hash !== checkedHash) {
-      // Changed since the password was checked: the old password signs nobody in.
+    if (
+      (checkedHash !== undefined && current.password_hash !== checkedHash) ||
+      !issuedUnderCurrentStamp(attributes.stamp, current)
+    ) {
+      // Changed since the password was checked (or the stamp since the session
+      // was made): the old password signs nobody in.
       await database.sessions.deleteOne({ _id: sessionId });
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
@@ -146,7 +138,11 @@ export function createSessions(
       attributes.user = userCopyOf(current);
       await database.sessions.updateOne({ _id: sessionId }, { $set: { user: attributes.user } });
     }
-    await events.record('login', doc._id, request, { remember, fresh });
+    await events.record('login', doc._id, request, {
+      remember,
+      fresh,
+      amr: attributes.amr!.join(' '),
+    });
     await endSessionsOverLimit(doc._id, sessionId, request);
 
     const stored: SessionDoc = { _id: sessionId, user_id: doc._id, ...attributes };
@@ -213,17 +209,22 @@ export function createSessions(
    * The session and its user from the database: one read when the session
    * carries its copy of the user's fields, two for sessions made before the copy.
    */
-  async function readSession(sessionId: string): Promise<CachedSession | null> {
+  async function readSession(sessionId: string): Promise<CachedSession | 'stamp_changed' | null> {
     const found = await database.sessions.findOne({ _id: sessionId });
     if (!found) return null;
     // The copy stays out of the cached session: the user half of the entry holds it.
     const { user: copy, ...session } = found;
-    if (copy) return { doc: session, user: toPublicUser({ _id: session.user_id, ...copy }) };
-    const user = await database.users.findOne(
-      { _id: session.user_id },
-      { projection: { password_hash: 0 } },
-    );
-    return user ? { doc: session, user: toPublicUser(user) } : null;
+    const user = copy
+      ? { _id: session.user_id, ...copy }
+      : await database.users.findOne(
+          { _id: session.user_id },
+          { projection: { password_hash: 0 } },
+        );
+    if (!user) return null;
+    // Issued before the account's last security change: void (security-stamp.ts).
+    // Checked on every read; a cached entry is dropped by the feed when the stamp changes.
+    if (!issuedUnderCurrentStamp(session.stamp, user)) return 'stamp_changed';
+    return { doc: session, user: toPublicUser(user) };
   }
 
   const loadUser: Auth['loadUser'] = async (token, request) => {
@@ -248,6 +249,11 @@ export function createSessions(
     const generation = cache?.generation ?? 0;
     if (cache) feed.start();
     const loaded = hit ?? (await readSession(sessionId));
+    if (loaded === 'stamp_changed') {
+      cache?.forget(sessionId);
+      await endSession(sessionId, 'signed_out_elsewhere');
+      return anonymous(true, 'signed_out_elsewhere');
+    }
     if (!loaded) {
       cache?.forget(sessionId);
       // Gone: one more read, only on this path, tells the device why (if it ended for a reason lately).
@@ -305,7 +311,7 @@ export function createSessions(
 
     return {
       user: toAuthenticatedUser(user),
-      session: toSessionInfo(doc),
+      session: toSessionInfo(doc, user),
       // Only a persistent cookie carries the expiry; a browser-session cookie need not be re-sent.
       cookie: renewed && doc.remember ? sessionCookie(token, doc, request, at) : null,
     };
@@ -366,6 +372,12 @@ export function createSessions(
       { user_id: session.userId, _id: { $ne: session.id } },
       'signed_out_elsewhere',
     );
+    // Sign-out everywhere else also voids what those devices may still hold
+    // (links, pending second steps, device tokens); this session is carried over.
+    // The stamp tells the feed only when other sessions remain to drop.
+    await renewSecurityStamp(core, session.userId, { keepSessionId: session.id });
+    // Nothing ended, nothing to tell: a repeated call must not fill the feed and the trail.
+    if (count === 0) return 0;
     // User-wide: the current session's copy is dropped too and simply read again.
     await feed.record({ userId: session.userId });
     await events.record('session_revoked', session.userId, request, { others: true, count });
@@ -375,7 +387,10 @@ export function createSessions(
   /** Ends every session of a user at once (deactivation, password reset, an admin's sign-out); resolves to how many. */
   async function endAllSessionsOf(userId: string, reason: SessionEndReason): Promise<number> {
     const count = await endSessionsWithReason(core, { user_id: userId }, reason);
-    await core.feed.record({ userId });
+    // Whatever else was issued on the account's authority ends too.
+    await renewSecurityStamp(core, userId);
+    // No session, no cached copy to drop (changes to the user itself record their own entry).
+    if (count > 0) await core.feed.record({ userId });
     return count;
   }
 
@@ -389,6 +404,10 @@ export function createSessions(
     // expires_at never exceeds absolute_expires_at, so one condition covers both.
     const result = await database.sessions.deleteMany({ expires_at: { $lte: at } });
     await database.throttle.deleteMany({ expires_at: { $lte: at } });
+    // Short-lived records of ceremonies and links: a TTL index deletes them
+    // where the server has one; FerretDB takes none, so the sweep does.
+    await database.webauthnChallenges.deleteMany({ expires_at: { $lte: at } });
+    await database.singleUseTokens.deleteMany({ expires_at: { $lte: at } });
     await deleteOldEndedReasons(core);
     // Feed entries are stamped by the server's clock, so aged by real time (not a test clock).
     await database.sessionInvalidations.deleteMany({

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEV_MONGODB_URL } from '@authkit/db';
 import type { AuthOptions, AuthSettings } from './types.ts';
+import { identityProvidersFromEnv, withDevelopmentProvider } from './identity-providers/config.ts';
 
 /** What the environment can set: AuthOptions without the database and the clock. */
 export type AuthEnvSettings = Omit<AuthOptions, 'database' | 'now'>;
@@ -43,10 +44,13 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
     registrationsPerHour: 10,
     queueWaitMs: 10_000,
     maxDevicesPerAccount: 10,
+    // A sign-in page asks for one; many people may share an address.
+    passkeyChallengesPerWindow: 30,
   },
   deviceLifetimeMs: 180 * DAY,
   eventsRetentionMs: 90 * DAY,
   secretKey: null,
+  identityProviders: [],
 };
 
 /** Options over defaults; secure cookies default to on in production. */
@@ -77,7 +81,11 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     deviceLifetimeMs: options.deviceLifetimeMs ?? defaultSettings.deviceLifetimeMs,
     eventsRetentionMs: options.eventsRetentionMs ?? defaultSettings.eventsRetentionMs,
     secretKey: options.secretKey ?? null,
+    identityProviders: options.identityProviders ?? [],
   };
+  const providerIds = settings.identityProviders.map((provider) => provider.id);
+  if (new Set(providerIds).size !== providerIds.length)
+    throw new Error('auth setting identityProviders has two providers with one id');
   const durations = {
     freshWindowMs: settings.freshWindowMs,
     sessionIdleMs: settings.sessionIdleMs,
@@ -114,7 +122,7 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     accountHardCap,
     registrationsPerHour,
   } = settings.throttle;
-  const { maxDevicesPerAccount } = settings.throttle;
+  const { maxDevicesPerAccount, passkeyChallengesPerWindow } = settings.throttle;
   const counts = {
     accountFreeFailures,
     addressFreeFailures,
@@ -122,6 +130,7 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     accountHardCap,
     registrationsPerHour,
     maxDevicesPerAccount,
+    passkeyChallengesPerWindow,
   };
   for (const [name, value] of Object.entries(counts)) {
     if (!Number.isInteger(value) || value < 0)
@@ -201,6 +210,7 @@ const envSchema = z.object({
   THROTTLE_MAX_LOCK_MINUTES: wholeNumberVar.optional(),
   THROTTLE_CAP_LOCK_HOURS: wholeNumberVar.optional(),
   REGISTRATION_PER_HOUR: wholeNumberVar.optional(),
+  PASSKEY_CHALLENGES_PER_WINDOW: wholeNumberVar.optional(),
   DEVICE_COOKIE_DAYS: wholeNumberVar.optional(),
   AUTH_EVENTS_RETENTION_DAYS: wholeNumberVar.optional(),
   AUTH_SECRET_KEY: z
@@ -236,7 +246,8 @@ export function withDevelopmentDefaults(
   if (nodeEnv !== 'development') return env;
   const unset = (name: string) => !env[name]?.trim();
   return {
-    ...env,
+    // With no provider configured, the development provider script/dev starts.
+    ...withDevelopmentProvider(env),
     ...(unset('MONGODB_URL') ? { MONGODB_URL: DEV_MONGODB_URL } : {}),
     ...(unset('SMTP_URL') ? { SMTP_URL: DEV_SMTP_URL } : {}),
   };
@@ -309,11 +320,16 @@ export function authSettingsFromEnv(
     throttle.capLockMs = vars.THROTTLE_CAP_LOCK_HOURS * HOUR;
   if (vars.REGISTRATION_PER_HOUR !== undefined)
     throttle.registrationsPerHour = vars.REGISTRATION_PER_HOUR;
+  if (vars.PASSKEY_CHALLENGES_PER_WINDOW !== undefined) {
+    throttle.passkeyChallengesPerWindow = vars.PASSKEY_CHALLENGES_PER_WINDOW;
+  }
   if (Object.keys(throttle).length > 0) settings.throttle = throttle;
   if (vars.DEVICE_COOKIE_DAYS !== undefined)
     settings.deviceLifetimeMs = vars.DEVICE_COOKIE_DAYS * DAY;
   if (vars.AUTH_EVENTS_RETENTION_DAYS !== undefined)
     settings.eventsRetentionMs = vars.AUTH_EVENTS_RETENTION_DAYS * DAY;
   if (vars.AUTH_SECRET_KEY !== undefined) settings.secretKey = vars.AUTH_SECRET_KEY;
+  const identityProviders = identityProvidersFromEnv(env);
+  if (identityProviders.length > 0) settings.identityProviders = identityProviders;
   return settings;
 }

@@ -1,9 +1,13 @@
 // The tokens in links (password reset, email verification, email change):
 // made by the one token helper (tokens.ts), stored only as their SHA-256, each
-// usable once, expiring, and void once a newer link of the same kind is issued.
+// usable once, expiring, void once a newer link of the same kind is issued,
+// and void once the account's security stamp changes (security-stamp.ts):
+// a password change or reset, an email change, a sign-out everywhere... ends
+// every link issued before it, whatever its kind.
 import type { SingleUseTokenDoc, SingleUseTokenKind } from '@authkit/db';
 import { withClaim } from './claims.ts';
 import type { AuthCore } from './core.ts';
+import { issuedUnderCurrentStamp, stampOf } from './security-stamp.ts';
 import { generateToken, hashToken, isWellFormedToken } from './tokens.ts';
 
 /** How long one redemption may hold a token against a parallel one (single use across processes). */
@@ -24,11 +28,13 @@ export function createSingleUseTokens(core: AuthCore) {
     await database.singleUseTokens.deleteMany({ user_id: userId, kind });
     const token = generateToken();
     const at = now();
+    const user = await database.users.findOne({ _id: userId }, { projection: { security_stamp: 1 } });
     await database.singleUseTokens.insertOne({
       _id: await hashToken(token),
       kind,
       user_id: userId,
       ...fields,
+      stamp: stampOf(user),
       created_at: at,
       expires_at: new Date(at.getTime() + lifetimeMs),
     });
@@ -40,7 +46,8 @@ export function createSingleUseTokens(core: AuthCore) {
     if (typeof token !== 'string' || !isWellFormedToken(token)) return null;
     const doc = await database.singleUseTokens.findOne({ _id: await hashToken(token) });
     if (!doc || !kinds.includes(doc.kind) || doc.expires_at <= now()) return null;
-    return doc;
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { security_stamp: 1 } });
+    return issuedUnderCurrentStamp(doc.stamp, user) ? doc : null;
   }
 
   /**
@@ -64,6 +71,8 @@ export function createSingleUseTokens(core: AuthCore) {
         // Read again under the claim: a redemption that finished meanwhile deleted it.
         const doc = await database.singleUseTokens.findOne({ _id: found._id });
         if (!doc || doc.expires_at <= now()) return null;
+        const user = await database.users.findOne({ _id: doc.user_id }, { projection: { security_stamp: 1 } });
+        if (!issuedUnderCurrentStamp(doc.stamp, user)) return null;
         const result = await use(doc);
         await database.singleUseTokens.deleteOne({ _id: doc._id });
         return { result };

@@ -40,7 +40,7 @@
 import { isDuplicateKeyError, type Database, type ThrottleDoc } from '@authkit/db';
 import { MongoBulkWriteError, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { AuthError, type ThrottleScope } from './errors.ts';
+import { AuthError, isAuthError, type ThrottleScope } from './errors.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
 import type { AuthSettings } from './types.ts';
 
@@ -629,6 +629,8 @@ export class Throttle {
    * One document per use and no lease: parallel uses do not queue behind one
    * another. Each use is written first and then counted with the others, so
    * parallel uses can only undercount the room left, never exceed the limit.
+   * A key already at its limit is refused before anything is written: a flood
+   * of refused calls costs reads only.
    */
   async takeQuota(
     key: { id: string; scope: ThrottleScope },
@@ -637,6 +639,13 @@ export class Throttle {
     now: Date,
   ): Promise<void> {
     const collection = this.#database.throttle;
+    // An _id range: every use of this key (the character after ':' is ';').
+    const uses = { _id: { $gt: `${key.id}:`, $lt: `${key.id};` }, expires_at: { $gt: now } };
+    const refuse = async () => {
+      const [oldest] = await collection.find(uses).sort({ expires_at: 1 }).limit(1).toArray();
+      return throttled(key.scope, (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime());
+    };
+    if ((await collection.countDocuments(uses)) >= limit) throw await refuse();
     const id = `${key.id}:${randomUUID()}`;
     await collection.insertOne({
       _id: id,
@@ -645,15 +654,23 @@ export class Throttle {
       last_failure_at: now,
       expires_at: new Date(now.getTime() + windowMs),
     });
-    // An _id range: every use of this key (the character after ':' is ';').
-    const uses = { _id: { $gt: `${key.id}:`, $lt: `${key.id};` }, expires_at: { $gt: now } };
     if ((await collection.countDocuments(uses)) <= limit) return;
     await collection.deleteOne({ _id: id });
-    const [oldest] = await collection.find(uses).sort({ expires_at: 1 }).limit(1).toArray();
-    throw throttled(
-      key.scope,
-      (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime(),
-    );
+    throw await refuse();
+  }
+
+  /**
+   * takeQuota for a limit kept silently (mails to an account's owner): false
+   * instead of THROTTLED, so the caller can answer as if nothing was limited.
+   */
+  async tryQuota(key: { id: string; scope: ThrottleScope }, limit: number, windowMs: number, now: Date): Promise<boolean> {
+    try {
+      await this.takeQuota(key, limit, windowMs, now);
+      return true;
+    } catch (error) {
+      if (isAuthError(error, 'THROTTLED')) return false;
+      throw error;
+    }
   }
 
   /** How long a failure count of `failures` locks the key (0: within its free failures). */
@@ -728,6 +745,7 @@ const THROTTLED_MESSAGES: Record<ThrottleScope, string> = {
   address: 'Too many failed sign-in attempts from your network.',
   device: 'Too many failed sign-in attempts from this device.',
   registration: 'Too many sign-ups from your network.',
+  passkey: 'Too many passkey requests.',
 };
 
 export function throttled(scope: ThrottleScope, waitMs: number): AuthError {
@@ -747,6 +765,7 @@ const BUSY_MESSAGES: Record<ThrottleScope, string> = {
   address: 'Too many sign-ins in progress from your network.',
   device: 'Too many sign-ins in progress from this device.',
   registration: 'Too many sign-ups in progress from your network.',
+  passkey: 'Too many passkey requests in progress.',
 };
 
 /** Refused after waiting queueWaitMs for a slot: load, not failures (the message says so). */

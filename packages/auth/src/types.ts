@@ -1,6 +1,6 @@
 // The public shapes of @authkit/auth. apps/api and apps/web are written against
 // these; change a name here only together with its users.
-import type { AuthEventType, Database, Role, SessionEndReason } from '@authkit/db';
+import type { AuthEventType, AuthMethod, Database, Role, SessionEndReason } from '@authkit/db';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -10,8 +10,28 @@ import type {
 import type { PasskeyInfo } from './second-factors/passkeys.ts';
 import type { SecondFactorChallenge } from './second-factors/sign-in.ts';
 import type { SecondFactorProof, TotpEnrolment } from './second-factors/totp.ts';
+import type { IdentityProviderConfig } from './identity-providers/config.ts';
+import type {
+  ConnectedAccount,
+  ProviderInfo,
+  ProviderIntent,
+  ProviderOutcome,
+  ProviderRefusal,
+  SignInMethods,
+} from './identity-providers/flows.ts';
 
 export type { PasskeyInfo, SecondFactorChallenge, SecondFactorProof, TotpEnrolment };
+export type {
+  ConnectedAccount,
+  ProviderInfo,
+  ProviderIntent,
+  ProviderOutcome,
+  ProviderRefusal,
+  SignInMethods,
+  IdentityProviderConfig,
+};
+
+export type { AuthMethod };
 
 export type SessionProtection = 'off' | 'basic' | 'strong';
 
@@ -85,6 +105,12 @@ export interface AuthSettings {
     queueWaitMs: number;
     /** Most trusted devices per account; a new one pushes out the least recently used. Default 10. */
     maxDevicesPerAccount: number;
+    /**
+     * Passkey challenges (ceremony options) per client address for a usernameless
+     * sign-in, and per account when signed in, within a challenge's lifetime
+     * (3 min): also the most that are outstanding at once. Default 30.
+     */
+    passkeyChallengesPerWindow: number;
   };
   /** How long a device cookie (earned by a sign-in) is valid. Default 180 days. */
   deviceLifetimeMs: number;
@@ -96,6 +122,12 @@ export interface AuthSettings {
    * database and kept in it (dev and tests).
    */
   secretKey: Uint8Array | null;
+  /**
+   * The identity providers offered ("Continue with ..."): OIDC by issuer,
+   * Google, GitHub (identity-providers/config.ts reads them from the
+   * environment). Default none.
+   */
+  identityProviders: IdentityProviderConfig[];
 }
 
 export interface AuthOptions extends Partial<Omit<AuthSettings, 'throttle'>> {
@@ -160,6 +192,13 @@ export interface SessionInfo {
    * also checks the fresh window.
    */
   fresh: boolean;
+  /** How the session (last) authenticated: e.g. ['password'], ['password', 'totp'], ['passkey']. */
+  amr: AuthMethod[];
+  /**
+   * What a re-authentication of this session's account asks for: its strongest
+   * factor. 'second_factor' (an account with TOTP): a code or a passkey, not the password alone.
+   */
+  stepUp: 'password' | 'second_factor';
   remember: boolean;
   userAgent: string;
   ip: string;
@@ -193,6 +232,24 @@ export interface LoginResult {
 }
 
 /** A device cookie earned by a sign-in. Bearer clients keep `token` and send it as X-Device-Token. */
+/**
+ * A complete sign-in (auth.signIn, completeSecondFactor, signInWithPasskey):
+ * the session, the device token this client earned, how it authenticated,
+ * and the owner's failed sign-ins since their last visit (for the dashboard).
+ */
+export interface SignedIn {
+  status: 'signed_in';
+  user: PublicUser;
+  login: LoginResult;
+  device: DeviceCookie;
+  amr: AuthMethod[];
+  failedSignInsSinceLastVisit: number;
+}
+
+/** auth.signIn: a session, or (an account with TOTP) the pending second step, which grants nothing. */
+export type SignInOutcome =
+  SignedIn | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date };
+
 export interface DeviceCookie {
   token: string;
   cookie: SessionCookie;
@@ -229,6 +286,8 @@ export interface AuthEvent {
 /** A user in the admin list: who has which second factor too. */
 export interface AdminUserListItem extends PublicUser {
   secondFactors: { totp: boolean; passkeys: number };
+  /** How the user can sign in: a password, passkeys, TOTP as a second step, connected providers (ids). */
+  signInMethods: SignInMethods;
 }
 
 export interface UserPage {
@@ -239,6 +298,16 @@ export interface UserPage {
 }
 
 export type AuthEventListener = (event: AuthEvent) => void;
+
+/** A passkey of the account, as the password-reset page lists it (whoever holds the link sees it). */
+export interface ResetPasskey {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  /** Added within RECENT_PASSKEY_MS: the reset page offers to remove it, ticked by default. */
+  recent: boolean;
+}
 
 /**
  * What `createAuth(options)` returns: one per app process. Every method that
@@ -279,12 +348,28 @@ export interface Auth {
     { user: PublicUser; verificationRequired: boolean } | { user: null; verificationRequired: true }
   >;
   /** Username or email + password. INVALID_CREDENTIALS (same for unknown user), THROTTLED, INACTIVE. */
+  /**
+   * Sign-in in one place: the password (throttled, as `authenticate`), then
+   * the pending second step for an account with TOTP, else the session, its
+   * `amr`, the device token and the failed attempts to show. The apps map the
+   * outcome to cookies, JSON or redirects.
+   */
+  signIn(
+    input: { login: string; password: string; remember?: boolean },
+    request: RequestInfo,
+  ): Promise<SignInOutcome>;
   authenticate(login: string, password: string, request: RequestInfo): Promise<PublicUser>;
 
   // Flask-Login surface
   loginUser(
     user: PublicUser,
-    options: { remember?: boolean; fresh?: boolean; force?: boolean },
+    options: {
+      remember?: boolean;
+      fresh?: boolean;
+      force?: boolean;
+      amr?: AuthMethod[];
+      provider?: string;
+    },
     request: RequestInfo,
   ): Promise<LoginResult>;
   logoutUser(token: string | null, request: RequestInfo): Promise<{ cookie: SessionCookie }>;
@@ -301,7 +386,11 @@ export interface Auth {
     token: string | null;
     via: 'cookie' | 'bearer' | null;
   };
-  /** `session.fresh` (the stored flag) and a password entered within freshWindowMs. */
+  /**
+   * `session.fresh` (the stored flag), an authentication within freshWindowMs,
+   * and, where `session.stepUp` is 'second_factor', one that included a second
+   * factor (step-up asks for the account's strongest factor, not the password alone).
+   */
   isFresh(session: SessionInfo): boolean;
   /**
    * After a successful sign-in: a new signed device cookie for this user on
@@ -322,8 +411,15 @@ export interface Auth {
   /**
    * Re-authentication: checks the password, renews freshness. A wrong password is
    * VALIDATION with fieldErrors.password (not a 401: the user stays signed in).
+   * An account with TOTP steps up with its strongest factor: the password and
+   * `proof` (a code or a recovery code); without it, VALIDATION with fieldErrors.code.
    */
-  confirmLogin(session: SessionInfo, password: string, request: RequestInfo): Promise<SessionInfo>;
+  confirmLogin(
+    session: SessionInfo,
+    password: string,
+    request: RequestInfo,
+    proof?: SecondFactorProof | null,
+  ): Promise<LoginResult>;
   anonymousUser(): AnonymousUser;
   /** Clears the session cookie; with the request, `Secure` follows it (https) as for every other cookie. */
   blankCookie(request?: RequestInfo): SessionCookie;
@@ -338,7 +434,7 @@ export interface Auth {
     session: SessionInfo,
     input: { currentPassword: string; newPassword: string },
     request: RequestInfo,
-  ): Promise<void>;
+  ): Promise<LoginResult>;
   listSessions(session: SessionInfo): Promise<SessionListItem[]>;
   /** Only the user's own sessions; NOT_FOUND otherwise. */
   revokeSession(session: SessionInfo, sessionId: string, request: RequestInfo): Promise<void>;
@@ -353,17 +449,37 @@ export interface Auth {
    * THROTTLED per name and per address.
    */
   requestPasswordReset(login: string, request: RequestInfo): Promise<void>;
-  /** Whose reset link this is, while it works (null otherwise); uses nothing up. */
-  checkPasswordResetToken(token: string): Promise<{ username: string } | null>;
   /**
-   * Sets a new password through a reset link and signs the user out everywhere.
-   * VALIDATION: fieldErrors.token (bad, expired, used or superseded link) or .newPassword.
+   * Whose reset link this is and the account's passkeys (oldest first), while it works (null
+   * otherwise); uses nothing up.
    */
-  resetPassword(token: string, newPassword: string, request: RequestInfo): Promise<PublicUser>;
+  checkPasswordResetToken(
+    token: string,
+  ): Promise<{ username: string; passkeys: ResetPasskey[] } | null>;
+  /**
+   * Sets a new password through a reset link and signs the user out everywhere; with
+   * `removePasskeys` (ids), also removes those of the account's own passkeys (others' ids are
+   * ignored). Passkeys not named stay. VALIDATION: fieldErrors.token (bad, expired, used or
+   * superseded link), .newPassword or .removePasskeys.
+   */
+  resetPassword(
+    token: string,
+    newPassword: string,
+    request: RequestInfo,
+    options?: { removePasskeys?: string[] },
+  ): Promise<PublicUser>;
   /** Operators without mail: a one-time reset link for a username or email. */
   createPasswordResetLink(login: string): Promise<string>;
-  /** Uses an email verification or email change link. VALIDATION (fieldErrors.token) when it does not work. */
-  verifyEmail(token: string, request: RequestInfo): Promise<{ user: PublicUser; changed: boolean }>;
+  /**
+   * Uses an email verification or email change link. VALIDATION (fieldErrors.token) when it does not work.
+   * An email change renews the security stamp: every session ends but `keepSessionId`
+   * (the confirming browser's own session of this account, if any).
+   */
+  verifyEmail(
+    token: string,
+    request: RequestInfo,
+    options?: { keepSessionId?: string | null },
+  ): Promise<{ user: PublicUser; changed: boolean }>;
   /** Mails a new verification link (THROTTLED); nothing when the address is already verified. */
   resendVerification(
     session: SessionInfo,
@@ -390,6 +506,18 @@ export interface Auth {
   /** Signs the user out of every session; resolves to how many ended. */
   endUserSessions(actor: PublicUser, userId: string, request: RequestInfo): Promise<number>;
   /** Removes every second factor of the user (TOTP, recovery codes, passkeys); audited, the user is mailed. */
+  /**
+   * The admin rule for a signed-in request (adapters call it; admin methods
+   * also check the stored account): FORBIDDEN unless an active admin; with
+   * REQUIRE_MFA_FOR_ADMINS, MFA_REQUIRED without a second factor on the
+   * account and NEEDS_REFRESH unless this session passed it; for a
+   * `mutation`, NEEDS_REFRESH unless fresh by the account's strongest factor.
+   */
+  checkAdminSession(
+    user: Pick<PublicUser, 'role' | 'active' | 'mfaEnabled'>,
+    session: SessionInfo,
+    options: { mutation: boolean },
+  ): void;
   resetSecondFactor(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
 
   // Second factors (see DESIGN.md): TOTP with recovery codes as a step of sign-in; passkeys
@@ -402,6 +530,8 @@ export interface Auth {
   startSecondFactor(
     user: PublicUser,
     options: { remember?: boolean },
+    /** The request that gave the password: named in the owner's notice if the step fails or is abandoned. */
+    request?: RequestInfo,
   ): Promise<SecondFactorChallenge>;
   /**
    * The second step: a fresh session for a valid code or recovery code. UNAUTHORIZED for an
@@ -411,7 +541,7 @@ export interface Auth {
     challenge: string,
     proof: SecondFactorProof,
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult; method: 'totp' | 'recovery_code' }>;
+  ): Promise<SignedIn & { method: 'totp' | 'recovery_code' }>;
   /** Fresh session: a new TOTP secret, pending (encrypted) until confirmTotpEnrolment. */
   beginTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<TotpEnrolment>;
   /** A first valid code turns TOTP on; resolves to 10 recovery codes, shown once. */
@@ -435,19 +565,20 @@ export interface Auth {
   /** Options for navigator.credentials.get(): usernameless without a session, the user's passkeys with one. */
   passkeyAuthenticationOptions(
     session?: SessionInfo | null,
+    request?: RequestInfo,
   ): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /** A complete sign-in with a passkey (a fresh session). VALIDATION (fieldErrors.response) when refused. */
   signInWithPasskey(
     response: AuthenticationResponseJSON,
     options: { remember?: boolean },
     request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult }>;
+  ): Promise<SignedIn>;
   /** Like confirmLogin, with one of the signed-in user's passkeys. */
   reauthenticateWithPasskey(
     session: SessionInfo,
     response: AuthenticationResponseJSON,
     request: RequestInfo,
-  ): Promise<SessionInfo>;
+  ): Promise<LoginResult>;
   listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]>;
   /** Fresh session; NOT_FOUND for another user's passkey. */
   renamePasskey(
@@ -459,7 +590,67 @@ export interface Auth {
   /** Fresh session; NOT_FOUND for another user's passkey. */
   removePasskey(session: SessionInfo, passkeyId: string, request: RequestInfo): Promise<void>;
 
+  // Identity providers (identity-providers/): sign-in, connect, re-authenticate
+  /** The configured providers, for "Continue with ..." buttons. */
+  identityProviders(): ProviderInfo[];
+  /**
+   * Starts a provider flow: a server-side record (state hash, PKCE verifier,
+   * nonce, intent, `next`) for 10 minutes; answers the provider's URL and the
+   * token to bind it to this browser (an HttpOnly cookie). `connect` needs a
+   * fresh session; `reauthenticate` a session whose account has this (OIDC)
+   * provider connected. NOT_FOUND for an unconfigured provider.
+   */
+  startProviderFlow(
+    providerId: string,
+    input: {
+      intent: ProviderIntent;
+      next?: unknown;
+      remember?: boolean;
+      session?: SessionInfo | null;
+    },
+    request: RequestInfo,
+  ): Promise<{ url: string; flowToken: string; expiresAt: Date }>;
+  /**
+   * The provider's callback (its query parameters, the binding cookie's
+   * token, the browser's session): a session, the second step, a connection,
+   * a renewed session, or a refusal with its message. THROTTLED for an
+   * address with too many refused callbacks.
+   */
+  completeProviderFlow(
+    providerId: string,
+    input: {
+      params: URLSearchParams;
+      flowToken: string | null | undefined;
+      session?: SessionInfo | null;
+    },
+    request: RequestInfo,
+  ): Promise<ProviderOutcome>;
+  /** The signed-in user's connected providers. */
+  listConnectedAccounts(session: SessionInfo): Promise<ConnectedAccount[]>;
+  /** Fresh session; CONFLICT when it is the account's last way to sign in; NOT_FOUND for another's. */
+  disconnectProvider(
+    session: SessionInfo,
+    connectionId: string,
+    request: RequestInfo,
+  ): Promise<void>;
+  /** How an account can sign in (password or not, passkeys, TOTP, providers). */
+  signInMethods(userId: string): Promise<SignInMethods>;
+  /** Fresh session: a first password for an account without one (made by a provider). CONFLICT if it has one. */
+  setPassword(session: SessionInfo, newPassword: string, request: RequestInfo): Promise<void>;
+
+  /**
+   * The key an app signs its own small cookies with (HMAC; the web site's
+   * flash and pending-form cookies): derived from AUTH_SECRET_KEY for this
+   * purpose only, or without one made once per database (keys.ts).
+   */
+  siteCookieKey(): Promise<Uint8Array>;
+
   // Maintenance and events
+  /**
+   * The periodic sweep: deletes expired sessions (resolves to how many) and every
+   * other expired record (throttle entries, passkey challenges, pending second
+   * steps, link tokens, old audit events), for servers without TTL indexes.
+   */
   deleteExpiredSessions(): Promise<number>;
   /**
    * After a write to sessions or users made outside this package (a script, a
@@ -473,4 +664,6 @@ export interface Auth {
   on(type: AuthEventType | '*', listener: AuthEventListener): () => void;
   /** Records an event (stored in auth_events and delivered to subscribers). */
   recordEvent(event: Omit<AuthEvent, 'at'>): Promise<void>;
+  /** A `needs_refresh` event for a call refused on this stale session, at most once a minute per session. */
+  recordNeedsRefresh(session: SessionInfo, request: RequestInfo, action: string): Promise<void>;
 }

@@ -38,6 +38,8 @@ describe('database unreachable', () => {
       expiresAt: new Date(),
       authenticatedAt: new Date(),
       fresh: true,
+      amr: ['password' as const],
+      stepUp: 'password' as const,
       remember: false,
       userAgent: '',
       ip: '',

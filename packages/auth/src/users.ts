@@ -16,8 +16,8 @@ const HOUR = 60 * 60_000;
 
 export function createUsers(
   core: AuthCore,
-  emailAddresses: Pick<EmailAddresses, 'sendVerification'>,
-  recovery: Pick<Recovery, 'issueResetLink'>,
+  emailAddresses: Pick<EmailAddresses, 'sendVerification' | 'mayNoticeOwner'>,
+  recovery: Pick<Recovery, 'resetLinkForNotice'>,
 ) {
   const { settings, database, now, events, mail } = core;
 
@@ -92,9 +92,11 @@ export function createUsers(
       if (!isAuthError(error, 'VALIDATION') || Object.keys(error.fieldErrors).join() !== 'email') throw error;
       const owner = await database.users.findOne({ email_key: normalizeKey(String(input.email)) });
       if (!owner) throw error;
-      if (owner.active) {
-        const url = await recovery.issueResetLink(owner);
-        await mail.send(registrationAttemptNotice(mail.contextFor(owner), url));
+      // A few notices a day at most, and never one that voids the owner's own
+      // live reset link (the notice then points to /forgot instead).
+      if (owner.active && (await emailAddresses.mayNoticeOwner(owner._id))) {
+        const url = await recovery.resetLinkForNotice(owner);
+        await mail.send(registrationAttemptNotice(mail.contextFor(owner), url, mail.link('/forgot')));
       }
       return { user: null, verificationRequired: true };
     }

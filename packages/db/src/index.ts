@@ -3,7 +3,11 @@ export {
   DEV_MONGODB_URL,
   ENDED_SESSION_RETENTION_MS,
   ensureIndexes,
-  INVALIDATION_RETENTION_MS, pingDatabase, databaseNameFromUrl } from './client.ts';
+  INVALIDATION_RETENTION_MS,
+  PENDING_SIGN_IN_GRACE_SECONDS,
+  pingDatabase,
+  databaseNameFromUrl,
+} from './client.ts';
 export type { Collections, ConnectOptions, Database } from './client.ts';
 export type {
   AuthEventDoc,
@@ -26,6 +30,8 @@ export type {
   TotpDoc,
   UserDoc,
   WebauthnChallengeDoc,
+  OAuthAccountDoc,
+  OAuthFlowDoc,
 } from './schema.ts';
 export { isDatabaseUnavailable, isDuplicateKeyError } from './errors.ts';
 export { scrub, serializeError, type LoggedError, type LoggedValue } from './log.ts';

@@ -17,6 +17,10 @@ export interface UserDoc {
   email_key: string;
   /** Set when the owner followed a verification link sent to `email`; absent on accounts made before verification existed. */
   email_verified?: boolean;
+  /**
+   * Argon2id PHC string; '' for an account created by an identity provider
+   * that has no password yet (nothing verifies against it: see credentials.ts).
+   */
   password_hash: string;
   role: Role;
   active: boolean;
@@ -81,6 +85,8 @@ export interface SessionDoc {
    * ['passkey']. Absent on sessions from before it was recorded: read as ['password'].
    */
   amr?: AuthMethod[];
+  /** With 'oauth' in `amr`: the configured provider's id (e.g. `github`) the user signed in with. */
+  provider?: string;
   /**
    * The user fields access needs, copied at sign-in and kept current by every
    * write to them (packages/auth syncUserCopies), so that loading a session is
@@ -89,12 +95,22 @@ export interface SessionDoc {
   user?: SessionUserCopy;
 }
 
-/** A way a session proved who its user is. */
-export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
+/**
+ * A way a session proved who its user is. 'oauth': a sign-in at an identity
+ * provider (a first factor; which one is in SessionDoc.provider).
+ */
+export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'passkey' | 'oauth';
 
 export type SessionUserCopy = Pick<
   UserDoc,
-  'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'
+  | 'username'
+  | 'email'
+  | 'email_verified'
+  | 'role'
+  | 'active'
+  | 'created_at'
+  | 'mfa_enabled'
+  | 'security_stamp'
 >;
 
 /**
@@ -163,7 +179,15 @@ export type AuthEventType =
   | 'passkey_removed'
   | 'passkey_used'
   /** An admin removed every second factor of the account. */
-  | 'second_factor_reset';
+  | 'second_factor_reset'
+  /** A sign-in through an identity provider (the `login` event follows as for any sign-in). */
+  | 'oauth_sign_in'
+  /** A provider sign-in refused (details.reason: state, account_exists, inactive, ...). */
+  | 'oauth_refused'
+  | 'oauth_connected'
+  | 'oauth_disconnected'
+  /** A password set on an account that had none (created by a provider). */
+  | 'password_set';
 
 export interface AuthEventDoc {
   _id?: unknown;
@@ -237,7 +261,10 @@ export interface SecretDoc {
 
 /** One of a user's recovery codes: stored only as a hash, deleted when used (a delete is atomic everywhere). */
 export interface RecoveryCodeDoc {
-  /** SHA-256 (hex) of `<user id>:<code>`. */
+  /**
+   * HMAC-SHA256 (hex) of `<user id>:<code>` under the server's `recovery_codes` key;
+   * codes of the earlier 10-character format: SHA-256 (hex) of the same.
+   */
   _id: string;
   user_id: string;
   created_at: Date;
@@ -253,6 +280,19 @@ export interface PendingSignInDoc {
   stamp?: string;
   created_at: Date;
   expires_at: Date;
+  /** What the first step was ('password', or 'oauth' for a provider sign-in); absent: 'password'. */
+  first_factor?: 'password' | 'oauth';
+  /** With first_factor 'oauth': the provider's id, recorded on the session. */
+  provider?: string;
+  /** Where the correct password came from (for the owner's notice when the second step fails or is abandoned). */
+  ip?: string | null;
+  user_agent?: string | null;
+  /**
+   * When the owner was mailed about this pending sign-in (a wrong code, or abandoned): at most
+   * one notice per pending sign-in. Unset until then. The TTL index on expires_at has a grace
+   * period (PENDING_SIGN_IN_GRACE_SECONDS) so that the sweep sees expired ones first.
+   */
+  announced_at?: Date | null;
 }
 
 /** A WebAuthn credential (passkey) of a user. */
@@ -280,5 +320,53 @@ export interface WebauthnChallengeDoc {
   user_id: string | null;
   /** base64url, as in the options sent. */
   challenge: string;
+  expires_at: Date;
+}
+
+/**
+ * An identity at a provider connected to an account: identity is (issuer,
+ * subject), unique; never the email. Provider tokens are not stored.
+ */
+export interface OAuthAccountDoc {
+  /** Random id. */
+  _id: string;
+  user_id: string;
+  /** The configured provider's id (`github`, `google`, `oidc`, ...). */
+  provider: string;
+  /** The OIDC issuer, or for GitHub its API origin. */
+  issuer: string;
+  /** `sub` (OIDC) or the numeric user id (GitHub), as a string. */
+  subject: string;
+  /** What the provider said at the last sign-in, for display only (never for matching). */
+  email: string | null;
+  display_name: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/**
+ * A provider sign-in or connect in progress: single use, ten minutes, bound to
+ * the browser that started it by a cookie whose token's SHA-256 is `_id`.
+ */
+export interface OAuthFlowDoc {
+  /** SHA-256 (hex) of the binding cookie's token. */
+  _id: string;
+  provider: string;
+  /** SHA-256 (hex) of the `state` sent to the provider. */
+  state_hash: string;
+  /** PKCE code verifier (the provider gets only its challenge). */
+  code_verifier: string;
+  /** OIDC nonce (null for plain OAuth 2.0 providers). */
+  nonce: string | null;
+  intent: 'sign_in' | 'connect' | 'reauthenticate';
+  /** The path to go to afterwards, already passed through the safe-next check. */
+  next: string;
+  remember: boolean;
+  /** For connect/reauthenticate: the account and its security stamp at the start. */
+  user_id: string | null;
+  stamp: string | null;
+  /** For connect/reauthenticate: the session that started the flow (its id, the token's hash). */
+  session_id: string | null;
+  created_at: Date;
   expires_at: Date;
 }

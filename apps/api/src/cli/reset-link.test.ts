@@ -62,7 +62,7 @@ describe('pnpm user:reset-link', () => {
     const link = linkIn(byName.stdout);
     expect(link.startsWith(`${SITE}/reset/`)).toBe(true);
     const token = link.slice(link.lastIndexOf('/') + 1);
-    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: user.username });
+    expect(await auth.checkPasswordResetToken(token)).toEqual({ username: user.username, passkeys: [] });
     expect(await database.mailOutbox.countDocuments({ to: user.email })).toBe(outboxBefore);
 
     // A newer link voids the older one.

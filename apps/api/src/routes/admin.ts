@@ -22,7 +22,12 @@ export const adminRouter = router({
         const page = await ctx.auth.listUsers(ctx.user, input);
         return {
           // Admins see who has which second factor.
-          users: page.users.map((user) => ({ ...userDto(user), secondFactors: user.secondFactors })),
+          users: page.users.map((user) => ({
+            ...userDto(user),
+            secondFactors: user.secondFactors,
+            // Password or not, passkeys, TOTP, connected providers (ids).
+            signInMethods: user.signInMethods,
+          })),
           total: page.total,
           page: page.page,
           pageSize: page.pageSize,

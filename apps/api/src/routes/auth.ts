@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { eventDto, sessionDto, sessionListItemDto, userDto } from '../dto.ts';
 import {
+  freshProcedure,
   protectedProcedure,
   publicProcedure,
   router,
@@ -13,7 +14,12 @@ import {
 } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 import { passkeysRouter, secondFactorProcedures, totpRouter } from './second-factors.ts';
-import { signedIn, type SecondFactorPending, type SignInAnswer } from './sign-in.ts';
+import {
+  renewedSession,
+  signedInAnswer,
+  type SecondFactorPending,
+  type SignInAnswer,
+} from './sign-in.ts';
 
 export const authRouter = router({
   register: publicProcedure
@@ -58,23 +64,18 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }): Promise<SignInAnswer | SecondFactorPending> => {
-      const user = await ctx.auth.authenticate(input.username, input.password, ctx.request);
-      if (await ctx.auth.secondFactorRequired(user)) {
-        const pending = await ctx.auth.startSecondFactor(user, { remember: input.remember ?? false });
-        return {
-          secondFactorRequired: true,
-          challenge: pending.challenge,
-          expiresAt: pending.expiresAt.toISOString(),
-        };
-      }
-      // Counted before this sign-in becomes the last one.
-      const failedSignInsSinceLastVisit = await ctx.auth.failedSignInsSinceLastVisit(user.id);
-      const login = await ctx.auth.loginUser(
-        user,
-        { remember: input.remember ?? false },
+      const outcome = await ctx.auth.signIn(
+        { login: input.username, password: input.password, remember: input.remember ?? false },
         ctx.request,
       );
-      return signedIn(ctx, user, login, { bearer: input.bearer, failedSignInsSinceLastVisit });
+      if (outcome.status === 'second_factor') {
+        return {
+          secondFactorRequired: true,
+          challenge: outcome.challenge,
+          expiresAt: outcome.expiresAt.toISOString(),
+        };
+      }
+      return signedInAnswer(ctx, outcome, { bearer: input.bearer });
     }),
 
   // Open to unverified users (REQUIRE_VERIFIED_EMAIL): they see who they are.
@@ -111,16 +112,70 @@ export const authRouter = router({
     }),
   }),
 
+  /**
+   * How this account can sign in: whether it has a password (an account made
+   * by an identity provider has none until it sets one), passkeys, TOTP,
+   * connected providers. Separate from `me`, which reads nothing from the
+   * database when the session is cached.
+   */
+  signInMethods: signedInProcedure
+    .input(noInput)
+    .query(({ ctx }) => ctx.auth.signInMethods(ctx.user.id)),
+
+  /**
+   * Connected identity providers. Connecting is a browser redirect flow and
+   * stays on the site (POST /login/provider/<id> with intent=connect).
+   */
+  providers: router({
+    /** The configured providers (for buttons in other apps). */
+    available: publicProcedure
+      .input(noInput)
+      .query(({ ctx }) =>
+        ctx.auth.identityProviders().map((provider) => ({ id: provider.id, name: provider.name })),
+      ),
+    list: protectedProcedure.input(noInput).query(async ({ ctx }) => {
+      const connected = await ctx.auth.listConnectedAccounts(ctx.session);
+      return connected.map((item) => ({
+        id: item.id,
+        provider: item.provider,
+        providerName: item.providerName,
+        email: item.email,
+        displayName: item.displayName,
+        createdAt: item.createdAt.toISOString(),
+        lastUsedAt: item.lastUsedAt?.toISOString() ?? null,
+      }));
+    }),
+    /** Fresh session; 409 when it is the account's last way to sign in; 404 for another's. */
+    disconnect: freshProcedure
+      .input(z.strictObject({ connectionId: z.string().min(1).max(limits.id) }))
+      .mutation(async ({ ctx, input }) => {
+        await ctx.auth.disconnectProvider(ctx.session, input.connectionId, ctx.request);
+        return { ok: true as const };
+      }),
+  }),
+
   ...secondFactorProcedures,
   totp: totpRouter,
   passkeys: passkeysRouter,
 
   /** Re-enter the password: makes the session fresh again (unverified users too: an email change needs it). */
   reauthenticate: signedInProcedure
-    .input(z.strictObject({ password: z.string().max(limits.password) }))
+    .input(
+      z.strictObject({
+        password: z.string().max(limits.password),
+        // An account with TOTP steps up with its second factor too.
+        code: z.string().max(limits.code).optional(),
+        recoveryCode: z.string().max(limits.recoveryCode).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
-      const session = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request);
-      return { session: sessionDto(session, ctx.auth.isFresh(session)) };
+      const proof = input.recoveryCode
+        ? { recoveryCode: input.recoveryCode }
+        : input.code
+          ? { code: input.code }
+          : null;
+      const renewed = await ctx.auth.confirmLogin(ctx.session, input.password, ctx.request, proof);
+      return renewedSession(ctx, renewed);
     }),
 
   /** The signed-in user's own recent activity, newest first. */
@@ -143,8 +198,8 @@ export const authRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await ctx.auth.changePassword(ctx.session, input, ctx.request);
-      return { ok: true as const };
+      const renewed = await ctx.auth.changePassword(ctx.session, input, ctx.request);
+      return { ok: true as const, ...renewedSession(ctx, renewed) };
     }),
 
   // ---- account recovery (public: the user cannot sign in) ----
@@ -152,7 +207,8 @@ export const authRouter = router({
   /**
    * "Forgot password": mails a reset link when `login` (username or email)
    * names an active account. The same answer otherwise, so it tells nobody who
-   * has an account; 429 when throttled (per name and per address).
+   * has an account; 429 when throttled (per name as typed and per address; the
+   * owner's device token, cookie or X-Device-Token, is exempt from both).
    */
   requestPasswordReset: publicProcedure
     .input(z.strictObject({ login: z.string().max(limits.email) }))
@@ -161,27 +217,43 @@ export const authRouter = router({
       return { ok: true as const };
     }),
 
-  /** Whether a reset link still works (the page asks before showing the form); uses nothing up. */
+  /**
+   * Whether a reset link still works (the page asks before showing the form), and the account's
+   * passkeys: those added recently (`recent`) are offered for removal with the reset. Uses nothing up.
+   */
   checkPasswordResetToken: publicProcedure
     .input(z.strictObject({ token: z.string().max(limits.token) }))
     .query(async ({ ctx, input }) => {
       const owner = await ctx.auth.checkPasswordResetToken(input.token);
-      return owner ? { valid: true as const, username: owner.username } : { valid: false as const };
+      if (!owner) return { valid: false as const };
+      const passkeys = owner.passkeys.map((key) => ({
+        id: key.id,
+        name: key.name,
+        createdAt: key.createdAt.toISOString(),
+        lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+        recent: key.recent,
+      }));
+      return { valid: true as const, username: owner.username, passkeys };
     }),
 
   /**
    * Sets a new password through a reset link and ends every session of the
-   * user (this caller's too). 400 with fieldErrors.token or .newPassword.
+   * user (this caller's too); removes the account's passkeys named in
+   * `removePasskeys` (ids from checkPasswordResetToken), no others. 400 with
+   * fieldErrors.token, .newPassword or .removePasskeys.
    */
   resetPassword: publicProcedure
     .input(
       z.strictObject({
         token: z.string().max(limits.token),
         newPassword: z.string().max(limits.password),
+        removePasskeys: z.array(z.string().min(1).max(1024)).max(32).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await ctx.auth.resetPassword(input.token, input.newPassword, ctx.request);
+      await ctx.auth.resetPassword(input.token, input.newPassword, ctx.request, {
+        removePasskeys: input.removePasskeys ?? [],
+      });
       return { ok: true as const };
     }),
 
@@ -194,7 +266,10 @@ export const authRouter = router({
   verifyEmail: publicProcedure
     .input(z.strictObject({ token: z.string().max(limits.token) }))
     .mutation(async ({ ctx, input }) => {
-      const { user, changed } = await ctx.auth.verifyEmail(input.token, ctx.request);
+      // An email change ends every other session of the account; the caller's own stays.
+      const { user, changed } = await ctx.auth.verifyEmail(input.token, ctx.request, {
+        keepSessionId: ctx.session?.id ?? null,
+      });
       // Only the address: whoever holds the link may not be signed in as its owner.
       return { ok: true as const, email: user.email, changed };
     }),
@@ -207,8 +282,10 @@ export const authRouter = router({
 
   /**
    * Mails a link to the new address (the change happens when it is used) and
-   * a notice to the current one. Needs a fresh session; open to unverified
-   * users, who may have signed up with a wrong address.
+   * a notice to the current one. An address that has an account gets the same
+   * answer (its owner a notice instead of the link), so this tells nobody who
+   * is registered. Needs a fresh session; open to unverified users, who may
+   * have signed up with a wrong address.
    */
   requestEmailChange: signedInFreshProcedure
     .input(z.strictObject({ email: z.string().max(limits.email) }))

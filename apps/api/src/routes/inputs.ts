@@ -11,6 +11,9 @@ export const limits = {
   id: 256,
   /** Link tokens are 40 characters; a little room, no more. */
   token: 256,
+  /** A TOTP code (6 digits, some room for spaces) and a recovery code (with separators). */
+  code: 16,
+  recoveryCode: 64,
 } as const;
 
 /** For procedures without input: nothing, or an empty object. */

@@ -3,13 +3,12 @@
 // with the options these procedures give, see packages/api-client).
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@authkit/auth';
 import { z } from 'zod';
-import { sessionDto } from '../dto.ts';
 import { freshProcedure, protectedProcedure, publicProcedure, router } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
-import { signedIn } from './sign-in.ts';
+import { renewedSession, signedInAnswer } from './sign-in.ts';
 
-const code = z.string().max(16);
-const recoveryCode = z.string().max(64);
+const code = z.string().max(limits.code);
+const recoveryCode = z.string().max(limits.recoveryCode);
 /** A code from the app, or one of the recovery codes. */
 const proof = z.union([z.strictObject({ code }), z.strictObject({ recoveryCode })]);
 
@@ -77,9 +76,8 @@ export const secondFactorProcedures = {
     )
     .mutation(async ({ ctx, input }) => {
       const given = 'code' in input ? { code: input.code } : { recoveryCode: input.recoveryCode };
-      const { user, login } = await ctx.auth.completeSecondFactor(input.challenge, given, ctx.request);
-      const failedSignInsSinceLastVisit = await ctx.auth.failedSignInsSinceLastVisit(user.id, login.session.createdAt);
-      return signedIn(ctx, user, login, { bearer: input.bearer, failedSignInsSinceLastVisit });
+      const signedIn = await ctx.auth.completeSecondFactor(input.challenge, given, ctx.request);
+      return signedInAnswer(ctx, signedIn, { bearer: input.bearer });
     }),
 };
 
@@ -148,9 +146,9 @@ export const passkeysRouter = router({
     return { ok: true as const };
   }),
 
-  /** Public: options for a usernameless sign-in (navigator.credentials.get()). */
+  /** Public: options for a usernameless sign-in (navigator.credentials.get()); 429 past the per-address quota. */
   authenticationOptions: publicProcedure.input(noInput).mutation(async ({ ctx }) => {
-    return ctx.auth.passkeyAuthenticationOptions();
+    return ctx.auth.passkeyAuthenticationOptions(null, ctx.request);
   }),
 
   /** Public: a complete sign-in with a passkey; answers like auth.login (cookie, or the token with `bearer`). */
@@ -158,14 +156,13 @@ export const passkeysRouter = router({
     .input(z.strictObject({ response: authenticationResponse, remember: z.boolean().optional(), bearer: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
       const response = input.response as AuthenticationResponseJSON;
-      const { user, login } = await ctx.auth.signInWithPasskey(response, { remember: input.remember }, ctx.request);
-      const failedSignInsSinceLastVisit = await ctx.auth.failedSignInsSinceLastVisit(user.id, login.session.createdAt);
-      return signedIn(ctx, user, login, { bearer: input.bearer, failedSignInsSinceLastVisit });
+      const signedIn = await ctx.auth.signInWithPasskey(response, { remember: input.remember }, ctx.request);
+      return signedInAnswer(ctx, signedIn, { bearer: input.bearer });
     }),
 
   /** Options for re-authentication with one of the signed-in user's passkeys. */
   reauthenticationOptions: protectedProcedure.input(noInput).mutation(async ({ ctx }) => {
-    return ctx.auth.passkeyAuthenticationOptions(ctx.session);
+    return ctx.auth.passkeyAuthenticationOptions(ctx.session, ctx.request);
   }),
 
   /** Like auth.reauthenticate, with a passkey: the session is fresh again. */
@@ -173,7 +170,7 @@ export const passkeysRouter = router({
     .input(z.strictObject({ response: authenticationResponse }))
     .mutation(async ({ ctx, input }) => {
       const response = input.response as AuthenticationResponseJSON;
-      const session = await ctx.auth.reauthenticateWithPasskey(ctx.session, response, ctx.request);
-      return { session: sessionDto(session, ctx.auth.isFresh(session)) };
+      const renewed = await ctx.auth.reauthenticateWithPasskey(ctx.session, response, ctx.request);
+      return renewedSession(ctx, renewed);
     }),
 });

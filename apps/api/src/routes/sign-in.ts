@@ -1,8 +1,9 @@
 // What every complete sign-in answers (password, second step, passkey): the
 // session as a cookie, or in the body for `bearer` clients, never both; and
-// the device cookie (or token) the sign-in earned.
-import type { LoginResult, PublicUser } from '@authkit/auth';
-import { userDto, type UserDto } from '../dto.ts';
+// the device cookie (or token) the sign-in earned. The sequence itself runs in
+// the auth package (auth.signIn and friends); this only maps its outcome.
+import type { LoginResult, SignedIn } from '@authkit/auth';
+import { sessionDto, userDto, type UserDto } from '../dto.ts';
 import type { Context } from '../trpc.ts';
 
 interface SignedInAnswer {
@@ -22,20 +23,13 @@ export interface SecondFactorPending {
   expiresAt: string;
 }
 
-export async function signedIn(
-  ctx: Context,
-  user: PublicUser,
-  login: LoginResult,
-  options: { bearer?: boolean; failedSignInsSinceLastVisit: number },
-): Promise<SignInAnswer> {
-  // This client is now a trusted device of the account (rotated on every sign-in).
-  const device = await ctx.auth.trustDevice(user, ctx.request);
-  const expiresAt = login.session.expiresAt.toISOString();
+export function signedInAnswer(ctx: Context, signedIn: SignedIn, options: { bearer?: boolean | undefined }): SignInAnswer {
+  const { user, login, device } = signedIn;
   const result: SignedInAnswer = {
     secondFactorRequired: false,
     user: userDto(user),
-    expiresAt,
-    failedSignInsSinceLastVisit: options.failedSignInsSinceLastVisit,
+    expiresAt: login.session.expiresAt.toISOString(),
+    failedSignInsSinceLastVisit: signedIn.failedSignInsSinceLastVisit,
   };
   if (options.bearer === true) {
     // Bearer clients keep the device token and send it as X-Device-Token.
@@ -44,4 +38,16 @@ export async function signedIn(
   ctx.response.cookie = login.cookie;
   ctx.response.deviceCookie = device.cookie;
   return result;
+}
+
+/**
+ * After a re-authentication or a password change the session has a new token
+ * (ASVS 7.2.4): a cookie client gets it as its cookie, a bearer client in the
+ * body (`token`), as after sign-in. The old token no longer works.
+ */
+export function renewedSession(ctx: Context, renewed: LoginResult) {
+  const session = sessionDto(renewed.session, ctx.auth.isFresh(renewed.session));
+  if (ctx.via === 'bearer') return { session, token: renewed.token };
+  ctx.response.cookie = renewed.cookie;
+  return { session };
 }

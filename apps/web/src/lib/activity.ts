@@ -16,8 +16,24 @@ const plural = (count: unknown, one: string, many: string) =>
   typeof count === 'number' ? `${count} ${count === 1 ? one : many}` : many;
 
 /** One line per event type; a function when the details change the words. */
+/** A provider's id as recorded (`github`, `google`, `oidc`, `dev`) in a label. */
+function providerLabel(details: Details): string {
+  const names: Record<string, string> = {
+    github: 'GitHub',
+    google: 'Google',
+    dev: 'the development provider',
+  };
+  const id = typeof details.provider === 'string' ? details.provider : '';
+  return names[id] ?? (id ? id : 'a provider');
+}
+
 const eventLabels: Record<AuthEventType, string | ((details: Details) => string)> = {
-  login: (details) => (details.reauthentication ? 'Confirmed password' : 'Signed in'),
+  login: (details) =>
+    details.reauthentication
+      ? details.amr === 'oauth'
+        ? `Confirmed with ${providerLabel(details)}`
+        : 'Confirmed password'
+      : 'Signed in',
   login_failed: (details) =>
     details.reason === 'inactive'
       ? 'Sign-in refused: account deactivated'
@@ -62,6 +78,14 @@ const eventLabels: Record<AuthEventType, string | ((details: Details) => string)
   passkey_removed: 'Passkey removed',
   passkey_used: 'Passkey used',
   second_factor_reset: 'Two-step verification reset by an administrator',
+  oauth_sign_in: (details) =>
+    details.created
+      ? `Signed up with ${providerLabel(details)}`
+      : `Signed in with ${providerLabel(details)}`,
+  oauth_refused: (details) => `Sign-in with ${providerLabel(details)} refused`,
+  oauth_connected: (details) => `Connected ${providerLabel(details)}`,
+  oauth_disconnected: (details) => `Disconnected ${providerLabel(details)}`,
+  password_set: 'Set a password',
 };
 
 /** The detail keys the labels read; others (an administrator's id) stay off the page. */

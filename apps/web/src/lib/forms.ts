@@ -68,6 +68,9 @@ export const registerSchema = z
 
 export const reauthSchema = z.object({
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.'),
+  // An account with two-step sign-in confirms with a code from the app or a
+  // recovery code too (the server tells which it was and checks it).
+  code: z.string().max(64, 'Use at most 64 characters.').optional(),
   next: z.string().optional(),
 });
 

@@ -76,13 +76,20 @@ function isKnownTransport(value: string): value is (typeof KNOWN_TRANSPORTS)[num
   return (KNOWN_TRANSPORTS as readonly string[]).includes(value);
 }
 
+export const PASSKEYS_MISCONFIGURED = 'Passkeys are not set up correctly on this site.';
+
 interface ApiFailure {
   message?: string;
   data?: { httpStatus?: number; fieldErrors?: Record<string, string[] | undefined> } | null;
 }
 
-/** What went wrong, for the page: a cancelled prompt, or the API's message. */
+/** What went wrong, for the page: a site set up wrongly, a cancelled prompt, or the API's message. */
 export function passkeyProblem(caught: unknown): { message: string; status?: number } {
+  // The browser refused this site as the relying party (an IP address, or an
+  // RP ID that is not this host): trying again cannot help.
+  if (caught instanceof Error && caught.name === 'SecurityError') {
+    return { message: PASSKEYS_MISCONFIGURED };
+  }
   if (
     caught instanceof WebAuthnError ||
     (caught instanceof Error && caught.name === 'NotAllowedError')

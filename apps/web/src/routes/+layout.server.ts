@@ -1,5 +1,6 @@
 import { describeEndedReason } from '#lib/activity.ts';
-import { takeFlash, type Flash } from '#lib/flash.ts';
+import type { Flash } from '#lib/flash.ts';
+import { takeFlash } from '#lib/server/flash.ts';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = ({ locals, cookies, url }) => {
@@ -18,7 +19,7 @@ export const load: LayoutServerLoad = ({ locals, cookies, url }) => {
           role: user.role,
         }
       : null,
-    flash: takeFlash(cookies) ?? endedFlash(locals.endedReason),
+    flash: takeFlash(cookies, url) ?? endedFlash(locals.endedReason),
   };
 };
 

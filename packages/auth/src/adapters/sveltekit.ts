@@ -10,11 +10,14 @@ import { AuthError } from '../errors.ts';
 import type {
   Auth,
   AuthenticatedUser,
+  ProviderIntent,
+  ProviderOutcome,
   PublicUser,
   RequestInfo,
   SecondFactorProof,
   SessionCookie,
   SessionInfo,
+  SignedIn,
 } from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
@@ -140,8 +143,8 @@ export async function loadUserIntoLocals(auth: Auth, event: AuthRequestEvent): P
 
 /** What `signIn` did: a session, or the pending second step (no session yet). */
 export type SignInOutcome =
-  | { status: 'signed-in'; session: SessionInfo }
-  | { status: 'second-factor'; expiresAt: Date };
+  | { status: 'signed-in'; user: PublicUser; session: SessionInfo; failedSignInsSinceLastVisit: number }
+  | { status: 'second-factor'; user: PublicUser; expiresAt: Date };
 
 /** The base name of the cookie that carries a pending second step (see signIn). */
 export const PENDING_SIGN_IN_COOKIE = 'authkit_pending';
@@ -152,46 +155,47 @@ function pendingCookieName(auth: Auth, event: Pick<AuthRequestEvent, 'url'>): st
 }
 
 /**
- * Signs the user in for this browser after a correct password: creates the
- * session and sets its cookie, and the device cookie that makes this browser a
- * trusted device of the account. An account with a second factor gets no
- * session yet: the challenge of its second step goes into a short-lived
- * HttpOnly cookie (never the URL), for completeSecondFactorSignIn.
+ * Signs in for this browser with a name and password (auth.signIn runs the
+ * whole sequence): on success the session cookie and the device cookie that
+ * makes this browser a trusted device of the account. An account with a
+ * second factor gets no session yet: the challenge of its second step goes
+ * into a short-lived HttpOnly cookie (never the URL), for completeSecondFactorSignIn.
  */
 export async function signIn(
   auth: Auth,
   event: AuthRequestEvent,
-  user: Parameters<Auth['loginUser']>[0],
-  options: { remember: boolean },
+  input: { login: string; password: string; remember: boolean },
 ): Promise<SignInOutcome> {
   const info = requestInfo(event);
-  if (await auth.secondFactorRequired(user)) {
-    const { challenge, expiresAt } = await auth.startSecondFactor(user, { remember: options.remember });
+  const outcome = await auth.signIn(input, info);
+  if (outcome.status === 'second_factor') {
     const secure = isSecureCookie(auth.settings.secureCookies, info);
-    event.cookies.set(pendingCookieName(auth, event), challenge, {
+    event.cookies.set(pendingCookieName(auth, event), outcome.challenge, {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
       secure,
-      maxAge: Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
+      maxAge: Math.max(1, Math.floor((outcome.expiresAt.getTime() - Date.now()) / 1000)),
     });
-    return { status: 'second-factor', expiresAt };
+    return { status: 'second-factor', user: outcome.user, expiresAt: outcome.expiresAt };
   }
-  const result = await auth.loginUser(user, { remember: options.remember, fresh: true }, info);
-  await finishSignIn(auth, event, user, result.cookie, info);
-  return { status: 'signed-in', session: result.session };
+  applySignedIn(event, outcome);
+  return signedInOutcome(outcome);
 }
 
-async function finishSignIn(
-  auth: Auth,
-  event: AuthRequestEvent,
-  user: Parameters<Auth['trustDevice']>[0],
-  cookie: SessionCookie,
-  info: RequestInfo,
-): Promise<void> {
-  applySessionCookie(event.cookies, cookie);
-  const device = await auth.trustDevice(user, info);
-  applySessionCookie(event.cookies, device.cookie);
+/** The cookies of a complete sign-in: the session, and the device cookie it earned. */
+function applySignedIn(event: AuthRequestEvent, signedIn: SignedIn): void {
+  applySessionCookie(event.cookies, signedIn.login.cookie);
+  applySessionCookie(event.cookies, signedIn.device.cookie);
+}
+
+function signedInOutcome(signedIn: SignedIn): Extract<SignInOutcome, { status: 'signed-in' }> {
+  return {
+    status: 'signed-in',
+    user: signedIn.user,
+    session: signedIn.login.session,
+    failedSignInsSinceLastVisit: signedIn.failedSignInsSinceLastVisit,
+  };
 }
 
 /** True while this browser has a second step of sign-in pending (its cookie may still have expired server-side). */
@@ -215,19 +219,81 @@ export async function completeSecondFactorSignIn(
   auth: Auth,
   event: AuthRequestEvent,
   proof: SecondFactorProof,
-): Promise<{ user: PublicUser; session: SessionInfo; method: 'totp' | 'recovery_code' }> {
+): Promise<Extract<SignInOutcome, { status: 'signed-in' }> & { method: 'totp' | 'recovery_code' }> {
   const challenge = event.cookies.get(pendingCookieName(auth, event)) ?? '';
-  const info = requestInfo(event);
   let completed: Awaited<ReturnType<Auth['completeSecondFactor']>>;
   try {
-    completed = await auth.completeSecondFactor(challenge, proof, info);
+    completed = await auth.completeSecondFactor(challenge, proof, requestInfo(event));
   } catch (caught) {
     if (caught instanceof AuthError && caught.code === 'UNAUTHORIZED') clearPendingSecondFactor(auth, event);
     throw caught;
   }
   clearPendingSecondFactor(auth, event);
-  await finishSignIn(auth, event, completed.user, completed.login.cookie, info);
-  return { user: completed.user, session: completed.login.session, method: completed.method };
+  applySignedIn(event, completed);
+  return { ...signedInOutcome(completed), method: completed.method };
+}
+
+/** The base name of the cookie that binds a provider flow to this browser (see startProviderSignIn). */
+export const PROVIDER_FLOW_COOKIE = 'authkit_oauth';
+
+function providerFlowCookieName(auth: Auth, event: Pick<AuthRequestEvent, 'url'>): string {
+  const secure = isSecureCookie(auth.settings.secureCookies, { https: event.url.protocol === 'https:' });
+  return sessionCookieName(PROVIDER_FLOW_COOKIE, secure);
+}
+
+/**
+ * Starts a provider flow for this browser (auth.startProviderFlow): the flow's
+ * token goes into an HttpOnly, SameSite=Lax cookie (`__Host-` on https) for the
+ * flow's ten minutes; answers the provider URL to redirect to. Call it from a
+ * POST (same-origin checked). `next` must have passed the app's safe-next check.
+ */
+export async function startProviderSignIn(
+  auth: Auth,
+  event: AuthRequestEvent,
+  providerId: string,
+  input: { intent: ProviderIntent; next: string; remember?: boolean },
+): Promise<string> {
+  const info = requestInfo(event);
+  const started = await auth.startProviderFlow(providerId, { ...input, session: event.locals.session }, info);
+  event.cookies.set(providerFlowCookieName(auth, event), started.flowToken, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isSecureCookie(auth.settings.secureCookies, info),
+    maxAge: Math.max(1, Math.floor((started.expiresAt.getTime() - Date.now()) / 1000)),
+  });
+  return started.url;
+}
+
+/**
+ * The provider's callback for this browser (auth.completeProviderFlow with the
+ * binding cookie, which is cleared whatever happens): the session and device
+ * cookies of a sign-in, the pending-second-step cookie for an account with
+ * TOTP, the renewed session cookie of a re-authentication. Refusals are
+ * returned for the app to show.
+ */
+export async function completeProviderSignIn(auth: Auth, event: AuthRequestEvent, providerId: string): Promise<ProviderOutcome> {
+  const name = providerFlowCookieName(auth, event);
+  const flowToken = event.cookies.get(name) ?? null;
+  event.cookies.delete(name, { path: '/' });
+  const info = requestInfo(event);
+  const outcome = await auth.completeProviderFlow(
+    providerId,
+    { params: event.url.searchParams, flowToken, session: event.locals.session },
+    info,
+  );
+  if (outcome.status === 'signed_in') applySignedIn(event, outcome);
+  if (outcome.status === 'reauthenticated') applySessionCookie(event.cookies, outcome.login.cookie);
+  if (outcome.status === 'second_factor') {
+    event.cookies.set(pendingCookieName(auth, event), outcome.challenge, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: isSecureCookie(auth.settings.secureCookies, info),
+      maxAge: Math.max(1, Math.floor((outcome.expiresAt.getTime() - Date.now()) / 1000)),
+    });
+  }
+  return outcome;
 }
 
 /** Ends this browser's session and clears its cookie. */

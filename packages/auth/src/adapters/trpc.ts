@@ -86,36 +86,33 @@ export function requireVerifiedEmail(ctx: AuthContext): SignedInContext {
 
 /**
  * freshProcedure: a password entered within the fresh window. A refusal is
- * recorded as a `needs_refresh` event (Flask-Login's needs_refresh signal).
+ * recorded as a `needs_refresh` event (Flask-Login's needs_refresh signal),
+ * at most once a minute per session.
  */
 export async function requireFresh(ctx: AuthContext, action: string): Promise<SignedInContext> {
   const signedIn = requireUser(ctx);
   if (!ctx.auth.isFresh(signedIn.session)) {
-    await ctx.auth.recordEvent({
-      type: 'needs_refresh',
-      userId: signedIn.user.id,
-      ip: ctx.request.ip,
-      userAgent: ctx.request.userAgent,
-      details: { action },
-    });
-    throw new AuthError('NEEDS_REFRESH', 'Enter your password again to continue.');
+    await ctx.auth.recordNeedsRefresh(signedIn.session, ctx.request, action);
+    throw new AuthError(
+      'NEEDS_REFRESH',
+      signedIn.session.stepUp === 'second_factor'
+        ? 'Confirm with your authenticator code or a passkey to continue.'
+        : 'Enter your password again to continue.',
+    );
   }
   return signedIn;
 }
 
 /**
  * adminProcedure: role admin, and (REQUIRE_MFA_FOR_ADMINS, the default) a
- * second factor on the account: MFA_REQUIRED otherwise. The enrolment
- * procedures are not admin procedures, so such an admin can still enrol.
+ * second factor on the account (MFA_REQUIRED otherwise) that this session
+ * passed; `mutation`: fresh by the account's strongest factor too
+ * (auth.checkAdminSession). The enrolment procedures are not admin
+ * procedures, so such an admin can still enrol.
  */
-export function requireAdmin(ctx: AuthContext): SignedInContext {
+export function requireAdmin(ctx: AuthContext, options: { mutation: boolean } = { mutation: false }): SignedInContext {
   const signedIn = requireUser(ctx);
-  if (signedIn.user.role !== 'admin') {
-    throw new AuthError('FORBIDDEN', 'Administrators only.');
-  }
-  if (ctx.auth.settings.requireMfaForAdmins && !signedIn.user.mfaEnabled) {
-    throw new AuthError('MFA_REQUIRED', 'Administrators need a second factor: set up an authenticator app first.');
-  }
+  ctx.auth.checkAdminSession(signedIn.user, signedIn.session, options);
   return signedIn;
 }
 

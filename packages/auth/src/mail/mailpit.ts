@@ -142,7 +142,7 @@ export function connectMailpit(webUrl: string): MailpitInbox {
 }
 
 /** The first link in a mail's text that starts with `prefix` (e.g. `${site}/reset/`). */
-export function linkIn(message: InboxMessage, prefix: string): string {
+export function linkIn(message: Pick<InboxMessage, 'subject' | 'text'>, prefix: string): string {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = new RegExp(`${escaped}\\S+`).exec(message.text);
   if (!match) throw new Error(`no link starting with ${prefix} in the mail "${message.subject}"`);

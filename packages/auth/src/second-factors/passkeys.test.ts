@@ -3,10 +3,18 @@
 // single-use challenges, names, removal.
 import { describe, expect, it } from 'vitest';
 import { authFailure, useTestAuth } from '../test-support.ts';
+import type { RequestInfo } from '../types.ts';
 import { createSignedInUser, createSoftAuthenticator, makeSessionStale, testRequest, type SignedInUser } from '../testing.ts';
 
 const SITE = 'https://site.example';
 const { database, clock, auth } = useTestAuth({ siteUrl: SITE, siteName: 'Example' });
+
+/** Usernameless options for a client of its own (anonymous challenges are limited per address). */
+let clients = 0;
+async function anonymousOptions() {
+  clients++;
+  return auth.passkeyAuthenticationOptions(null, { ...testRequest, ip: `10.77.${clients >> 8}.${clients & 255}` });
+}
 
 async function withPasskey(options: { counterStep?: number } = {}) {
   const member = await createSignedInUser(auth);
@@ -55,7 +63,7 @@ describe('registration', () => {
 
     const late = await auth.passkeyRegistrationOptions(member.session, testRequest);
     clock.advance(3 * 60_000 + 1);
-    await auth.confirmLogin(member.session, member.password, testRequest);
+    member.session = (await auth.confirmLogin(member.session, member.password, testRequest)).session;
     expect((await authFailure(auth.registerPasskey(member.session, authenticator.register(late), 'Late', testRequest))).code).toBe('VALIDATION');
 
     const phished = await auth.passkeyRegistrationOptions(member.session, testRequest);
@@ -109,6 +117,50 @@ describe('sign-in', () => {
     }
   });
 
+  it('lets exactly one of two cloned assertions with the same counter sign in when they arrive at once', async () => {
+    for (const counterStep of [1, 7]) {
+      const { member, authenticator, passkey } = await withPasskey({ counterStep });
+      for (let round = 0; round < 5; round++) {
+        const stored = (await database.current.passkeys.findOne({ _id: passkey.id }))?.counter ?? 0;
+        // The clone: same key, same counter, each assertion for its own challenge.
+        const first = authenticator.authenticate(await anonymousOptions());
+        authenticator.setCounter(passkey.id, stored);
+        const second = authenticator.authenticate(await anonymousOptions());
+        const results = await Promise.allSettled([
+          auth.signInWithPasskey(first, {}, testRequest),
+          auth.signInWithPasskey(second, {}, testRequest),
+        ]);
+        const signedIn = results.filter((result) => result.status === 'fulfilled');
+        expect(signedIn, `round ${round}, step ${counterStep}`).toHaveLength(1);
+        const refused = results.find((result) => result.status === 'rejected');
+        expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'VALIDATION' });
+        expect((await database.current.passkeys.findOne({ _id: passkey.id }))?.counter).toBe(
+          stored + counterStep,
+        );
+      }
+      expect(await database.current.sessions.countDocuments({ user_id: member.user.id })).toBe(
+        1 + 5,
+      );
+    }
+  });
+
+  it('never moves the counter back when a lower counter arrives at the same time as a higher one', async () => {
+    const { authenticator, passkey } = await withPasskey();
+    for (let round = 0; round < 3; round++) {
+      const stored = (await database.current.passkeys.findOne({ _id: passkey.id }))?.counter ?? 0;
+      const options = [await anonymousOptions(), await anonymousOptions()];
+      const low = authenticator.authenticate(options[0]!); // stored + 1
+      const high = authenticator.authenticate(options[1]!); // stored + 2
+      await Promise.allSettled([
+        auth.signInWithPasskey(high, {}, testRequest),
+        auth.signInWithPasskey(low, {}, testRequest),
+      ]);
+      expect((await database.current.passkeys.findOne({ _id: passkey.id }))?.counter).toBe(
+        stored + 2,
+      );
+    }
+  });
+
   it('refuses a forged signature, an unknown credential and a deactivated account', async () => {
     const { member, authenticator } = await withPasskey();
     const response = authenticator.authenticate(await auth.passkeyAuthenticationOptions());
@@ -126,6 +178,60 @@ describe('sign-in', () => {
   });
 });
 
+describe('stored challenges are bounded', () => {
+  const from = (ip: string): RequestInfo => ({ ...testRequest, ip });
+
+  it('usernameless: per client address (IPv6 by /64) within a challenge’s lifetime, then 429 with a wait', async () => {
+    const limit = auth.settings.throttle.passkeyChallengesPerWindow;
+    expect(limit).toBe(30);
+    const stored = () => database.current.webauthnChallenges.countDocuments({ user_id: null });
+    const before = await stored();
+    const ask = (i: number) =>
+      auth.passkeyAuthenticationOptions(null, from(`2001:db8:7:1:${(i + 1).toString(16)}::1`));
+    const outcomes: PromiseSettledResult<unknown>[] = [];
+    for (let i = 0; i < limit + 10; i++) outcomes.push(...(await Promise.allSettled([ask(i)])));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(limit);
+    const refusal = (
+      outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult
+    ).reason;
+    expect(refusal).toMatchObject({ code: 'THROTTLED', scope: 'passkey' });
+    expect(refusal.retryAfterSeconds).toBeGreaterThan(0);
+    expect(refusal.retryAfterSeconds).toBeLessThanOrEqual(180);
+    // A burst at the limit gets nothing more.
+    const burst = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => ask(1000 + i)));
+    expect(burst.every((outcome) => outcome.status === 'rejected')).toBe(true);
+    expect(await stored()).toBe(before + limit);
+    // Another /64 is not affected; the same /64 is again once the challenges have expired.
+    await auth.passkeyAuthenticationOptions(null, from('2001:db8:7:2::1'));
+    expect(
+      (await authFailure(auth.passkeyAuthenticationOptions(null, from('2001:db8:7:1::9')))).code,
+    ).toBe('THROTTLED');
+    clock.advance(3 * 60_000 + 1);
+    await auth.passkeyAuthenticationOptions(null, from('2001:db8:7:1::9'));
+  });
+
+  it('signed in: per account, for re-authentication and registration alike', async () => {
+    const limit = auth.settings.throttle.passkeyChallengesPerWindow;
+    const member = await createSignedInUser(auth);
+    for (let i = 0; i < limit / 2; i++) {
+      await auth.passkeyAuthenticationOptions(member.session, from(`198.51.100.${i}`));
+      await auth.passkeyRegistrationOptions(member.session, from(`198.51.100.${i}`));
+    }
+    expect(
+      (await authFailure(auth.passkeyAuthenticationOptions(member.session, testRequest))).code,
+    ).toBe('THROTTLED');
+    expect(
+      (await authFailure(auth.passkeyRegistrationOptions(member.session, testRequest))).code,
+    ).toBe('THROTTLED');
+    expect(
+      await database.current.webauthnChallenges.countDocuments({ user_id: member.user.id }),
+    ).toBe(limit);
+    // Somebody else is not affected.
+    const other = await createSignedInUser(auth);
+    await auth.passkeyAuthenticationOptions(other.session, testRequest);
+  });
+});
+
 describe('re-authentication and management', () => {
   it('makes a stale session fresh again, with the user’s own passkey only', async () => {
     const { member, authenticator } = await withPasskey();
@@ -137,9 +243,12 @@ describe('re-authentication and management', () => {
     expect((await authFailure(auth.reauthenticateWithPasskey(member.session, foreign, testRequest))).code).toBe('VALIDATION');
 
     const again = await auth.passkeyAuthenticationOptions(member.session);
-    const session = await auth.reauthenticateWithPasskey(member.session, authenticator.authenticate(again), testRequest);
-    expect(auth.isFresh(session)).toBe(true);
-    expect((await auth.loadUser(member.token, testRequest)).session?.authenticatedAt).toEqual(clock.now());
+    const renewed = await auth.reauthenticateWithPasskey(member.session, authenticator.authenticate(again), testRequest);
+    expect(auth.isFresh(renewed.session)).toBe(true);
+    expect(renewed.session.amr).toEqual(['passkey']);
+    expect((await auth.loadUser(renewed.token, testRequest)).session?.authenticatedAt).toEqual(clock.now());
+    // A new token: the old one is void.
+    expect((await auth.loadUser(member.token, testRequest)).user.isAuthenticated).toBe(false);
   });
 
   it('renames and removes only the user’s own passkeys, with a fresh session', async () => {
@@ -152,7 +261,7 @@ describe('re-authentication and management', () => {
 
     await makeSessionStale(auth, member.session.id);
     expect((await authFailure(auth.removePasskey(member.session, passkey.id, testRequest))).code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    const { session } = await auth.confirmLogin(member.session, member.password, testRequest);
     await auth.removePasskey(session, passkey.id, testRequest);
     expect(await auth.listPasskeys(session)).toEqual([]);
     expect((await auth.listEvents(member.user.id, 1))[0]).toMatchObject({ type: 'passkey_removed', details: { name: 'Phone' } });

@@ -19,16 +19,21 @@ import {
 import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { PasskeyDoc, WebauthnChallengeDoc } from '@authkit/db';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCore } from '../core.ts';
-import { toPublicUser, toSessionInfo } from '../convert.ts';
+import { renewSecurityStamp } from '../security-stamp.ts';
+import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
-import type { Sessions } from '../sessions.ts';
-import { sha256hex } from '../tokens.ts';
+import { withClaim } from '../claims.ts';
+import type { MailMessage } from '../mail/outbox.ts';
+import { passkeyAddedNotice, passkeyRemovedNotice, type MailContext, type RequestDetails } from '../mail/templates.ts';
+import { sha256hex, throttleAddress } from '../tokens.ts';
 import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
 /** How long a ceremony's challenge works. */
 export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
 const MAX_PASSKEYS = 20;
 const MAX_NAME = 64;
+/** Sign-ins with one passkey take turns to compare and store its counter (a few ms each). */
+const COUNTER_CLAIM = { lifetimeMs: 5_000, waitMs: 3_000 };
 
 export interface PasskeyInfo {
   id: string;
@@ -42,14 +47,38 @@ export interface PasskeyInfo {
 
 export type Passkeys = ReturnType<typeof createPasskeys>;
 
-export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUser'>) {
+export function createPasskeys(core: AuthCore) {
   const { settings, database, now, events } = core;
   const origin = new URL(settings.siteUrl).origin;
   const rpID = new URL(settings.siteUrl).hostname;
   const refused = (message = 'This passkey could not be verified.') =>
     new AuthError('VALIDATION', message, { fieldErrors: { response: [message] } });
 
-  async function keepChallenge(purpose: WebauthnChallengeDoc['purpose'], userId: string | null, challenge: string) {
+  /**
+   * Stores a ceremony's challenge, within a quota: per account when signed in,
+   * per client address (IPv6 by /64) for a usernameless sign-in, which anybody
+   * can ask for. The quota's window is the challenge's lifetime, so the quota is
+   * also the cap on a key's outstanding challenges, and a refused call writes
+   * nothing; expired ones go with the sweep (FerretDB has no TTL index).
+   *
+   * Chosen over a stateless, signed usernameless challenge: that would still
+   * need a stored record of used challenges to stay single use, and a second
+   * way to check challenges next to this one (whose single use is an atomic
+   * delete). The price: many addresses get many challenges, at most
+   * passkeyChallengesPerWindow each per 3 minutes.
+   */
+  async function keepChallenge(
+    purpose: WebauthnChallengeDoc['purpose'],
+    userId: string | null,
+    challenge: string,
+    request: RequestInfo | undefined,
+  ) {
+    // No address known (an in-process caller, a socket already gone): one shared key.
+    const quotaId = userId
+      ? `passkey-options:user:${userId}`
+      : `passkey-options:${request?.ip ? throttleAddress(request.ip) : 'unknown'}`;
+    const perWindow = settings.throttle.passkeyChallengesPerWindow;
+    await core.throttle.takeQuota({ id: quotaId, scope: 'passkey' }, perWindow, PASSKEY_CHALLENGE_MS, now());
     await database.webauthnChallenges.insertOne({
       _id: await sha256hex(challenge),
       purpose,
@@ -76,6 +105,17 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
     const taken = await database.webauthnChallenges.deleteOne({ _id: id });
     if (!doc || taken.deletedCount !== 1 || doc.purpose !== purpose || doc.expires_at <= now()) return null;
     return doc;
+  }
+
+  /** A change to the user's passkeys, mailed to the owner (review 2026-12-05, finding 2: no silent new way in). */
+  async function announce(
+    userId: string,
+    notice: (context: MailContext, details: RequestDetails) => MailMessage,
+    request: RequestInfo,
+  ): Promise<void> {
+    const user = await database.users.findOne({ _id: userId }, { projection: { username: 1, email: 1 } });
+    if (!user) return;
+    await core.mail.send(notice(core.mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
   }
 
   function info(doc: PasskeyDoc): PasskeyInfo {
@@ -117,7 +157,7 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
       timeout: PASSKEY_CHALLENGE_MS,
     });
-    await keepChallenge('registration', doc.user_id, options.challenge);
+    await keepChallenge('registration', doc.user_id, options.challenge, request);
     return options;
   }
 
@@ -168,11 +208,15 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
       throw refused('This passkey is already registered.');
     }
     await events.record('passkey_added', doc.user_id, request, { name: passkeyName });
+    await announce(doc.user_id, (context, details) => passkeyAddedNotice(context, passkeyName, details), request);
     return info(stored);
   }
 
   /** Options for navigator.credentials.get(): usernameless (any passkey of this site), or the signed-in user's for re-authentication. */
-  async function passkeyAuthenticationOptions(session?: SessionInfo | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async function passkeyAuthenticationOptions(
+    session?: SessionInfo | null,
+    request?: RequestInfo,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const userId = session ? (await liveSessionDoc(core, session)).user_id : null;
     const allow = userId
       ? await database.passkeys.find({ user_id: userId }, { projection: { _id: 1, transports: 1 } }).toArray()
@@ -183,7 +227,7 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
       allowCredentials: allow.map((key) => ({ id: key._id, transports: key.transports as AuthenticatorTransport[] })),
       timeout: PASSKEY_CHALLENGE_MS,
     });
-    await keepChallenge('authentication', userId, options.challenge);
+    await keepChallenge('authentication', userId, options.challenge, request);
     return options;
   }
 
@@ -221,29 +265,38 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
       throw await failed('verification');
     }
     const { newCounter, credentialBackedUp } = verified.authenticationInfo;
-    // A counter that does not move forward means a cloned authenticator (0 and 0: one that keeps no counter).
-    if (!verified.verified || ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter)) {
-      throw await failed('counter');
-    }
+    if (!verified.verified) throw await failed('verification');
     const changes = { counter: newCounter, backed_up: credentialBackedUp, last_used_at: now() };
-    await database.passkeys.updateOne({ _id: passkey._id }, { $set: changes });
+    // 0 and 0: an authenticator that keeps no counter (many passkey providers); nothing to compare.
+    const keepsCounter = newCounter > 0 || passkey.counter > 0;
+    if (keepsCounter) {
+      // A counter that does not move forward means a cloned authenticator.
+      // Compared and stored under a per-passkey claim (a unique insert, atomic
+      // on FerretDB too, unlike a conditional update there), so that of
+      // parallel assertions with the same counter only one signs in, and a
+      // lower counter arriving at the same time never moves the stored one back.
+      if (newCounter <= passkey.counter) throw await failed('counter');
+      const claim = await withClaim(database, `passkey-counter:${passkey._id}`, COUNTER_CLAIM, async () => {
+        const current = await database.passkeys.findOne({ _id: passkey._id }, { projection: { counter: 1 } });
+        if (!current || newCounter <= current.counter) return false;
+        const moved = await database.passkeys.updateOne({ _id: passkey._id, counter: { $lt: newCounter } }, { $set: changes });
+        return moved.matchedCount === 1;
+      });
+      if (!claim.done || !claim.result) throw await failed('counter');
+    } else {
+      await database.passkeys.updateOne({ _id: passkey._id }, { $set: changes });
+    }
     await events.record('passkey_used', passkey.user_id, request, { name: passkey.name });
     return { ...passkey, ...changes };
   }
 
-  /** A complete sign-in with a passkey: a fresh session. */
-  async function signInWithPasskey(
-    response: AuthenticationResponseJSON,
-    options: { remember?: boolean },
-    request: RequestInfo,
-  ): Promise<{ user: PublicUser; login: LoginResult }> {
+  /** A complete sign-in with a passkey: the account it proves (sign-in.ts then makes the session). */
+  async function verifyPasskeySignIn(response: AuthenticationResponseJSON, request: RequestInfo): Promise<PublicUser> {
     const passkey = await verifyAssertion(response, request, null);
     const user = await database.users.findOne({ _id: passkey.user_id }, { projection: { password_hash: 0 } });
     if (!user) throw refused('This passkey is not registered here.');
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
-    const publicUser = toPublicUser(user);
-    const login = await sessions.loginUser(publicUser, { remember: options.remember === true, fresh: true }, request);
-    return { user: publicUser, login };
+    return toPublicUser(user);
   }
 
   /** Re-authentication with one of the signed-in user's passkeys: the session is fresh again. */
@@ -251,12 +304,12 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
     session: SessionInfo,
     response: AuthenticationResponseJSON,
     request: RequestInfo,
-  ): Promise<SessionInfo> {
+  ): Promise<LoginResult> {
     const doc = await liveSessionDoc(core, session);
     await verifyAssertion(response, request, doc.user_id);
-    const renewed = await renewFreshness(core, doc, request);
+    const renewed = await renewFreshness(core, doc, request, ['passkey']);
     await events.record('login', doc.user_id, request, { reauthentication: true, passkey: true });
-    return toSessionInfo(renewed);
+    return renewed;
   }
 
   async function listPasskeys(session: SessionInfo): Promise<PasskeyInfo[]> {
@@ -285,13 +338,16 @@ export function createPasskeys(core: AuthCore, sessions: Pick<Sessions, 'loginUs
     const deleted = await database.passkeys.deleteOne({ _id: String(passkeyId), user_id: doc.user_id });
     if (!found || deleted.deletedCount !== 1) throw new AuthError('NOT_FOUND', 'No such passkey.');
     await events.record('passkey_removed', doc.user_id, request, { name: found.name });
+    // A factor removed: what was issued before (other sessions, links, device tokens) ends.
+    await renewSecurityStamp(core, doc.user_id, { keepSessionId: doc._id });
+    await announce(doc.user_id, (context, details) => passkeyRemovedNotice(context, found.name, details), request);
   }
 
   return {
     passkeyRegistrationOptions,
     registerPasskey,
     passkeyAuthenticationOptions,
-    signInWithPasskey,
+    verifyPasskeySignIn,
     reauthenticateWithPasskey,
     listPasskeys,
     renamePasskey,

@@ -3,7 +3,9 @@
 // use), replay, clock skew, throttling, recovery codes, disabling, admin reset.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createAuth } from '../auth.ts';
 import { authFailure, useTestAuth } from '../test-support.ts';
+import { sha256hex } from '../tokens.ts';
 import { createSignedInUser, makeSessionStale, testRequest, totpCode, type SignedInUser } from '../testing.ts';
 import type { Auth } from '../types.ts';
 
@@ -47,7 +49,7 @@ describe('enrolment', () => {
     const codes = await auth.confirmTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest);
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
-    for (const code of codes) expect(code).toMatch(/^[a-z2-7]{5}-[a-z2-7]{5}$/);
+    for (const code of codes) expect(code).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){4}$/);
     expect(await auth.secondFactorRequired(member.user)).toBe(true);
     // The user copy on the session follows at once.
     expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ mfaEnabled: true });
@@ -75,7 +77,7 @@ describe('enrolment', () => {
     let dump = '';
     for (const name of names) dump += JSON.stringify(await database.current.db.collection(name).find().toArray());
     for (const form of forms) expect(dump).not.toContain(form);
-    for (const code of member.recoveryCodes) expect(dump).not.toContain(code.replace('-', ''));
+    for (const code of member.recoveryCodes) expect(dump).not.toContain(code.replaceAll('-', ''));
     const stored = await database.current.users.findOne({ _id: member.user.id });
     expect(stored?.totp?.secret).toMatch(/^v1\.[\w-]{16}\.[\w-]+\.[\w-]{22}$/);
   });
@@ -192,12 +194,63 @@ describe('the second step of sign-in', () => {
   });
 });
 
+describe('recovery codes', () => {
+  it('carry 100 bits, shown in groups of four, and are stored only under a keyed hash', async () => {
+    const member = await withTotp();
+    for (const code of member.recoveryCodes) expect(code).toMatch(/^[a-z2-7]{4}(-[a-z2-7]{4}){4}$/);
+    const stored = await database.current.recoveryCodes.find({ user_id: member.user.id }).toArray();
+    expect(stored).toHaveLength(10);
+    const unkeyed = await Promise.all(member.recoveryCodes.map((code) => sha256hex(`${member.user.id}:${code.replaceAll('-', '')}`)));
+    for (const doc of stored) {
+      expect(doc._id).toMatch(/^[0-9a-f]{64}$/);
+      expect(unkeyed).not.toContain(doc._id);
+    }
+    // Under another server key the same codes are unknown: the hash needs the key.
+    const otherKey = createAuth({ database: database.current, now: clock.now, secretKey: randomBytes(32) });
+    const refused = await authFailure(
+      otherKey.completeSecondFactor(await passwordStep(member, otherKey), { recoveryCode: member.recoveryCodes[0]! }, testRequest),
+    );
+    expect(refused.fieldErrors.recoveryCode).toHaveLength(1);
+    await otherKey.close();
+    // Typed in any case, with or without separators.
+    const [a, b, c] = member.recoveryCodes as [string, string, string];
+    for (const typed of [a.toUpperCase(), b.replaceAll('-', ''), ` ${c.replaceAll('-', ' ').toUpperCase()} `]) {
+      expect((await auth.completeSecondFactor(await passwordStep(member), { recoveryCode: typed }, testRequest)).method).toBe(
+        'recovery_code',
+      );
+    }
+    expect(await database.current.recoveryCodes.countDocuments({ user_id: member.user.id })).toBe(7);
+  });
+
+  it('in the old format (10 characters, SHA-256 of the user id and code) work once, until new ones are made', async () => {
+    const member = await withTotp();
+    const legacy = async (code: string) =>
+      database.current.recoveryCodes.insertOne({ _id: await sha256hex(`${member.user.id}:${code}`), user_id: member.user.id, created_at: clock.now() });
+    await legacy('abcdefghij');
+    const done = await auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'ABCDE-FGHIJ' }, testRequest);
+    expect(done.method).toBe('recovery_code');
+    expect((await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'abcdefghij' }, testRequest))).code).toBe(
+      'VALIDATION',
+    );
+    await legacy('klmnopqrst');
+    // The enrolling session gave a code a minute ago: fresh enough for step-up.
+    await auth.regenerateRecoveryCodes(member.session, testRequest);
+    expect((await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'klmnopqrst' }, testRequest))).code).toBe(
+      'VALIDATION',
+    );
+  });
+});
+
 describe('changes', () => {
   it('new recovery codes need a fresh session and void the old ones', async () => {
     const member = await withTotp();
     await makeSessionStale(auth, member.session.id);
     expect((await authFailure(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    // Step-up on a TOTP account: the password and a code.
+    const { session } = await auth.confirmLogin(member.session, member.password, testRequest, {
+      code: totpCode(member.secret, clock.now()),
+    });
+    clock.advance(2 * STEP);
     const codes = await auth.regenerateRecoveryCodes(session, testRequest);
     const old = await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: member.recoveryCodes[0]! }, testRequest));
     expect(old.code).toBe('VALIDATION');
@@ -210,10 +263,13 @@ describe('changes', () => {
     await makeSessionStale(auth, member.session.id);
     const stale = await authFailure(auth.disableTotp(member.session, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
-    const session = await auth.confirmLogin(member.session, member.password, testRequest);
+    const { session, token } = await auth.confirmLogin(member.session, member.password, testRequest, {
+      code: totpCode(member.secret, clock.now()),
+    });
+    clock.advance(2 * STEP);
     await auth.disableTotp(session, { code: totpCode(member.secret, clock.now()) }, testRequest);
     expect(await auth.secondFactorRequired(member.user)).toBe(false);
-    expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ mfaEnabled: false });
+    expect((await auth.loadUser(token, testRequest)).user).toMatchObject({ mfaEnabled: false });
     expect(await database.current.recoveryCodes.countDocuments({ user_id: member.user.id })).toBe(0);
     expect((await database.current.users.findOne({ _id: member.user.id }))?.totp).toBeNull();
     expect(await database.current.mailOutbox.countDocuments({ to: member.user.email, kind: 'totp_disabled_notice' })).toBe(1);

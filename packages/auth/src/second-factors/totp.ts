@@ -11,20 +11,11 @@ import { createTOTPKeyURI, generateHOTP } from '@oslojs/otp';
 import { renderSVG } from 'uqr';
 import type { UserDoc } from '@authkit/db';
 import { withClaim } from '../claims.ts';
-import {
-  freshSessionDoc,
-  liveSessionDoc,
-  MESSAGES,
-  syncUserCopies,
-  type AuthCore,
-} from '../core.ts';
+import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from '../core.ts';
+import { renewSecurityStamp } from '../security-stamp.ts';
 import { AuthError } from '../errors.ts';
 import type { Keys } from '../keys.ts';
-import {
-  recoveryCodeUsedNotice,
-  totpDisabledNotice,
-  totpEnabledNotice,
-} from '../mail/templates.ts';
+import { recoveryCodesRegeneratedNotice, recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
 import { takeClaim, type ThrottleKey } from '../throttle.ts';
 import { sha256hex } from '../tokens.ts';
 import type { RequestInfo, SessionInfo } from '../types.ts';
@@ -60,6 +51,8 @@ export function createTotp(core: AuthCore, keys: Keys) {
 
   const sealContext = (userId: string) => `authkit-totp-v1:${userId}`;
   const currentStep = () => Math.floor(now().getTime() / 1000 / STEP_SECONDS);
+  /** Recovery codes are stored under a keyed hash (see recovery-codes.ts). */
+  const recoveryCodesKey = () => keys.key('recovery_codes');
 
   async function secretOf(user: Pick<UserDoc, '_id' | 'totp'>): Promise<Uint8Array> {
     if (!user.totp) throw new Error('auth: no TOTP secret');
@@ -121,11 +114,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const admission = await throttle.admit(keys, now());
     const accepted =
       method === 'recovery_code'
-        ? await useRecoveryCode(
-            database,
-            user._id,
-            (proof as { recoveryCode: unknown }).recoveryCode,
-          )
+        ? await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode)
         : await acceptCode(user, (proof as { code?: unknown } | null)?.code);
     if (!accepted) {
       const locks = await throttle.failed(admission, now());
@@ -240,11 +229,14 @@ export function createTotp(core: AuthCore, keys: Keys) {
           },
         },
       );
-      const codes = await replaceRecoveryCodes(database, user._id, now());
+      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
+      // The session that gave the code has passed the new factor (others have not:
+      // they step up with it before sensitive actions or admin rights).
+      await database.sessions.updateOne({ _id: doc._id }, { $set: { amr: [...new Set([...(doc.amr ?? ['password']), 'totp' as const])] } });
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
-      await mail.send(totpEnabledNotice(mail.contextFor(user)));
+      await mail.send(totpEnabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return codes;
     });
   }
@@ -260,9 +252,9 @@ export function createTotp(core: AuthCore, keys: Keys) {
       const user = await activeUser(doc.user_id);
       if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'No authenticator app is set up.');
       await checkProof(user, proof, request, 'totp_disable');
-      await removeTotp(user._id);
+      await removeTotp(user._id, doc._id);
       await events.record('totp_disabled', user._id, request);
-      await mail.send(totpDisabledNotice(mail.contextFor(user)));
+      await mail.send(totpDisabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
     });
   }
 
@@ -274,25 +266,26 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const doc = await freshSessionDoc(core, session, request, 'recovery_codes');
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
-      if (!user.totp?.confirmed)
-        throw new AuthError(
-          'CONFLICT',
-          'Recovery codes come with an authenticator app: set one up first.',
-        );
-      const codes = await replaceRecoveryCodes(database, user._id, now());
+      if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
+      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       await events.record('recovery_codes_regenerated', user._id, request);
+      // New codes are a new way in: the owner hears of it (review 2026-12-05, finding 2).
+      await mail.send(recoveryCodesRegeneratedNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return codes;
     });
   }
 
-  /** TOTP off and recovery codes gone (disable, admin reset); sessions' copies follow. */
-  async function removeTotp(userId: string): Promise<void> {
-    await database.users.updateOne(
-      { _id: userId },
-      { $set: { totp: null, mfa_enabled: false, updated_at: now() } },
-    );
+  /**
+   * TOTP off and recovery codes gone (disable, admin reset). A factor removed
+   * renews the security stamp: every session but `keepSessionId` ends, and
+   * links, pending steps and device tokens issued before stop working.
+   */
+  async function removeTotp(userId: string, keepSessionId?: string): Promise<void> {
+    await database.users.updateOne({ _id: userId }, { $set: { totp: null, mfa_enabled: false, updated_at: now() } });
     await database.recoveryCodes.deleteMany({ user_id: userId });
+    // Sessions carry the flag (admin procedures and step-up read it): every copy follows.
     await syncUserCopies(core, userId);
+    await renewSecurityStamp(core, userId, keepSessionId ? { keepSessionId } : {});
   }
 
   return {

@@ -4,10 +4,10 @@
 // session that is not fresh to re-enter the password.
 import { isAuthError, type ThrottleScope } from '@authkit/auth';
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { describeWait } from '#lib/format.ts';
 import { formFields, type FieldErrors } from '#lib/forms.ts';
-import { keepPendingForm, type PendingForm } from './pending-form.ts';
+import { keepPendingForm, pendingFormOwner, type PendingForm } from './pending-form.ts';
 
 export const UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
@@ -53,6 +53,7 @@ const WAIT_REASONS: Record<ThrottleScope, string> = {
   address: 'Too many failed sign-in attempts from your network.',
   device: 'Too many failed sign-in attempts from this browser.',
   registration: 'Too many sign-ups from your network.',
+  passkey: 'Too many passkey requests.',
 };
 
 /** The answer to an email change (on /account, or completed after re-authentication). */
@@ -60,10 +61,11 @@ export function emailChangeSent(email: string): string {
   return `We sent a link to ${email}; your address changes when you open it.`;
 }
 
-/** What a throttled request for a mailed link waits for (per name or user, per address). */
+/** What a throttled request for a mailed link waits for (per name or user, per address, per trusted browser). */
 export const LINK_WAIT_REASONS: Partial<Record<ThrottleScope, string>> = {
   account: 'Several links were sent for this account in the last hour.',
   address: 'Too many links were asked for from your network.',
+  device: 'Several links were asked for from this browser in the last hour.',
 };
 
 /**
@@ -108,8 +110,10 @@ export function authFailure(
  * passwords) comes back with them, to finish the change with one more press.
  */
 export function toReauth(event: RequestEvent, next: string, pending?: PendingForm): never {
-  const user = event.locals.user;
-  if (pending && user) keepPendingForm(event, user.id, pending);
+  const { user, session } = event.locals;
+  if (pending && user && session) {
+    keepPendingForm(event, pendingFormOwner(user, session), pending);
+  }
   setFlash(event.cookies, event.url, {
     type: 'warning',
     message: pending

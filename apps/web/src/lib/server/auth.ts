@@ -2,6 +2,7 @@
 import { createAuth, type Auth } from '@authkit/auth';
 import { connectDatabase, type Database } from '@authkit/db';
 import { getConfig } from './config.ts';
+import { useSignedCookies } from './signed-cookie.ts';
 
 let auth: Auth | undefined;
 let database: Database | undefined;
@@ -44,6 +45,11 @@ async function tryPrepare(): Promise<boolean> {
     // After a first connection that failed (database down at start), the
     // driver's client stays closed ("Topology is closed") until connected again.
     await instance.database.client.connect();
+    // The key of the site's signed cookies (flash, pending form): derived from
+    // AUTH_SECRET_KEY, or in development read from the database (until then,
+    // those cookies are neither set nor believed).
+    const key = await instance.siteCookieKey();
+    useSignedCookies({ key, secureCookies: instance.settings.secureCookies });
     await instance.ensureReady();
     ready = true;
     clearTimeout(retry);

@@ -18,6 +18,53 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/MONGODB_URL/);
   });
 
+  it('a build is production whatever NODE_ENV says: no dev defaults, Secure cookies, both variables required', () => {
+    expect(() => parseConfig({}, { built: true })).toThrow(/MONGODB_URL: is required/);
+    expect(() => parseConfig({ NODE_ENV: 'development' }, { built: true })).toThrow(/MONGODB_URL/);
+    expect(() => parseConfig({ MONGODB_URL: 'mongodb://db/x' }, { built: true })).toThrow(
+      /AUTH_SECRET_KEY: is required/,
+    );
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const built = parseConfig(
+      { MONGODB_URL: 'mongodb://db/x', AUTH_SECRET_KEY: key },
+      { built: true },
+    );
+    expect(built.production).toBe(true);
+    expect(built.auth.secureCookies).toBe(true);
+    expect(built.auth.smtpUrl).toBeUndefined();
+    expect(built.apiUrl).toBeUndefined();
+    // SECURE_COOKIES still decides when given (a site served over plain http on purpose).
+    expect(
+      parseConfig(
+        { MONGODB_URL: 'mongodb://db/x', AUTH_SECRET_KEY: key, SECURE_COOKIES: 'false' },
+        { built: true },
+      ).auth.secureCookies,
+    ).toBe(false);
+  });
+
+  it('the dev server follows NODE_ENV (unset: development, plain cookies, the dev API for passkeys)', () => {
+    const development = parseConfig({});
+    expect(development.production).toBe(false);
+    expect(development.auth.secureCookies).toBe(false);
+    expect(development.apiUrl).toBe('http://127.0.0.1:4000');
+    expect(parseConfig({ API_URL: 'http://api.internal:3001/' }).apiUrl).toBe(
+      'http://api.internal:3001',
+    );
+    expect(parseConfig({ NODE_ENV: 'test', MONGODB_URL: 'mongodb://db/x' }).apiUrl).toBeUndefined();
+  });
+
+  it('passkeys: on with API_URL and a host name; off without API_URL or on an IP address', () => {
+    const env = {
+      NODE_ENV: 'test',
+      MONGODB_URL: 'mongodb://db/x',
+      API_URL: 'http://127.0.0.1:4000',
+    };
+    expect(parseConfig({ ...env, SITE_URL: 'http://localhost:5173' }).passkeys).toBe('on');
+    expect(parseConfig({ ...env, SITE_URL: 'http://127.0.0.1:5173' }).passkeys).toBe('ip-address');
+    expect(parseConfig({ ...env, ORIGIN: 'http://[::1]:3000' }).passkeys).toBe('ip-address');
+    expect(parseConfig({ ...env, API_URL: undefined }).passkeys).toBe('no-api-url');
+  });
+
   it('takes ORIGIN and the auth settings', () => {
     const config = parseConfig({
       MONGODB_URL: 'mongodb+srv://cluster.example/authkit',

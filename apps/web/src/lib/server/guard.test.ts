@@ -4,6 +4,10 @@ import { isHttpError, isRedirect } from '@sveltejs/kit';
 import { authenticatedTestUser } from '@authkit/auth/testing';
 import { describe, expect, it } from 'vitest';
 import { mustVerifyFirst, requireAdmin, requireSignedIn } from './guard.ts';
+import { useSignedCookies } from './signed-cookie.ts';
+
+// The flash cookie is signed: a key, as the site has once started.
+useSignedCookies({ key: new Uint8Array(32).fill(7), secureCookies: false });
 
 const user = authenticatedTestUser;
 

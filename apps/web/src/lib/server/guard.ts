@@ -5,14 +5,15 @@ import type { AuthenticatedUser, SessionInfo } from '@authkit/auth';
 import { decideAccess, loginPath, type GuardDecision } from '@authkit/auth/sveltekit';
 import { error, redirect } from '@sveltejs/kit';
 import { describeEndedReason } from '#lib/activity.ts';
-import { setFlash, type FlashCookies } from '#lib/flash.ts';
+import { setFlash } from './flash.ts';
+import type { CookieJar } from './signed-cookie.ts';
 import { accessFor, needsVerifiedEmail } from './access.ts';
 import { getConfig } from './config.ts';
 
 interface GuardedEvent {
   locals: App.Locals;
   url: URL;
-  cookies: FlashCookies;
+  cookies: CookieJar;
   /** The route SvelteKit serves (REQUIRE_VERIFIED_EMAIL is decided on it). */
   route?: { id: string | null };
 }
@@ -48,9 +49,22 @@ export function denyAdminWithoutSecondFactor(
   event: Pick<GuardedEvent, 'locals' | 'route' | 'url' | 'cookies'>,
 ): void {
   const { user } = event.locals;
-  if (!user || user.role !== 'admin' || user.mfaEnabled || !event.route) return;
+  if (!user || user.role !== 'admin' || !event.route) return;
   if (accessFor(event.route.id) !== 'admin') return;
   if (getConfig().auth.requireMfaForAdmins === false) return;
+  if (user.mfaEnabled) {
+    // The account has a second factor; this session must have passed it (a
+    // password-only session from before the set-up steps up first).
+    const session = event.locals.session;
+    if (session && !session.amr.some((method) => method !== 'password')) {
+      setFlash(event.cookies, event.url, {
+        type: 'warning',
+        message: 'Administrator pages need two-step verification: confirm with your authenticator code or a passkey.',
+      });
+      redirect(303, `/account/reauth?${new URLSearchParams({ next: event.url.pathname + event.url.search })}`);
+    }
+    return;
+  }
   setFlash(event.cookies, event.url, {
     type: 'warning',
     message: 'Administrators need two-step verification: set up an authenticator app first.',

@@ -1,10 +1,19 @@
 // What a visitor typed into a fresh-only form that was sent to re-enter the
-// password first (toReauth). It waits in a short-lived, HttpOnly cookie, bound
-// to the user. After the password, /account/reauth completes an email change
-// itself; anything else (or a change refused then, with its message) comes
-// back once, to fill the form in again on /account.
+// password first (toReauth). It waits in a short-lived, HttpOnly, signed
+// cookie (signed-cookie.ts; `__Host-` on https), bound to the session that
+// typed it: another session's cookie, or one forged or tampered with, is
+// ignored and cleared. After the password or a passkey, it comes back once to
+// fill the form in again on /account, where the visitor sees it and confirms
+// it with one press: nothing waiting in a cookie is ever sent unseen.
 // Only the fields a form names are kept: never passwords or one-time codes.
-import type { Cookies } from '@sveltejs/kit';
+import { createHash } from 'node:crypto';
+import {
+  clearSignedCookie,
+  readSignedCookie,
+  setSignedCookie,
+  takeSignedCookie,
+  type CookieJar,
+} from './signed-cookie.ts';
 
 export const PENDING_FORM_COOKIE = 'authkit_pending_form';
 /** Long enough to find and type the password; short enough not to linger. */
@@ -16,73 +25,87 @@ export interface PendingForm {
   /** The form action that was interrupted (`email`, `passkeyRename`). */
   action: string;
   values: Record<string, string>;
-  /** Messages per field, when completing the change was refused. */
-  errors?: Record<string, string[]>;
+}
+
+/**
+ * Whose the form is: the signed-in user and their session. The session is
+ * named by when it was made, not by its id: a re-authentication (the very
+ * detour this cookie waits through) gives the session a new token and id
+ * (ASVS 7.2.4) but keeps it. Use `pendingFormOwner`.
+ */
+export interface PendingFormOwner {
+  userId: string;
+  sessionId: string;
+}
+
+/** The owner of a pending form typed in this session. */
+export function pendingFormOwner(
+  user: { id: string },
+  session: { createdAt: Date },
+): PendingFormOwner {
+  return { userId: user.id, sessionId: `created ${session.createdAt.toISOString()}` };
 }
 
 interface Stored extends PendingForm {
   userId: string;
+  /** A hash of the session id: binds the form to the session without carrying its id. */
+  session: string;
+  expiresAt: number;
+}
+
+type CookieEvent = { cookies: Pick<CookieJar, 'get' | 'set' | 'delete'>; url: URL };
+
+function sessionBinding(sessionId: string): string {
+  return createHash('sha256').update(`pending form ${sessionId}`).digest('base64url');
 }
 
 export function keepPendingForm(
-  event: { cookies: Cookies; url: URL },
-  userId: string,
+  event: CookieEvent,
+  owner: PendingFormOwner,
   pending: PendingForm,
 ): void {
-  const values = Object.fromEntries(
-    Object.entries(pending.values).map(([name, value]) => [name, value.slice(0, MAX_VALUE_LENGTH)]),
-  );
-  const stored: Stored = { userId, action: pending.action, values, errors: pending.errors };
-  event.cookies.set(PENDING_FORM_COOKIE, JSON.stringify(stored), {
-    path: '/account',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: event.url.protocol === 'https:',
-    maxAge: MAX_AGE_SECONDS,
-  });
+  const stored: Stored = {
+    userId: owner.userId,
+    session: sessionBinding(owner.sessionId),
+    action: pending.action,
+    values: shortStrings(pending.values),
+    expiresAt: Date.now() + MAX_AGE_SECONDS * 1000,
+  };
+  setSignedCookie(event, 'pending_form', PENDING_FORM_COOKIE, stored, MAX_AGE_SECONDS);
 }
 
-/** The kept form of this user, once (the cookie is cleared); null for none, another user's, or a tampered one. */
-export function takePendingForm(cookies: Cookies, userId: string): PendingForm | null {
-  const pending = readPendingForm(cookies, userId);
-  clearPendingForm(cookies);
+/** The kept form of this session, once (the cookie is cleared); null for none, another session's, or a forged one. */
+export function takePendingForm(event: CookieEvent, owner: PendingFormOwner): PendingForm | null {
+  return ownedBy(takeSignedCookie(event, 'pending_form', PENDING_FORM_COOKIE), owner);
+}
+
+/** The kept form of this session, left in place; null (and cleared) for none, another session's, or a forged one. */
+export function readPendingForm(event: CookieEvent, owner: PendingFormOwner): PendingForm | null {
+  const pending = ownedBy(readSignedCookie(event, 'pending_form', PENDING_FORM_COOKIE), owner);
+  if (!pending) clearPendingForm(event);
   return pending;
 }
 
-/** The kept form of this user, left in place; null for none, another user's, or a tampered one. */
-export function readPendingForm(cookies: Cookies, userId: string): PendingForm | null {
-  const raw = cookies.get(PENDING_FORM_COOKIE);
-  if (raw === undefined) return null;
-  try {
-    const stored = JSON.parse(raw) as Partial<Stored> | null;
-    if (!stored || stored.userId !== userId || typeof stored.action !== 'string') return null;
-    const pending: PendingForm = { action: stored.action, values: shortStrings(stored.values) };
-    if (stored.errors && typeof stored.errors === 'object') {
-      pending.errors = {};
-      for (const [name, messages] of Object.entries(stored.errors)) {
-        if (Array.isArray(messages)) {
-          pending.errors[name] = messages.filter(
-            (message): message is string =>
-              typeof message === 'string' && message.length <= MAX_VALUE_LENGTH,
-          );
-        }
-      }
-    }
-    return pending;
-  } catch {
-    return null;
-  }
+export function clearPendingForm(event: CookieEvent): void {
+  clearSignedCookie(event, PENDING_FORM_COOKIE);
 }
 
-export function clearPendingForm(cookies: Cookies): void {
-  cookies.delete(PENDING_FORM_COOKIE, { path: '/account' });
+function ownedBy(value: unknown, owner: PendingFormOwner): PendingForm | null {
+  if (!value || typeof value !== 'object') return null;
+  const stored = value as Partial<Stored>;
+  if (stored.userId !== owner.userId || stored.session !== sessionBinding(owner.sessionId)) {
+    return null;
+  }
+  if (typeof stored.expiresAt !== 'number' || stored.expiresAt < Date.now()) return null;
+  if (typeof stored.action !== 'string') return null;
+  return { action: stored.action, values: shortStrings(stored.values) };
 }
 
 function shortStrings(values: unknown): Record<string, string> {
   const kept: Record<string, string> = {};
   if (!values || typeof values !== 'object') return kept;
   for (const [name, value] of Object.entries(values)) {
-    if (typeof value === 'string' && value.length <= MAX_VALUE_LENGTH) kept[name] = value;
+    if (typeof value === 'string') kept[name] = value.slice(0, MAX_VALUE_LENGTH);
   }
   return kept;
 }

@@ -6,7 +6,7 @@
 import { isAuthError } from '@authkit/auth';
 import { needsReauthentication, requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { fieldErrors, totpCodeSchema } from '#lib/forms.ts';
 import { authFailure, readFormFields, toReauth } from './actions.ts';
 import { getAuth } from './auth.ts';
@@ -78,6 +78,9 @@ export const secondFactorActions = {
         parsed.data.code,
         requestInfo(event),
       );
+      // The page's loads run in this same request, after the action: without
+      // JavaScript they render from locals, read before two-step was on.
+      if (event.locals.user) event.locals.user = { ...event.locals.user, mfaEnabled: true };
       return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: true };
     } catch (caught) {
       return refused(event, 'totpConfirm', caught, TWO_STEP);

@@ -1,7 +1,12 @@
 import { isAuthError } from '@authkit/auth';
-import { needsReauthentication, requestInfo, signOut } from '@authkit/auth/sveltekit';
+import {
+  applySessionCookie,
+  needsReauthentication,
+  requestInfo,
+  signOut,
+} from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
 import {
   emailChangeSent,
@@ -13,7 +18,7 @@ import {
 import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
-import { takePendingForm } from '#lib/server/pending-form.ts';
+import { pendingFormOwner, takePendingForm } from '#lib/server/pending-form.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
 import { shownDetails } from '#lib/activity.ts';
@@ -24,21 +29,23 @@ export const load: PageServerLoad = async (event) => {
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
   const auth = getAuth();
-  const pendingForm = takePendingForm(event.cookies, user.id);
-  const [sessions, events, passkeys, emailForm, passwordForm] = await Promise.all([
-    auth.listSessions(session),
-    auth.listEvents(user.id, 15),
-    auth.listPasskeys(session),
-    // Two forms on one page: superforms tells them apart by id.
-    emptyForm(emailChangeSchema, 'email'),
-    emptyForm(changePasswordSchema, 'password'),
-  ]);
-  // Typed before the detour through re-authentication: back in the form, to send with one press.
-  if (pendingForm?.action === 'email') {
-    emailForm.data.email = pendingForm.values.email ?? '';
-    // Completing it after re-authentication was refused: the message is the field's.
-    if (pendingForm.errors?.email?.length) emailForm.errors.email = pendingForm.errors.email;
-  }
+  // Bound to this session (a forged or another session's cookie is dropped).
+  const pendingForm = takePendingForm(event, pendingFormOwner(user, session));
+  const [sessions, events, passkeys, connected, methods, emailForm, passwordForm] =
+    await Promise.all([
+      auth.listSessions(session),
+      auth.listEvents(user.id, 15),
+      auth.listPasskeys(session),
+      auth.listConnectedAccounts(session),
+      auth.signInMethods(user.id),
+      // Two forms on one page: superforms tells them apart by id.
+      emptyForm(emailChangeSchema, 'email'),
+      emptyForm(changePasswordSchema, 'password'),
+    ]);
+  // Typed before the detour through re-authentication (password or passkey):
+  // back in the form, shown for the visitor to confirm with one press. Never
+  // sent unseen: the cookie could have been planted.
+  if (pendingForm?.action === 'email') emailForm.data.email = pendingForm.values.email ?? '';
   return {
     emailForm,
     passwordForm,
@@ -58,8 +65,23 @@ export const load: PageServerLoad = async (event) => {
       remember: item.remember,
     })),
     rememberDays: Math.round(auth.settings.rememberIdleMs / 86_400_000),
+    /** False for an account made by an identity provider: the page offers "Set a password". */
+    hasPassword: methods.password,
+    connected: connected.map((item) => ({
+      id: item.id,
+      providerName: item.providerName,
+      email: item.email,
+      displayName: item.displayName,
+      createdAt: item.createdAt,
+      lastUsedAt: item.lastUsedAt,
+    })),
+    /** Configured providers not connected yet: "Connect …". */
+    connectable: auth
+      .identityProviders()
+      .filter((provider) => !connected.some((item) => item.provider === provider.id))
+      .map(({ id, name }) => ({ id, name })),
     mfaEnabled: user.mfaEnabled,
-    passkeysAvailable: !!getConfig().apiUrl,
+    passkeysStatus: getConfig().passkeys,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
     passkeys: passkeys.map((item) => ({
       id: item.id,
@@ -150,6 +172,47 @@ export const actions: Actions = {
     redirect(303, '/account#email');
   },
 
+  disconnect: async (event) => {
+    const { session } = requireSignedIn(event);
+    if (needsReauthentication(getAuth(), event.locals)) toReauth(event, '/account#connected');
+    const fields = await readFormFields(event.request);
+    try {
+      await getAuth().disconnectProvider(session, fields.connectionId ?? '', requestInfo(event));
+    } catch (caught) {
+      const { status, message } = refusedChange(caught, event, '/account#connected');
+      return fail(status, { action: 'disconnect', message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'Disconnected. Devices that signed in with it have been signed out.',
+    });
+    redirect(303, '/account#connected');
+  },
+
+  /** A first password, for an account made by an identity provider (fresh session). */
+  setPassword: async (event) => {
+    const { session } = requireSignedIn(event);
+    if (needsReauthentication(getAuth(), event.locals)) toReauth(event, '/account#password');
+    const fields = await readFormFields(event.request);
+    if ((fields.newPassword ?? '') !== (fields.confirmPassword ?? '')) {
+      return fail(400, { action: 'setPassword', message: 'The two passwords do not match.' });
+    }
+    try {
+      await getAuth().setPassword(session, fields.newPassword ?? '', requestInfo(event));
+    } catch (caught) {
+      const { status, message } = refusedChange(caught, event, '/account#password');
+      const detail = isAuthError(caught, 'VALIDATION')
+        ? Object.values(caught.fieldErrors).flat()[0]
+        : undefined;
+      return fail(status, { action: 'setPassword', message: detail ?? message });
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: 'Your password has been set: you can now also sign in with it.',
+    });
+    redirect(303, '/account#password');
+  },
+
   password: async (event) => {
     const { session } = requireSignedIn(event);
     const auth = getAuth();
@@ -158,11 +221,13 @@ export const actions: Actions = {
     const form = await checkForm(event, changePasswordSchema, { id: 'password' });
     if (form.refusal) return form.refusal;
     try {
-      await auth.changePassword(
+      const renewed = await auth.changePassword(
         session,
         { currentPassword: form.data.currentPassword, newPassword: form.data.newPassword },
         requestInfo(event),
       );
+      // The session goes on under a new token (ASVS 7.2.4).
+      applySessionCookie(event.cookies, renewed.cookie);
     } catch (caught) {
       // A wrong current password or a weak new one comes back as field errors
       // named after the form's fields (currentPassword, newPassword).

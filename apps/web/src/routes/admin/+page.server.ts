@@ -1,6 +1,6 @@
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { readFormFields, refusedChange } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { requireAdmin } from '#lib/server/guard.ts';
@@ -55,6 +55,9 @@ async function applyChange<Result>(
 ) {
   let result: Result;
   try {
+    // Admin changes need a session fresh by the admin's strongest factor (the auth package's rule).
+    const { user, session } = requireAdmin(event);
+    getAuth().checkAdminSession(user, session, { mutation: true });
     result = await change();
   } catch (caught) {
     const { status, message } = refusedChange(caught, event, listPath(event.url));

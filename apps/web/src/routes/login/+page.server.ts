@@ -1,6 +1,6 @@
-import { requestInfo, signIn } from '@authkit/auth/sveltekit';
+import { signIn } from '@authkit/auth/sveltekit';
 import { redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { loginSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { nextFromQuery } from '#lib/server/actions.ts';
@@ -12,7 +12,10 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => ({
   ...nextFromQuery(event),
-  passkeysAvailable: !!getConfig().apiUrl,
+  passkeysAvailable: getConfig().passkeys === 'on',
+  providers: getAuth()
+    .identityProviders()
+    .map(({ id, name }) => ({ id, name })),
   form: await emptyForm(loginSchema),
 });
 
@@ -25,18 +28,18 @@ export const actions: Actions = {
     let username: string;
     let secondStep = false;
     try {
-      const user = await auth.authenticate(
-        form.data.username,
-        form.data.password,
-        requestInfo(event),
-      );
-      // Counted before this sign-in becomes the last one; shown once on the dashboard.
-      const failed = await auth.failedSignInsSinceLastVisit(user.id);
-      const outcome = await signIn(auth, event, user, { remember: form.data.remember === 'on' });
+      // The whole sequence runs in the auth package; this maps its outcome.
+      const outcome = await signIn(auth, event, {
+        login: form.data.username,
+        password: form.data.password,
+        remember: form.data.remember === 'on',
+      });
       // A second factor: no session yet; the challenge is in an HttpOnly cookie, never the URL.
       if (outcome.status === 'second-factor') secondStep = true;
-      else if (failed > 0) noteFailedSignIns(event.cookies, event.url, failed);
-      username = user.username;
+      else if (outcome.failedSignInsSinceLastVisit > 0) {
+        noteFailedSignIns(event.cookies, event.url, outcome.failedSignInsSinceLastVisit);
+      }
+      username = outcome.user.username;
     } catch (caught) {
       return authRefusal(caught, form.form, event);
     }

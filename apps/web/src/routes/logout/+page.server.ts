@@ -2,7 +2,7 @@
 // form); a GET only shows the "Sign out?" page with that button.
 import { signOut } from '@authkit/auth/sveltekit';
 import { redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions } from './$types';
 

@@ -1,6 +1,6 @@
 import { requestInfo, signIn } from '@authkit/auth/sveltekit';
 import { isRedirect, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { registerSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { nextFromQuery } from '#lib/server/actions.ts';
@@ -10,6 +10,9 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => ({
   ...nextFromQuery(event),
+  providers: getAuth()
+    .identityProviders()
+    .map(({ id, name }) => ({ id, name })),
   form: await emptyForm(registerSchema),
 });
 
@@ -32,7 +35,8 @@ export const actions: Actions = {
         });
         redirect(303, '/login');
       }
-      await signIn(auth, event, result.user, { remember: false });
+      // The new account signs in like any other (auth.signIn: session, amr, device cookie).
+      await signIn(auth, event, { login: name, password, remember: false });
       username = result.user.username;
     } catch (caught) {
       if (isRedirect(caught)) throw caught;

@@ -3,7 +3,7 @@
 // dashboard and account pages post to.
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { authFailure, readFormFields } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';

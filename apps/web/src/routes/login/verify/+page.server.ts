@@ -5,11 +5,12 @@
 import { isAuthError } from '@authkit/auth';
 import { completeSecondFactorSignIn, hasPendingSecondFactor } from '@authkit/auth/sveltekit';
 import { redirect, type RequestEvent } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { secondFactorSchema } from '#lib/forms.ts';
 import { safeNext } from '#lib/safe-next.ts';
 import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
+import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Back to the password, with a message, keeping `next`. */
@@ -44,8 +45,12 @@ export const actions: Actions = {
         : { code: form.data.code };
     let username: string;
     try {
-      const { user } = await completeSecondFactorSignIn(auth, event, proof);
-      username = user.username;
+      const outcome = await completeSecondFactorSignIn(auth, event, proof);
+      username = outcome.user.username;
+      // Wrong passwords and codes since the last visit: shown once on the dashboard, as after /login.
+      if (outcome.failedSignInsSinceLastVisit > 0) {
+        noteFailedSignIns(event.cookies, event.url, outcome.failedSignInsSinceLastVisit);
+      }
     } catch (caught) {
       // Unknown, used or expired (5 minutes): the password again.
       if (isAuthError(caught, 'UNAUTHORIZED')) startAgain(event, form.data.next);

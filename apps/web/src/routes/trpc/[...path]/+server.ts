@@ -4,7 +4,9 @@
 // the browser's Origin (its CSRF check) and, through X-Forwarded-For, the
 // client's address (the API must trust this server: TRUST_PROXY).
 import { error, type RequestHandler } from '@sveltejs/kit';
+import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
+import { trpcTarget } from '#lib/server/trpc-target.ts';
 
 /** Request headers the API reads; nothing else crosses. */
 const FORWARDED_REQUEST = [
@@ -18,10 +20,15 @@ const FORWARDED_REQUEST = [
 ];
 /** Response headers the browser needs (Set-Cookie is handled apart: there may be several). */
 const FORWARDED_RESPONSE = ['content-type', 'retry-after', 'cache-control', 'vary'];
+/** The API's procedure that confirms the signed-in user with a passkey. */
+const PASSKEY_REAUTHENTICATION = 'auth.passkeys.reauthenticate';
 
 const forward: RequestHandler = async (event) => {
   const { apiUrl } = getConfig();
   if (!apiUrl) error(404, 'Not Found');
+  // Procedure names only, and never outside the API's /trpc/ (`..%2Fhealth` is not a procedure).
+  const target = trpcTarget(apiUrl, event.params.path ?? '', event.url.search);
+  if (!target) error(404, 'Not Found');
   const headers = new Headers();
   for (const name of FORWARDED_REQUEST) {
     const value = event.request.headers.get(name);
@@ -29,7 +36,6 @@ const forward: RequestHandler = async (event) => {
   }
   headers.set('x-forwarded-for', event.getClientAddress());
   headers.set('x-forwarded-proto', event.url.protocol.replace(':', ''));
-  const target = `${apiUrl}/trpc/${event.params.path ?? ''}${event.url.search}`;
   let response: Response;
   try {
     response = await fetch(target, {
@@ -46,6 +52,15 @@ const forward: RequestHandler = async (event) => {
       `[web] /trpc: the API did not answer (${caught instanceof Error ? caught.message : String(caught)})`,
     );
     error(503, 'The service is temporarily unavailable. Please try again in a moment.');
+  }
+  // A passkey confirmation made the session fresh on the API: drop this
+  // process's cached copy now, so the page it goes back to (a change waiting
+  // for it) sees the session fresh at once, as after the password.
+  const procedures = (event.params.path ?? '').split(',');
+  if (response.ok && event.locals.session && procedures.includes(PASSKEY_REAUTHENTICATION)) {
+    await getAuth()
+      .invalidateSessions({ sessionId: event.locals.session.id })
+      .catch(() => {}); // the cache learns within its bound anyway
   }
   const answer = new Headers();
   for (const name of FORWARDED_RESPONSE) {

@@ -5,7 +5,7 @@
 import { isAuthError } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
-import { setFlash } from '#lib/flash.ts';
+import { setFlash } from '#lib/server/flash.ts';
 import { authFailure, readFormFields } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions } from './$types';
@@ -16,7 +16,10 @@ export const actions: Actions = {
     await readFormFields(event.request);
     let message: string;
     try {
-      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event));
+      // An email change ends every other session of the account; this browser's stays.
+      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event), {
+        keepSessionId: event.locals.session?.id ?? null,
+      });
       message = changed
         ? `Your email address is now ${user.email}.`
         : 'Thank you, your email address is confirmed.';
