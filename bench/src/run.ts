@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { connectDatabase } from '@authkit/db';
 import { freePort, stopChild } from '@authkit/db/embedded';
+import { hashPassword, verifyPassword } from '@authkit/auth';
 import { startTestServer } from '@authkit/db/testing-server';
 import { GET_SESSION_PATH, seedBetterAuth } from './peers/better-auth.ts';
 import { PASSWORD, seed } from './seed.ts';
@@ -20,6 +22,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SMALL_SESSIONS = 1_000;
 const LARGE_SESSIONS = Number(process.env.BENCH_LARGE_SESSIONS ?? 100_000);
+/** BENCH_ONLY=sign-in: only the API (session cache on) and the sign-in rows (no site build needed). */
+const SIGN_IN_ONLY = process.env.BENCH_ONLY === 'sign-in';
 
 interface Figure {
   rps: number;
@@ -55,30 +59,60 @@ async function run(serverUri: string) {
   const largeUrl = `${serverUri}/bench_large_${suffix}`;
   const betterAuthUrl = `${serverUri}/bench_better_auth_${suffix}`;
 
-  log(`seeding ${SMALL_SESSIONS} and ${LARGE_SESSIONS} sessions`);
+  log(`seeding ${SMALL_SESSIONS} and ${SIGN_IN_ONLY ? 0 : LARGE_SESSIONS} sessions`);
   const small = await seed(smallUrl, SMALL_SESSIONS);
-  const large = await seed(largeUrl, LARGE_SESSIONS);
+  const large = SIGN_IN_ONLY ? small : await seed(largeUrl, LARGE_SESSIONS);
   log('seeding better-auth');
-  const betterAuthCookie = await seedBetterAuth(betterAuthUrl, false);
-  const betterAuthCacheCookie = await seedBetterAuth(betterAuthUrl, true);
+  const betterAuthCookie = SIGN_IN_ONLY ? '' : await seedBetterAuth(betterAuthUrl, false);
+  const betterAuthCacheCookie = SIGN_IN_ONLY ? '' : await seedBetterAuth(betterAuthUrl, true);
 
-  const [apiPort, apiNoCachePort, apiLargePort, webPort, helloPort, betterAuthPort, betterAuthCachePort] = await Promise.all([
-    freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(),
+  const [
+    apiPort,
+    apiNoCachePort,
+    apiLargePort,
+    webPort,
+    helloPort,
+    betterAuthPort,
+    betterAuthCachePort,
+  ] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
   ]);
   const apiMain = ['apps/api/src/main.ts'];
   const apiProcess = await startProcess('api (session cache on)', apiMain, apiPort, '/health', {
     MONGODB_URL: smallUrl,
     SESSION_CACHE_MS: '1000',
   });
-  const apiNoCacheProcess = await startProcess('api (session cache off)', apiMain, apiNoCachePort, '/health', {
-    MONGODB_URL: smallUrl,
-    SESSION_CACHE_MS: '0',
-  });
+  if (SIGN_IN_ONLY) {
+    await signInRows(`http://127.0.0.1:${apiPort}`, smallUrl, small, apiProcess.pid);
+    return;
+  }
+  const apiNoCacheProcess = await startProcess(
+    'api (session cache off)',
+    apiMain,
+    apiNoCachePort,
+    '/health',
+    {
+      MONGODB_URL: smallUrl,
+      SESSION_CACHE_MS: '0',
+    },
+  );
   // Cache off: the figure is the database's lookup by _id among many sessions, not a cache hit.
-  await startProcess(`api (${LARGE_SESSIONS} sessions, cache off)`, apiMain, apiLargePort, '/health', {
-    MONGODB_URL: largeUrl,
-    SESSION_CACHE_MS: '0',
-  });
+  await startProcess(
+    `api (${LARGE_SESSIONS} sessions, cache off)`,
+    apiMain,
+    apiLargePort,
+    '/health',
+    {
+      MONGODB_URL: largeUrl,
+      SESSION_CACHE_MS: '0',
+    },
+  );
   await startProcess('web', ['apps/web/build'], webPort, '/', { MONGODB_URL: smallUrl });
   await startProcess('bare node:http', ['bench/src/hello.ts'], helloPort, '/', {});
   const betterAuthMain = ['bench/src/peers/better-auth.ts'];
@@ -86,10 +120,16 @@ async function run(serverUri: string) {
     MONGODB_URL: betterAuthUrl,
     BETTER_AUTH_COOKIE_CACHE: '0',
   });
-  await startProcess('better-auth (cookie cache)', betterAuthMain, betterAuthCachePort, GET_SESSION_PATH, {
-    MONGODB_URL: betterAuthUrl,
-    BETTER_AUTH_COOKIE_CACHE: '1',
-  });
+  await startProcess(
+    'better-auth (cookie cache)',
+    betterAuthMain,
+    betterAuthCachePort,
+    GET_SESSION_PATH,
+    {
+      MONGODB_URL: betterAuthUrl,
+      BETTER_AUTH_COOKIE_CACHE: '1',
+    },
+  );
 
   const api = `http://127.0.0.1:${apiPort}`;
   const apiNoCache = `http://127.0.0.1:${apiNoCachePort}`;
@@ -105,7 +145,10 @@ async function run(serverUri: string) {
     ping: { url: `${api}/trpc/ping` },
     health: { url: `${api}/trpc/health` },
     bare: { url: `http://127.0.0.1:${helloPort}/` },
-    betterAuth: { url: `http://127.0.0.1:${betterAuthPort}${GET_SESSION_PATH}`, headers: { cookie: betterAuthCookie } },
+    betterAuth: {
+      url: `http://127.0.0.1:${betterAuthPort}${GET_SESSION_PATH}`,
+      headers: { cookie: betterAuthCookie },
+    },
     betterAuthCache: {
       url: `http://127.0.0.1:${betterAuthCachePort}${GET_SESSION_PATH}`,
       headers: { cookie: betterAuthCacheCookie },
@@ -113,7 +156,10 @@ async function run(serverUri: string) {
     // Plain http, as a TLS proxy in front would say (the build has no fixed origin).
     dashboard: { url: `${web}/dashboard`, headers: { cookie, 'x-forwarded-proto': 'http' } },
     loginPage: { url: `${web}/login`, headers: { 'x-forwarded-proto': 'http' } },
-    meLarge: { url: `http://127.0.0.1:${apiLargePort}/trpc/auth.me`, headers: { authorization: `Bearer ${large.token}` } },
+    meLarge: {
+      url: `http://127.0.0.1:${apiLargePort}/trpc/auth.me`,
+      headers: { authorization: `Bearer ${large.token}` },
+    },
   } satisfies Record<string, autocannon.Options>;
   const login: autocannon.Options = {
     url: `${api}/trpc/auth.login`,
@@ -127,7 +173,8 @@ async function run(serverUri: string) {
   for (const target of Object.values(targets)) await load({ ...target, duration: 1 });
 
   const results = new Map<string, Figure[]>();
-  const record = (name: string, figure: Figure) => results.set(name, [...(results.get(name) ?? []), figure]);
+  const record = (name: string, figure: Figure) =>
+    results.set(name, [...(results.get(name) ?? []), figure]);
 
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round}/${ROUNDS}`);
@@ -137,6 +184,12 @@ async function run(serverUri: string) {
     record('meDuringLogin', meDuringLogin);
     record('loginDuringMe', loginDuringMe);
   }
+
+  const { oneAddress, manyAddresses, floor, meDuringBurst } = await bursts(
+    api,
+    smallUrl,
+    targets.meBearer,
+  );
 
   const m = (name: string) => median(results.get(name) ?? []);
   const rows: string[][] = [
@@ -151,19 +204,52 @@ async function run(serverUri: string) {
     ['better-auth get-session (cookie cache)', ...cells(m('betterAuthCache'))],
     ['web /dashboard (signed in)', ...cells(m('dashboard'))],
     ['web /login (anonymous)', ...cells(m('loginPage'))],
-    ['auth.login (Argon2id)', ...cells(m('login'))],
+    ['auth.login (Argon2id), one account, 2 connections', ...cells(m('login'))],
+    [`auth.login burst, ${BURST} distinct accounts, one address`, ...cells(oneAddress)],
+    [
+      `auth.login burst, ${BURST} distinct accounts, ${BURST} addresses (X-Forwarded-For)`,
+      ...cells(manyAddresses),
+    ],
+    [`Argon2id verify only, ${BURST} at once (the floor)`, ...cells(floor)],
+    ['auth.me during the one-address burst', ...cells(meDuringBurst)],
     ['auth.me during sign-ins', ...cells(m('meDuringLogin'))],
     ['auth.login during auth.me', ...cells(m('loginDuringMe'))],
-    [`auth.me, bearer, cache off, ${LARGE_SESSIONS.toLocaleString('en')} sessions stored`, ...cells(m('meLarge'))],
+    [
+      `auth.me, bearer, cache off, ${LARGE_SESSIONS.toLocaleString('en')} sessions stored`,
+      ...cells(m('meLarge')),
+    ],
   ];
   const ratios: string[][] = [
     ['auth.me (cache on) / ping', ratio(m('meCookie').rps, m('ping').rps), '>= 0.8'],
-    ['auth.me (cache on) / better-auth (cookie cache)', ratio(m('meCookie').rps, m('betterAuthCache').rps), '>= 2'],
-    ['auth.me (cache off) / better-auth (database)', ratio(m('meCookieNoCache').rps, m('betterAuth').rps), '-'],
+    [
+      'auth.me (cache on) / better-auth (cookie cache)',
+      ratio(m('meCookie').rps, m('betterAuthCache').rps),
+      '>= 2',
+    ],
+    [
+      'auth.me (cache off) / better-auth (database)',
+      ratio(m('meCookieNoCache').rps, m('betterAuth').rps),
+      '-',
+    ],
     ['auth.me cache on / cache off', ratio(m('meCookie').rps, m('meCookieNoCache').rps), '-'],
     ['auth.me (cache on) / bare node:http', ratio(m('meCookie').rps, m('bare').rps), '-'],
     ['web /dashboard / web /login', ratio(m('dashboard').rps, m('loginPage').rps), '>= 0.8'],
-    ['auth.me p99 during sign-ins / alone', ratio(m('meDuringLogin').p99, m('meBearer').p99), '<= 2'],
+    ['burst sign-ins/s, one address / Argon2id only', ratio(oneAddress.rps, floor.rps), '>= 0.6'],
+    [
+      'burst sign-ins/s, many addresses / Argon2id only',
+      ratio(manyAddresses.rps, floor.rps),
+      '>= 0.6',
+    ],
+    [
+      'auth.me p99 during the one-address burst / alone',
+      ratio(meDuringBurst.p99, m('meBearer').p99),
+      '<= 3',
+    ],
+    [
+      'auth.me p99 during sign-ins / alone',
+      ratio(m('meDuringLogin').p99, m('meBearer').p99),
+      '<= 2',
+    ],
     [
       `${LARGE_SESSIONS / 1000}k / ${SMALL_SESSIONS / 1000}k sessions throughput (cache off)`,
       ratio(m('meLarge').rps, m('meBearerNoCache').rps),
@@ -193,9 +279,17 @@ async function run(serverUri: string) {
 }
 
 /** A server process, ready once `readyPath` answers 2xx. `env` adds to the production defaults. */
-async function startProcess(name: string, args: string[], port: number, readyPath: string, env: Record<string, string>) {
+async function startProcess(
+  name: string,
+  args: string[],
+  port: number,
+  readyPath: string,
+  env: Record<string, string>,
+) {
   // BENCH_PROFILE=1: CPU profiles of every server, written when it stops (open in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : [];
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`]
+    : [];
   const child = spawn(process.execPath, [...profile, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -214,6 +308,8 @@ async function startProcess(name: string, args: string[], port: number, readyPat
       // The sign-in target signs the one bench user in again and again: no cap
       // may end the session the other targets use.
       MAX_SESSIONS_PER_USER: '1000000',
+      // The burst from 200 addresses names them in X-Forwarded-For.
+      TRUST_PROXY: '127.0.0.1',
       ...env,
     },
   });
@@ -235,6 +331,211 @@ async function startProcess(name: string, args: string[], port: number, readyPat
   throw new Error(`${name} did not become ready`);
 }
 
+const BURST = 200;
+
+/**
+ * Bursts of distinct accounts (issue 20): from one address, from BURST
+ * addresses (X-Forwarded-For), the Argon2id floor, and auth.me (`me`) under
+ * load while the one-address burst signs the same accounts in again.
+ */
+async function bursts(api: string, url: string, me: autocannon.Options) {
+  log(`seeding ${2 * BURST} accounts for the sign-in bursts`);
+  const burstOne = await seedAccounts(url, BURST);
+  const burstMany = await seedAccounts(url, BURST);
+  const oneAddress = await burst(api, burstOne, () => ({}));
+  const manyAddresses = await burst(api, burstMany, (i) => ({
+    'x-forwarded-for': `198.18.${i >> 8}.${i & 255}`,
+  }));
+  const floor = await argon2Floor(BURST);
+  const meDuringBurst = await loadDuring(
+    me,
+    burst(api, burstOne, () => ({})),
+  );
+  return { oneAddress, manyAddresses, floor, meDuringBurst };
+}
+
+/** BENCH_ONLY=sign-in: auth.me alone, the one-account sign-in and the bursts, against one API process. */
+async function signInRows(
+  api: string,
+  url: string,
+  small: { token: string; username: string },
+  apiPid: number,
+): Promise<void> {
+  const me: autocannon.Options = {
+    url: `${api}/trpc/auth.me`,
+    headers: { authorization: `Bearer ${small.token}` },
+  };
+  const login: autocannon.Options = {
+    url: `${api}/trpc/auth.login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      username: (small as { username?: string }).username,
+      password: PASSWORD,
+    }),
+    connections: 2,
+  };
+  log('warming up');
+  await load({ ...me, duration: 1 });
+  const alone: Figure[] = [];
+  const logins: Figure[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`round ${round}/${ROUNDS}`);
+    alone.push(await load(me));
+    logins.push(await load(login));
+  }
+  const meAlone = median(alone);
+  const { oneAddress, manyAddresses, floor, meDuringBurst } = await bursts(api, url, me);
+  const rows = [
+    ['auth.me, bearer (session cache on)', ...cells(meAlone)],
+    ['auth.login (Argon2id), one account, 2 connections', ...cells(median(logins))],
+    [`auth.login burst, ${BURST} distinct accounts, one address`, ...cells(oneAddress)],
+    [
+      `auth.login burst, ${BURST} distinct accounts, ${BURST} addresses (X-Forwarded-For)`,
+      ...cells(manyAddresses),
+    ],
+    [`Argon2id verify only, ${BURST} at once (the floor)`, ...cells(floor)],
+    ['auth.me during the one-address burst', ...cells(meDuringBurst)],
+  ];
+  const ratios = [
+    ['burst sign-ins/s, one address / Argon2id only', ratio(oneAddress.rps, floor.rps), '>= 0.6'],
+    [
+      'burst sign-ins/s, many addresses / Argon2id only',
+      ratio(manyAddresses.rps, floor.rps),
+      '>= 0.6',
+    ],
+    [
+      'auth.me p99 during the one-address burst / alone',
+      ratio(meDuringBurst.p99, meAlone.p99),
+      '<= 3',
+    ],
+  ];
+  console.log(
+    [
+      `# Benchmark results (BENCH_ONLY=sign-in)`,
+      '',
+      `${new Date().toISOString()} — Node ${process.versions.node}, ${ROUNDS} rounds of ${SECONDS} s, ` +
+        `${CONNECTIONS} connections (sign-ins: 2; bursts: ${BURST} at once, one run each).`,
+      '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows),
+      '',
+      table(['ratio', 'value', 'goal'], ratios),
+      '',
+      `API resident memory after the run: ${residentMemoryMiB(apiPid)} MiB`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** auth.me-like load (autocannon) for as long as `work` runs. */
+async function loadDuring(options: autocannon.Options, work: Promise<unknown>): Promise<Figure> {
+  let instance: autocannon.Instance | undefined;
+  const finished = new Promise<autocannon.Result>((done, fail) => {
+    instance = autocannon(
+      { connections: CONNECTIONS, ...options, duration: 600 },
+      (error, result) => (error ? fail(error) : done(result)),
+    );
+  });
+  await work;
+  instance?.stop();
+  const result = await finished;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** `count` accounts with the bench password, written directly (the hash made once). */
+async function seedAccounts(url: string, count: number): Promise<string[]> {
+  const database = connectDatabase(url);
+  const hash = await hashPassword(PASSWORD);
+  const now = new Date();
+  const names = Array.from({ length: count }, () => `burst_${randomBytes(5).toString('hex')}`);
+  await database.users.insertMany(
+    names.map((name) => ({
+      _id: randomBytes(10).toString('hex'),
+      username: name,
+      username_key: name,
+      email: `${name}@example.com`,
+      email_key: `${name}@example.com`,
+      password_hash: hash,
+      role: 'user' as const,
+      active: true,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
+  await database.close();
+  return names;
+}
+
+/** All the accounts sign in at the same moment over HTTP: sign-ins/s over the burst, p99, non-2xx. */
+async function burst(
+  api: string,
+  names: string[],
+  headers: (i: number) => Record<string, string>,
+): Promise<Figure> {
+  const started = performance.now();
+  const refusals = new Set<string>();
+  const outcomes = await Promise.all(
+    names.map(async (username, i) => {
+      const at = performance.now();
+      const response = await fetch(`${api}/trpc/auth.login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers(i) },
+        body: JSON.stringify({ username, password: PASSWORD }),
+      }).catch(() => null);
+      const text = response ? await response.text() : '';
+      if (response && !response.ok) refusals.add(`${response.status} ${text.slice(0, 160)}`);
+      return {
+        ms: performance.now() - at,
+        ok: response?.ok ?? false,
+        error: response === null,
+        status: response?.status ?? 0,
+      };
+    }),
+  );
+  // Which refusals: 429 (the throttle: failures, or "in progress" after the queue wait) or 503 (the database).
+  const statuses = new Map<number, number>();
+  for (const { status } of outcomes) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  log(
+    `burst of ${names.length}: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}`,
+  );
+  for (const refusal of refusals) log(`  refused: ${refusal}`);
+  return figureOf(outcomes, performance.now() - started);
+}
+
+/** The same number of Argon2id verifies at once, in this process (Node, the same parameters): the floor. */
+async function argon2Floor(count: number): Promise<Figure> {
+  const hash = await hashPassword(PASSWORD);
+  const started = performance.now();
+  const outcomes = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const at = performance.now();
+      const ok = await verifyPassword(hash, PASSWORD);
+      return { ms: performance.now() - at, ok, error: false };
+    }),
+  );
+  return figureOf(outcomes, performance.now() - started);
+}
+
+function figureOf(
+  outcomes: { ms: number; ok: boolean; error: boolean }[],
+  totalMs: number,
+): Figure {
+  const sorted = outcomes.map((outcome) => outcome.ms).sort((a, b) => a - b);
+  return {
+    rps: outcomes.length / (totalMs / 1000),
+    p50: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
+    non2xx: outcomes.filter((outcome) => !outcome.ok && !outcome.error).length,
+    errors: outcomes.filter((outcome) => outcome.error).length,
+  };
+}
+
 async function load(options: autocannon.Options): Promise<Figure> {
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
   return {
@@ -251,11 +552,23 @@ function median(figures: Figure[]): Figure {
     const values = figures.map((figure) => figure[key]).sort((a, b) => a - b);
     return values[Math.floor(values.length / 2)] ?? 0;
   };
-  return { rps: pick('rps'), p50: pick('p50'), p99: pick('p99'), non2xx: pick('non2xx'), errors: pick('errors') };
+  return {
+    rps: pick('rps'),
+    p50: pick('p50'),
+    p99: pick('p99'),
+    non2xx: pick('non2xx'),
+    errors: pick('errors'),
+  };
 }
 
 function cells(figure: Figure): string[] {
-  return [figure.rps.toFixed(0), figure.p50.toFixed(1), figure.p99.toFixed(1), String(figure.non2xx), String(figure.errors)];
+  return [
+    figure.rps.toFixed(0),
+    figure.p50.toFixed(1),
+    figure.p99.toFixed(1),
+    String(figure.non2xx),
+    String(figure.errors),
+  ];
 }
 
 function ratio(a: number, b: number): string {

@@ -139,6 +139,36 @@ describe('an attacker spraying from a shared address', () => {
   }, 120_000);
 });
 
+describe('a crowd behind one address (issue 20)', () => {
+  it('100 distinct accounts signing in at once from one address are all let in (200), none refused for being many', async () => {
+    // A server of its own (a fresh database): the address has no failures on record.
+    const office = await startTestApi({ throttle: limits });
+    try {
+      // Registered directly (no address): the sign-ins are what is measured here.
+      const crowd = await inParallel(
+        Array.from({ length: 100 }, (_, i) => i),
+        4,
+        async () => {
+          const account = { username: uniqueName('crowd'), password: strongPassword() };
+          await office.auth.registerUser(
+            { ...account, email: `${account.username}@example.test` },
+            { ip: null, userAgent: null },
+          );
+          return account;
+        },
+      );
+      // All at once, over real HTTP, every one from 127.0.0.1 (no TRUST_PROXY), with the default limits.
+      const results = await Promise.all(
+        crowd.map((account) => mutate(office, 'auth.login', account)),
+      );
+      const refused = results.filter((result) => result.status !== 200);
+      expect(refused.map((result) => [result.status, result.body.error?.message])).toEqual([]);
+    } finally {
+      await office.close();
+    }
+  }, 120_000);
+});
+
 describe('the X-Forwarded-For warning', () => {
   it('is logged once when proxied requests arrive without TRUST_PROXY', async () => {
     for (let i = 0; i < 3; i++) {

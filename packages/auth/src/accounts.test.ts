@@ -4,13 +4,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Argon2id } from 'oslo/password';
 import { createAuth } from './auth.ts';
 import { getDummyHash, needsRehash } from './passwords.ts';
+import { failuresOnRecord } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import { AuthError, isAuthError } from './errors.ts';
 import { authFailure, useTestAuth } from './test-support.ts';
 import { strongTestPassword, testRequest } from './testing.ts';
 
 const { database, clock, auth } = useTestAuth({
-  throttle: { accountFreeFailures: 3, addressFreeFailures: 1000, baseLockMs: 30_000, maxLockMs: 120_000 },
+  throttle: {
+    accountFreeFailures: 3,
+    addressFreeFailures: 1000,
+    baseLockMs: 30_000,
+    maxLockMs: 120_000,
+  },
 });
 
 describe('registerUser', () => {
@@ -19,7 +25,12 @@ describe('registerUser', () => {
       { username: 'Ｊｏｈｎ_Doe', email: ' John.Doe@Example.COM ', password: strongTestPassword() },
       testRequest,
     );
-    expect(user).toMatchObject({ username: 'John_Doe', email: 'John.Doe@Example.COM', role: 'user', active: true });
+    expect(user).toMatchObject({
+      username: 'John_Doe',
+      email: 'John.Doe@Example.COM',
+      role: 'user',
+      active: true,
+    });
     expect(user).not.toHaveProperty('password_hash');
     const doc = await database.current.users.findOne({ _id: user.id });
     expect(doc?.username_key).toBe('john_doe');
@@ -28,7 +39,9 @@ describe('registerUser', () => {
   });
 
   it('reports every invalid field at once, with clear messages', async () => {
-    const error = await authFailure(auth.registerUser({ username: 'a!', email: 'not-an-email', password: 'short' }, testRequest));
+    const error = await authFailure(
+      auth.registerUser({ username: 'a!', email: 'not-an-email', password: 'short' }, testRequest),
+    );
     expect(error.code).toBe('VALIDATION');
     expect(error.status).toBe(400);
     expect(Object.keys(error.fieldErrors).sort()).toEqual(['email', 'password', 'username']);
@@ -37,10 +50,21 @@ describe('registerUser', () => {
   });
 
   it('checks username length and characters', async () => {
-    const cases = ['ab', 'x'.repeat(33), 'has space', 'at@sign', '.leadingdot', 'trailing-', '<script>'];
+    const cases = [
+      'ab',
+      'x'.repeat(33),
+      'has space',
+      'at@sign',
+      '.leadingdot',
+      'trailing-',
+      '<script>',
+    ];
     for (const username of cases) {
       const error = await authFailure(
-        auth.registerUser({ username, email: 'ok@example.test', password: strongTestPassword() }, testRequest),
+        auth.registerUser(
+          { username, email: 'ok@example.test', password: strongTestPassword() },
+          testRequest,
+        ),
       );
       expect(Object.keys(error.fieldErrors), username).toEqual(['username']);
     }
@@ -48,44 +72,81 @@ describe('registerUser', () => {
 
   it('refuses passwords over 256 characters and common or guessable ones', async () => {
     const long = await authFailure(
-      auth.registerUser({ username: 'longpw', email: 'longpw@example.test', password: 'a1-'.repeat(90) }, testRequest),
+      auth.registerUser(
+        { username: 'longpw', email: 'longpw@example.test', password: 'a1-'.repeat(90) },
+        testRequest,
+      ),
     );
     expect(long.fieldErrors.password).toEqual(['Use at most 256 characters.']);
-    for (const password of ['password123', 'P@ssw0rd1234', 'qwertyuiop', '12345678', 'aaaaaaaaaaaa', 'iloveyou2']) {
+    for (const password of [
+      'password123',
+      'P@ssw0rd1234',
+      'qwertyuiop',
+      '12345678',
+      'aaaaaaaaaaaa',
+      'iloveyou2',
+    ]) {
       const error = await authFailure(
-        auth.registerUser({ username: 'commonpw', email: 'commonpw@example.test', password }, testRequest),
+        auth.registerUser(
+          { username: 'commonpw', email: 'commonpw@example.test', password },
+          testRequest,
+        ),
       );
       expect(error.fieldErrors.password?.[0], password).toMatch(/too easy to guess/);
     }
     // Built from the user's own name.
     const own = await authFailure(
-      auth.registerUser({ username: 'margaretha', email: 'mh@example.test', password: 'margaretha2024' }, testRequest),
+      auth.registerUser(
+        { username: 'margaretha', email: 'mh@example.test', password: 'margaretha2024' },
+        testRequest,
+      ),
     );
     expect(own.fieldErrors.password?.[0]).toMatch(/too easy to guess/);
     // No composition rules: a long phrase of plain words is fine.
     await expect(
-      auth.registerUser({ username: 'phrase', email: 'phrase@example.test', password: 'violin tundra pebble orbit' }, testRequest),
+      auth.registerUser(
+        {
+          username: 'phrase',
+          email: 'phrase@example.test',
+          password: 'violin tundra pebble orbit',
+        },
+        testRequest,
+      ),
     ).resolves.toMatchObject({ username: 'phrase' });
   });
 
   it('reports a taken username or email as a field error, whatever the case', async () => {
-    await auth.registerUser({ username: 'Taken', email: 'taken@example.test', password: strongTestPassword() }, testRequest);
+    await auth.registerUser(
+      { username: 'Taken', email: 'taken@example.test', password: strongTestPassword() },
+      testRequest,
+    );
     const name = await authFailure(
-      auth.registerUser({ username: 'TAKEN', email: 'other@example.test', password: strongTestPassword() }, testRequest),
+      auth.registerUser(
+        { username: 'TAKEN', email: 'other@example.test', password: strongTestPassword() },
+        testRequest,
+      ),
     );
     expect(name.code).toBe('VALIDATION');
     expect(name.fieldErrors).toEqual({ username: ['This username is already taken.'] });
     const email = await authFailure(
-      auth.registerUser({ username: 'other', email: 'Taken@Example.test', password: strongTestPassword() }, testRequest),
+      auth.registerUser(
+        { username: 'other', email: 'Taken@Example.test', password: strongTestPassword() },
+        testRequest,
+      ),
     );
-    expect(email.fieldErrors).toEqual({ email: ['An account with this email address already exists.'] });
+    expect(email.fieldErrors).toEqual({
+      email: ['An account with this email address already exists.'],
+    });
   });
 
   it('gives exactly one account to 20 concurrent registrations of one username', async () => {
     const password = strongTestPassword();
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        auth.registerUser({ username: 'racer', email: `racer${i}@example.test`, password }, testRequest),
+        auth.registerUser(
+          { username: 'racer', email: `racer${i}@example.test`, password },
+          testRequest,
+        ),
       ),
     );
     const won = results.filter((result) => result.status === 'fulfilled');
@@ -94,7 +155,9 @@ describe('registerUser', () => {
     expect(lost).toHaveLength(19);
     for (const result of lost) {
       expect(isAuthError(result.reason, 'VALIDATION')).toBe(true);
-      expect((result.reason as AuthError).fieldErrors.username).toEqual(['This username is already taken.']);
+      expect((result.reason as AuthError).fieldErrors.username).toEqual([
+        'This username is already taken.',
+      ]);
     }
     expect(await database.current.users.countDocuments({ username_key: 'racer' })).toBe(1);
   });
@@ -114,7 +177,12 @@ describe('authenticate', () => {
   let userId = '';
 
   beforeAll(async () => {
-    userId = (await auth.registerUser({ username: 'Alice', email: 'alice@example.test', password }, testRequest)).id;
+    userId = (
+      await auth.registerUser(
+        { username: 'Alice', email: 'alice@example.test', password },
+        testRequest,
+      )
+    ).id;
   });
 
   it('accepts the username (any case) or the email', async () => {
@@ -124,8 +192,12 @@ describe('authenticate', () => {
   });
 
   it('answers the same for an unknown user and a wrong password', async () => {
-    const wrong = await authFailure(auth.authenticate('alice', 'not-the-password', { ...testRequest, ip: '198.51.100.1' }));
-    const unknown = await authFailure(auth.authenticate('nobody', password, { ...testRequest, ip: '198.51.100.1' }));
+    const wrong = await authFailure(
+      auth.authenticate('alice', 'not-the-password', { ...testRequest, ip: '198.51.100.1' }),
+    );
+    const unknown = await authFailure(
+      auth.authenticate('nobody', password, { ...testRequest, ip: '198.51.100.1' }),
+    );
     for (const error of [wrong, unknown]) {
       expect(error.code).toBe('INVALID_CREDENTIALS');
       expect(error.message).toBe('Invalid username or password.');
@@ -159,9 +231,13 @@ describe('authenticate', () => {
   });
 
   it('refuses an inactive user only after a correct password', async () => {
-    await auth.registerUser({ username: 'sleeper', email: 'sleeper@example.test', password }, testRequest, {
-      active: false,
-    });
+    await auth.registerUser(
+      { username: 'sleeper', email: 'sleeper@example.test', password },
+      testRequest,
+      {
+        active: false,
+      },
+    );
     const wrong = await authFailure(auth.authenticate('sleeper', 'not-the-password', testRequest));
     expect(wrong.code).toBe('INVALID_CREDENTIALS');
     const right = await authFailure(auth.authenticate('sleeper', password, testRequest));
@@ -171,7 +247,10 @@ describe('authenticate', () => {
 
   it('rehashes on sign-in when the stored hash has older parameters', async () => {
     const weakHash = await new Argon2id({ memorySize: 8_192, iterations: 1 }).hash(password);
-    const user = await auth.registerUser({ username: 'legacy', email: 'legacy@example.test', password }, testRequest);
+    const user = await auth.registerUser(
+      { username: 'legacy', email: 'legacy@example.test', password },
+      testRequest,
+    );
     await database.current.users.updateOne({ _id: user.id }, { $set: { password_hash: weakHash } });
     await auth.authenticate('legacy', password, testRequest);
     const doc = await database.current.users.findOne({ _id: user.id });
@@ -189,7 +268,10 @@ describe('authenticate', () => {
 
 describe('throttling', () => {
   it('locks an account after repeated failures, the same way for unknown and known users', async () => {
-    await auth.registerUser({ username: 'target', email: 'target@example.test', password: 'amber-cobalt-meadow-42' }, testRequest);
+    await auth.registerUser(
+      { username: 'target', email: 'target@example.test', password: 'amber-cobalt-meadow-42' },
+      testRequest,
+    );
     const messages: Record<string, string[]> = { target: [], ghost: [] };
     for (const login of ['target', 'ghost']) {
       // 3 free failures; the third starts a 30 s lock.
@@ -207,30 +289,45 @@ describe('throttling', () => {
     expect(messages.target).toEqual(messages.ghost);
 
     // Even the right password waits for the lock (from a client without this account's device cookie).
-    const locked = await authFailure(auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest));
+    const locked = await authFailure(
+      auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest),
+    );
     expect(locked.code).toBe('THROTTLED');
-    expect(locked.message).toBe('Too many failed sign-in attempts for this account. Try again in 30 seconds.');
+    expect(locked.message).toBe(
+      'Too many failed sign-in attempts for this account. Try again in 30 seconds.',
+    );
 
     // After the lock, one more try; a failure doubles the lock.
     clock.advance(30_000);
-    expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
-    expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).retryAfterSeconds).toBe(60);
+    expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect(
+      (await authFailure(auth.authenticate('target', 'wrong-guess', testRequest)))
+        .retryAfterSeconds,
+    ).toBe(60);
 
     // A correct password after the lock signs in and resets the account's counter.
     clock.advance(60_000);
     await auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest);
     for (let i = 0; i < 3; i++) {
-      expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
+      expect(
+        (await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code,
+      ).toBe('INVALID_CREDENTIALS');
     }
     // Three failures from zero: the first lock again (30 s), not a doubled one.
     const target = await database.current.users.findOne({ username_key: 'target' });
-    const doc = await database.current.throttle.findOne({ _id: `account:${await sha256hex(`user:${target?._id}`)}` });
-    expect(doc?.failures).toBe(3);
-    expect(doc?.locked_until?.getTime()).toBe(clock.now().getTime() + 30_000);
+    const key = `account:${await sha256hex(`user:${target?._id}`)}`;
+    expect(await failuresOnRecord(database.current, key, clock.now())).toBe(3);
+    const lockedAgain = await authFailure(
+      auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest),
+    );
+    expect(lockedAgain.retryAfterSeconds).toBe(30);
   });
 
   it('caps the lock and forgets failures after a quiet period', async () => {
-    for (let i = 0; i < 3; i++) await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
+    for (let i = 0; i < 3; i++)
+      await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
     for (let round = 0; round < 4; round++) {
       const error = await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
       expect(error.code).toBe('THROTTLED');
@@ -239,8 +336,16 @@ describe('throttling', () => {
       await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
     }
     clock.advance(2 * 60 * 60_000);
-    expect((await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe('INVALID_CREDENTIALS');
-    expect((await database.current.throttle.findOne({ _id: `account:${await sha256hex('name:capped')}` }))?.failures).toBe(1);
+    expect((await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect(
+      await failuresOnRecord(
+        database.current,
+        `account:${await sha256hex('name:capped')}`,
+        clock.now(),
+      ),
+    ).toBe(1);
   });
 
   it('throttles a client address across accounts', async () => {
@@ -251,21 +356,29 @@ describe('throttling', () => {
     });
     const request = { ...testRequest, ip: '192.0.2.55' };
     for (let i = 0; i < 3; i++) {
-      expect((await authFailure(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code).toBe('INVALID_CREDENTIALS');
+      expect(
+        (await authFailure(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code,
+      ).toBe('INVALID_CREDENTIALS');
     }
     const error = await authFailure(strict.authenticate('spray-next', 'wrong-guess', request));
     expect(error.code).toBe('THROTTLED');
     expect(error.retryAfterSeconds).toBe(10);
     // Another address is not affected.
-    const other = await authFailure(strict.authenticate('spray-next', 'wrong-guess', { ...testRequest, ip: '192.0.2.56' }));
+    const other = await authFailure(
+      strict.authenticate('spray-next', 'wrong-guess', { ...testRequest, ip: '192.0.2.56' }),
+    );
     expect(other.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('lets no more than the free attempts through in a parallel burst', async () => {
     const results = await Promise.allSettled(
-      Array.from({ length: 12 }, () => auth.authenticate('burst', 'wrong-guess', { ...testRequest, ip: '192.0.2.99' })),
+      Array.from({ length: 12 }, () =>
+        auth.authenticate('burst', 'wrong-guess', { ...testRequest, ip: '192.0.2.99' }),
+      ),
     );
-    const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as AuthError).code : 'OK'));
+    const codes = results.map((result) =>
+      result.status === 'rejected' ? (result.reason as AuthError).code : 'OK',
+    );
     // 3 free attempts (the third starts the lock), no more.
     expect(codes.filter((code) => code === 'INVALID_CREDENTIALS')).toHaveLength(3);
     expect(codes.filter((code) => code === 'THROTTLED')).toHaveLength(9);

@@ -45,7 +45,8 @@ export function createAuth(options: AuthOptions): Auth {
 
   const tokens = createSingleUseTokens(core);
   const keys = createKeys(core);
-  const devices = createDevices(core, keys);
+  // trustDevice uses the account document a sign-in just read (credentials keeps it).
+  const devices = createDevices(core, keys, (user) => credentials.checkedDocOf(user));
   const totp = createTotp(core, keys);
   const credentials = createCredentials(core, devices, totp);
   const sessions = createSessions(core, credentials);

@@ -24,7 +24,7 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyPassword,
 } from './passwords.ts';
-import { dropLapsedClaim, takeClaim, type ThrottleKey } from './throttle.ts';
+import { dropLapsedClaim, takeClaim, type Admission } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import { renewSecurityStamp } from './security-stamp.ts';
 import type { Totp } from './second-factors/totp.ts';
@@ -64,6 +64,12 @@ export function createCredentials(
    * alive (the change ends "every other session" only among those it sees).
    */
   const passwordCheckedAgainst = new WeakMap<PublicUser, string>();
+  /**
+   * The account document each user returned by `authenticate` was read from,
+   * moments ago: loginUser and trustDevice use it instead of reading it again
+   * (loginUser still reads the account once the session exists).
+   */
+  const documentOf = new WeakMap<PublicUser, UserDoc>();
 
   /** Wrong password where a signed-in user re-enters it: a field error, not a sign-out (401). */
   function incorrectPassword(field: string): AuthError {
@@ -119,19 +125,19 @@ export function createCredentials(
    * names nobody): per device when the client holds a valid device cookie for
    * that user, else per account and address.
    */
-  async function throttleKeys(account: string, userId: string | null, request: RequestInfo) {
-    const deviceId = userId ? await devices.verify(request.deviceToken, userId) : null;
+  async function throttleKeys(account: string, user: UserDoc | null, request: RequestInfo) {
+    const deviceId = user ? await devices.verify(request.deviceToken, user) : null;
     return throttle.keysFor({ account, ip: clip(request.ip, MAX_IP), deviceId });
   }
 
   /** A wrong password: counted on every key, recorded, and one event per lock it set (not per refusal). */
   async function failedAttempt(
-    keys: ThrottleKey[],
+    admission: Admission,
     userId: string | null,
     request: RequestInfo,
     reason: string,
   ) {
-    const locks = await throttle.failed(keys, now());
+    const locks = await throttle.failed(admission, now());
     await events.record('login_failed', userId, request, { reason });
     for (const lock of locks) {
       const details = {
@@ -155,12 +161,8 @@ export function createCredentials(
     const user = await database.users.findOne(
       key.includes('@') ? { email_key: key } : { username_key: key },
     );
-    const keys = await throttleKeys(
-      user ? `user:${user._id}` : `name:${key}`,
-      user?._id ?? null,
-      request,
-    );
-    await throttle.admit(keys, now());
+    const keys = await throttleKeys(user ? `user:${user._id}` : `name:${key}`, user, request);
+    const admission = await throttle.admit(keys, now());
 
     // Unknown users are verified against a dummy hash: same time, same answer.
     const tooLong = [...password].length > PASSWORD_MAX_LENGTH;
@@ -172,10 +174,10 @@ export function createCredentials(
       tooLong ? '' : password,
     );
     if (!user || !hasPassword || !matches || tooLong) {
-      await failedAttempt(keys, user?._id ?? null, request, 'invalid_credentials');
+      await failedAttempt(admission, user?._id ?? null, request, 'invalid_credentials');
       throw new AuthError('INVALID_CREDENTIALS', MESSAGES.invalidCredentials);
     }
-    await throttle.succeeded(keys, now());
+    await throttle.succeeded(admission, now());
     // Only now, after a correct password, may the answer say the account is inactive.
     if (!user.active) {
       await events.record('login_failed', user._id, request, { reason: 'inactive' });
@@ -184,8 +186,14 @@ export function createCredentials(
     const checkedHash = await rehashIfNeeded(user, password);
     const publicUser = toPublicUser(user);
     passwordCheckedAgainst.set(publicUser, checkedHash);
+    documentOf.set(publicUser, user);
     return publicUser;
   };
+
+  /** The account document `authenticate` read for this user (undefined for other users). */
+  function checkedDocOf(user: PublicUser): UserDoc | undefined {
+    return documentOf.get(user);
+  }
 
   /** The stored hash `authenticate` checked this user's password against (undefined for other users). */
   function checkedHashOf(user: PublicUser): string | undefined {
@@ -201,18 +209,18 @@ export function createCredentials(
     reason: string,
     options: { rehash?: boolean } = {},
   ): Promise<void> {
-    const keys = await throttleKeys(`user:${user._id}`, user._id, request);
-    await throttle.admit(keys, now());
+    const keys = await throttleKeys(`user:${user._id}`, user, request);
+    const admission = await throttle.admit(keys, now());
     const valid =
       user.password_hash !== '' &&
       typeof password === 'string' &&
       [...password].length <= PASSWORD_MAX_LENGTH &&
       (await verifyPassword(user.password_hash, password));
     if (!valid) {
-      await failedAttempt(keys, user._id, request, reason);
+      await failedAttempt(admission, user._id, request, reason);
       throw incorrectPassword(field);
     }
-    await throttle.succeeded(keys, now());
+    await throttle.succeeded(admission, now());
     if (options.rehash ?? true) await rehashIfNeeded(user, password);
   }
 
@@ -358,6 +366,7 @@ export function createCredentials(
   return {
     authenticate,
     checkedHashOf,
+    checkedDocOf,
     confirmLogin,
     changePassword,
     setPassword,

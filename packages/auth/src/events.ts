@@ -14,6 +14,9 @@ export type Events = ReturnType<typeof createEvents>;
  */
 export const MAX_EVENT_USER_AGENT = 256;
 
+/** The most failed sign-ins "since your last visit" counts (more are shown as this many). */
+export const FAILED_SINCE_LIMIT = 1_000;
+
 export function createEvents(database: Database, now: () => Date) {
   const listeners = new Map<AuthEventType | '*', Set<AuthEventListener>>();
 
@@ -81,24 +84,33 @@ export function createEvents(database: Database, now: () => Date) {
   }
 
   /**
-   * Failed sign-in attempts on the user's account since their last sign-in before `before`
-   * (re-authentications aside): wrong passwords, and wrong codes (TOTP or recovery code) given
-   * after a correct password, which mean somebody else may hold the password.
+   * Failed sign-in attempts on the user's account since their last sign-in
+   * before `before` (re-authentications aside), counted up to
+   * FAILED_SINCE_LIMIT: wrong passwords, and wrong codes (TOTP or recovery
+   * code) given after a correct password, which mean somebody else may hold
+   * the password. One query: the latest sign-in and failure events, newest
+   * first, counted here until the previous sign-in.
    */
   async function failedSignInsSinceLastVisit(userId: string, before: Date = now()): Promise<number> {
-    const [previous] = await database.authEvents
-      .find({ user_id: userId, type: 'login', at: { $lt: before }, 'details.reauthentication': { $ne: true } })
+    const recent = await database.authEvents
+      .find(
+        {
+          user_id: userId,
+          type: { $in: ['login', 'login_failed', 'second_factor_failed'] },
+          at: { $lt: before },
+        },
+        { projection: { type: 1, details: 1 } },
+      )
       .sort({ at: -1 })
-      .limit(1)
+      .limit(FAILED_SINCE_LIMIT + 1)
       .toArray();
-    return database.authEvents.countDocuments({
-      user_id: userId,
-      $or: [
-        { type: 'login_failed', 'details.reason': 'invalid_credentials' },
-        { type: 'second_factor_failed', 'details.action': 'sign_in' },
-      ],
-      at: { $gt: previous?.at ?? new Date(0), $lt: before },
-    });
+    let failures = 0;
+    for (const event of recent) {
+      if (event.type === 'login' && event.details?.reauthentication !== true) break;
+      if (event.type === 'login_failed' && event.details?.reason === 'invalid_credentials') failures += 1;
+      if (event.type === 'second_factor_failed' && event.details?.action === 'sign_in') failures += 1;
+    }
+    return Math.min(failures, FAILED_SINCE_LIMIT);
   }
 
   /**
@@ -106,7 +118,9 @@ export function createEvents(database: Database, now: () => Date) {
    * before the TTL monitor runs). Resolves to how many were deleted.
    */
   async function deleteExpiredEvents(retentionMs: number): Promise<number> {
-    const result = await database.authEvents.deleteMany({ at: { $lt: new Date(now().getTime() - retentionMs) } });
+    const result = await database.authEvents.deleteMany({
+      at: { $lt: new Date(now().getTime() - retentionMs) },
+    });
     return result.deletedCount;
   }
 
@@ -116,6 +130,8 @@ export function createEvents(database: Database, now: () => Date) {
 /** Events never carry secrets: drop detail keys that look like one, whoever records the event. */
 function withoutSecrets(details: AuthEvent['details']): AuthEvent['details'] {
   if (!details) return undefined;
-  const kept = Object.entries(details).filter(([key]) => !/pass|token|secret|cookie|hash/i.test(key));
+  const kept = Object.entries(details).filter(
+    ([key]) => !/pass|token|secret|cookie|hash/i.test(key),
+  );
   return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }

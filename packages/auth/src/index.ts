@@ -17,7 +17,13 @@ export {
 export { AuthError, isAuthError, httpStatus } from './errors.ts';
 export type { AuthErrorCode, FieldErrors, ThrottleScope } from './errors.ts';
 export { DEVICE_COOKIE_NAME, DEVICE_TOKEN_HEADER, deviceCookieName } from './devices.ts';
-export { argon2Parameters, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts';
+export {
+  argon2Parameters,
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  verifyPassword,
+} from './passwords.ts';
 export { RECENT_PASSKEY_MS } from './recovery.ts';
 export {
   DEV_OIDC,

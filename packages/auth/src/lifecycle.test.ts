@@ -139,6 +139,37 @@ describe('the security stamp', () => {
   });
 });
 
+describe('device tokens', () => {
+  /** Wrong passwords from a client holding `deviceToken` until one is refused; the refusal. */
+  async function guessUntilRefused(username: string, deviceToken: string) {
+    const request = { ...testRequest, ip: '203.0.113.77', deviceToken };
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      const refused = await authFailure(auth.authenticate(username, 'not the password', request));
+      if (refused.code === 'THROTTLED') return { attempt, scope: refused.scope };
+    }
+    return { attempt: null, scope: null };
+  }
+
+  it('minted before a password change are ignored after it (the account lock applies)', async () => {
+    const trusted = await createSignedInUser(auth);
+    const before = await auth.signIn({ login: trusted.user.username, password: trusted.password }, testRequest);
+    if (before.status !== 'signed_in') throw new Error('expected a session');
+    // Still valid: wrong guesses count on the device, past the account's 5.
+    expect(await guessUntilRefused(trusted.user.username, before.device.token)).toMatchObject({ scope: 'device' });
+
+    const owner = await createSignedInUser(auth);
+    const minted = await auth.signIn({ login: owner.user.username, password: owner.password }, testRequest);
+    if (minted.status !== 'signed_in') throw new Error('expected a session');
+    await auth.changePassword(
+      minted.login.session,
+      { currentPassword: owner.password, newPassword: strongTestPassword() },
+      testRequest,
+    );
+    // Void now: the stranger's budget, the account lock after 5.
+    expect(await guessUntilRefused(owner.user.username, minted.device.token)).toEqual({ attempt: 6, scope: 'account' });
+  });
+});
+
 describe('sessions record how they authenticated', () => {
   it('password, password and code, passkey', async () => {
     const member = await withTotp();

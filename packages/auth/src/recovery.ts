@@ -90,7 +90,7 @@ export function createRecovery(
     const user = await database.users.findOne(key.includes('@') ? { email_key: key } : { username_key: key });
     // The owner's trusted device is not held back by the quotas that strangers
     // used up (only a device token valid for this account counts); it has its own.
-    const deviceId = user?.active ? await devices.verify(request.deviceToken, user._id) : null;
+    const deviceId = user?.active ? await devices.verify(request.deviceToken, user) : null;
     if (deviceId) {
       const deviceKey = { id: `reset-device:${await sha256hex(deviceId)}`, scope: 'device' as const };
       await throttle.takeQuota(deviceKey, RESETS_PER_DEVICE, HOUR, now());

@@ -46,7 +46,10 @@ const MAX_TOUCH_INTERVAL_MS = 60 * 60_000;
 
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'checkedHashOf'>) {
+export function createSessions(
+  core: AuthCore,
+  credentials: Pick<Credentials, 'checkedHashOf' | 'checkedDocOf'>,
+) {
   const { settings, database, now, events, cache, feed } = core;
   const { lucia } = createLucia(database, settings.sessionIdleMs);
 
@@ -73,11 +76,11 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
       amr = ['password'],
       provider,
     } = loginOptions ?? {};
-    // Decide on the stored account, not on the caller's possibly stale copy.
-    const doc = await database.users.findOne(
-      { _id: user.id },
-      { projection: { password_hash: 0 } },
-    );
+    // Decide on the stored account, not on the caller's possibly stale copy
+    // (the one authenticate read moments ago, when it comes from there).
+    const doc =
+      credentials.checkedDocOf(user) ??
+      (await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } }));
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
     if (!doc.active && !force) throw new AuthError('INACTIVE', MESSAGES.inactive);
 

@@ -42,6 +42,8 @@ export const defaultSettings: Omit<AuthSettings, 'secureCookies'> = {
     capLockMs: 24 * HOUR,
     forgetAfterMs: HOUR,
     registrationsPerHour: 10,
+    queueWaitMs: 10_000,
+    maxDevicesPerAccount: 10,
     // A sign-in page asks for one; many people may share an address.
     passkeyChallengesPerWindow: 30,
   },
@@ -95,6 +97,7 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     'throttle.maxLockMs': settings.throttle.maxLockMs,
     'throttle.forgetAfterMs': settings.throttle.forgetAfterMs,
     'throttle.capLockMs': settings.throttle.capLockMs,
+    'throttle.queueWaitMs': settings.throttle.queueWaitMs,
     deviceLifetimeMs: settings.deviceLifetimeMs,
     eventsRetentionMs: settings.eventsRetentionMs,
   };
@@ -119,13 +122,14 @@ export function resolveSettings(options: AuthOptions): AuthSettings {
     accountHardCap,
     registrationsPerHour,
   } = settings.throttle;
-  const { passkeyChallengesPerWindow } = settings.throttle;
+  const { maxDevicesPerAccount, passkeyChallengesPerWindow } = settings.throttle;
   const counts = {
     accountFreeFailures,
     addressFreeFailures,
     deviceFreeFailures,
     accountHardCap,
     registrationsPerHour,
+    maxDevicesPerAccount,
     passkeyChallengesPerWindow,
   };
   for (const [name, value] of Object.entries(counts)) {

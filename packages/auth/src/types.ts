@@ -99,6 +99,13 @@ export interface AuthSettings {
     /** Registrations per client address per hour. Default 10. */
     registrationsPerHour: number;
     /**
+     * Longest wait of a sign-in for an in-flight slot on a busy key (many
+     * sign-ins at once from one address) before it is refused as busy. Default 10 s.
+     */
+    queueWaitMs: number;
+    /** Most trusted devices per account; a new one pushes out the least recently used. Default 10. */
+    maxDevicesPerAccount: number;
+    /**
      * Passkey challenges (ceremony options) per client address for a usernameless
      * sign-in, and per account when signed in, within a challenge's lifetime
      * (3 min): also the most that are outstanding at once. Default 30.

@@ -1,4 +1,10 @@
-import { MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
 
 /**
  * Socket errors the driver lets through unwrapped: writing to a connection the
@@ -22,6 +28,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     error instanceof MongoTopologyClosedError
   ) {
     return true;
+  }
+  // A bulk write (insertMany, bulkWrite) that lost its connection: the driver
+  // wraps the network error in a MongoBulkWriteError that keeps only its
+  // message (no write errors, no code of the server's).
+  if (error instanceof MongoBulkWriteError && [error.writeErrors].flat().length === 0 && typeof error.code !== 'number') {
+    return /\b(connection .* (closed|timed out)|ECONN\w+|EPIPE|Topology is closed|Server selection timed out)\b/i.test(error.message);
   }
   if (error instanceof MongoServerError) {
     if (typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)) return true;

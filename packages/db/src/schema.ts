@@ -40,6 +40,12 @@ export interface UserDoc {
    * stamp: read as ''.
    */
   security_stamp?: string;
+  /**
+   * The account's trusted devices (device cookies), most recently used first,
+   * at most the configured number (packages/auth/src/devices.ts): a device
+   * token is honoured only while its id is listed here.
+   */
+  trusted_devices?: { id: string; at: Date }[];
 }
 
 export interface TotpDoc {

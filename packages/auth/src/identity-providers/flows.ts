@@ -301,8 +301,7 @@ export function createIdentityProviders(
     },
     request: RequestInfo,
   ): Promise<ProviderOutcome> {
-    const keys = addressKeys(request);
-    await core.throttle.admit(keys, now());
+    const admission = await core.throttle.admit(addressKeys(request), now());
     let intent: ProviderIntent | null = null;
     let next = '/login';
     const refuse = async (
@@ -310,8 +309,8 @@ export function createIdentityProviders(
       userId: string | null,
       counts: boolean,
     ): Promise<ProviderOutcome> => {
-      if (counts) await core.throttle.failed(keys, now());
-      else await core.throttle.succeeded(keys, now());
+      if (counts) await core.throttle.failed(admission, now());
+      else await core.throttle.succeeded(admission, now());
       await events.record('oauth_refused', userId, request, {
         provider: clip(providerId, 40),
         reason,
@@ -355,7 +354,7 @@ export function createIdentityProviders(
       if (!(error instanceof ProviderError)) throw error;
       return refuse(error.reason, flow.user_id, error.reason !== 'access_denied');
     }
-    await core.throttle.succeeded(keys, now());
+    await core.throttle.succeeded(admission, now());
 
     if (flow.intent === 'sign_in')
       return signInWith(provider, identity, flow.remember, flow.next, request);

@@ -78,7 +78,10 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const step = matchingStep(await secretOf(user), code);
     if (step === null || step <= user.totp.last_step) return false;
     if (!(await takeClaim(database, `totp-step:${user._id}:${step}`, STEP_CLAIM_MS))) return false;
-    await database.users.updateOne({ _id: user._id, 'totp.last_step': { $lt: step } }, { $set: { 'totp.last_step': step } });
+    await database.users.updateOne(
+      { _id: user._id, 'totp.last_step': { $lt: step } },
+      { $set: { 'totp.last_step': step } },
+    );
     return true;
   }
 
@@ -108,21 +111,27 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const method = proof && 'recoveryCode' in proof ? 'recovery_code' : 'totp';
     const field = method === 'recovery_code' ? 'recoveryCode' : 'code';
     const keys = await throttleKeys(user._id);
-    await throttle.admit(keys, now());
+    const admission = await throttle.admit(keys, now());
     const accepted =
       method === 'recovery_code'
         ? await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode)
         : await acceptCode(user, (proof as { code?: unknown } | null)?.code);
     if (!accepted) {
-      const locks = await throttle.failed(keys, now());
+      const locks = await throttle.failed(admission, now());
       await events.record('second_factor_failed', user._id, request, { action, method });
       for (const lock of locks) {
-        await events.record('account_locked', user._id, request, { scope: 'second_factor', failures: lock.failures });
+        await events.record('account_locked', user._id, request, {
+          scope: 'second_factor',
+          failures: lock.failures,
+        });
       }
-      const message = method === 'recovery_code' ? 'This recovery code is not valid (or was used).' : 'Incorrect code.';
+      const message =
+        method === 'recovery_code'
+          ? 'This recovery code is not valid (or was used).'
+          : 'Incorrect code.';
       throw new AuthError('VALIDATION', message, { fieldErrors: { [field]: [message] } });
     }
-    await throttle.succeeded(keys, now());
+    await throttle.succeeded(admission, now());
     if (method === 'recovery_code') {
       const remaining = await remainingRecoveryCodes(database, user._id);
       await events.record('recovery_code_used', user._id, request, { action, remaining });
@@ -133,8 +142,17 @@ export function createTotp(core: AuthCore, keys: Keys) {
 
   /** Changes to a user's second factors run one at a time (enrol, confirm, disable, reset). */
   async function serialized<T>(userId: string, work: () => Promise<T>): Promise<T> {
-    const outcome = await withClaim(database, `second-factor-change:${userId}`, { lifetimeMs: 10_000, waitMs: 3_000 }, work);
-    if (!outcome.done) throw new AuthError('CONFLICT', 'Another change to your sign-in methods is under way. Please try again.');
+    const outcome = await withClaim(
+      database,
+      `second-factor-change:${userId}`,
+      { lifetimeMs: 10_000, waitMs: 3_000 },
+      work,
+    );
+    if (!outcome.done)
+      throw new AuthError(
+        'CONFLICT',
+        'Another change to your sign-in methods is under way. Please try again.',
+      );
     return outcome.result;
   }
 
@@ -146,17 +164,26 @@ export function createTotp(core: AuthCore, keys: Keys) {
   }
 
   /** Fresh session required. A new secret, pending until confirmTotpEnrolment; replaces an unconfirmed one. */
-  async function beginTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<TotpEnrolment> {
+  async function beginTotpEnrolment(
+    session: SessionInfo,
+    request: RequestInfo,
+  ): Promise<TotpEnrolment> {
     const doc = await freshSessionDoc(core, session, request, 'totp_enrol');
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
-      if (user.totp?.confirmed) throw new AuthError('CONFLICT', 'An authenticator app is already set up. Turn it off first.');
+      if (user.totp?.confirmed)
+        throw new AuthError(
+          'CONFLICT',
+          'An authenticator app is already set up. Turn it off first.',
+        );
       const secret = new Uint8Array(randomBytes(20));
       const sealed = seal(await keys.key('totp_secrets'), secret, sealContext(user._id));
       const createdAt = now();
       await database.users.updateOne(
         { _id: user._id },
-        { $set: { totp: { secret: sealed, confirmed: false, created_at: createdAt, last_step: 0 } } },
+        {
+          $set: { totp: { secret: sealed, confirmed: false, created_at: createdAt, last_step: 0 } },
+        },
       );
       const uri = createTOTPKeyURI(settings.siteName, user.username, secret, STEP_SECONDS, DIGITS);
       return {
@@ -169,19 +196,38 @@ export function createTotp(core: AuthCore, keys: Keys) {
   }
 
   /** One valid code from the app turns TOTP on; resolves to the recovery codes (shown once). */
-  async function confirmTotpEnrolment(session: SessionInfo, code: string, request: RequestInfo): Promise<string[]> {
+  async function confirmTotpEnrolment(
+    session: SessionInfo,
+    code: string,
+    request: RequestInfo,
+  ): Promise<string[]> {
     const doc = await liveSessionDoc(core, session);
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
       const pending = user.totp;
-      if (!pending || pending.confirmed || pending.created_at.getTime() + ENROLMENT_MS <= now().getTime()) {
-        throw new AuthError('CONFLICT', 'There is no authenticator set-up under way (or it has expired). Start again.');
+      if (
+        !pending ||
+        pending.confirmed ||
+        pending.created_at.getTime() + ENROLMENT_MS <= now().getTime()
+      ) {
+        throw new AuthError(
+          'CONFLICT',
+          'There is no authenticator set-up under way (or it has expired). Start again.',
+        );
       }
       await checkProof(user, { code }, request, 'totp_enrol');
-      const last = (await database.users.findOne({ _id: user._id }, { projection: { totp: 1 } }))?.totp?.last_step ?? 0;
+      const last =
+        (await database.users.findOne({ _id: user._id }, { projection: { totp: 1 } }))?.totp
+          ?.last_step ?? 0;
       await database.users.updateOne(
         { _id: user._id },
-        { $set: { totp: { ...pending, confirmed: true, last_step: last }, mfa_enabled: true, updated_at: now() } },
+        {
+          $set: {
+            totp: { ...pending, confirmed: true, last_step: last },
+            mfa_enabled: true,
+            updated_at: now(),
+          },
+        },
       );
       const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       // The session that gave the code has passed the new factor (others have not:
@@ -196,7 +242,11 @@ export function createTotp(core: AuthCore, keys: Keys) {
   }
 
   /** Fresh session and a valid code or recovery code: turns TOTP off and voids the recovery codes. */
-  async function disableTotp(session: SessionInfo, proof: SecondFactorProof, request: RequestInfo): Promise<void> {
+  async function disableTotp(
+    session: SessionInfo,
+    proof: SecondFactorProof,
+    request: RequestInfo,
+  ): Promise<void> {
     const doc = await freshSessionDoc(core, session, request, 'totp_disable');
     await serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
@@ -209,7 +259,10 @@ export function createTotp(core: AuthCore, keys: Keys) {
   }
 
   /** Fresh session: ten new recovery codes; the old ones stop working. */
-  async function regenerateRecoveryCodes(session: SessionInfo, request: RequestInfo): Promise<string[]> {
+  async function regenerateRecoveryCodes(
+    session: SessionInfo,
+    request: RequestInfo,
+  ): Promise<string[]> {
     const doc = await freshSessionDoc(core, session, request, 'recovery_codes');
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
