@@ -4,7 +4,15 @@
 // are the site's; packages/auth tests them against a real OpenID provider.
 import { makeSessionStale } from '@authkit/auth/testing';
 import { describe, expect, it } from 'vitest';
-import { mutate, query, signUp, strongPassword, uniqueName, useTestApi, type CallHeaders } from './test-helpers.ts';
+import {
+  mutate,
+  query,
+  signUp,
+  strongPassword,
+  uniqueName,
+  useTestApi,
+  type CallHeaders,
+} from './test-helpers.ts';
 
 const api = useTestApi({
   identityProviders: [
@@ -138,7 +146,9 @@ describe('auth.providers and auth.signInMethods', () => {
     expect(before.status).toBe(200);
     expect(before.body.result.data.user.hasPassword).toBe(false);
     // Asked twice: the second answer may come from the session cache.
-    expect((await query(api, 'auth.me', undefined, bearer)).body.result.data.user.hasPassword).toBe(false);
+    expect((await query(api, 'auth.me', undefined, bearer)).body.result.data.user.hasPassword).toBe(
+      false,
+    );
 
     const set = await mutate(api, 'auth.setPassword', { newPassword: strongPassword() }, bearer);
     expect(set.status).toBe(200);

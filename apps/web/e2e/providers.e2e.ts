@@ -228,7 +228,9 @@ test('open-redirect spellings of next, posted to the start of the flow, end on t
     await page.goto(authorize);
     await page.getByLabel('Username').fill(name('redir'));
     await page.getByRole('button', { name: 'Authorize' }).click();
-    await page.waitForURL((url) => !url.href.startsWith(githubUrl()) && !url.pathname.endsWith('/callback'));
+    await page.waitForURL(
+      (url) => !url.href.startsWith(githubUrl()) && !url.pathname.endsWith('/callback'),
+    );
     const landed = new URL(page.url());
     expect(landed.origin, next).toBe(site);
     expect(landed.pathname, next).toBe(flow!.next);

@@ -212,9 +212,7 @@ export function createSessions(core: AuthCore, credentials: Pick<Credentials, 'c
     if (!found) return null;
     // The copy stays out of the cached session: the user half of the entry holds it.
     const { user: copy, ...session } = found;
-    const user = copy
-      ? { _id: session.user_id, ...copy }
-      : await readUserCopy(session.user_id);
+    const user = copy ? { _id: session.user_id, ...copy } : await readUserCopy(session.user_id);
     if (!user) return null;
     // Issued before the account's last security change: void (security-stamp.ts).
     // Checked on every read; a cached entry is dropped by the feed when the stamp changes.
