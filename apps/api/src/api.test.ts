@@ -64,6 +64,7 @@ describe('auth.register', () => {
       active: true,
       createdAt: isoDate,
       mfaEnabled: false,
+      hasPassword: true,
     });
     expect(JSON.stringify(result.body)).not.toMatch(/hash|argon/i);
   });
@@ -520,6 +521,7 @@ describe('admin procedures', () => {
       'createdAt',
       'email',
       'emailVerified',
+      'hasPassword',
       'id',
       'mfaEnabled',
       'role',

@@ -13,6 +13,8 @@ export function userDto(user: PublicUser) {
     createdAt: user.createdAt.toISOString(),
     /** Password sign-ins of this user need a second step (TOTP). */
     mfaEnabled: user.mfaEnabled,
+    /** False for an account made by an identity provider until it sets one (auth.setPassword). */
+    hasPassword: user.hasPassword,
   };
 }
 

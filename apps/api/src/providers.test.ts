@@ -4,7 +4,15 @@
 // are the site's; packages/auth tests them against a real OpenID provider.
 import { makeSessionStale } from '@authkit/auth/testing';
 import { describe, expect, it } from 'vitest';
-import { mutate, query, signUp, useTestApi, type CallHeaders } from './test-helpers.ts';
+import {
+  mutate,
+  query,
+  signUp,
+  strongPassword,
+  uniqueName,
+  useTestApi,
+  type CallHeaders,
+} from './test-helpers.ts';
 
 const api = useTestApi({
   identityProviders: [
@@ -118,6 +126,45 @@ describe('auth.providers and auth.signInMethods', () => {
     expect(await api.database.oauthAccounts.countDocuments({ _id: connectionId })).toBe(1);
     const methods = await query(api, 'auth.signInMethods', undefined, account.bearer!);
     expect(methods.body.result.data.password).toBe(false);
+  });
+
+  it("auth.me says whether the account has a password: false for a provider's account, true once it sets one", async () => {
+    // An account as a provider sign-in makes it: no password, signed in by the provider.
+    const username = uniqueName();
+    // The client the HTTP calls below are (session protection compares it).
+    const request = { ip: '127.0.0.1', userAgent: 'provider-test' };
+    const made = await api.auth.registerUser(
+      { username, email: `${username}@example.com`, password: strongPassword() },
+      request,
+    );
+    await api.database.users.updateOne({ _id: made.id }, { $set: { password_hash: '' } });
+    await connect(made.id);
+    const login = await api.auth.loginUser(made, { amr: ['oauth'], provider: 'github' }, request);
+    const bearer = { authorization: `Bearer ${login.token}`, 'user-agent': 'provider-test' };
+
+    const before = await query(api, 'auth.me', undefined, bearer);
+    expect(before.status).toBe(200);
+    expect(before.body.result.data.user.hasPassword).toBe(false);
+    // Asked twice: the second answer may come from the session cache.
+    expect((await query(api, 'auth.me', undefined, bearer)).body.result.data.user.hasPassword).toBe(
+      false,
+    );
+
+    const set = await mutate(api, 'auth.setPassword', { newPassword: strongPassword() }, bearer);
+    expect(set.status).toBe(200);
+    // The same session, cached or not, follows at once.
+    const after = await query(api, 'auth.me', undefined, bearer);
+    expect(after.status).toBe(200);
+    expect(after.body.result.data.user.hasPassword).toBe(true);
+    expect(JSON.stringify(after.body)).not.toContain('argon2');
+    const again = await mutate(api, 'auth.setPassword', { newPassword: strongPassword() }, bearer);
+    expect(again.status).toBe(409);
+  });
+
+  it('auth.me says hasPassword true for an account made with a password', async () => {
+    const account = await signUp(api);
+    const me = await query(api, 'auth.me', undefined, account.bearer!);
+    expect(me.body.result.data.user.hasPassword).toBe(true);
   });
 
   it('answers 400 for bad input, never a 500', async () => {

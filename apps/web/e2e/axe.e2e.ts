@@ -24,6 +24,8 @@ const SIGNED_OUT = [
   '/logout',
   '/reset/not-a-token',
   '/no-such-page',
+  // A provider callback without its flow: the "invalid or expired sign-in attempt" page.
+  '/login/provider/github/callback?state=forged&code=x',
 ];
 const MEMBER = [
   '/',
@@ -76,6 +78,26 @@ test.describe('axe finds no WCAG 2.2 A/AA violations', () => {
   test('signed in as a member (the admin page is a 403 inside the layout)', async ({ page }) => {
     await signedInAs(page, 'user');
     expect(await violationsOn(page, 'member', MEMBER)).toEqual([]);
+  });
+
+  test('an account made by a provider (no password, a connected account)', async ({ page }) => {
+    const user = await signedInAs(page, 'user');
+    const doc = await testAuth().database.users.findOne({ username: user.username });
+    await testAuth().database.oauthAccounts.insertOne({
+      _id: `conn-axe-${doc!._id}`,
+      user_id: doc!._id,
+      provider: 'github',
+      issuer: process.env.E2E_GITHUB_URL!,
+      subject: `axe-${doc!._id}`,
+      email: doc!.email,
+      display_name: user.username,
+      created_at: new Date(),
+      last_used_at: new Date(),
+    });
+    await testAuth().database.users.updateOne({ _id: doc!._id }, { $set: { password_hash: '' } });
+    await page.goto('/account#connected');
+    await expect(page.getByTestId('connected-row')).toHaveCount(1);
+    expect(await violationsOn(page, 'provider', ['/account#connected'])).toEqual([]);
   });
 
   test('signed in as an admin', async ({ page }) => {

@@ -1,12 +1,19 @@
-// The screenshots shown in the web README: /login, /account (with a second
-// device signed in) and /dashboard, at 390 px and 1280 px, light and dark.
+// The screenshots shown in the web README: /login (with the providers' buttons),
+// /account (with a second device signed in), /dashboard and the connected-accounts
+// card of /account, at 390 px and 1280 px, light and dark.
 // Every test run takes them (under test-results/screenshots/docs); with
 // DOCS_SCREENSHOTS=1 they are written to docs/screenshots/ for committing:
 //   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { closeTestAuth, registerNewUser, signInOnAnotherDevice, watchConsole } from './fixtures.ts';
+import {
+  closeTestAuth,
+  registerNewUser,
+  signInOnAnotherDevice,
+  testAuth,
+  watchConsole,
+} from './fixtures.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -53,6 +60,8 @@ test('screenshots of /login, /account and /dashboard (390 and 1280 px, light and
   const visitor = await anonymousPage(browser);
   await takeAll(visitor, 'login', '/login', async (shown) => {
     await expect(shown.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    // The e2e stack offers GitHub and its test OpenID provider.
+    await expect(shown.getByRole('button', { name: 'Continue with GitHub' })).toBeVisible();
   });
   await visitor.context().close();
 
@@ -65,5 +74,39 @@ test('screenshots of /login, /account and /dashboard (390 and 1280 px, light and
     await expect(shown.getByRole('heading', { level: 1 })).toBeVisible();
   });
   await other.context.close();
+  expect(problems).toEqual([]);
+});
+
+test('screenshots of the connected-accounts card on /account (390 and 1280 px, light and dark)', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  mkdirSync(outputDir, { recursive: true });
+  const problems = watchConsole(page);
+  const user = await registerNewUser(page, 'grace');
+  const doc = await testAuth().database.users.findOne({ username: user.username });
+  await testAuth().database.oauthAccounts.insertOne({
+    _id: `conn-docs-${doc!._id}`,
+    user_id: doc!._id,
+    provider: 'github',
+    issuer: process.env.E2E_GITHUB_URL!,
+    subject: `docs-${doc!._id}`,
+    email: doc!.email,
+    display_name: user.username,
+    created_at: new Date(),
+    last_used_at: new Date(),
+  });
+  for (const width of widths) {
+    for (const theme of themes) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.emulateMedia({ colorScheme: theme });
+      await page.goto('/account#connected');
+      await expect(page.getByTestId('connected-row')).toHaveCount(1);
+      await page.locator('#connected').screenshot({
+        path: join(outputDir, `connected-accounts-${width}-${theme}.png`),
+        animations: 'disabled',
+      });
+    }
+  }
   expect(problems).toEqual([]);
 });

@@ -64,6 +64,8 @@ export interface DatabaseState {
   mails: number;
   /** Second factors: TOTP per user, recovery codes, passkeys, pending sign-ins (ids are hashes). */
   secondFactors: string[];
+  /** Connected identity providers (a provider flow's own record is not a trace: see fuzz.e2e.ts). */
+  connections: string[];
 }
 
 export async function databaseState(): Promise<DatabaseState> {
@@ -84,10 +86,11 @@ export async function databaseState(): Promise<DatabaseState> {
       },
     )
     .toArray();
-  const [recoveryCodes, passkeys, pending] = await Promise.all([
+  const [recoveryCodes, passkeys, pending, connections] = await Promise.all([
     database.recoveryCodes.find({}, { projection: { _id: 1 } }).toArray(),
     database.passkeys.find({}).toArray(),
     database.pendingSignIns.find({}, { projection: { _id: 1 } }).toArray(),
+    database.oauthAccounts.find({}).toArray(),
   ]);
   const sessions = await database.sessions.find({}, { projection: { _id: 1 } }).toArray();
   const tokens = await database.singleUseTokens.find({}, { projection: { _id: 1 } }).toArray();
@@ -114,6 +117,9 @@ export async function databaseState(): Promise<DatabaseState> {
       ...passkeys.map((key) => `passkey ${key._id} ${key.user_id} ${key.name} ${key.counter}`),
       ...pending.map((item) => `pending ${item._id}`),
     ].sort(),
+    connections: connections
+      .map((link) => `${link._id} ${link.user_id} ${link.provider} ${link.issuer} ${link.subject}`)
+      .sort(),
   };
 }
 

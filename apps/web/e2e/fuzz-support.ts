@@ -630,13 +630,15 @@ export class FormClient {
    */
   getVerbatim(
     path: string,
-    options: { token?: string | null; accept?: FormCase['accept'] } = {},
+    options: { token?: string | null; accept?: FormCase['accept']; cookies?: string[] } = {},
   ): Promise<Answer> {
     const headers: Record<string, string> = {
       accept: options.accept === 'json' ? 'application/json' : 'text/html,application/xhtml+xml',
       'user-agent': testRequest.userAgent ?? 'fuzz',
     };
-    if (options.token) headers.cookie = `authkit_session=${options.token}`;
+    const cookies = [...(options.cookies ?? [])];
+    if (options.token) cookies.push(`authkit_session=${options.token}`);
+    if (cookies.length > 0) headers.cookie = cookies.join('; ');
     return this.#send('GET', path, headers, null, { verbatim: true });
   }
 

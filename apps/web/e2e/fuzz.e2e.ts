@@ -736,3 +736,153 @@ test('after a sign-in or a password confirmation, any next stays on the site', a
   const after = await databaseState();
   expect({ ...after, sessions: after.sessions.length }).toEqual({ ...before, sessions: before.sessions.length });
 });
+
+// ---- identity providers ---------------------------------------------------------
+
+const providerIds = ['github', 'oidc'];
+
+/** Provider ids the site does not offer: near misses, encodings, prototype names. */
+const unknownProviderId = fc.oneof(
+  fc.constantFrom(
+    'GITHUB',
+    'github ',
+    'github%00',
+    'git%68ub',
+    '__proto__',
+    'constructor',
+    'toString',
+    '..%2Fgithub',
+    '%2e%2e',
+    'x'.repeat(300),
+  ),
+  fc.stringMatching(/^[a-z0-9_-]{1,24}$/).filter((id) => !providerIds.includes(id)),
+);
+
+/** Every UTF-8 byte percent-encoded (lone surrogates arrive as U+FFFD, as a browser sends them). */
+function percentEncoded(value: string): string {
+  return [...Buffer.from(value, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+}
+
+const callbackParam = fc.tuple(
+  fc.constantFrom('state', 'code', 'iss', 'error', 'error_description', 'next', 'session_state', '__proto__'),
+  fc.oneof(fieldValue.filter((value) => value.length < 2_000), oddNext),
+);
+
+test('provider sign-in: starts, callbacks and the connected-accounts forms refuse malformed input', async () => {
+  // A provider-made account (no password) with one connection, and another account's connection.
+  const providerUser = await signedIn('fuzz_provider');
+  await testAuth().database.users.updateOne({ _id: providerUser.user.id }, { $set: { password_hash: '' } });
+  const connection = (userId: string, subject: string) => ({
+    _id: `conn-${subject}`,
+    user_id: userId,
+    provider: 'github',
+    issuer: `${process.env.E2E_GITHUB_URL}`,
+    subject,
+    email: `${subject}@example.test`,
+    display_name: subject,
+    created_at: new Date(),
+    last_used_at: null,
+  });
+  await testAuth().database.oauthAccounts.insertMany([
+    connection(providerUser.user.id, `fuzz-own-${providerUser.user.id}`),
+    connection(targetUser.user.id, `fuzz-foreign-${targetUser.user.id}`),
+  ]);
+  const foreignConnection = `conn-fuzz-foreign-${targetUser.user.id}`;
+  const ownConnection = `conn-fuzz-own-${providerUser.user.id}`;
+  const flows = () => testAuth().database.oauthFlows.countDocuments();
+
+  await refusedWithoutTrace(client, async () => {
+    // Unknown providers: 404 (or the body's own refusal), and no flow is stored.
+    const flowsBefore = await flows();
+    await check(fc.tuple(unknownProviderId, formCase(['intent', 'next', 'remember'])), 40, async ([id, form]) => {
+      const answer = await client.postForm(`/login/provider/${encodeURIComponent(id)}`, form);
+      expectAnswer(answer, [400, 404, 413, 415], { id, form });
+    });
+    expect(await flows()).toBe(flowsBefore);
+
+    // Known providers, any form: to the provider (a flow record, its designed write, which
+    // expires by itself) or back to a page of this site; never a session, never elsewhere.
+    let started = 0;
+    await check(
+      fc.tuple(fc.constantFrom(...providerIds), formCase(['intent', 'next', 'remember'])),
+      30,
+      async ([id, form]) => {
+        const answer = await client.postForm(`/login/provider/${id}`, form);
+        expectAnswer(answer, [303, 400, 413, 415], { id, form });
+        if (answer.status !== 303) return;
+        const location = answer.location ?? '';
+        const toProvider =
+          location.startsWith(`${process.env.E2E_GITHUB_URL}/`) ||
+          location.startsWith(`${process.env.E2E_IDP_URL}/`);
+        if (toProvider) started++;
+        else expect(isSameSitePath(location, webUrl()), `${id} → ${location}`).toBe(true);
+        expect(String(answer.headers['set-cookie'] ?? ''), describeCase(form)).not.toContain('authkit_session=');
+      },
+    );
+    expect(await flows()).toBeLessThanOrEqual(flowsBefore + started);
+
+    // Forged callbacks: any query, with no flow cookie or a junk one, anonymous or signed in.
+    await check(
+      fc.tuple(
+        fc.constantFrom(...providerIds, 'nope'),
+        fc.array(callbackParam, { maxLength: 6 }),
+        fc.option(fc.stringMatching(/^[\x21-\x3a\x3c-\x7e]{0,80}$/)),
+        fc.boolean(),
+      ),
+      60,
+      async ([id, params, flowCookie, asMember]) => {
+        const query = params.map(([name, value]) => `${percentEncoded(name)}=${percentEncoded(value)}`).join('&');
+        const answer = await client.getVerbatim(`/login/provider/${id}/callback?${query}`, {
+          token: asMember ? member.token : null,
+          cookies: flowCookie === null ? [] : [`authkit_oauth=${flowCookie}`],
+        });
+        const input = { id, params, flowCookie, asMember };
+        expectAnswer(answer, [400, 403, 404, 414, 429, 431], input);
+        expect(String(answer.headers['set-cookie'] ?? ''), describeCase(input)).not.toMatch(/authkit_session=[a-z2-7]/);
+      },
+    );
+
+    // Connect (signed in) with broken forms: to the provider or back to /account, nothing connected.
+    await check(formCase(['intent', 'next']), 20, async (form) => {
+      const sent = { ...form, entries: [{ name: 'intent', value: 'connect' }, ...form.entries] };
+      const answer = await client.postForm('/login/provider/github', sent, { token: providerUser.token });
+      expectAnswer(answer, [303, 400, 413, 415], sent);
+    });
+
+    // Disconnect: another account's connection, operators and junk are not found;
+    // the account's own (its only way in) is refused.
+    await check(
+      fc.tuple(formCase(['connectionId']), fc.option(fc.oneof(fc.constantFrom(foreignConnection, ownConnection), fieldValue))),
+      60,
+      async ([form, value]) => {
+        const sent = value === null ? form : { ...form, entries: [{ name: 'connectionId', value }, ...form.entries] };
+        const answer = await client.postForm('/account?/disconnect', sent, { token: providerUser.token });
+        expectAnswer(answer, [400, 404, 409, 413, 415], sent);
+      },
+    );
+    // As another user, the real id of someone else's connection: not found.
+    const foreign = await client.postForm(
+      '/account?/disconnect',
+      { entries: [{ name: 'connectionId', value: ownConnection }], encoding: 'urlencoded', accept: 'html' },
+      { token: member.token },
+    );
+    expectAnswer(foreign, [404], ownConnection);
+
+    // A first password: broken forms set none (the account keeps having no password).
+    const strong = 'Plum-Otter-Grape-42-violin';
+    await check(
+      brokenForm({ newPassword: strong, confirmPassword: strong }, ['newPassword', 'confirmPassword']),
+      40,
+      async (form) => {
+        const answer = await client.postForm('/account?/setPassword', form, { token: providerUser.token });
+        expectAnswer(answer, [400, 413, 415], form);
+        expect(answer.body, describeCase(form)).not.toContain(strong);
+      },
+    );
+    // An account with a password: refused whatever the form.
+    await check(formCase(['newPassword', 'confirmPassword']), 30, async (form) => {
+      const answer = await client.postForm('/account?/setPassword', form, { token: passwordUser.token });
+      expectAnswer(answer, [400, 409, 413, 415], form);
+    });
+  });
+});

@@ -6,7 +6,7 @@
 // kept through the flow, and all of it without JavaScript.
 import { totpCode } from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   closeTestAuth,
   expectSentToSignIn,
@@ -192,4 +192,50 @@ test.describe('without JavaScript', () => {
     await continueWith(page, 'Test ID', name('nojs'));
     await expect(page).toHaveURL(/\/dashboard$/);
   });
+});
+
+test('open-redirect spellings of next, posted to the start of the flow, end on this site', async ({
+  page,
+  baseURL,
+}) => {
+  const site = new URL(baseURL!).origin;
+  for (const next of [
+    '//evil.example',
+    '/\\evil.example',
+    'https://evil.example',
+    '/%2F%2Fevil.example',
+    'javascript:alert(1)',
+  ]) {
+    await page.context().clearCookies();
+    // The form post itself (same origin), with the hostile next: the start's own check is what is tested.
+    const started = await page.request.post('/login/provider/github', {
+      form: { next },
+      headers: { origin: site },
+      maxRedirects: 0,
+    });
+    expect(started.status(), next).toBe(303);
+    const authorize = started.headers().location!;
+    expect(authorize.startsWith(`${githubUrl()}/login/oauth/authorize`), next).toBe(true);
+    // The flow record holds the next it will use (the only one read later), already on this site.
+    const state = new URL(authorize).searchParams.get('state')!;
+    const stateHash = createHash('sha256').update(state).digest('hex');
+    const flow = await testAuth().database.oauthFlows.findOne({ state_hash: stateHash });
+    // Either refused (the default) or a plain path of this site ('/%2F%2Fevil.example' is one:
+    // a browser does not decode it into an authority).
+    expect(flow?.next, next).toMatch(/^\/(?![/\\])/);
+    expect(flow?.next === '/dashboard' || next === '/%2F%2Fevil.example', next).toBe(true);
+
+    await page.goto(authorize);
+    await page.getByLabel('Username').fill(name('redir'));
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await page.waitForURL(
+      (url) => !url.href.startsWith(githubUrl()) && !url.pathname.endsWith('/callback'),
+    );
+    const landed = new URL(page.url());
+    expect(landed.origin, next).toBe(site);
+    expect(landed.pathname, next).toBe(flow!.next);
+    // Signed in by the flow, on this site.
+    await page.goto('/dashboard');
+    await expect(page).toHaveURL(/\/dashboard$/);
+  }
 });

@@ -28,6 +28,7 @@ describe('listUsers', () => {
       'createdAt',
       'email',
       'emailVerified',
+      'hasPassword',
       'id',
       'mfaEnabled',
       'role',

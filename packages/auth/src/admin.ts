@@ -78,7 +78,7 @@ export function createAdmin(
         // The hash itself never leaves; only whether there is one (accounts made by a provider have none).
         .find(
           {},
-          { projection: { password_hash: 1, ...COPY_PROJECTION } },
+          { projection: COPY_PROJECTION },
         )
         .sort({ created_at: 1, _id: 1 })
         .skip((page - 1) * pageSize)

@@ -3,8 +3,14 @@
 import type { AuthEventDoc, Role, SessionDoc, UserDoc } from '@authkit/db';
 import type { AuthEvent, AuthenticatedUser, PublicUser, SessionInfo } from './types.ts';
 
+/**
+ * A user document, or a session's copy of one: the copy says `has_password`,
+ * a document has the `password_hash` (read it: a document without one would
+ * say false). The hash itself never leaves.
+ */
 export function toPublicUser(
-  doc: Pick<UserDoc, '_id' | 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'>,
+  doc: Pick<UserDoc, '_id' | 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'> &
+    ({ has_password: boolean } | Pick<UserDoc, 'password_hash'>),
 ): PublicUser {
   return {
     id: doc._id,
@@ -15,6 +21,7 @@ export function toPublicUser(
     active: doc.active,
     createdAt: doc.created_at,
     mfaEnabled: doc.mfa_enabled === true,
+    hasPassword: 'has_password' in doc ? doc.has_password === true : doc.password_hash !== '',
   };
 }
 

@@ -217,8 +217,10 @@ export function clip(value: string | null | undefined, max: number): string | nu
   return value.length > max ? value.slice(0, max) : value;
 }
 
-/** The user fields a session carries (see SessionDoc.user). */
-export function userCopyOf(user: Pick<UserDoc, keyof SessionUserCopy>): SessionUserCopy {
+/** The user fields a session carries (see SessionDoc.user): whether there is a password, not the hash. */
+export function userCopyOf(
+  user: Pick<UserDoc, Exclude<keyof SessionUserCopy, 'has_password'> | 'password_hash'>,
+): SessionUserCopy {
   return {
     username: user.username,
     email: user.email,
@@ -228,6 +230,7 @@ export function userCopyOf(user: Pick<UserDoc, keyof SessionUserCopy>): SessionU
     created_at: user.created_at,
     mfa_enabled: user.mfa_enabled === true,
     security_stamp: user.security_stamp ?? '',
+    has_password: typeof user.password_hash === 'string' && user.password_hash !== '',
   };
 }
 
@@ -240,11 +243,15 @@ export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
     a.active === b.active &&
     a.created_at.getTime() === b.created_at.getTime() &&
     (a.mfa_enabled === true) === (b.mfa_enabled === true) &&
-    (a.security_stamp ?? '') === (b.security_stamp ?? '')
+    (a.security_stamp ?? '') === (b.security_stamp ?? '') &&
+    (a.has_password === true) === (b.has_password === true)
   );
 }
 
-/** The user fields a session copies (userCopyOf), as a projection. */
+/**
+ * The user fields a session copies (userCopyOf), as a projection. With the
+ * password hash: userCopyOf keeps only whether there is one.
+ */
 export const COPY_PROJECTION = {
   username: 1,
   email: 1,
@@ -254,6 +261,7 @@ export const COPY_PROJECTION = {
   created_at: 1,
   mfa_enabled: 1,
   security_stamp: 1,
+  password_hash: 1,
 } as const;
 
 /**

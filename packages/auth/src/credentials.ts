@@ -9,6 +9,7 @@ import {
   MAX_LOGIN,
   MESSAGES,
   renewFreshness,
+  syncUserCopies,
   type AuthCore,
 } from './core.ts';
 import { toPublicUser } from './convert.ts';
@@ -353,6 +354,8 @@ export function createCredentials(
     );
     if (updated.modifiedCount !== 1)
       throw new AuthError('CONFLICT', 'This account has a password: change it instead.');
+    // Sessions carry whether the account has a password (auth.me reads it from the cached copy).
+    await syncUserCopies(core, user._id);
     await events.record('password_set', user._id, request);
     await core.mail.send(
       passwordSetNotice(core.mail.contextFor(user), {

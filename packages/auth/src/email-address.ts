@@ -107,7 +107,8 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   const verifyEmail: Auth['verifyEmail'] = async (token, request, options = {}) => {
     const invalidLink = () => new AuthError('VALIDATION', MESSAGES.invalidLink, { fieldErrors: { token: [MESSAGES.invalidLink] } });
     const redeemed = await tokens.redeem(token, ['email_verification', 'email_change'], async (doc) => {
-      const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
+      // With the hash: toPublicUser says whether there is one (the hash itself stays here).
+      const user = await database.users.findOne({ _id: doc.user_id });
       if (!user?.active || !doc.email) throw invalidLink();
       if (doc.kind === 'email_verification') {
         // A link for an address the account no longer has proves nothing.

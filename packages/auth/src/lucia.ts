@@ -74,7 +74,8 @@ export function createLucia(database: Database, sessionIdleMs: number) {
       ip: attributes.ip,
       fingerprint: attributes.fingerprint,
     }),
-    getUserAttributes: (attributes): Omit<PublicUser, 'id'> => ({
+    // Lucia never sees the hash, so not whether there is one (sessions' copies say it: toPublicUser).
+    getUserAttributes: (attributes): Omit<PublicUser, 'id' | 'hasPassword'> => ({
       username: attributes.username,
       email: attributes.email,
       emailVerified: attributes.email_verified === true,

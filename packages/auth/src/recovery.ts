@@ -3,7 +3,7 @@
 // somebody else: ASVS 6.4.6).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UserDoc } from '@authkit/db';
-import { clip, MAX_IP, MAX_LOGIN, MESSAGES, type AuthCore } from './core.ts';
+import { clip, MAX_IP, MAX_LOGIN, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import type { Credentials } from './credentials.ts';
 import type { Devices } from './devices.ts';
@@ -175,6 +175,9 @@ export function createRecovery(
       if (updated.modifiedCount === 0) throw invalidLink();
       // Whoever had the old password is signed out everywhere.
       const sessionsEnded = await sessions.endAllSessionsOf(user._id, 'password_reset');
+      // A first password (an account made by a provider): any session left (one made
+      // meanwhile) follows, as every session carries whether there is a password.
+      if (user.password_hash === '') await syncUserCopies(core, user._id);
       await tokens.revokeAll(user._id, 'password_reset');
       await events.record('password_reset', user._id, request);
       // Passkeys the owner chose to remove (a passkey signs in without the password): only the
@@ -195,7 +198,7 @@ export function createRecovery(
         totp: user.totp?.confirmed === true,
       };
       await mail.send(passwordResetNotice(mail.contextFor(user), outcome, { at: now(), ip: request.ip, userAgent: request.userAgent }));
-      return toPublicUser(user);
+      return toPublicUser({ ...user, password_hash: passwordHash });
     });
     if (!redeemed) throw invalidLink();
     return redeemed.result;

@@ -76,11 +76,12 @@ export function createSessions(
       amr = ['password'],
       provider,
     } = loginOptions ?? {};
-    // Decide on the stored account, not on the caller's possibly stale copy
-    // (the one authenticate read moments ago, when it comes from there).
+    // Decide on the stored account, not on the caller's possibly stale copy (the
+    // one authenticate read moments ago, when it comes from there). The session
+    // copies whether there is a password (userCopyOf), never the hash.
     const doc =
       credentials.checkedDocOf(user) ??
-      (await database.users.findOne({ _id: user.id }, { projection: { password_hash: 0 } }));
+      (await database.users.findOne({ _id: user.id }, { projection: COPY_PROJECTION }));
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
     if (!doc.active && !force) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
@@ -114,10 +115,7 @@ export function createSessions(
     // Read the account again now that the session exists: a deactivation, a
     // password change or a role change that landed after the checks above
     // either saw this session or is seen here.
-    const current = await database.users.findOne(
-      { _id: doc._id },
-      { projection: { password_hash: 1, ...COPY_PROJECTION } },
-    );
+    const current = await database.users.findOne({ _id: doc._id }, { projection: COPY_PROJECTION });
     const checkedHash = credentials.checkedHashOf(user);
     if (!current || (!current.active && !force)) {
       // Deactivated meanwhile: "every session" ended without this one, which must not
@@ -205,6 +203,12 @@ export function createSessions(
     await feed.record({ sessionId });
   }
 
+  /** A user as a session's copy of it (whether there is a password, never the hash). */
+  async function readUserCopy(userId: string) {
+    const found = await database.users.findOne({ _id: userId }, { projection: COPY_PROJECTION });
+    return found ? { _id: found._id, ...userCopyOf(found) } : null;
+  }
+
   /**
    * The session and its user from the database: one read when the session
    * carries its copy of the user's fields, two for sessions made before the copy.
@@ -214,12 +218,7 @@ export function createSessions(
     if (!found) return null;
     // The copy stays out of the cached session: the user half of the entry holds it.
     const { user: copy, ...session } = found;
-    const user = copy
-      ? { _id: session.user_id, ...copy }
-      : await database.users.findOne(
-          { _id: session.user_id },
-          { projection: { password_hash: 0 } },
-        );
+    const user = copy ? { _id: session.user_id, ...copy } : await readUserCopy(session.user_id);
     if (!user) return null;
     // Issued before the account's last security change: void (security-stamp.ts).
     // Checked on every read; a cached entry is dropped by the feed when the stamp changes.

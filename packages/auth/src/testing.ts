@@ -132,6 +132,7 @@ export function authenticatedTestUser(overrides: Partial<AuthenticatedUser> = {}
     active: true,
     createdAt: new Date(),
     mfaEnabled: false,
+    hasPassword: true,
     isAuthenticated: true,
     isActive: true,
     isAnonymous: false,

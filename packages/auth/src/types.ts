@@ -159,6 +159,8 @@ export interface PublicUser {
   createdAt: Date;
   /** A confirmed TOTP: a password alone does not sign this user in (see Auth.startSecondFactor). */
   mfaEnabled: boolean;
+  /** The account has a password (one made by an identity provider has none until it sets one). */
+  hasPassword: boolean;
 }
 
 /** Flask-Login's current_user when signed in. */

@@ -44,7 +44,7 @@ describe('database unreachable', () => {
       userAgent: '',
       ip: '',
     };
-    const user = { id: 'u', username: 'u', email: 'u@example.test', emailVerified: true, role: 'admin' as const, active: true, createdAt: new Date(), mfaEnabled: true };
+    const user = { id: 'u', username: 'u', email: 'u@example.test', emailVerified: true, role: 'admin' as const, active: true, createdAt: new Date(), mfaEnabled: true, hasPassword: true };
     const calls: Promise<unknown>[] = [
       auth.registerUser({ username: 'someone', email: 'someone@example.test', password: 'violin tundra pebble orbit' }, testRequest),
       auth.authenticate('someone', 'violin tundra pebble orbit', testRequest),

@@ -111,7 +111,14 @@ export type SessionUserCopy = Pick<
   | 'created_at'
   | 'mfa_enabled'
   | 'security_stamp'
->;
+> & {
+  /**
+   * Whether the account has a password (`password_hash !== ''`; an account made
+   * by an identity provider has none until it sets one). Only the fact travels
+   * on a session, never the hash.
+   */
+  has_password: boolean;
+};
 
 /**
  * One entry of the session invalidation feed: something ended or narrowed a

@@ -39,16 +39,41 @@ const api = useTestApi({
     baseLockMs: 60_000,
     registrationsPerHour: 1_000_000,
   },
+  // One configured provider, so that auth.providers.* reach their checks (no flow starts here).
+  identityProviders: [
+    {
+      kind: 'github',
+      id: 'github',
+      name: 'GitHub',
+      clientId: 'c',
+      clientSecret: 's',
+      webUrl: 'https://github.example',
+      apiUrl: 'https://api.github.example',
+    },
+  ],
 });
 
 let user: SignedInBoth;
 let admin: SignedInBoth;
 let adminSessionId: string;
+/** The user's connected provider: another account's for the admin, who may not disconnect it. */
+const userConnectionId = 'conn-fuzz-user';
 beforeAll(async () => {
   // Each signed in twice: over the bearer token and, separately, over the cookie.
   user = await signUp(api, { via: 'both' });
   admin = await signUp(api, { role: 'admin', via: 'both' });
   adminSessionId = await sessionIdOf(api, admin.bearer);
+  await api.database.oauthAccounts.insertOne({
+    _id: userConnectionId,
+    user_id: user.id,
+    provider: 'github',
+    issuer: 'https://api.github.example',
+    subject: '4242',
+    email: user.email,
+    display_name: user.username,
+    created_at: new Date(),
+    last_used_at: null,
+  });
 });
 
 // ---- the procedures ----------------------------------------------------------
@@ -135,6 +160,8 @@ const procedures: Procedure[] = [
   { path: 'auth.providers.available', type: 'query', fields: {} },
   { path: 'auth.providers.list', type: 'query', fields: {} },
   { path: 'auth.providers.disconnect', type: 'mutation', fields: { connectionId: 'string' } },
+  // Both fuzzed accounts have a password: refused (409) or bad input (400), never set.
+  { path: 'auth.setPassword', type: 'mutation', fields: { newPassword: 'string' } },
 ];
 
 /**
@@ -483,7 +510,7 @@ interface Snapshot {
   tokens: unknown[];
   /** No sender runs in this test API: every mail written stays here. */
   outbox: unknown[];
-  /** Second factors: recovery codes, pending sign-ins, passkeys and WebAuthn challenges. */
+  /** Second factors: recovery codes, pending sign-ins, passkeys and WebAuthn challenges; connected providers and provider flows. */
   secondFactors: unknown[][];
   events: Map<string, unknown>;
 }
@@ -500,6 +527,8 @@ async function snapshot(): Promise<Snapshot> {
     database.pendingSignIns.find().sort({ _id: 1 }).toArray(),
     database.passkeys.find().sort({ _id: 1 }).toArray(),
     database.webauthnChallenges.find().sort({ _id: 1 }).toArray(),
+    database.oauthAccounts.find().sort({ _id: 1 }).toArray(),
+    database.oauthFlows.find().sort({ _id: 1 }).toArray(),
   ]);
   return {
     users,
@@ -581,6 +610,10 @@ describe('fuzzing every procedure', () => {
           [[procedureAt('admin.users.setRole'), { userId: 'nosuchuser000000', role: 'user' }, 'POST', 'admin-cookie', '']],
           [[procedureAt('admin.users.endSessions'), { userId: 'nosuchuser000000' }, 'POST', 'admin-bearer', '']],
           [[procedureAt('admin.users.sendPasswordResetLink'), { userId: 'nosuchuser000000' }, 'POST', 'admin-bearer', '']],
+          [[procedureAt('auth.providers.disconnect'), { connectionId: 'nosuchconnection' }, 'POST', 'user-bearer', '']],
+          [[procedureAt('auth.providers.disconnect'), { connectionId: userConnectionId }, 'POST', 'admin-cookie', '']],
+          // A strong password for an account that has one: 409, nothing set.
+          [[procedureAt('auth.setPassword'), { newPassword: 'Plum-Otter-Grape-42-violin' }, 'POST', 'user-bearer', '']],
           // A name that is no account: the same answer as for one, and no link or mail.
           [[procedureAt('auth.requestPasswordReset'), { login: 'nobody@example.com' }, 'POST', 'anonymous', '']],
         ],
@@ -646,6 +679,11 @@ describe('fuzzing every procedure', () => {
       ['admin.users.setRole', { userId: user.id, role: 'admin' }, user.browser],
       ['admin.users.setRole', { userId: user.id, role: { $ne: 'user' } }, admin.bearer],
       ['admin.users.setActive', { userId: { $gt: '' }, active: false }, admin.bearer],
+      // Another account's connected provider, by its id or through operators.
+      ['auth.providers.disconnect', { connectionId: userConnectionId }, admin.bearer],
+      ['auth.providers.disconnect', { connectionId: userConnectionId }, admin.browser],
+      ['auth.providers.disconnect', { connectionId: { $ne: null } }, user.bearer],
+      ['auth.providers.disconnect', { connectionId: { $regex: '.*' } }, admin.bearer],
       [
         'admin.users.setRole',
         ownObject([

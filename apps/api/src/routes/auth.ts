@@ -202,6 +202,19 @@ export const authRouter = router({
       return { ok: true as const, ...renewedSession(ctx, renewed) };
     }),
 
+  /**
+   * A first password for an account without one (made by an identity
+   * provider): a fresh session (the provider sign-in itself, a passkey); 409
+   * when the account has a password (changePassword's job). The owner is
+   * mailed; the sessions' `hasPassword` follows at once.
+   */
+  setPassword: freshProcedure
+    .input(z.strictObject({ newPassword: z.string().max(limits.password) }))
+    .mutation(async ({ ctx, input }) => {
+      await ctx.auth.setPassword(ctx.session, input.newPassword, ctx.request);
+      return { ok: true as const };
+    }),
+
   // ---- account recovery (public: the user cannot sign in) ----
 
   /**

@@ -293,7 +293,8 @@ export function createPasskeys(core: AuthCore) {
   /** A complete sign-in with a passkey: the account it proves (sign-in.ts then makes the session). */
   async function verifyPasskeySignIn(response: AuthenticationResponseJSON, request: RequestInfo): Promise<PublicUser> {
     const passkey = await verifyAssertion(response, request, null);
-    const user = await database.users.findOne({ _id: passkey.user_id }, { projection: { password_hash: 0 } });
+    // With the hash: toPublicUser says whether there is one (the hash itself stays here).
+    const user = await database.users.findOne({ _id: passkey.user_id });
     if (!user) throw refused('This passkey is not registered here.');
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
     return toPublicUser(user);
