@@ -7,10 +7,12 @@ import { expect, test, type Page } from '@playwright/test';
 import {
   closeTestAuth,
   enrolTotp,
+  makeBrowserSessionStale,
   newUser,
   nextTotpCode,
   registerNewUser,
   signIn,
+  signInWithSecondFactor,
   signOut,
   testAuth,
   type TestUser,
@@ -188,3 +190,34 @@ test('an admin without a second factor is sent to set one up before /admin', asy
   await page.goto('/admin');
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
 });
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`on an account with two-step sign-in, re-authentication asks for the password and a code (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    const user = newUser(javaScriptEnabled ? 'stepup' : 'stepup_nojs');
+    const signedIn = await createSignedInUser(testAuth(), user);
+    const totp = { ...user, ...(await enrolTotp(signedIn)), signedIn };
+    await signInWithSecondFactor(page, totp);
+    await makeBrowserSessionStale(context);
+
+    await page.goto('/account/reauth?next=/account%23two-step');
+    await expect(page.getByLabel('Authentication code')).toBeVisible();
+    // The password alone renews nothing on this account: the code's field says what is missing.
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await expect(page).toHaveURL(/\/account\/reauth/);
+    await expect(page.locator('#field-code-error')).toContainText('Enter the code from your authenticator app');
+
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByLabel('Authentication code').fill(nextTotpCode(totp.secret));
+    await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await expect(page).toHaveURL(/\/account(#two-step)?$/);
+    // Fresh by its second factor now: new recovery codes come without a detour.
+    await page.getByRole('button', { name: /new recovery codes/i }).click();
+    await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+    await context.close();
+  });
+}
