@@ -38,10 +38,11 @@ async function setIdpAccount(sub: string, claims: Record<string, unknown>): Prom
  * At the test OpenID provider: its login form (any name signs in), unless the
  * browser still has a session there (single sign-on), which goes straight back.
  */
-async function loginAtIdp(page: Page, login: string): Promise<void> {
-  await page.waitForURL(
-    (url) => !url.pathname.startsWith('/login/provider/') || url.pathname.endsWith('/callback'),
-  );
+async function loginAtIdp(page: Page, login: string, from: string): Promise<void> {
+  // Until the click's navigation lands: at the provider (its login form), or
+  // back on the site (single sign-on). Still on the page clicked: not yet.
+  const idp = new URL(idpUrl()).origin;
+  await page.waitForURL((url) => url.origin === idp || url.href !== from);
   if (!page.url().startsWith(`${idpUrl()}/interaction/`)) return;
   await page.locator('input[name="login"]').fill(login);
   await page.locator('input[name="password"]').fill('any');
@@ -49,13 +50,14 @@ async function loginAtIdp(page: Page, login: string): Promise<void> {
 }
 
 async function continueWith(page: Page, provider: string, login: string): Promise<void> {
+  const from = page.url();
   await page.getByRole('button', { name: `Continue with ${provider}` }).click();
   if (provider === 'GitHub') {
     await expect(page).toHaveURL(new RegExp(`^${githubUrl()}/login/oauth/authorize`));
     await page.getByLabel('Username').fill(login);
     await page.getByRole('button', { name: 'Authorize' }).click();
   } else {
-    await loginAtIdp(page, login);
+    await loginAtIdp(page, login, from);
   }
 }
 
@@ -106,8 +108,9 @@ test('connect from /account (fresh session) is mailed; disconnect is refused for
   // A password account connects the provider.
   const owner = await registerNewUser(page, 'connect');
   await page.goto('/account#connected');
+  const from = page.url();
   await page.getByRole('button', { name: 'Connect Test ID' }).click();
-  await loginAtIdp(page, name('conn'));
+  await loginAtIdp(page, name('conn'), from);
   await expect(page).toHaveURL(/\/account#connected$/);
   await expect(page.getByText('Test ID is now connected to your account.')).toBeVisible();
   await expect(page.getByTestId('connected-row')).toHaveCount(1);
