@@ -42,11 +42,6 @@ export const MESSAGES = {
   mfaRequired: 'Administrators need a second factor: set up an authenticator app first.',
 };
 
-/** Stored lengths of what clients send about themselves. */
-export const MAX_USER_AGENT = 512;
-export const MAX_IP = 64;
-export const MAX_LOGIN = 320;
-
 /** The factors that count as a second factor for step-up (a passkey is one by itself). */
 const SECOND_FACTOR_METHODS: readonly AuthMethod[] = ['totp', 'recovery_code', 'passkey'];
 
@@ -210,11 +205,6 @@ export function sessionCookieFor(core: AuthCore, token: string, doc: SessionDoc,
     now: at,
     ...(doc.remember ? { expires: doc.expires_at } : {}),
   });
-}
-
-export function clip(value: string | null | undefined, max: number): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  return value.length > max ? value.slice(0, max) : value;
 }
 
 /** The user fields a session carries (see SessionDoc.user): whether there is a password, not the hash. */
