@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
+import noImportCycle from './eslint-rules/no-import-cycle.js';
 
 export default ts.config(
   {
@@ -24,6 +25,13 @@ export default ts.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The auth package reads bottom-up (leaves, services, core, capabilities,
+    // createAuth, adapters): no file may import, even a type, from above itself.
+    files: ['packages/auth/**/*.ts'],
+    plugins: { authkit: { rules: { 'no-import-cycle': noImportCycle } } },
+    rules: { 'authkit/no-import-cycle': 'error' },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],

@@ -1,6 +1,6 @@
 // Stored documents to the shapes that leave the package (never a password hash
 // or a token).
-import type { AuthEventDoc, Role, SessionDoc, UserDoc } from '@authkit/db';
+import type { AuthEventDoc, Role, SessionDoc, SessionUserField, UserDoc } from '@authkit/db';
 import type { AuthEvent, AuthenticatedUser, PublicUser, SessionInfo } from './types.ts';
 
 /**
@@ -9,8 +9,7 @@ import type { AuthEvent, AuthenticatedUser, PublicUser, SessionInfo } from './ty
  * say false). The hash itself never leaves.
  */
 export function toPublicUser(
-  doc: Pick<UserDoc, '_id' | 'username' | 'email' | 'email_verified' | 'role' | 'active' | 'created_at' | 'mfa_enabled'> &
-    ({ has_password: boolean } | Pick<UserDoc, 'password_hash'>),
+  doc: Pick<UserDoc, '_id' | SessionUserField> & ({ has_password: boolean } | Pick<UserDoc, 'password_hash'>),
 ): PublicUser {
   return {
     id: doc._id,

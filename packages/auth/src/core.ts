@@ -1,7 +1,16 @@
 // What the capability modules of createAuth share: the settings, the database,
 // the clock, the throttle and the audit trail, plus the few checks every one
 // of them makes (is this session still live, is it fresh) and the messages.
-import { isDuplicateKeyError, type AuthMethod, type Database, type SessionDoc, type SessionUserCopy, type UserDoc } from '@authkit/db';
+import {
+  isDuplicateKeyError,
+  SESSION_USER_FIELDS,
+  type AuthMethod,
+  type Database,
+  type SessionDoc,
+  type SessionUserCopy,
+  type SessionUserField,
+  type UserDoc,
+} from '@authkit/db';
 import { isSecureCookie, makeSessionCookie } from './cookies.ts';
 import { toSessionInfo } from './convert.ts';
 import { AuthError } from './errors.ts';
@@ -41,11 +50,6 @@ export const MESSAGES = {
   invalidLink: 'This link is invalid or has expired, or it was already used. Ask for a new one.',
   mfaRequired: 'Administrators need a second factor: set up an authenticator app first.',
 };
-
-/** Stored lengths of what clients send about themselves. */
-export const MAX_USER_AGENT = 512;
-export const MAX_IP = 64;
-export const MAX_LOGIN = 320;
 
 /** The factors that count as a second factor for step-up (a passkey is one by itself). */
 const SECOND_FACTOR_METHODS: readonly AuthMethod[] = ['totp', 'recovery_code', 'passkey'];
@@ -212,38 +216,32 @@ export function sessionCookieFor(core: AuthCore, token: string, doc: SessionDoc,
   });
 }
 
-export function clip(value: string | null | undefined, max: number): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  return value.length > max ? value.slice(0, max) : value;
-}
-
 /** The user fields a session carries (see SessionDoc.user): whether there is a password, not the hash. */
-export function userCopyOf(
-  user: Pick<UserDoc, Exclude<keyof SessionUserCopy, 'has_password'> | 'password_hash'>,
-): SessionUserCopy {
+export function userCopyOf(user: Pick<UserDoc, SessionUserField | 'password_hash'>): SessionUserCopy {
+  const fields = Object.fromEntries(SESSION_USER_FIELDS.map((field) => [field, user[field]]));
   return {
-    username: user.username,
-    email: user.email,
-    email_verified: user.email_verified === true,
-    role: user.role,
-    active: user.active,
-    created_at: user.created_at,
-    mfa_enabled: user.mfa_enabled === true,
-    security_stamp: user.security_stamp ?? '',
+    ...withCopyDefaults(fields as Pick<UserDoc, SessionUserField>),
     has_password: typeof user.password_hash === 'string' && user.password_hash !== '',
   };
 }
 
+/** Flags absent on older documents read as false, and a missing stamp as '': a copy always has them. */
+function withCopyDefaults<T extends Pick<UserDoc, 'email_verified' | 'mfa_enabled' | 'security_stamp'>>(fields: T): T {
+  return {
+    ...fields,
+    email_verified: fields.email_verified === true,
+    mfa_enabled: fields.mfa_enabled === true,
+    security_stamp: fields.security_stamp ?? '',
+  };
+}
+
+/** Every field of the copies, read as userCopyOf writes them, the same: else cached sessions would be stale. */
 export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
+  const [x, y] = [withCopyDefaults(a), withCopyDefaults(b)];
+  const same = (u: unknown, v: unknown) =>
+    u instanceof Date && v instanceof Date ? u.getTime() === v.getTime() : u === v;
   return (
-    a.username === b.username &&
-    a.email === b.email &&
-    (a.email_verified === true) === (b.email_verified === true) &&
-    a.role === b.role &&
-    a.active === b.active &&
-    a.created_at.getTime() === b.created_at.getTime() &&
-    (a.mfa_enabled === true) === (b.mfa_enabled === true) &&
-    (a.security_stamp ?? '') === (b.security_stamp ?? '') &&
+    SESSION_USER_FIELDS.every((field) => same(x[field], y[field])) &&
     (a.has_password === true) === (b.has_password === true)
   );
 }
@@ -253,14 +251,7 @@ export function sameUserCopy(a: SessionUserCopy, b: SessionUserCopy): boolean {
  * password hash: userCopyOf keeps only whether there is one.
  */
 export const COPY_PROJECTION = {
-  username: 1,
-  email: 1,
-  email_verified: 1,
-  role: 1,
-  active: 1,
-  created_at: 1,
-  mfa_enabled: 1,
-  security_stamp: 1,
+  ...(Object.fromEntries(SESSION_USER_FIELDS.map((field) => [field, 1])) as Record<SessionUserField, 1>),
   password_hash: 1,
 } as const;
 

@@ -2,16 +2,14 @@
 // change, and the rehash of hashes made with older Argon2 parameters.
 import type { UserDoc } from '@authkit/db';
 import {
-  clip,
   freshSessionDoc,
   liveSessionDoc,
-  MAX_IP,
-  MAX_LOGIN,
   MESSAGES,
   renewFreshness,
   syncUserCopies,
   type AuthCore,
 } from './core.ts';
+import { clip, MAX_IP, MAX_LOGIN } from './limits.ts';
 import { toPublicUser } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
@@ -25,7 +23,8 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyPassword,
 } from './passwords.ts';
-import { dropLapsedClaim, takeClaim, type Admission } from './throttle.ts';
+import { dropLapsedClaim, takeClaim } from './claims.ts';
+import type { Admission } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import { renewSecurityStamp } from './security-stamp.ts';
 import type { Totp } from './second-factors/totp.ts';

@@ -1,7 +1,7 @@
 // The audit trail: events stored in `auth_events` and delivered to in-process
 // subscribers (Flask-Login's signals).
 import type { AuthEventDoc, AuthEventType, Database } from '@authkit/db';
-import { clip, MAX_IP } from './core.ts';
+import { clip, MAX_IP } from './limits.ts';
 import { toAuthEvent } from './convert.ts';
 import type { AuthEvent, AuthEventListener, RequestInfo } from './types.ts';
 

@@ -32,16 +32,7 @@ export {
   type IdentityProviderConfig,
   type OidcProviderConfig,
 } from './identity-providers/config.ts';
-export {
-  PROVIDER_FLOW_MS,
-  REFUSAL_MESSAGES,
-  type ConnectedAccount,
-  type ProviderInfo,
-  type ProviderIntent,
-  type ProviderOutcome,
-  type ProviderRefusal,
-  type SignInMethods,
-} from './identity-providers/flows.ts';
+export { PROVIDER_FLOW_MS, REFUSAL_MESSAGES } from './identity-providers/flows.ts';
 export type {
   AnonymousUser,
   Auth,
@@ -51,6 +42,7 @@ export type {
   AuthSettings,
   AdminUserListItem,
   AuthenticatedUser,
+  ConnectedAccount,
   CurrentUser,
   DeviceCookie,
   LoadResult,
@@ -59,6 +51,10 @@ export type {
   SignInOutcome,
   AuthMethod,
   PasskeyInfo,
+  ProviderInfo,
+  ProviderIntent,
+  ProviderOutcome,
+  ProviderRefusal,
   PublicUser,
   RequestInfo,
   ResetPasskey,
@@ -68,6 +64,7 @@ export type {
   SessionInfo,
   SessionListItem,
   SessionProtection,
+  SignInMethods,
   TotpEnrolment,
   UserPage,
 } from './types.ts';

@@ -3,7 +3,6 @@ import { MongodbAdapter } from '@lucia-auth/adapter-mongodb';
 import { Lucia, TimeSpan, type DatabaseSession, type DatabaseUser } from 'lucia';
 import type { Collection, Document } from 'mongodb';
 import type { Database, SessionDoc, UserDoc } from '@authkit/db';
-import type { PublicUser } from './types.ts';
 
 /** What Lucia sees of a session document besides `_id`, `user_id` and `expires_at`. */
 export type DatabaseSessionAttributes = Omit<SessionDoc, '_id' | 'user_id' | 'expires_at'>;
@@ -62,28 +61,8 @@ export function createLucia(database: Database, sessionIdleMs: number) {
     // so createAuth passes each session's own `expires_at` and slides it itself.
     sessionExpiresIn: new TimeSpan(Math.max(1, Math.round(sessionIdleMs / 1000)), 's'),
     sessionCookie: { expires: false },
-    getSessionAttributes: (attributes) => ({
-      createdAt: attributes.created_at,
-      authenticatedAt: attributes.authenticated_at,
-      lastSeenAt: attributes.last_seen_at,
-      absoluteExpiresAt: attributes.absolute_expires_at,
-      // Not `fresh`: Lucia's Session.fresh means "cookie needs setting again".
-      freshLogin: attributes.fresh,
-      remember: attributes.remember,
-      userAgent: attributes.user_agent,
-      ip: attributes.ip,
-      fingerprint: attributes.fingerprint,
-    }),
-    // Lucia never sees the hash, so not whether there is one (sessions' copies say it: toPublicUser).
-    getUserAttributes: (attributes): Omit<PublicUser, 'id' | 'hasPassword'> => ({
-      username: attributes.username,
-      email: attributes.email,
-      emailVerified: attributes.email_verified === true,
-      role: attributes.role,
-      active: attributes.active,
-      createdAt: attributes.created_at,
-      mfaEnabled: attributes.mfa_enabled === true,
-    }),
+    // No attribute mappers: the package only creates and invalidates sessions
+    // through Lucia and never reads its validateSession results.
   });
   return { lucia, adapter };
 }

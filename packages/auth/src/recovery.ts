@@ -3,7 +3,8 @@
 // somebody else: ASVS 6.4.6).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UserDoc } from '@authkit/db';
-import { clip, MAX_IP, MAX_LOGIN, MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { MESSAGES, syncUserCopies, type AuthCore } from './core.ts';
+import { clip, MAX_IP, MAX_LOGIN } from './limits.ts';
 import { toPublicUser } from './convert.ts';
 import type { Credentials } from './credentials.ts';
 import type { Devices } from './devices.ts';

@@ -5,12 +5,9 @@ import { INVALIDATION_RETENTION_MS, type SessionDoc, type SessionEndReason } fro
 import { makeBlankCookie, readBearerToken, readSessionCookie } from './cookies.ts';
 import { toAuthenticatedUser, toPublicUser, toSessionInfo } from './convert.ts';
 import {
-  clip,
   COPY_PROJECTION,
   idleMs,
   liveSessionDoc,
-  MAX_IP,
-  MAX_USER_AGENT,
   MESSAGES,
   sameUserCopy,
   secureFor,
@@ -18,6 +15,7 @@ import {
   userCopyOf,
   type AuthCore,
 } from './core.ts';
+import { clip, MAX_IP, MAX_USER_AGENT } from './limits.ts';
 import type { Credentials } from './credentials.ts';
 import {
   deleteOldEndedReasons,

@@ -37,7 +37,7 @@
 // of N attempts behind one address costs about N times the commands of one
 // attempt, not N squared (measured on FerretDB: 200 wrong guesses went from
 // 3,300 commands and 72 s to 300 commands and under a second).
-import { isDuplicateKeyError, type Database, type ThrottleDoc } from '@authkit/db';
+import type { Database, ThrottleDoc } from '@authkit/db';
 import { MongoBulkWriteError, type Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { AuthError, isAuthError, type ThrottleScope } from './errors.ts';
@@ -702,37 +702,6 @@ function failureFields(now: Date, forgetAfterMs: number) {
     last_failure_at: now,
     expires_at: new Date(now.getTime() + forgetAfterMs),
   };
-}
-
-/**
- * Takes the claim `id` (a lease, or a password change's claim on a hash) for
- * `lifetimeMs` of real time: a unique insert, so of parallel takers exactly one
- * gets it. False when somebody holds it. Claims live in the throttle collection,
- * whose TTL index (or sweep) removes them once lapsed.
- */
-export async function takeClaim(
-  database: Database,
-  id: string,
-  lifetimeMs: number,
-): Promise<boolean> {
-  try {
-    await database.throttle.insertOne({
-      _id: id,
-      failures: 0,
-      locked_until: null,
-      last_failure_at: new Date(),
-      expires_at: new Date(Date.now() + lifetimeMs),
-    });
-    return true;
-  } catch (error) {
-    if (isDuplicateKeyError(error)) return false;
-    throw error;
-  }
-}
-
-/** Removes the claim `id` if its holder let it lapse (e.g. the process died). */
-export async function dropLapsedClaim(database: Database, id: string): Promise<void> {
-  await database.throttle.deleteOne({ _id: id, expires_at: { $lte: new Date() } });
 }
 
 /** An admitted attempt holds its slots this long at most (Argon2 takes well under a second). */

@@ -7,29 +7,9 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { PasskeyInfo } from './second-factors/passkeys.ts';
-import type { SecondFactorChallenge } from './second-factors/sign-in.ts';
-import type { SecondFactorProof, TotpEnrolment } from './second-factors/totp.ts';
 import type { IdentityProviderConfig } from './identity-providers/config.ts';
-import type {
-  ConnectedAccount,
-  ProviderInfo,
-  ProviderIntent,
-  ProviderOutcome,
-  ProviderRefusal,
-  SignInMethods,
-} from './identity-providers/flows.ts';
 
-export type { PasskeyInfo, SecondFactorChallenge, SecondFactorProof, TotpEnrolment };
-export type {
-  ConnectedAccount,
-  ProviderInfo,
-  ProviderIntent,
-  ProviderOutcome,
-  ProviderRefusal,
-  SignInMethods,
-  IdentityProviderConfig,
-};
+export type { IdentityProviderConfig };
 
 export type { AuthMethod };
 
@@ -668,4 +648,98 @@ export interface Auth {
   recordEvent(event: Omit<AuthEvent, 'at'>): Promise<void>;
   /** A `needs_refresh` event for a call refused on this stale session, at most once a minute per session. */
   recordNeedsRefresh(session: SessionInfo, request: RequestInfo, action: string): Promise<void>;
+}
+
+// Second factors (second-factors/*).
+
+export interface PasskeyInfo {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+  transports: string[];
+}
+
+export interface SecondFactorChallenge {
+  /** Sent back with the code; a secret of this sign-in attempt. */
+  challenge: string;
+  expiresAt: Date;
+}
+
+/** What proves the second factor: a code from the app, or one of the recovery codes. */
+export type SecondFactorProof = { code: string } | { recoveryCode: string };
+
+export interface TotpEnrolment {
+  /** base32, for typing into an app by hand. */
+  secret: string;
+  /** otpauth://totp/... for the QR code. */
+  uri: string;
+  /** The URI as a QR code (SVG markup). */
+  qrSvg: string;
+  expiresAt: Date;
+}
+
+// Identity providers (identity-providers/flows.ts).
+
+export type ProviderIntent = 'sign_in' | 'connect' | 'reauthenticate';
+
+/** Why a callback ended without what it was for; each has its message (REFUSAL_MESSAGES). */
+export type ProviderRefusal =
+  | 'invalid_flow'
+  | 'access_denied'
+  | 'provider_error'
+  | 'email_missing'
+  | 'email_unverified'
+  | 'account_exists'
+  | 'inactive'
+  | 'identity_in_use'
+  | 'not_connected'
+  | 'signed_out';
+
+/** A connected provider, as the account page and the API list it. */
+export interface ConnectedAccount {
+  id: string;
+  provider: string;
+  /** The provider's display name ("GitHub"); the id when it is no longer configured. */
+  providerName: string;
+  email: string | null;
+  displayName: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** A configured provider, for buttons. */
+export interface ProviderInfo {
+  id: string;
+  name: string;
+  /** It can be asked to authenticate the user again (an account's re-authentication). */
+  reauthentication: boolean;
+  /**
+   * Where the browser is sent (the issuer's origin, GitHub's web origin): a site
+   * with CSP `form-action` lists it, since a form post redirects there.
+   */
+  origin: string;
+}
+
+export type ProviderOutcome =
+  | (SignedIn & { next: string; created: boolean })
+  | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date; next: string }
+  | { status: 'connected'; provider: string; next: string }
+  | { status: 'reauthenticated'; login: LoginResult; next: string }
+  | {
+      status: 'refused';
+      reason: ProviderRefusal;
+      message: string;
+      intent: ProviderIntent | null;
+      next: string;
+    };
+
+/** The ways an account can sign in; the last one cannot be removed. */
+export interface SignInMethods {
+  password: boolean;
+  passkeys: number;
+  totp: boolean;
+  providers: string[];
 }

@@ -1,7 +1,8 @@
 // Accounts: registration, with uniqueness decided by the unique indexes.
 import { generateIdFromEntropySize } from 'lucia';
 import { isDuplicateKeyError, type UserDoc } from '@authkit/db';
-import { clip, MAX_IP, MESSAGES, type AuthCore } from './core.ts';
+import { MESSAGES, type AuthCore } from './core.ts';
+import { clip, MAX_IP } from './limits.ts';
 import type { EmailAddresses } from './email-address.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError, isAuthError, type FieldErrors } from './errors.ts';

@@ -24,6 +24,7 @@ export type {
   SessionInvalidationDoc,
   SessionEndReason,
   SessionUserCopy,
+  SessionUserField,
   SingleUseTokenDoc,
   SingleUseTokenKind,
   ThrottleDoc,
@@ -33,5 +34,6 @@ export type {
   OAuthAccountDoc,
   OAuthFlowDoc,
 } from './schema.ts';
+export { SESSION_USER_FIELDS } from './schema.ts';
 export { isDatabaseUnavailable, isDuplicateKeyError } from './errors.ts';
 export { scrub, serializeError, type LoggedError, type LoggedValue } from './log.ts';

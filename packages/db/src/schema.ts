@@ -101,17 +101,26 @@ export interface SessionDoc {
  */
 export type AuthMethod = 'password' | 'totp' | 'recovery_code' | 'passkey' | 'oauth';
 
-export type SessionUserCopy = Pick<
-  UserDoc,
-  | 'username'
-  | 'email'
-  | 'email_verified'
-  | 'role'
-  | 'active'
-  | 'created_at'
-  | 'mfa_enabled'
-  | 'security_stamp'
-> & {
+/**
+ * The user fields a session carries as they are (SessionDoc.user), listed once:
+ * packages/auth derives the copy, its comparison with the user (a field missing
+ * there would serve stale cached sessions) and the projection that reads them.
+ * The copy adds `has_password`, derived from `password_hash`.
+ */
+export const SESSION_USER_FIELDS = [
+  'username',
+  'email',
+  'email_verified',
+  'role',
+  'active',
+  'created_at',
+  'mfa_enabled',
+  'security_stamp',
+] as const satisfies readonly (keyof UserDoc)[];
+
+export type SessionUserField = (typeof SESSION_USER_FIELDS)[number];
+
+export type SessionUserCopy = Pick<UserDoc, SessionUserField> & {
   /**
    * Whether the account has a password (`password_hash !== ''`; an account made
    * by an identity provider has none until it sets one). Only the fact travels

@@ -15,14 +15,13 @@ import { generateIdFromEntropySize } from 'lucia';
 import * as client from 'openid-client';
 import { isDuplicateKeyError, type OAuthAccountDoc, type UserDoc } from '@authkit/db';
 import {
-  clip,
   freshSessionDoc,
   liveSessionDoc,
-  MAX_IP,
   MESSAGES,
   renewFreshness,
   type AuthCore,
 } from '../core.ts';
+import { clip, MAX_IP } from '../limits.ts';
 import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
 import {
@@ -40,7 +39,16 @@ import {
   sha256hex,
   throttleAddress,
 } from '../tokens.ts';
-import type { LoginResult, PublicUser, RequestInfo, SessionInfo, SignedIn } from '../types.ts';
+import type {
+  ConnectedAccount,
+  ProviderInfo,
+  ProviderIntent,
+  ProviderOutcome,
+  ProviderRefusal,
+  RequestInfo,
+  SessionInfo,
+  SignInMethods,
+} from '../types.ts';
 import { normalizeKey } from '../validation.ts';
 import type { IdentityProviderConfig } from './config.ts';
 import { createGithubClient } from './github.ts';
@@ -53,21 +61,6 @@ export const PROVIDER_FLOW_MS = 10 * 60_000;
 /** Flows one address (or one signed-in account) may start per PROVIDER_FLOW_MS: anonymous writes are bounded. */
 export const PROVIDER_FLOWS_PER_WINDOW = 30;
 const HOUR = 60 * 60_000;
-
-export type ProviderIntent = 'sign_in' | 'connect' | 'reauthenticate';
-
-/** Why a callback ended without what it was for; each has its message (REFUSAL_MESSAGES). */
-export type ProviderRefusal =
-  | 'invalid_flow'
-  | 'access_denied'
-  | 'provider_error'
-  | 'email_missing'
-  | 'email_unverified'
-  | 'account_exists'
-  | 'inactive'
-  | 'identity_in_use'
-  | 'not_connected'
-  | 'signed_out';
 
 export const REFUSAL_MESSAGES: Record<ProviderRefusal, string> = {
   invalid_flow: 'This sign-in attempt is invalid or has expired. Please start again.',
@@ -85,52 +78,6 @@ export const REFUSAL_MESSAGES: Record<ProviderRefusal, string> = {
   signed_out:
     'Your session changed while you were at the provider. Sign in again, then try once more.',
 };
-
-/** A connected provider, as the account page and the API list it. */
-export interface ConnectedAccount {
-  id: string;
-  provider: string;
-  /** The provider's display name ("GitHub"); the id when it is no longer configured. */
-  providerName: string;
-  email: string | null;
-  displayName: string | null;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}
-
-/** A configured provider, for buttons. */
-export interface ProviderInfo {
-  id: string;
-  name: string;
-  /** It can be asked to authenticate the user again (an account's re-authentication). */
-  reauthentication: boolean;
-  /**
-   * Where the browser is sent (the issuer's origin, GitHub's web origin): a site
-   * with CSP `form-action` lists it, since a form post redirects there.
-   */
-  origin: string;
-}
-
-export type ProviderOutcome =
-  | (SignedIn & { next: string; created: boolean })
-  | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date; next: string }
-  | { status: 'connected'; provider: string; next: string }
-  | { status: 'reauthenticated'; login: LoginResult; next: string }
-  | {
-      status: 'refused';
-      reason: ProviderRefusal;
-      message: string;
-      intent: ProviderIntent | null;
-      next: string;
-    };
-
-/** The ways an account can sign in; the last one cannot be removed. */
-export interface SignInMethods {
-  password: boolean;
-  passkeys: number;
-  totp: boolean;
-  providers: string[];
-}
 
 /** A path on this site (a first check; the site passes `next` through its own safe-next check first). */
 function safePath(next: unknown, fallback: string): string {

@@ -26,7 +26,7 @@ import { withClaim } from '../claims.ts';
 import type { MailMessage } from '../mail/outbox.ts';
 import { passkeyAddedNotice, passkeyRemovedNotice, type MailContext, type RequestDetails } from '../mail/templates.ts';
 import { sha256hex, throttleAddress } from '../tokens.ts';
-import type { LoginResult, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
+import type { LoginResult, PasskeyInfo, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
 /** How long a ceremony's challenge works. */
 export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
@@ -34,16 +34,6 @@ const MAX_PASSKEYS = 20;
 const MAX_NAME = 64;
 /** Sign-ins with one passkey take turns to compare and store its counter (a few ms each). */
 const COUNTER_CLAIM = { lifetimeMs: 5_000, waitMs: 3_000 };
-
-export interface PasskeyInfo {
-  id: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  backedUp: boolean;
-  deviceType: 'singleDevice' | 'multiDevice';
-  transports: string[];
-}
 
 export type Passkeys = ReturnType<typeof createPasskeys>;
 

@@ -10,26 +10,21 @@
 // per pending sign-in (announced_at) and one per account per
 // SECOND_STEP_NOTICE_MS, so that whoever holds the password cannot mail-bomb.
 import type { PendingSignInDoc } from '@authkit/db';
-import { clip, MAX_IP, MAX_USER_AGENT, MESSAGES, takeOncePer, type AuthCore } from '../core.ts';
+import { MESSAGES, takeOncePer, type AuthCore } from '../core.ts';
+import { clip, MAX_IP, MAX_USER_AGENT } from '../limits.ts';
 import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
 import { secondStepNotice, type RequestDetails } from '../mail/templates.ts';
 import { issuedUnderCurrentStamp, stampOf } from '../security-stamp.ts';
 import { generateToken, hashToken, isWellFormedToken, sha256hex } from '../tokens.ts';
-import type { PublicUser, RequestInfo } from '../types.ts';
-import type { SecondFactorProof, Totp } from './totp.ts';
+import type { PublicUser, RequestInfo, SecondFactorChallenge, SecondFactorProof } from '../types.ts';
+import type { Totp } from './totp.ts';
 
 export const PENDING_SIGN_IN_MS = 5 * 60_000;
 /** At most one "somebody entered your password" mail per account in this time. */
 export const SECOND_STEP_NOTICE_MS = 15 * 60_000;
 /** Abandoned second steps announced per sweep at most (the rest wait for the next one). */
 const ANNOUNCE_BATCH = 500;
-
-export interface SecondFactorChallenge {
-  /** Sent back with the code; a secret of this sign-in attempt. */
-  challenge: string;
-  expiresAt: Date;
-}
 
 export type SecondFactorSignIn = ReturnType<typeof createSecondFactorSignIn>;
 

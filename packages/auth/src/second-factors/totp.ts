@@ -10,15 +10,15 @@ import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 import { createTOTPKeyURI, generateHOTP } from '@oslojs/otp';
 import { renderSVG } from 'uqr';
 import type { UserDoc } from '@authkit/db';
-import { withClaim } from '../claims.ts';
+import { takeClaim, withClaim } from '../claims.ts';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from '../core.ts';
 import { renewSecurityStamp } from '../security-stamp.ts';
 import { AuthError } from '../errors.ts';
 import type { Keys } from '../keys.ts';
 import { recoveryCodesRegeneratedNotice, recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
-import { takeClaim, type ThrottleKey } from '../throttle.ts';
+import type { ThrottleKey } from '../throttle.ts';
 import { sha256hex } from '../tokens.ts';
-import type { RequestInfo, SessionInfo } from '../types.ts';
+import type { RequestInfo, SecondFactorProof, SessionInfo, TotpEnrolment } from '../types.ts';
 import { remainingRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes.ts';
 import { open, seal } from './secret-box.ts';
 
@@ -30,19 +30,6 @@ const SKEW_STEPS = 1;
 const ENROLMENT_MS = 10 * 60_000;
 /** A claim on a used step outlives the window in which its code is valid. */
 const STEP_CLAIM_MS = (2 * SKEW_STEPS + 2) * STEP_SECONDS * 1000;
-
-/** What proves the second factor: a code from the app, or one of the recovery codes. */
-export type SecondFactorProof = { code: string } | { recoveryCode: string };
-
-export interface TotpEnrolment {
-  /** base32, for typing into an app by hand. */
-  secret: string;
-  /** otpauth://totp/... for the QR code. */
-  uri: string;
-  /** The URI as a QR code (SVG markup). */
-  qrSvg: string;
-  expiresAt: Date;
-}
 
 export type Totp = ReturnType<typeof createTotp>;
 
