@@ -112,6 +112,13 @@ export function createAdmin(
     return { users, total, page, pageSize };
   };
 
+  const getUserForAdmin: Auth['getUserForAdmin'] = async (actor, userId) => {
+    await requireAdmin(actor);
+    const doc = await database.users.findOne({ _id: userId }, { projection: COPY_PROJECTION });
+    if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
+    return toPublicUser(doc);
+  };
+
   /**
    * Applies a role or active change to `userId` as `actor`, serialized with
    * every other such change, refusing one that would leave no active admin.
@@ -247,6 +254,7 @@ export function createAdmin(
 
   return {
     listUsers,
+    getUserForAdmin,
     setActive,
     setRole,
     sendPasswordResetLink,
