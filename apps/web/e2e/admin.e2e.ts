@@ -1,6 +1,7 @@
 import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
 import {
+  confirmAdminAction,
   closeTestAuth,
   createTotpAdmin,
   enrolTotp,
@@ -35,6 +36,7 @@ test('an admin deactivates a user signed in elsewhere; that user is signed out o
   let row = await openUserRow(page, member.username);
   await expect(row).toContainText('Active');
   await row.getByRole('button', { name: `Deactivate ${member.username}` }).click();
+  await confirmAdminAction(page, `Deactivate ${member.username}?`, 'Yes, deactivate');
   await expect(page.getByTestId('flash')).toHaveText(
     `${member.username} has been deactivated and signed out everywhere.`,
   );
@@ -51,10 +53,20 @@ test('an admin deactivates a user signed in elsewhere; that user is signed out o
   await expect(page.getByTestId('flash')).toHaveText(`${member.username} has been reactivated.`);
   row = await openUserRow(page, member.username);
   await row.getByRole('button', { name: `Make admin ${member.username}` }).click();
+  await confirmAdminAction(
+    page,
+    `Make ${member.username} an administrator?`,
+    'Yes, make administrator',
+  );
   await expect(page.getByTestId('flash')).toHaveText(`${member.username} is now an administrator.`);
   row = await openUserRow(page, member.username);
   await expect(row).toContainText('Administrator');
   await row.getByRole('button', { name: `Remove admin from ${member.username}` }).click();
+  await confirmAdminAction(
+    page,
+    `Remove administrator rights from ${member.username}?`,
+    'Yes, remove administrator',
+  );
   await expect(page.getByTestId('flash')).toHaveText(
     `${member.username} is no longer an administrator.`,
   );
@@ -104,9 +116,9 @@ test('an admin resets a member’s second factor: after the confirmation, the pa
     (await testAuth().database.users.findOne({ username: member.username }))?.mfa_enabled,
   ).toBe(true);
   await page.getByRole('button', { name: 'Yes, reset two-step verification' }).click();
-  await expect(
-    page.getByText('two-step verification and passkeys have been removed'),
-  ).toBeVisible();
+  await expect(page.getByTestId('flash')).toHaveText(
+    `${member.username}’s two-step verification and passkeys have been removed; they have been told by email.`,
+  );
 
   const memberContext = await browser.newContext();
   const memberPage = await memberContext.newPage();
@@ -146,3 +158,97 @@ test('at 390 px every user fits: nothing scrolls sideways and the actions are in
   }
   await memberPage.context().close();
 });
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`every destructive or privilege change asks first and Cancel changes nothing (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({
+    browser,
+  }) => {
+    const admin = await createTotpAdmin();
+    // A member with an authenticator app (so "Reset second factor" shows) and an admin to demote.
+    const member = newUser('asked');
+    await enrolTotp(await createSignedInUser(testAuth(), member));
+    const otherAdmin = newUser('asked_admin');
+    await createSignedInUser(testAuth(), { ...otherAdmin, role: 'admin' });
+    const database = testAuth().database;
+    const stateOf = async (username: string) => {
+      const doc = await database.users.findOne({ username });
+      return {
+        active: doc?.active,
+        role: doc?.role,
+        mfa: doc?.mfa_enabled,
+        sessions: await database.sessions.countDocuments({ user_id: doc?._id }),
+      };
+    };
+    const before = {
+      member: await stateOf(member.username),
+      otherAdmin: await stateOf(otherAdmin.username),
+    };
+    expect(before.member.sessions).toBeGreaterThan(0);
+
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await signInWithSecondFactor(page, admin);
+    for (const [username, button, question, yes] of [
+      [
+        member.username,
+        `Deactivate ${member.username}`,
+        `Deactivate ${member.username}?`,
+        'Yes, deactivate',
+      ],
+      [
+        member.username,
+        `Sign out everywhere: ${member.username}`,
+        `Sign ${member.username} out everywhere?`,
+        'Yes, sign out everywhere',
+      ],
+      [
+        member.username,
+        `Make admin ${member.username}`,
+        `Make ${member.username} an administrator?`,
+        'Yes, make administrator',
+      ],
+      [
+        member.username,
+        `Reset second factor of ${member.username}`,
+        `Reset two-step verification for ${member.username}?`,
+        'Yes, reset two-step verification',
+      ],
+      [
+        otherAdmin.username,
+        `Remove admin from ${otherAdmin.username}`,
+        `Remove administrator rights from ${otherAdmin.username}?`,
+        'Yes, remove administrator',
+      ],
+    ] as const) {
+      const row = await openUserRow(page, username);
+      await row.getByRole('button', { name: button }).click();
+      const prompt = page.getByTestId('admin-confirm');
+      await expect(prompt, button).toContainText(question);
+      await expect(prompt.getByRole('button', { name: yes })).toBeVisible();
+      if (javaScriptEnabled) await expect(prompt).toBeFocused();
+      // Asking changed nothing...
+      expect(await stateOf(member.username), button).toEqual(before.member);
+      expect(await stateOf(otherAdmin.username), button).toEqual(before.otherAdmin);
+      // ...and neither does Cancel.
+      await prompt.getByRole('link', { name: 'Cancel' }).click();
+      await expect(page).toHaveURL(/\/admin$/);
+      await expect(page.getByTestId('admin-confirm')).toHaveCount(0);
+      await expect(page.getByTestId('flash')).toHaveCount(0);
+      expect(await stateOf(member.username), button).toEqual(before.member);
+      expect(await stateOf(otherAdmin.username), button).toEqual(before.otherAdmin);
+    }
+    // Confirmed, the change is made and the result names the user.
+    const row = await openUserRow(page, member.username);
+    await row.getByRole('button', { name: `Sign out everywhere: ${member.username}` }).click();
+    await confirmAdminAction(
+      page,
+      `Sign ${member.username} out everywhere?`,
+      'Yes, sign out everywhere',
+    );
+    await expect(page.getByTestId('flash')).toHaveText(
+      `${member.username} has been signed out of ${before.member.sessions} ${before.member.sessions === 1 ? 'session' : 'sessions'}.`,
+    );
+    expect((await stateOf(member.username)).sessions).toBe(0);
+    await context.close();
+  });
+}

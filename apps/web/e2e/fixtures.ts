@@ -42,7 +42,12 @@ export function testAuth(): Auth {
       AUTH_SECRET_KEY: process.env.E2E_AUTH_SECRET_KEY,
       REGISTRATION_PER_HOUR: '100000',
     });
-    auth = createAuth({ database: connectDatabase(url), secureCookies: false, secretKey, throttle });
+    auth = createAuth({
+      database: connectDatabase(url),
+      secureCookies: false,
+      secretKey,
+      throttle,
+    });
   }
   return auth;
 }
@@ -105,10 +110,16 @@ export interface TotpUser extends TestUser {
  * page does): the code of the current 30-second step confirms it, so the next
  * code a test may use is the next step's (`nextTotpCode`).
  */
-export async function enrolTotp(signedIn: SignedInUser): Promise<{ secret: string; recoveryCodes: string[] }> {
+export async function enrolTotp(
+  signedIn: SignedInUser,
+): Promise<{ secret: string; recoveryCodes: string[] }> {
   const auth = testAuth();
   const { secret } = await auth.beginTotpEnrolment(signedIn.session, testRequest);
-  const recoveryCodes = await auth.confirmTotpEnrolment(signedIn.session, totpCode(secret, new Date()), testRequest);
+  const recoveryCodes = await auth.confirmTotpEnrolment(
+    signedIn.session,
+    totpCode(secret, new Date()),
+    testRequest,
+  );
   return { secret, recoveryCodes };
 }
 
@@ -230,6 +241,13 @@ export function formPost(data: Record<string, string>) {
 }
 
 /** Goes through the admin list's pages until the user's row shows. */
+/** Answers the admin page's question (every destructive or privilege change asks first). */
+export async function confirmAdminAction(page: Page, question: string, button: string) {
+  const prompt = page.getByTestId('admin-confirm');
+  await expect(prompt).toContainText(question);
+  await prompt.getByRole('button', { name: button }).click();
+}
+
 export async function openUserRow(page: Page, username: string) {
   await page.goto('/admin');
   for (let pageNumber = 1; pageNumber <= 50; pageNumber++) {

@@ -291,20 +291,39 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
       ['setActive', { userId: targetUser.user.id, active: 'false' }, ['userId', 'active']],
       ['setRole', { userId: targetUser.user.id, role: 'admin' }, ['userId', 'role']],
     ] as const) {
-      await check(fc.tuple(brokenForm(valid, required), pageQuery), 40, async ([form, page]) => {
-        const answer = await client.postForm(withPage(`/admin?/${action}`, page), form, {
-          token: admin.token,
-        });
-        expectAnswer(answer, [400, 404], { form, page });
-      });
+      // Confirmed or not, a broken form is refused (unconfirmed, before the question is asked).
+      for (const confirmed of [{}, { confirm: 'yes' }]) {
+        await check(
+          fc.tuple(brokenForm({ ...valid, ...confirmed }, required), pageQuery),
+          40,
+          async ([form, page]) => {
+            const answer = await client.postForm(withPage(`/admin?/${action}`, page), form, {
+              token: admin.token,
+            });
+            expectAnswer(answer, [400, 404], { form, page });
+          },
+        );
+      }
+      // A valid form that is not confirmed (no `confirm`, or anything but "yes") only asks: a 200, nothing changed.
       await check(
-        fc.tuple(formCase(['userId', 'active', 'role']), pageQuery),
+        fc.tuple(brokenForm({ ...valid, confirm: 'yes' }, ['confirm']), pageQuery),
+        20,
+        async ([form, page]) => {
+          const answer = await client.postForm(withPage(`/admin?/${action}`, page), form, {
+            token: admin.token,
+          });
+          expectAnswer(answer, [200], { form, page });
+        },
+      );
+      // Anything at all: refused, or only the question (a 200); never a change.
+      await check(
+        fc.tuple(formCase(['userId', 'active', 'role', 'confirm']), pageQuery),
         150,
         async ([form, page]) => {
           const answer = await client.postForm(withPage(`/admin?/${action}`, page), form, {
             token: admin.token,
           });
-          expectAnswer(answer, [400, 404, 413], { form, page });
+          expectAnswer(answer, [200, 400, 404, 413], { form, page });
         },
       );
     }
@@ -318,6 +337,7 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
         entries: [
           { name: 'userId', value: admin.user.id },
           { name: field, value },
+          { name: 'confirm', value: 'yes' },
         ],
         encoding: 'urlencoded',
         accept: 'html',
@@ -419,12 +439,20 @@ test('recovery and email forms refuse malformed input: no password, address, lin
       }
     });
 
-    // Admin: a reset link or a sign-out for nobody.
+    // Admin: a reset link or a sign-out for nobody, confirmed or not.
     for (const action of ['sendResetLink', 'endSessions']) {
-      await check(brokenForm({ userId: targetUser.user.id }, ['userId']), 30, async (form) => {
-        const answer = await client.postForm(`/admin?/${action}`, form, { token: admin.token });
-        expectAnswer(answer, [400, 404], { action, form });
-      });
+      for (const confirmed of [{}, { confirm: 'yes' }]) {
+        await check(
+          brokenForm({ userId: targetUser.user.id, ...confirmed }, ['userId']),
+          30,
+          async (form) => {
+            const answer = await client.postForm(`/admin?/${action}`, form, {
+              token: admin.token,
+            });
+            expectAnswer(answer, [400, 404], { action, form });
+          },
+        );
+      }
       await check(formCase(['userId']), 60, async (form) => {
         const answer = await client.postForm(`/admin?/${action}`, form, { token: member.token });
         expectAnswer(answer, [403, 413], { action, form });
@@ -727,14 +755,19 @@ test('after a sign-in or a password confirmation, any next stays on the site', a
         `next ${describeCase(next)} → ${answer.location}`,
       ).toBe(true);
       // A confirmed password gives the session a new token (ASVS 7.2.4): go on with it.
-      const renewed = /authkit_session=([a-z2-7]{40})/.exec(String(answer.headers['set-cookie']))?.[1];
+      const renewed = /authkit_session=([a-z2-7]{40})/.exec(
+        String(answer.headers['set-cookie']),
+      )?.[1];
       expect(renewed, 'a new session token').toBeDefined();
       user.token = renewed!;
     },
   );
   // The same sessions, under new ids (the re-authentications renewed the token).
   const after = await databaseState();
-  expect({ ...after, sessions: after.sessions.length }).toEqual({ ...before, sessions: before.sessions.length });
+  expect({ ...after, sessions: after.sessions.length }).toEqual({
+    ...before,
+    sessions: before.sessions.length,
+  });
 });
 
 // ---- identity providers ---------------------------------------------------------
@@ -760,18 +793,35 @@ const unknownProviderId = fc.oneof(
 
 /** Every UTF-8 byte percent-encoded (lone surrogates arrive as U+FFFD, as a browser sends them). */
 function percentEncoded(value: string): string {
-  return [...Buffer.from(value, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+  return [...Buffer.from(value, 'utf8')]
+    .map((byte) => `%${byte.toString(16).padStart(2, '0')}`)
+    .join('');
 }
 
 const callbackParam = fc.tuple(
-  fc.constantFrom('state', 'code', 'iss', 'error', 'error_description', 'next', 'session_state', '__proto__'),
-  fc.oneof(fieldValue.filter((value) => value.length < 2_000), oddNext),
+  fc.constantFrom(
+    'state',
+    'code',
+    'iss',
+    'error',
+    'error_description',
+    'next',
+    'session_state',
+    '__proto__',
+  ),
+  fc.oneof(
+    fieldValue.filter((value) => value.length < 2_000),
+    oddNext,
+  ),
 );
 
 test('provider sign-in: starts, callbacks and the connected-accounts forms refuse malformed input', async () => {
   // A provider-made account (no password) with one connection, and another account's connection.
   const providerUser = await signedIn('fuzz_provider');
-  await testAuth().database.users.updateOne({ _id: providerUser.user.id }, { $set: { password_hash: '' } });
+  await testAuth().database.users.updateOne(
+    { _id: providerUser.user.id },
+    { $set: { password_hash: '' } },
+  );
   const connection = (userId: string, subject: string) => ({
     _id: `conn-${subject}`,
     user_id: userId,
@@ -794,10 +844,14 @@ test('provider sign-in: starts, callbacks and the connected-accounts forms refus
   await refusedWithoutTrace(client, async () => {
     // Unknown providers: 404 (or the body's own refusal), and no flow is stored.
     const flowsBefore = await flows();
-    await check(fc.tuple(unknownProviderId, formCase(['intent', 'next', 'remember'])), 40, async ([id, form]) => {
-      const answer = await client.postForm(`/login/provider/${encodeURIComponent(id)}`, form);
-      expectAnswer(answer, [400, 404, 413, 415], { id, form });
-    });
+    await check(
+      fc.tuple(unknownProviderId, formCase(['intent', 'next', 'remember'])),
+      40,
+      async ([id, form]) => {
+        const answer = await client.postForm(`/login/provider/${encodeURIComponent(id)}`, form);
+        expectAnswer(answer, [400, 404, 413, 415], { id, form });
+      },
+    );
     expect(await flows()).toBe(flowsBefore);
 
     // Known providers, any form: to the provider (a flow record, its designed write, which
@@ -816,7 +870,9 @@ test('provider sign-in: starts, callbacks and the connected-accounts forms refus
           location.startsWith(`${process.env.E2E_IDP_URL}/`);
         if (toProvider) started++;
         else expect(isSameSitePath(location, webUrl()), `${id} → ${location}`).toBe(true);
-        expect(String(answer.headers['set-cookie'] ?? ''), describeCase(form)).not.toContain('authkit_session=');
+        expect(String(answer.headers['set-cookie'] ?? ''), describeCase(form)).not.toContain(
+          'authkit_session=',
+        );
       },
     );
     expect(await flows()).toBeLessThanOrEqual(flowsBefore + started);
@@ -831,39 +887,57 @@ test('provider sign-in: starts, callbacks and the connected-accounts forms refus
       ),
       60,
       async ([id, params, flowCookie, asMember]) => {
-        const query = params.map(([name, value]) => `${percentEncoded(name)}=${percentEncoded(value)}`).join('&');
+        const query = params
+          .map(([name, value]) => `${percentEncoded(name)}=${percentEncoded(value)}`)
+          .join('&');
         const answer = await client.getVerbatim(`/login/provider/${id}/callback?${query}`, {
           token: asMember ? member.token : null,
           cookies: flowCookie === null ? [] : [`authkit_oauth=${flowCookie}`],
         });
         const input = { id, params, flowCookie, asMember };
         expectAnswer(answer, [400, 403, 404, 414, 429, 431], input);
-        expect(String(answer.headers['set-cookie'] ?? ''), describeCase(input)).not.toMatch(/authkit_session=[a-z2-7]/);
+        expect(String(answer.headers['set-cookie'] ?? ''), describeCase(input)).not.toMatch(
+          /authkit_session=[a-z2-7]/,
+        );
       },
     );
 
     // Connect (signed in) with broken forms: to the provider or back to /account, nothing connected.
     await check(formCase(['intent', 'next']), 20, async (form) => {
       const sent = { ...form, entries: [{ name: 'intent', value: 'connect' }, ...form.entries] };
-      const answer = await client.postForm('/login/provider/github', sent, { token: providerUser.token });
+      const answer = await client.postForm('/login/provider/github', sent, {
+        token: providerUser.token,
+      });
       expectAnswer(answer, [303, 400, 413, 415], sent);
     });
 
     // Disconnect: another account's connection, operators and junk are not found;
     // the account's own (its only way in) is refused.
     await check(
-      fc.tuple(formCase(['connectionId']), fc.option(fc.oneof(fc.constantFrom(foreignConnection, ownConnection), fieldValue))),
+      fc.tuple(
+        formCase(['connectionId']),
+        fc.option(fc.oneof(fc.constantFrom(foreignConnection, ownConnection), fieldValue)),
+      ),
       60,
       async ([form, value]) => {
-        const sent = value === null ? form : { ...form, entries: [{ name: 'connectionId', value }, ...form.entries] };
-        const answer = await client.postForm('/account?/disconnect', sent, { token: providerUser.token });
+        const sent =
+          value === null
+            ? form
+            : { ...form, entries: [{ name: 'connectionId', value }, ...form.entries] };
+        const answer = await client.postForm('/account?/disconnect', sent, {
+          token: providerUser.token,
+        });
         expectAnswer(answer, [400, 404, 409, 413, 415], sent);
       },
     );
     // As another user, the real id of someone else's connection: not found.
     const foreign = await client.postForm(
       '/account?/disconnect',
-      { entries: [{ name: 'connectionId', value: ownConnection }], encoding: 'urlencoded', accept: 'html' },
+      {
+        entries: [{ name: 'connectionId', value: ownConnection }],
+        encoding: 'urlencoded',
+        accept: 'html',
+      },
       { token: member.token },
     );
     expectAnswer(foreign, [404], ownConnection);
@@ -871,17 +945,24 @@ test('provider sign-in: starts, callbacks and the connected-accounts forms refus
     // A first password: broken forms set none (the account keeps having no password).
     const strong = 'Plum-Otter-Grape-42-violin';
     await check(
-      brokenForm({ newPassword: strong, confirmPassword: strong }, ['newPassword', 'confirmPassword']),
+      brokenForm({ newPassword: strong, confirmPassword: strong }, [
+        'newPassword',
+        'confirmPassword',
+      ]),
       40,
       async (form) => {
-        const answer = await client.postForm('/account?/setPassword', form, { token: providerUser.token });
+        const answer = await client.postForm('/account?/setPassword', form, {
+          token: providerUser.token,
+        });
         expectAnswer(answer, [400, 413, 415], form);
         expect(answer.body, describeCase(form)).not.toContain(strong);
       },
     );
     // An account with a password: refused whatever the form.
     await check(formCase(['newPassword', 'confirmPassword']), 30, async (form) => {
-      const answer = await client.postForm('/account?/setPassword', form, { token: passwordUser.token });
+      const answer = await client.postForm('/account?/setPassword', form, {
+        token: passwordUser.token,
+      });
       expectAnswer(answer, [400, 409, 413, 415], form);
     });
   });

@@ -5,6 +5,7 @@
 // sign-out everywhere. The flows run with and without JavaScript.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
+  confirmAdminAction,
   closeTestAuth,
   createTotpAdmin,
   signInWithSecondFactor,
@@ -221,7 +222,9 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
 
   const before = await mailIds(member.email);
   await row.getByRole('button', { name: `Send password reset link to ${member.username}` }).click();
-  await expect(page.getByTestId('flash')).toContainText('password reset link is on its way');
+  await expect(page.getByTestId('flash')).toHaveText(
+    `A password reset link is on its way to ${member.username}’s email address.`,
+  );
   const link = await waitForLink(member.email, '/reset/', { after: before });
   // The member is still signed in: a link alone changes nothing.
   await memberPage.goto('/dashboard');
@@ -229,9 +232,20 @@ test('an admin mails a user a reset link and signs them out everywhere', async (
 
   row = await openUserRow(page, member.username);
   await row.getByRole('button', { name: `Sign out everywhere: ${member.username}` }).click();
-  await expect(page.getByTestId('flash')).toHaveText('The user has been signed out of 1 session.');
+  await confirmAdminAction(
+    page,
+    `Sign ${member.username} out everywhere?`,
+    'Yes, sign out everywhere',
+  );
+  await expect(page.getByTestId('flash')).toHaveText(
+    `${member.username} has been signed out of 1 session.`,
+  );
   await memberPage.goto('/dashboard');
   await expect(memberPage).toHaveURL(/\/login\?next=%2Fdashboard$/);
+  // Told who did it: an administrator, not "another device".
+  await expect(memberPage.getByTestId('flash')).toHaveText(
+    'An administrator signed you out of every device.',
+  );
 
   // Signing out everywhere renewed the account's security stamp: a link mailed
   // before it no longer works (whoever held it). A new one does, like the user's own.

@@ -116,6 +116,9 @@ test('the session list shows both devices, and revoking one signs it out', async
   await expect(page.getByTestId('activity-row').first()).toContainText(
     'Signed out Firefox 140 on Windows',
   );
+  // Device and address read apart ("Linux · 127.0.0.1", not "Linux· 127.0.0.1").
+  await expect(page.getByTestId('activity-row').first()).toHaveText(/\S · [0-9a-f.:]+$/);
+  await expect(page.getByTestId('activity-row').first()).not.toHaveText(/\S·/);
 
   // The revoked device is told why on its next page.
   await expectSentToSignIn(other.page, '/dashboard');
@@ -124,7 +127,7 @@ test('the session list shows both devices, and revoking one signs it out', async
   );
   // Told once: the next visit is an ordinary one.
   await expectSentToSignIn(other.page, '/dashboard');
-  await expect(other.page.getByTestId('flash')).toHaveText('Please log in to access this page.');
+  await expect(other.page.getByTestId('flash')).toHaveText('Please sign in to access this page.');
   await other.context.close();
 });
 

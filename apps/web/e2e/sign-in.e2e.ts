@@ -25,7 +25,7 @@ test.describe('sign-in flows', () => {
     await expect(page.getByTestId('flash')).toHaveText('You have been signed out.');
 
     await expectSentToSignIn(page, '/account?tab=sessions');
-    await expect(page.getByTestId('flash')).toHaveText('Please log in to access this page.');
+    await expect(page.getByTestId('flash')).toHaveText('Please sign in to access this page.');
 
     await signIn(page, user, { open: false });
     await expect(page).toHaveURL(/\/account\?tab=sessions$/);

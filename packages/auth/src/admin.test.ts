@@ -53,6 +53,17 @@ describe('listUsers', () => {
   });
 });
 
+describe('getUserForAdmin', () => {
+  it('names one user for an admin (what an action is about to change); others get 403, unknown ids 404', async () => {
+    const member = await createSignedInUser(auth, { username: 'named_member' });
+    const found = await auth.getUserForAdmin(admin.user, member.user.id);
+    expect(found).toMatchObject({ id: member.user.id, username: 'named_member', role: 'user', active: true });
+    expect(found).not.toHaveProperty('password_hash');
+    expect((await authFailure(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe('FORBIDDEN');
+    expect((await authFailure(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe('NOT_FOUND');
+  });
+});
+
 describe('setActive', () => {
   it('deactivation ends all the user’s sessions at once and blocks sign-in', async () => {
     const target = await createSignedInUser(auth, { remember: true });

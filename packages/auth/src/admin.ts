@@ -112,6 +112,13 @@ export function createAdmin(
     return { users, total, page, pageSize };
   };
 
+  const getUserForAdmin: Auth['getUserForAdmin'] = async (actor, userId) => {
+    await requireAdmin(actor);
+    const doc = await database.users.findOne({ _id: userId }, { projection: COPY_PROJECTION });
+    if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
+    return toPublicUser(doc);
+  };
+
   /**
    * Applies a role or active change to `userId` as `actor`, serialized with
    * every other such change, refusing one that would leave no active admin.
@@ -195,7 +202,7 @@ export function createAdmin(
     if (!(await database.users.findOne({ _id: userId }, { projection: { _id: 1 } }))) {
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
-    const count = await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
+    const count = await sessions.endAllSessionsOf(userId, 'signed_out_by_admin');
     if (count > 0)
       await events.record('session_revoked', userId, request, { by: actor.id, all: true, count });
     return count;
@@ -240,13 +247,14 @@ export function createAdmin(
       await database.pendingSignIns.deleteMany({ user_id: userId });
     });
     // Every session of the user ends (also by the renewed stamp): they sign in again under the new rules.
-    await sessions.endAllSessionsOf(userId, 'signed_out_elsewhere');
+    await sessions.endAllSessionsOf(userId, 'signed_out_by_admin');
     await events.record('second_factor_reset', userId, request, { by: actor.id });
     await mail.send(secondFactorResetNotice(mail.contextFor(user), now()));
   };
 
   return {
     listUsers,
+    getUserForAdmin,
     setActive,
     setRole,
     sendPasswordResetLink,

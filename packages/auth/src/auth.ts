@@ -108,6 +108,7 @@ export function createAuth(options: AuthOptions): Auth {
     resendVerification: guarded(emailAddresses.resendVerification),
     requestEmailChange: guarded(emailAddresses.requestEmailChange),
     listUsers: guarded(admin.listUsers),
+    getUserForAdmin: guarded(admin.getUserForAdmin),
     setActive: guarded(admin.setActive),
     setRole: guarded(admin.setRole),
     sendPasswordResetLink: guarded(admin.sendPasswordResetLink),

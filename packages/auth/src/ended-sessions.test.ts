@@ -32,15 +32,22 @@ describe('the reason a session ended', () => {
     expect(stored).not.toContain(phone.token);
   });
 
-  it('is "signed out elsewhere" for "sign out other devices" and an admin\'s sign-out', async () => {
+  it('is "signed out elsewhere" for "sign out other devices"', async () => {
     const me = await createSignedInUser(auth);
     const other = await auth.loginUser(me.user, { remember: true }, testRequest);
     await auth.revokeOtherSessions(me.session, testRequest);
     expect(await reasonFor(auth, other.token)).toBe('signed_out_elsewhere');
+  });
 
+  it('is "signed out by an administrator" for an admin\'s sign-out and second-factor reset', async () => {
     const admin = await createSignedInUser(auth, { role: 'admin' });
+    const me = await createSignedInUser(auth);
     await auth.endUserSessions(admin.user, me.user.id, testRequest);
-    expect(await reasonFor(auth, me.token)).toBe('signed_out_elsewhere');
+    expect(await reasonFor(auth, me.token)).toBe('signed_out_by_admin');
+
+    const again = await auth.loginUser(me.user, { remember: false }, testRequest);
+    await auth.resetSecondFactor(admin.user, me.user.id, testRequest);
+    expect(await reasonFor(auth, again.token)).toBe('signed_out_by_admin');
   });
 
   it('is noted once for parallel revocations of one session, which fail only as NOT_FOUND', async () => {

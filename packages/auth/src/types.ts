@@ -475,6 +475,8 @@ export interface Auth {
 
   // Admin (the caller checks the actor is an admin; these check it again)
   listUsers(actor: PublicUser, page: { page: number; pageSize: number }): Promise<UserPage>;
+  /** One user, for an admin about to change them (NOT_FOUND for an unknown id). */
+  getUserForAdmin(actor: PublicUser, userId: string): Promise<PublicUser>;
   /** Deactivation ends all the user's sessions at once. */
   setActive(
     actor: PublicUser,

@@ -145,8 +145,10 @@ export interface SessionInvalidationDoc {
 
 /** Why a session ended, kept for a while so the signed-out device can be told. */
 export type SessionEndReason =
-  /** Revoked from another device (one session, or "sign out other devices"), or by an administrator. */
+  /** Revoked from another device (one session, or "sign out other devices"). */
   | 'signed_out_elsewhere'
+  /** An administrator signed the user out everywhere (or reset their second factor). */
+  | 'signed_out_by_admin'
   | 'password_changed'
   | 'password_reset'
   | 'deactivated'

@@ -72,6 +72,9 @@ describe('describeEndedReason', () => {
       'You were signed out from another device.',
     );
     expect(describeEndedReason('deactivated')).toBe('Your account was deactivated.');
+    expect(describeEndedReason('signed_out_by_admin')).toBe(
+      'An administrator signed you out of every device.',
+    );
   });
 });
 

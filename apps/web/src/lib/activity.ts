@@ -119,6 +119,7 @@ export function describeEvent(event: ActivityEvent): string {
 
 const endedMessages: Record<SessionEndReason, string> = {
   signed_out_elsewhere: 'You were signed out from another device.',
+  signed_out_by_admin: 'An administrator signed you out of every device.',
   password_changed: 'Your password was changed, so this device was signed out.',
   password_reset: 'Your password was reset, so this device was signed out.',
   deactivated: 'Your account was deactivated.',

@@ -9,6 +9,8 @@ import { sha256hex } from '../tokens.ts';
 import { createSignedInUser, makeSessionStale, testRequest, totpCode, type SignedInUser } from '../testing.ts';
 import type { Auth } from '../types.ts';
 
+const USED_CODE = 'This code was just used. Wait for the next code from your authenticator app.';
+
 const STEP = 30_000;
 const { database, clock, auth } = useTestAuth();
 
@@ -108,10 +110,16 @@ describe('the second step of sign-in', () => {
     await auth.completeSecondFactor(await passwordStep(member), { code }, testRequest);
     const replay = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code }, testRequest));
     expect(replay.code).toBe('VALIDATION');
-    expect(replay.fieldErrors.code).toEqual(['Incorrect code.']);
+    // Told apart from a wrong code: the user waits for the next one instead of retyping.
+    expect(replay.fieldErrors.code).toEqual([USED_CODE]);
     // Nor an older code of the window, once a newer one was used.
     const earlier = totpCode(member.secret, new Date(clock.now().getTime() - STEP));
-    expect((await authFailure(auth.completeSecondFactor(await passwordStep(member), { code: earlier }, testRequest))).code).toBe('VALIDATION');
+    const stale = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code: earlier }, testRequest));
+    expect(stale.code).toBe('VALIDATION');
+    expect(stale.fieldErrors.code).toEqual([USED_CODE]);
+    // A wrong code still says so.
+    const wrong = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code: code === '000000' ? '111111' : '000000' }, testRequest));
+    expect(wrong.fieldErrors.code).toEqual(['Incorrect code.']);
   });
 
   it('refuses a code used twice in parallel, but once', async () => {

@@ -59,17 +59,21 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return found;
   }
 
-  /** A code for the user's TOTP, accepted once: the step is claimed and recorded as the last used. */
-  async function acceptCode(user: UserDoc, code: unknown): Promise<boolean> {
-    if (!user.totp) return false;
+  /**
+   * A code for the user's TOTP, accepted once: the step is claimed and recorded as the last used.
+   * 'used': a right code of a step already used (or older than it), so the user waits for the next.
+   */
+  async function acceptCode(user: UserDoc, code: unknown): Promise<'accepted' | 'wrong' | 'used'> {
+    if (!user.totp) return 'wrong';
     const step = matchingStep(await secretOf(user), code);
-    if (step === null || step <= user.totp.last_step) return false;
-    if (!(await takeClaim(database, `totp-step:${user._id}:${step}`, STEP_CLAIM_MS))) return false;
+    if (step === null) return 'wrong';
+    if (step <= user.totp.last_step) return 'used';
+    if (!(await takeClaim(database, `totp-step:${user._id}:${step}`, STEP_CLAIM_MS))) return 'used';
     await database.users.updateOne(
       { _id: user._id, 'totp.last_step': { $lt: step } },
       { $set: { 'totp.last_step': step } },
     );
-    return true;
+    return 'accepted';
   }
 
   function throttleKeys(userId: string): Promise<ThrottleKey[]> {
@@ -99,11 +103,15 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const field = method === 'recovery_code' ? 'recoveryCode' : 'code';
     const keys = await throttleKeys(user._id);
     const admission = await throttle.admit(keys, now());
-    const accepted =
+    const outcome =
       method === 'recovery_code'
-        ? await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode)
+        ? (await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode))
+          ? 'accepted'
+          : 'wrong'
         : await acceptCode(user, (proof as { code?: unknown } | null)?.code);
-    if (!accepted) {
+    if (outcome !== 'accepted') {
+      // A replayed code still counts as a failure (it proves nothing new).
+
       const locks = await throttle.failed(admission, now());
       await events.record('second_factor_failed', user._id, request, { action, method });
       for (const lock of locks) {
@@ -115,7 +123,9 @@ export function createTotp(core: AuthCore, keys: Keys) {
       const message =
         method === 'recovery_code'
           ? 'This recovery code is not valid (or was used).'
-          : 'Incorrect code.';
+          : outcome === 'used'
+            ? 'This code was just used. Wait for the next code from your authenticator app.'
+            : 'Incorrect code.';
       throw new AuthError('VALIDATION', message, { fieldErrors: { [field]: [message] } });
     }
     await throttle.succeeded(admission, now());

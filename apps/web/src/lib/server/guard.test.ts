@@ -45,7 +45,7 @@ describe('requireSignedIn', () => {
     expect(isRedirect(caught) && caught.status === 303 && caught.location).toBe(
       '/login?next=%2F%2561ccount%3Ftab%3D1',
     );
-    expect(anonymous.set).toHaveLength(1); // the "please log in" flash
+    expect(anonymous.set).toHaveLength(1); // the "please sign in" flash
   });
 
   it('never passes a user without a session, nor a session without a user', () => {

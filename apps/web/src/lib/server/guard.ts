@@ -82,7 +82,7 @@ export function denyAccess(
     const ended = event.locals?.endedReason;
     setFlash(event.cookies, event.url, {
       type: ended ? 'info' : 'warning',
-      message: ended ? describeEndedReason(ended) : 'Please log in to access this page.',
+      message: ended ? describeEndedReason(ended) : 'Please sign in to access this page.',
     });
     redirect(303, loginPath(decision.next));
   }

@@ -67,10 +67,52 @@ async function applyChange<Result>(
   redirect(303, listPath(event.url));
 }
 
-/** The posted user id ('' when missing). */
-async function postedUserId(event: RequestEvent): Promise<string> {
-  return (await readFormFields(event.request)).userId ?? '';
+/** What the page shows before a destructive or privilege change: one shape for every action. */
+interface Confirmation {
+  /** The form action that the confirmation posts to again, with `confirm=yes`. */
+  action: 'setActive' | 'setRole' | 'endSessions' | 'resetSecondFactor';
+  /** The action's other fields, posted again unchanged. */
+  fields: Record<string, string>;
+  userId: string;
+  username: string;
+  question: string;
+  consequence: string;
+  button: string;
 }
+
+type Wording = Pick<Confirmation, 'question' | 'consequence' | 'button'>;
+
+/**
+ * The first post of a destructive or privilege change only asks (a 200 with
+ * the question, nothing changed; it works without JavaScript): the user is
+ * looked up so that the question names them.
+ */
+async function askFirst(
+  event: RequestEvent,
+  userId: string,
+  action: Confirmation['action'],
+  fields: Record<string, string>,
+  wording: (username: string) => Wording,
+) {
+  const { user: admin } = requireAdmin(event);
+  let username: string;
+  try {
+    username = (await getAuth().getUserForAdmin(admin, userId)).username;
+  } catch (caught) {
+    const { status, message } = refusedChange(caught, event, listPath(event.url));
+    return fail(status, { message });
+  }
+  const confirm: Confirmation = { action, fields, userId, username, ...wording(username) };
+  return { confirm };
+}
+
+/** The user's name for a result message (NOT_FOUND for an unknown id, before anything changes). */
+async function usernameOf(event: RequestEvent, userId: string): Promise<string> {
+  const { user: admin } = requireAdmin(event);
+  return (await getAuth().getUserForAdmin(admin, userId)).username;
+}
+
+const sessionCount = (count: number) => `${count} ${count === 1 ? 'session' : 'sessions'}`;
 
 export const actions: Actions = {
   setActive: async (event) => {
@@ -81,6 +123,15 @@ export const actions: Actions = {
       return fail(400, { message: 'Choose a user and an action.' });
     }
     const active = fields.active === 'true';
+    // Reactivating gives back nothing but what the user had: one click.
+    if (!active && fields.confirm !== 'yes') {
+      return askFirst(event, userId, 'setActive', { active: 'false' }, (username) => ({
+        question: `Deactivate ${username}?`,
+        consequence:
+          'They are signed out on every device at once and cannot sign in until an administrator reactivates the account. They are told by email.',
+        button: 'Yes, deactivate',
+      }));
+    }
     return applyChange(
       event,
       () => getAuth().setActive(admin, userId, active, requestInfo(event)),
@@ -94,46 +145,68 @@ export const actions: Actions = {
   // ASVS 6.4.6: an admin never sets somebody's password; the user gets a link.
   sendResetLink: async (event) => {
     const { user: admin } = requireAdmin(event);
-    const userId = await postedUserId(event);
+    const userId = (await readFormFields(event.request)).userId ?? '';
     if (!userId) return fail(400, { message: 'Choose a user.' });
     return applyChange(
       event,
       async () => {
+        const username = await usernameOf(event, userId);
         await getAuth().sendPasswordResetLink(admin, userId, requestInfo(event));
-        return userId;
+        return username;
       },
-      () => 'A password reset link is on its way to the user’s email address.',
+      (username) => `A password reset link is on its way to ${username}’s email address.`,
     );
   },
 
   endSessions: async (event) => {
     const { user: admin } = requireAdmin(event);
-    const userId = await postedUserId(event);
+    const fields = await readFormFields(event.request);
+    const userId = fields.userId ?? '';
     if (!userId) return fail(400, { message: 'Choose a user.' });
+    if (fields.confirm !== 'yes') {
+      return askFirst(event, userId, 'endSessions', {}, (username) => ({
+        question: `Sign ${username} out everywhere?`,
+        consequence:
+          'Every session of theirs ends at once, on every device; they can sign in again with their password.',
+        button: 'Yes, sign out everywhere',
+      }));
+    }
     return applyChange(
       event,
-      () => getAuth().endUserSessions(admin, userId, requestInfo(event)),
-      (count) =>
+      async () => {
+        const username = await usernameOf(event, userId);
+        const count = await getAuth().endUserSessions(admin, userId, requestInfo(event));
+        return { username, count };
+      },
+      ({ username, count }) =>
         count === 0
-          ? 'The user was not signed in anywhere.'
-          : `The user has been signed out of ${count} ${count === 1 ? 'session' : 'sessions'}.`,
+          ? `${username} was not signed in anywhere.`
+          : `${username} has been signed out of ${sessionCount(count)}.`,
     );
   },
 
-  // Two steps, so that it works without JavaScript: the first post asks to confirm.
   resetSecondFactor: async (event) => {
     const { user: admin } = requireAdmin(event);
     const fields = await readFormFields(event.request);
     const userId = fields.userId ?? '';
     if (!userId) return fail(400, { message: 'Choose a user.' });
     if (fields.confirm !== 'yes') {
-      return { confirmReset: { userId, username: (fields.username ?? '').slice(0, 64) } };
+      return askFirst(event, userId, 'resetSecondFactor', {}, (username) => ({
+        question: `Reset two-step verification for ${username}?`,
+        consequence:
+          'Their authenticator app, recovery codes and passkeys stop working; their password alone signs them in until they set up a new one. They are signed out everywhere and told by email.',
+        button: 'Yes, reset two-step verification',
+      }));
     }
     return applyChange(
       event,
-      () => getAuth().resetSecondFactor(admin, userId, requestInfo(event)),
-      () =>
-        'The user’s two-step verification and passkeys have been removed; they have been told by email.',
+      async () => {
+        const username = await usernameOf(event, userId);
+        await getAuth().resetSecondFactor(admin, userId, requestInfo(event));
+        return username;
+      },
+      (username) =>
+        `${username}’s two-step verification and passkeys have been removed; they have been told by email.`,
     );
   },
 
@@ -144,6 +217,23 @@ export const actions: Actions = {
     const role = fields.role;
     if (!userId || (role !== 'admin' && role !== 'user')) {
       return fail(400, { message: 'Choose a user and a role.' });
+    }
+    if (fields.confirm !== 'yes') {
+      return askFirst(event, userId, 'setRole', { role }, (username) =>
+        role === 'admin'
+          ? {
+              question: `Make ${username} an administrator?`,
+              consequence:
+                'They can see every account on this site and deactivate, sign out or change the role of other users, yours included.',
+              button: 'Yes, make administrator',
+            }
+          : {
+              question: `Remove administrator rights from ${username}?`,
+              consequence:
+                'They keep their account but can no longer open the admin page or change other users.',
+              button: 'Yes, remove administrator',
+            },
+      );
     }
     return applyChange(
       event,
