@@ -292,7 +292,7 @@ test('admin actions refuse malformed forms, themselves, non-admins and anonymous
       ['setRole', { userId: targetUser.user.id, role: 'admin' }, ['userId', 'role']],
     ] as const) {
       // Confirmed or not, a broken form is refused (unconfirmed, before the question is asked).
-      for (const confirmed of [{}, { confirm: 'yes' }]) {
+      for (const confirmed of [{}, { confirm: 'yes' }] as Record<string, string>[]) {
         await check(
           fc.tuple(brokenForm({ ...valid, ...confirmed }, required), pageQuery),
           40,
@@ -441,7 +441,7 @@ test('recovery and email forms refuse malformed input: no password, address, lin
 
     // Admin: a reset link or a sign-out for nobody, confirmed or not.
     for (const action of ['sendResetLink', 'endSessions']) {
-      for (const confirmed of [{}, { confirm: 'yes' }]) {
+      for (const confirmed of [{}, { confirm: 'yes' }] as Record<string, string>[]) {
         await check(
           brokenForm({ userId: targetUser.user.id, ...confirmed }, ['userId']),
           30,
