@@ -80,6 +80,37 @@ describe('an email change an intruder asked for', () => {
   });
 });
 
+describe('a provider connection an intruder planted', () => {
+  it('is removed by the owner’s password reset, and the mail says so; older ones stay', async () => {
+    const owner = await createSignedInUser(auth);
+    const link = (id: string, provider: string, createdAt: Date) => ({
+      _id: id,
+      user_id: owner.user.id,
+      provider,
+      issuer: `https://${provider}.example`,
+      subject: `${id}-subject`,
+      email: null,
+      display_name: null,
+      created_at: createdAt,
+      last_used_at: null,
+    });
+    // Written as the connect flow writes it (identity-providers/flows.ts): the owner's
+    // own, a month old, and one connected a minute ago by whoever held a fresh session.
+    await database.current.users.updateOne({ _id: owner.user.id }, { $set: { created_at: new Date(clock.now().getTime() - 60 * 86_400_000) } });
+    await database.current.oauthAccounts.insertOne(link(`own-${owner.user.id}`, 'github', new Date(clock.now().getTime() - 30 * 86_400_000)));
+    await database.current.oauthAccounts.insertOne(link(`planted-${owner.user.id}`, 'oidc', new Date(clock.now().getTime() - 60_000)));
+
+    await auth.requestPasswordReset(owner.user.email, testRequest);
+    await auth.resetPassword(await linkTokenMailedTo(owner.user.email, '/reset/'), strongTestPassword(), testRequest);
+
+    const left = await database.current.oauthAccounts.find({ user_id: owner.user.id }).toArray();
+    expect(left.map((item) => item._id)).toEqual([`own-${owner.user.id}`]);
+    const [notice] = await database.current.mailOutbox.find({ to: owner.user.email, kind: 'password_reset_notice' }).toArray();
+    expect(notice?.text).toContain('were disconnected with the reset (oidc)');
+    expect((await auth.listEvents(owner.user.id, 20)).map((event) => event.type)).toContain('oauth_disconnected');
+  });
+});
+
 describe('the security stamp', () => {
   it('ends every session issued before it changed, in the database and in the cache', async () => {
     const member = await createSignedInUser(auth);

@@ -14,7 +14,7 @@ import { accountUserInputs, hashPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
 import { sha256hex, throttleAddress } from './tokens.ts';
-import type { Auth, PublicUser, ResetPasskey } from './types.ts';
+import type { Auth, PublicUser, RequestInfo, ResetPasskey } from './types.ts';
 import { checkNewPassword, normalizeKey } from './validation.ts';
 
 /**
@@ -138,6 +138,24 @@ export function createRecovery(
     }));
   }
 
+  /**
+   * A provider connection signs in without the password, like a passkey, and
+   * whoever held a fresh session could have connected their own account. A
+   * reset removes those made in the last RECENT_PASSKEY_MS (after the account
+   * itself: an account made by a provider keeps the connection it was made
+   * with); the owner reconnects theirs in one click. Resolves to the providers.
+   */
+  async function disconnectRecentProviders(user: UserDoc, request: RequestInfo): Promise<string[]> {
+    const since = Math.max(now().getTime() - RECENT_PASSKEY_MS, user.created_at.getTime() + 60_000);
+    const recent = await database.oauthAccounts.find({ user_id: user._id, created_at: { $gt: new Date(since) } }).toArray();
+    if (recent.length === 0) return [];
+    await database.oauthAccounts.deleteMany({ user_id: user._id, _id: { $in: recent.map((link) => link._id) } });
+    for (const link of recent) {
+      await events.record('oauth_disconnected', user._id, request, { provider: link.provider, by: 'password_reset' });
+    }
+    return recent.map((link) => link.provider);
+  }
+
   const checkPasswordResetToken: Auth['checkPasswordResetToken'] = async (token) => {
     const user = await userForResetToken(token);
     return user ? { username: user.username, passkeys: await passkeysOf(user._id) } : null;
@@ -191,12 +209,14 @@ export function createRecovery(
           await events.record('passkey_removed', user._id, request, { name: key.name, by: 'password_reset' });
         }
       }
+      const removedProviders = await disconnectRecentProviders(user, request);
       const summary = (key: { name: string; created_at: Date }) => ({ name: key.name, createdAt: key.created_at });
       const outcome = {
         sessionsEnded,
         removedPasskeys: removed.map(summary),
         keptPasskeys: passkeys.filter((key) => !removeIds.includes(key._id)).map(summary),
         totp: user.totp?.confirmed === true,
+        removedProviders,
       };
       await mail.send(passwordResetNotice(mail.contextFor(user), outcome, { at: now(), ip: request.ip, userAgent: request.userAgent }));
       return toPublicUser({ ...user, password_hash: passwordHash });

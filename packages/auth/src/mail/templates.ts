@@ -170,6 +170,8 @@ export interface ResetOutcome {
   keptPasskeys: { name: string; createdAt: Date }[];
   /** The account has an authenticator app: the reset leaves it (and its recovery codes) on. */
   totp: boolean;
+  /** Provider connections made recently, removed with the reset (the names of the providers). */
+  removedProviders: string[];
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
@@ -200,6 +202,11 @@ export function passwordResetNotice(
     );
   } else {
     paragraphs.push('Your account has no passkeys.');
+  }
+  if (outcome.removedProviders.length > 0) {
+    paragraphs.push(
+      `Accounts elsewhere connected in the last 14 days were disconnected with the reset (${outcome.removedProviders.join(', ')}): connect them again from your account settings if they are yours.`,
+    );
   }
   if (outcome.totp)
     paragraphs.push('Your authenticator app stays on: signing in still asks for a code from it.');
