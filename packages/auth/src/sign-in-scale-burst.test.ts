@@ -6,9 +6,7 @@
 // per password that Argon2 actually checked.
 import { describe, expect, it } from 'vitest';
 import { createAuth } from './auth.ts';
-import { authFailure, useTestAuth } from './test-support.ts';
-import { strongTestPassword, testRequest } from './testing.ts';
-import type { RequestInfo } from './types.ts';
+import { addressesFrom, authFailure, registeredUser, useTestAuth } from './test-support.ts';
 
 const limits = {
   accountFreeFailures: 5,
@@ -21,20 +19,9 @@ const limits = {
 };
 const { database, clock, auth } = useTestAuth({ throttle: limits });
 
-let counter = 0;
-function freshRequest(extra: Partial<RequestInfo> = {}): RequestInfo {
-  counter += 1;
-  return { ...testRequest, ip: `203.0.113.${counter}`, ...extra };
-}
-
-async function newUser(name: string) {
-  const password = strongTestPassword();
-  const user = await auth.registerUser(
-    { username: name, email: `${name}@example.test`, password },
-    { ...testRequest, ip: null },
-  );
-  return { user, password };
-}
+/** Each test its own address, so that the address counters of tests do not mix. */
+const freshRequest = addressesFrom('203.0.113');
+const newUser = (name: string) => registeredUser(auth, name);
 
 /** Passwords checked and found wrong: one login_failed event each. */
 function checkedFrom(ip: string): Promise<number> {

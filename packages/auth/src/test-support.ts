@@ -6,8 +6,8 @@ import { useTestDatabase } from '@authkit/db/testing';
 import { afterAll } from 'vitest';
 import { createAuth } from './auth.ts';
 import { AuthError } from './errors.ts';
-import { createTestClock } from './testing.ts';
-import type { AuthOptions } from './types.ts';
+import { createTestClock, strongTestPassword, testRequest } from './testing.ts';
+import type { Auth, AuthOptions, RequestInfo } from './types.ts';
 
 /**
  * For one test file: a fresh database (dropped at the end), a clock that moves
@@ -46,4 +46,26 @@ export async function authFailure(promise: Promise<unknown>): Promise<AuthError>
     throw error;
   }
   throw new Error('expected an AuthError');
+}
+
+/**
+ * Requests from addresses of `prefix` (e.g. '203.0.113'), a new one per call,
+ * so that the address counters of tests do not mix.
+ */
+export function addressesFrom(prefix: string): (extra?: Partial<RequestInfo>) => RequestInfo {
+  let counter = 0;
+  return (extra = {}) => {
+    counter += 1;
+    return { ...testRequest, ip: `${prefix}.${counter}`, ...extra };
+  };
+}
+
+/** A registered user (no session) and its password; registered from no address (no quota). */
+export async function registeredUser(auth: Auth, name: string) {
+  const password = strongTestPassword();
+  const user = await auth.registerUser(
+    { username: name, email: `${name}@example.test`, password },
+    { ...testRequest, ip: null },
+  );
+  return { user, password };
 }

@@ -4,11 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { createAuth } from './auth.ts';
 import { MAX_EVENT_USER_AGENT } from './events.ts';
-import { authFailure, useTestAuth } from './test-support.ts';
-import { strongTestPassword, testRequest } from './testing.ts';
+import { addressesFrom, authFailure, registeredUser, useTestAuth } from './test-support.ts';
+import { strongTestPassword } from './testing.ts';
 import { failuresOnRecord } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
-import type { RequestInfo } from './types.ts';
 
 const { database, clock, auth } = useTestAuth({
   throttle: {
@@ -19,21 +18,9 @@ const { database, clock, auth } = useTestAuth({
   },
 });
 
-let counter = 0;
 /** Each test its own address, so that the address counters of tests do not mix. */
-function freshRequest(extra: Partial<RequestInfo> = {}): RequestInfo {
-  counter += 1;
-  return { ...testRequest, ip: `198.51.100.${counter}`, ...extra };
-}
-
-async function newUser(name: string) {
-  const password = strongTestPassword();
-  const user = await auth.registerUser(
-    { username: name, email: `${name}@example.test`, password },
-    { ...testRequest, ip: null },
-  );
-  return { user, password };
-}
+const freshRequest = addressesFrom('198.51.100');
+const newUser = (name: string) => registeredUser(auth, name);
 
 /** The failures on record of a key (`account:<hash>`, `address:<ip>`, `device:<hash>`). */
 function failures(keyId: string): Promise<number> {
