@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { databaseTestConfig } from './src/testing-vitest-config.ts';
 
-export default defineConfig({
-  test: {
-    globalSetup: ['./src/testing-global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // The JSON report feeds script/test's closing summary line.
-    reporters: ['default', 'json'],
-    outputFile: { json: 'test-results/vitest.json' },
-  },
-});
+export default databaseTestConfig('./src/testing-global-setup.ts');
