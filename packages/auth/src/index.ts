@@ -8,6 +8,7 @@ export {
   withDevelopmentDefaults,
   type AuthEnvSettings,
 } from './settings.ts';
+export { parseEnvironment } from './environment.ts';
 export { sessionCookieName } from './cookies.ts';
 export {
   relyingPartyId,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEV_MONGODB_URL } from '@authkit/db';
 import type { AuthOptions, AuthSettings } from './types.ts';
+import { parseEnvironment } from './environment.ts';
 import { identityProvidersFromEnv, withDevelopmentProvider } from './identity-providers/config.ts';
 
 /** What the environment can set: AuthOptions without the database and the clock. */
@@ -260,22 +261,7 @@ export function withDevelopmentDefaults(
 export function authSettingsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): AuthEnvSettings {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .map((name) => [name, env[name]?.trim()] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    // A value that may carry a password (SMTP_URL) is not repeated in the message.
-    const shown = /SMTP_URL|SECRET|KEY|PASSWORD/.test(name)
-      ? ''
-      : `=${JSON.stringify(present[name])}`;
-    throw new Error(`Invalid environment variable ${name}${shown}: ${issue?.message}`);
-  }
-  const vars = parsed.data;
+  const vars = parseEnvironment(envSchema, env);
   const settings: AuthEnvSettings = {};
   if (vars.SESSION_COOKIE_NAME !== undefined) settings.cookieName = vars.SESSION_COOKIE_NAME;
   if (vars.SECURE_COOKIES !== undefined) settings.secureCookies = vars.SECURE_COOKIES;

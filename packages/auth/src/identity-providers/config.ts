@@ -4,6 +4,7 @@
 // accounts.google.com) and GitHub (plain OAuth 2.0 and its REST API). Each needs
 // a client id and secret; only configured providers are offered.
 import { z } from 'zod';
+import { parseEnvironment } from '../environment.ts';
 
 export interface OidcProviderConfig {
   kind: 'oidc';
@@ -84,19 +85,7 @@ const envSchema = z.object({
 export function identityProvidersFromEnv(
   env: Record<string, string | undefined>,
 ): IdentityProviderConfig[] {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape)
-      .map((name) => [name, env[name]?.trim()] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `Invalid environment variable ${String(issue?.path[0] ?? 'environment')}: ${issue?.message}`,
-    );
-  }
-  const vars = parsed.data;
+  const vars = parseEnvironment(envSchema, env);
   const providers: IdentityProviderConfig[] = [];
   /** All of a group, or none of it. */
   const group = (names: (keyof typeof vars)[]): boolean => {

@@ -80,7 +80,7 @@ describe('parseConfig', () => {
     [{ NODE_ENV: 'production' }, /MONGODB_URL: is required/],
     [{ NODE_ENV: 'test', MONGODB_URL: '   ' }, /MONGODB_URL: is required/],
     [{ MONGODB_URL: 'postgres://db/x' }, /MONGODB_URL: must be a mongodb/],
-    [{ MONGODB_URL: 'mongodb://db/x', ORIGIN: 'example.com' }, /ORIGIN: must be an http\(s\) URL/],
+    [{ MONGODB_URL: 'mongodb://db/x', ORIGIN: 'example.com' }, /ORIGIN="example.com": must be an http\(s\) URL/],
     [{ MONGODB_URL: 'mongodb://db/x', SESSION_PROTECTION: 'maybe' }, /SESSION_PROTECTION/],
     [{ MONGODB_URL: 'mongodb://db/x', NODE_ENV: 'production' }, /AUTH_SECRET_KEY: is required/],
     [

@@ -4,6 +4,7 @@
 import {
   authSettingsFromEnv,
   defaultSettings,
+  parseEnvironment,
   relyingPartyIsAddress,
   withDevelopmentDefaults,
 } from '@authkit/auth';
@@ -63,17 +64,7 @@ export function parseConfig(
   };
   const development = !production && (env.NODE_ENV?.trim() || 'development') === 'development';
   if (development && !env.API_URL?.trim()) env.API_URL = DEV_API_URL;
-  const present = Object.fromEntries(
-    Object.entries(env).filter(
-      ([name, value]) => name in envSchema.shape && value !== undefined && value.trim() !== '',
-    ),
-  );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new Error(`Invalid environment variable ${name}: ${issue?.message ?? 'invalid value'}`);
-  }
+  const vars = parseEnvironment(envSchema, env);
   const auth = authSettingsFromEnv(env);
   // Secure (`__Host-`) cookies in production unless SECURE_COOKIES says otherwise;
   // decided here, not by the auth package's NODE_ENV default, which a build leaves unset.
@@ -84,14 +75,14 @@ export function parseConfig(
       'Invalid environment variable AUTH_SECRET_KEY: is required in production (32+ random bytes, hex or base64)',
     );
   }
-  const apiUrl = parsed.data.API_URL?.replace(/\/+$/, '');
+  const apiUrl = vars.API_URL?.replace(/\/+$/, '');
   let passkeys: PasskeysStatus = 'on';
   if (!apiUrl) passkeys = 'no-api-url';
   else if (relyingPartyIsAddress(auth.siteUrl ?? defaultSettings.siteUrl)) passkeys = 'ip-address';
   return {
     production,
-    mongodbUrl: parsed.data.MONGODB_URL,
-    origin: parsed.data.ORIGIN,
+    mongodbUrl: vars.MONGODB_URL,
+    origin: vars.ORIGIN,
     apiUrl,
     passkeys,
     auth,
