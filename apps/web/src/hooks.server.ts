@@ -1,22 +1,22 @@
-// Every request passes here once: the user loader fills locals.user and
-// locals.session (refreshing or clearing the session cookie), then the route
-// groups are guarded in one place, by route id — public, signed-in
-// (/dashboard, /account/**, /verify-email), admin (/admin/**) and guest-only
-// (/login, /register); with REQUIRE_VERIFIED_EMAIL, unverified users are sent
-// to /verify-email from the signed-in pages other than /account.
+// Every request passes through the handles of `handle` below, in order: the
+// form Origin check, reserved action names, readiness (no writes before the
+// indexes exist), the user loader (locals.user and locals.session, refreshing
+// or clearing the session cookie), the guard (who may see what, decided by
+// route id in lib/server/guard.ts: route groups in lib/server/access.ts, the
+// decision in @authkit/auth/sveltekit), and the response headers.
 import { defaultSettings, isAuthError, relyingPartyWarning } from '@authkit/auth';
-import { createAuthHandle } from '@authkit/auth/sveltekit';
+import { loadUserIntoLocals } from '@authkit/auth/sveltekit';
 import { isDatabaseUnavailable, serializeError } from '@authkit/db';
 import { error } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { building } from '$app/env';
-import { accessFor, carriesToken } from '#lib/server/access.ts';
+import { carriesToken } from '#lib/server/access.ts';
 import { closeAuth, getAuth, isAuthReady, prepareAuth } from '#lib/server/auth.ts';
 import { getConfig, type WebConfig } from '#lib/server/config.ts';
 import { UNAVAILABLE_MESSAGE } from '#lib/server/actions.ts';
 import { refuseCrossSiteForms } from '#lib/server/form-origin.ts';
-import { denyAccess, denyAdminWithoutSecondFactor, denyUnverified } from '#lib/server/guard.ts';
+import { guardRoutes } from '#lib/server/guard.ts';
 
 /**
  * A promise nobody awaited that rejects would end the process (Node's default):
@@ -62,41 +62,45 @@ export const init: ServerInit = async () => {
   await prepareAuth();
 };
 
-/** True for the client router's `__data.json` request (SvelteKit's event says so). */
-function isDataRequest(event: object): boolean {
-  return 'isDataRequest' in event && event.isDataRequest === true;
-}
+/**
+ * Reserved actions: a post to the action named `default` is no such action
+ * (404); SvelteKit reserves the name and would throw an error (a 500) for it.
+ * The action name is the first query parameter that starts with a slash.
+ */
+const refuseReservedActions: Handle = ({ event, resolve }) => {
+  if (event.request.method === 'POST') {
+    const name = [...event.url.searchParams.keys()].find((key) => key.startsWith('/'));
+    if (name === '/default') error(404, 'Not Found');
+  }
+  return resolve(event);
+};
 
 /** Methods that change nothing: the site's GET loads only read (and touch sessions). */
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-// `event.route.id` is the route SvelteKit serves, whatever the path's spelling;
-// for a `__data.json` request it is the page's route too (and a redirect thrown
-// here becomes the JSON redirect the client router follows).
-const authHandle = createAuthHandle(getAuth, {
-  access: (event) => accessFor(event.route.id),
-  onDenied: (decision, event) => {
-    // A refused look at an admin page goes on to the route, whose layout load
-    // throws the same 403 (routes/admin/+layout.server.ts), so the error page
-    // renders inside the site's layout. Anything else is refused here: a form
-    // action, and the client router's `__data.json` (a 403 there makes it load
-    // the page itself, which then renders as above).
-    const view = READ_ONLY_METHODS.has(event.request.method) && !isDataRequest(event);
-    if (decision.action === 'forbidden' && view && accessFor(event.route.id) === 'admin') return;
-    denyAccess(decision, event);
-  },
-});
+/**
+ * Readiness: until the indexes exist, the site takes no writes (without the
+ * unique indexes two registrations could take the same username or email).
+ * Reads go on (pages that need no database still work; those that do answer
+ * 503 on their own). A write first tries to create the indexes once more, so
+ * the first one after the database comes back needs not wait for the retry timer.
+ */
+const refuseWritesUntilReady: Handle = async ({ event, resolve }) => {
+  if (!isAuthReady() && !READ_ONLY_METHODS.has(event.request.method)) {
+    if (!(await prepareAuth())) error(503, UNAVAILABLE_MESSAGE);
+  }
+  return resolve(event);
+};
 
 /**
- * True for a post to the action named `default`: SvelteKit reserves the name
- * and throws an error (a 500) for it; to a client it is just no such action.
- * The action name is the first query parameter that starts with a slash.
+ * The user loader: fills locals.user and locals.session (null when
+ * anonymous) and refreshes or clears the session cookie. A database outage
+ * here reaches handleError below (a 503), as errors thrown in `handle` do.
  */
-function postsToReservedAction(request: Request, url: URL): boolean {
-  if (request.method !== 'POST') return false;
-  const name = [...url.searchParams.keys()].find((key) => key.startsWith('/'));
-  return name === '/default';
-}
+const loadUser: Handle = async ({ event, resolve }) => {
+  await loadUserIntoLocals(getAuth(), event);
+  return resolve(event);
+};
 
 /**
  * On every response the site renders (the Content-Security-Policy itself,
@@ -104,23 +108,11 @@ function postsToReservedAction(request: Request, url: URL): boolean {
  * framing, also for browsers without CSP level 2; no MIME sniffing; no path
  * or query of ours in the Referer sent to other sites.
  */
-const securityHeaders = {
+const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
 } as const;
-
-/**
- * Until the indexes exist, the site takes no writes: without the unique
- * indexes two registrations could take the same username or email. Reads go
- * on (pages that need no database still work; those that do answer 503 on
- * their own). A write first tries to create the indexes once more, so the
- * first one after the database comes back needs not wait for the retry timer.
- */
-async function refuseWritesUntilReady(request: Request): Promise<void> {
-  if (isAuthReady() || READ_ONLY_METHODS.has(request.method)) return;
-  if (!(await prepareAuth())) error(503, UNAVAILABLE_MESSAGE);
-}
 
 /**
  * "Continue with …" posts a form to this site, which redirects to the
@@ -140,21 +132,10 @@ function allowProviderFormActions(response: Response): void {
   );
 }
 
-// A database outage in the user loader reaches handleError below (a 503), as
-// errors thrown in `handle` do.
-const siteHandle: Handle = async ({ event, resolve }) => {
-  if (postsToReservedAction(event.request, event.url)) error(404, 'Not Found');
-  await refuseWritesUntilReady(event.request);
-  const response = await authHandle({
-    event,
-    // Runs after the user loader and the access guard.
-    resolve: (guarded) => {
-      denyUnverified(guarded);
-      denyAdminWithoutSecondFactor(guarded);
-      return resolve(guarded);
-    },
-  });
-  for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
+/** The response headers of every page the route renders (not of a refusal thrown by a handle before it). */
+const responseHeaders: Handle = async ({ event, resolve }) => {
+  const response = await resolve(event);
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
   allowProviderFormActions(response);
   const tokenInPath = carriesToken(event.route.id);
   // A reset or verification link's token is in the path: a Referer carries
@@ -168,8 +149,15 @@ const siteHandle: Handle = async ({ event, resolve }) => {
   return response;
 };
 
-// The form Origin check first (SvelteKit's own runs in a built site only).
-export const handle = sequence(refuseCrossSiteForms, siteHandle);
+export const handle = sequence(
+  // The form Origin check first, in every mode (SvelteKit's own runs in a built site only).
+  refuseCrossSiteForms,
+  refuseReservedActions,
+  refuseWritesUntilReady,
+  loadUser,
+  guardRoutes,
+  responseHeaders,
+);
 
 /** Unexpected errors: a database outage is a 503, never a stack trace or a 500. */
 export const handleError: HandleServerError = ({ kind, error: caught, event }) => {

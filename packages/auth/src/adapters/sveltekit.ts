@@ -4,11 +4,13 @@
 // shapes below are the parts of SvelteKit's RequestEvent it uses, and guards
 // answer a decision that the app turns into `redirect()` or `error()`.
 import { isSecureCookie, sessionCookieName } from '../cookies.ts';
+import { passedSecondFactor } from '../core.ts';
 import { deviceTokenFromHeaders } from '../devices.ts';
 import type { SessionEndReason } from '@authkit/db';
 import { AuthError } from '../errors.ts';
 import type {
   Auth,
+  AuthSettings,
   AuthenticatedUser,
   ProviderIntent,
   ProviderOutcome,
@@ -304,8 +306,26 @@ export async function signOut(auth: Auth, event: AuthRequestEvent): Promise<void
   event.locals.session = null;
 }
 
-export type Access = 'public' | 'signed-in' | 'admin' | 'guest-only';
+/**
+ * What a route needs:
+ * - 'public': anyone;
+ * - 'guest-only': a visitor who is not signed in (sign-in, register);
+ * - 'signed-in': a signed-in, active user;
+ * - 'verified': as 'signed-in', and under `requireVerifiedEmail` a confirmed address;
+ * - 'admin': as 'verified', role admin, and under `requireMfaForAdmins` a
+ *   second factor on the account that this session passed.
+ */
+export type Access = 'public' | 'guest-only' | 'signed-in' | 'verified' | 'admin';
 
+/** The settings a guard decision depends on (an Auth's `settings` has them). */
+export type GuardSettings = Pick<AuthSettings, 'requireVerifiedEmail' | 'requireMfaForAdmins'>;
+
+/**
+ * What the guard decided. The refusals are those of the tRPC adapter's guards,
+ * as a browser is answered: UNAUTHORIZED is 'login', INACTIVE and FORBIDDEN
+ * are 'forbidden', EMAIL_UNVERIFIED is 'verify-email', MFA_REQUIRED is
+ * 'enrol-second-factor' and NEEDS_REFRESH is 'reauthenticate'.
+ */
 export type GuardDecision =
   | { action: 'allow' }
   /** Anonymous on a protected page: send to the login page; `next` is the path and query to return to. */
@@ -313,23 +333,42 @@ export type GuardDecision =
   /** Signed in but not allowed (not an admin, or a deactivated account). */
   | { action: 'forbidden' }
   /** Signed in on a guest-only page (sign-in, register). */
-  | { action: 'signed-in' };
+  | { action: 'signed-in' }
+  /** `requireVerifiedEmail`, and the user's address is not confirmed yet. */
+  | { action: 'verify-email' }
+  /** `requireMfaForAdmins`, and the administrator has no second factor yet. */
+  | { action: 'enrol-second-factor' }
+  /**
+   * `requireMfaForAdmins`, and this session did not pass the account's second
+   * factor (e.g. a password-only session from before the set-up): confirm
+   * with it, then back to `next`.
+   */
+  | { action: 'reauthenticate'; next: string };
 
-/** The decision for a request, given the access its route needs. */
-export function decideAccess(locals: AuthLocals, access: Access, url: URL): GuardDecision {
-  const user = locals.user;
-  switch (access) {
-    case 'public':
-      return { action: 'allow' };
-    case 'guest-only':
-      return user ? { action: 'signed-in' } : { action: 'allow' };
-    case 'signed-in':
-      if (!user) return { action: 'login', next: url.pathname + url.search };
-      return user.isActive ? { action: 'allow' } : { action: 'forbidden' };
-    case 'admin':
-      if (!user) return { action: 'login', next: url.pathname + url.search };
-      return user.isActive && user.role === 'admin' ? { action: 'allow' } : { action: 'forbidden' };
+/** The decision for a request, given the access its route needs and the Auth's settings. */
+export function decideAccess(
+  locals: AuthLocals,
+  access: Access,
+  url: URL,
+  settings: GuardSettings,
+): GuardDecision {
+  const { user, session } = locals;
+  if (access === 'public') return { action: 'allow' };
+  if (access === 'guest-only') return user ? { action: 'signed-in' } : { action: 'allow' };
+  const next = url.pathname + url.search;
+  // A user comes with a session (null together); neither alone signs anyone in.
+  if (!user || !session) return { action: 'login', next };
+  if (!user.isActive) return { action: 'forbidden' };
+  if (access === 'admin' && user.role !== 'admin') return { action: 'forbidden' };
+  if (access !== 'signed-in' && settings.requireVerifiedEmail && !user.emailVerified) {
+    return { action: 'verify-email' };
   }
+  if (access === 'admin' && settings.requireMfaForAdmins) {
+    // The same rule as the API's admin procedures (auth.checkAdminSession).
+    if (!user.mfaEnabled) return { action: 'enrol-second-factor' };
+    if (!passedSecondFactor(session.amr)) return { action: 'reauthenticate', next };
+  }
+  return { action: 'allow' };
 }
 
 /** `/login?next=...` for an anonymous visitor of `next`. */
@@ -372,7 +411,7 @@ export function createAuthHandle(
     const instance = typeof auth === 'function' ? auth() : auth;
     await loadUserIntoLocals(instance, event);
     const access = options.access?.(event) ?? 'public';
-    const decision = decideAccess(event.locals, access, event.url);
+    const decision = decideAccess(event.locals, access, event.url, instance.settings);
     if (decision.action !== 'allow') options.onDenied?.(decision, event);
     return await resolve(event);
   };

@@ -1,7 +1,9 @@
-// The route groups, in one place: which routes need a signed-in user, which an
-// admin, which are only for visitors who are not signed in, which carry a
-// secret token in their path, and which an unverified user may still reach
-// under REQUIRE_VERIFIED_EMAIL.
+// The route groups, in one place: which routes need a signed-in user, which
+// also a confirmed address (under REQUIRE_VERIFIED_EMAIL), which an admin,
+// which are only for visitors who are not signed in, and which carry a secret
+// token in their path. What each access means for a given user is the
+// decision of @authkit/auth/sveltekit (`decideAccess`), made by the guard
+// (guard.ts) for every request and again by every signed-in load and action.
 //
 // Decided on the route id (`event.route.id`: what SvelteKit actually routes to,
 // also for a `__data.json` request), never on the raw path: `/%61ccount`,
@@ -20,9 +22,11 @@ export function accessFor(routeId: string | null): Access {
   if (routeId === null) return 'public';
   const route = withoutGroups(routeId);
   if (under(route, '/admin')) return 'admin';
-  if (under(route, '/dashboard') || under(route, '/account')) return 'signed-in';
-  // The page that explains a pending verification (its token links are public).
-  if (route === '/verify-email') return 'signed-in';
+  // Open to an unverified user under REQUIRE_VERIFIED_EMAIL: the account page
+  // (to change a mistyped address, and its re-authentication) and the page
+  // that explains a pending verification (its token links are public).
+  if (under(route, '/account') || route === '/verify-email') return 'signed-in';
+  if (under(route, '/dashboard')) return 'verified';
   if (route === '/login' || route === '/login/verify' || route === '/register') return 'guest-only';
   // /forgot is public: a signed-in user who forgot the password may ask too
   // (e.g. before a re-authentication they cannot pass).
@@ -41,18 +45,4 @@ export function carriesToken(routeId: string | null): boolean {
   if (routeId === null) return false;
   const route = withoutGroups(routeId);
   return route === '/reset/[token]' || route === '/verify-email/[token]';
-}
-
-/**
- * With REQUIRE_VERIFIED_EMAIL, a signed-in route an unverified user may not
- * see (they are sent to /verify-email). Open to them: the account page (to
- * change a mistyped address, and its re-authentication), the verification
- * pages, signing out, and everything public.
- */
-export function needsVerifiedEmail(routeId: string | null): boolean {
-  if (routeId === null) return false;
-  const route = withoutGroups(routeId);
-  const access = accessFor(route);
-  if (access !== 'signed-in' && access !== 'admin') return false;
-  return !under(route, '/account') && !under(route, '/verify-email');
 }

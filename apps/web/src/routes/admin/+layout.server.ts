@@ -1,8 +1,10 @@
-// Every /admin page refuses non-administrators here, in a load: a 403 thrown
-// by a load renders +error.svelte inside the site's layout (header, navigation,
-// sign-out), where one thrown by the handle hook could only get the static
-// error.html. The hook lets refused page views through to this load (see
-// hooks.server.ts); a +server.ts under /admin must call requireAdmin itself.
+// Every /admin page makes the guard's decision once more here, in a load
+// (requireAdmin: the same decision as the guard handle's). A refusal thrown
+// by a load renders +error.svelte inside the site's layout (header,
+// navigation, sign-out), where one thrown by a handle could only get the
+// static error.html: so the guard lets a refused page view of an admin page
+// through to this load (lib/server/guard.ts). A +server.ts under /admin must
+// call requireAdmin itself.
 import { requireAdmin } from '#lib/server/guard.ts';
 import type { LayoutServerLoad } from './$types';
 
