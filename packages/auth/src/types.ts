@@ -333,7 +333,13 @@ export interface Auth {
     input: { username: string; email: string; password: string },
     request: RequestInfo,
     /** Trusted callers only (admin scripts, tests): never fill this from a form. */
-    options?: { role?: Role; active?: boolean; emailVerified?: boolean },
+    options?: {
+      role?: Role;
+      active?: boolean;
+      emailVerified?: boolean;
+      /** Made by an operator, not by its owner: recorded on the `register` event (`details.operator`). */
+      operator?: 'command_line';
+    },
   ): Promise<PublicUser>;
   /**
    * Sign-up from a form (registerUser's rules and limits). With
