@@ -65,10 +65,7 @@ export function denyAdminWithoutSecondFactor(
     }
     return;
   }
-  setFlash(event.cookies, event.url, {
-    type: 'warning',
-    message: 'Administrators need two-step verification: set up an authenticator app first.',
-  });
+  // No flash: /account says it once, in its own notice (and offers the way back once it is set up).
   redirect(303, '/account#two-step');
 }
 
