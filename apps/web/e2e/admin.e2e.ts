@@ -295,7 +295,7 @@ for (const javaScriptEnabled of [true, false]) {
     await submit();
     await expect(page).toHaveURL(new RegExp(`/admin\\?q=${tag.toUpperCase()}$`));
     await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–3 of 3');
-    expect(await shown()).toEqual([boss.username, gone.username, plus.username].sort());
+    await expect.poll(shown).toEqual([boss.username, gone.username, plus.username].sort());
     // The field keeps what was searched for.
     await expect(search).toHaveValue(tag.toUpperCase());
 
@@ -303,7 +303,7 @@ for (const javaScriptEnabled of [true, false]) {
     await search.fill(`${tag}.a+b@`);
     await submit();
     await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–1 of 1');
-    expect(await shown()).toEqual([plus.username]);
+    await expect.poll(shown).toEqual([plus.username]);
     await search.fill('.*');
     await submit();
     await expect(page.getByTestId('user-count')).toHaveText('No users match');
@@ -317,11 +317,11 @@ for (const javaScriptEnabled of [true, false]) {
     await submit();
     await expect(page).toHaveURL(new RegExp(`q=${tag}&filter=admins$`));
     await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–1 of 1');
-    expect(await shown()).toEqual([boss.username]);
+    await expect.poll(shown).toEqual([boss.username]);
     await page.getByLabel('Administrators', { exact: true }).uncheck();
     await page.getByLabel('Deactivated', { exact: true }).check();
     await submit();
-    expect(await shown()).toEqual([gone.username]);
+    await expect.poll(shown).toEqual([gone.username]);
     await page.getByLabel('Deactivated', { exact: true }).uncheck();
     await page.getByLabel('Without two-step verification').check();
     await submit();
