@@ -157,6 +157,13 @@ describe('listUsers: search and filters', () => {
       }),
     );
     expect(operator.code).toBe('VALIDATION');
+    // No name or address holds a control character; a NUL would also break the pattern (not a 500).
+    for (const search of ['\u0000', 'a\u0000b', 'tab\there']) {
+      const control = await authFailure(
+        auth.listUsers(admin.user, { page: 1, pageSize: 10, search }),
+      );
+      expect(control.code).toBe('VALIDATION');
+    }
   });
 });
 

@@ -69,7 +69,8 @@ function literalPattern(text: string): string {
 export function userListFilter(query: Pick<UserListQuery, 'search' | 'filters'>): Filter<UserDoc> {
   const clauses: Filter<UserDoc>[] = [];
   const search = query.search ?? '';
-  if (typeof search !== 'string') {
+  // No username or email holds a control character (and MongoDB refuses a NUL in a pattern).
+  if (typeof search !== 'string' || /\p{Cc}/u.test(search)) {
     throw new AuthError('VALIDATION', MESSAGES.validation, {
       fieldErrors: { search: ['Search for a name or an address.'] },
     });
