@@ -1,5 +1,6 @@
-import { createSignedInUser } from '@authkit/auth/testing';
-import { expect, test } from '@playwright/test';
+import { createSignedInUser, totpCode } from '@authkit/auth/testing';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import {
   confirmAdminAction,
   closeTestAuth,
@@ -13,10 +14,19 @@ import {
   register,
   registerNewUser,
   signIn,
+  signOut,
 } from './fixtures.ts';
 import { mailIds, mailsTo } from './mail.ts';
 
 test.afterAll(closeTestAuth);
+
+/** axe (the WCAG 2.2 A/AA rules axe.e2e.ts runs) on the page as it is: the rule ids it breaks. */
+async function axeViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  return result.violations.map((violation) => `${violation.id}: ${violation.help}`);
+}
 
 test('an admin deactivates a user signed in elsewhere; that user is signed out on the next request', async ({
   browser,
@@ -252,3 +262,190 @@ for (const javaScriptEnabled of [true, false]) {
     await context.close();
   });
 }
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`an admin searches and filters the users; the list keeps them through a change (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({
+    browser,
+  }) => {
+    test.setTimeout(90_000);
+    const admin = await createTotpAdmin();
+    // Names of this test only: a tag in every username, and two addresses a pattern would confuse.
+    const tag = `find${javaScriptEnabled ? 'js' : 'nojs'}${Date.now().toString(36).slice(-5)}`;
+    const auth = testAuth();
+    const plus = { ...newUser(`${tag}_plus`), email: `${tag}.a+b@example.test` };
+    const boss = { ...newUser(`${tag}_boss`), email: `${tag}.aab@example.test` };
+    const gone = newUser(`${tag}_gone`);
+    await createSignedInUser(auth, plus);
+    await createSignedInUser(auth, { ...boss, role: 'admin' });
+    await createSignedInUser(auth, { ...gone, active: false });
+
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await signInWithSecondFactor(page, admin);
+    await page.goto('/admin');
+    const rows = page.getByTestId('user-row');
+    const shown = async () =>
+      (
+        await rows.evaluateAll((items) => items.map((item) => item.getAttribute('data-username')))
+      ).sort();
+    const search = page.getByRole('searchbox', { name: 'Search by username or email' });
+    const submit = () => page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+
+    await search.fill(tag.toUpperCase());
+    await submit();
+    await expect(page).toHaveURL(new RegExp(`/admin\\?q=${tag.toUpperCase()}$`));
+    await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–3 of 3');
+    await expect.poll(shown).toEqual([boss.username, gone.username, plus.username].sort());
+    // The field keeps what was searched for.
+    await expect(search).toHaveValue(tag.toUpperCase());
+
+    // Regular expression characters are literal: "a+b@" is that address, not "aab@".
+    await search.fill(`${tag}.a+b@`);
+    await submit();
+    await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–1 of 1');
+    await expect.poll(shown).toEqual([plus.username]);
+    await search.fill('.*');
+    await submit();
+    await expect(page.getByTestId('user-count')).toHaveText('No users match');
+    await expect(rows).toHaveCount(0);
+    // axe runs in the page: with JavaScript on (the same markup either way).
+    if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
+
+    // Filters, with the search and alone.
+    await search.fill(tag);
+    await page.getByLabel('Administrators', { exact: true }).check();
+    await submit();
+    await expect(page).toHaveURL(new RegExp(`q=${tag}&filter=admins$`));
+    await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–1 of 1');
+    await expect.poll(shown).toEqual([boss.username]);
+    await page.getByLabel('Administrators', { exact: true }).uncheck();
+    await page.getByLabel('Deactivated', { exact: true }).check();
+    await submit();
+    await expect.poll(shown).toEqual([gone.username]);
+    await page.getByLabel('Deactivated', { exact: true }).uncheck();
+    await page.getByLabel('Without two-step verification').check();
+    await submit();
+    await expect(page.getByTestId('user-count')).toHaveText('Matching users 1–3 of 3');
+
+    // A change made from the filtered list comes back to it.
+    await page.getByRole('button', { name: `Deactivate ${plus.username}` }).click();
+    await confirmAdminAction(page, `Deactivate ${plus.username}?`, 'Yes, deactivate');
+    await expect(page.getByTestId('flash')).toHaveText(
+      `${plus.username} has been deactivated and signed out everywhere.`,
+    );
+    await expect(page).toHaveURL(new RegExp(`/admin\\?q=${tag}&filter=without-two-step$`));
+    await expect(search).toHaveValue(tag);
+    await expect(page.getByLabel('Without two-step verification')).toBeChecked();
+    await expect(page.locator(`[data-username="${plus.username}"]`)).toContainText('Deactivated');
+
+    await page.getByRole('link', { name: 'Show all users' }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByTestId('user-count')).toHaveText(/^Users 1–\d+ of \d+$/);
+    await expect(search).toHaveValue('');
+
+    // A search too long for the list (typed into the URL): the field says so, nothing fails.
+    const response = await page.goto(`/admin?q=${'x'.repeat(101)}`);
+    expect(response?.status()).toBe(200);
+    await expect(page.locator('#field-q-error')).toContainText(
+      'Search for at most 100 characters.',
+    );
+    await expect(rows).toHaveCount(0);
+    await context.close();
+  });
+}
+
+test('a deactivated user is told to contact an administrator, but only after the right password', async ({
+  page,
+}) => {
+  const member = newUser('sleeper');
+  await createSignedInUser(testAuth(), { ...member, active: false });
+  const error = page.getByTestId('form-error');
+
+  await signIn(page, { ...member, password: `${member.password}-wrong` });
+  await expect(error).toHaveText('Invalid username or password.');
+  await expect(page.getByText(/deactivated|administrator/)).toHaveCount(0);
+
+  await signIn(page, member);
+  await expect(page).toHaveURL(/\/login/);
+  await expect(error).toHaveText(
+    'This account has been deactivated. Contact an administrator of this site to have it reactivated.',
+  );
+});
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`an admin sent to set up two-step verification is told once, then offered the way back to the admin page (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({
+    browser,
+  }) => {
+    test.setTimeout(60_000);
+    const admin = newUser('admin_setup');
+    await createSignedInUser(testAuth(), { ...admin, role: 'admin' });
+    const context = await browser.newContext({ javaScriptEnabled });
+    const page = await context.newPage();
+    await signIn(page, admin);
+    await expect(page).toHaveURL(/\/dashboard$/);
+
+    await page.goto('/admin');
+    await expect(page).toHaveURL(/\/account#two-step$/);
+    // One notice says why (not a flash on top of the page's own).
+    await expect(page.getByTestId('mfa-required')).toBeVisible();
+    await expect(page.getByTestId('flash')).toHaveCount(0);
+    await expect(page.getByTestId('admin-continue')).toHaveCount(0);
+    // axe runs in the page: with JavaScript on (the same markup either way).
+    if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+    await page.getByLabel('Code from your app').fill(totpCode(secret, new Date()));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+    await expect(page.getByTestId('mfa-required')).toHaveCount(0);
+    await expect(page.getByTestId('admin-continue')).toBeVisible();
+    // axe runs in the page: with JavaScript on (the same markup either way).
+    if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
+
+    await page
+      .getByTestId('admin-continue')
+      .getByRole('link', { name: 'Continue to the admin page' })
+      .click();
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+    await context.close();
+  });
+}
+
+test('after sign-in with an unconfirmed address, the dashboard says one thing: welcome, and please confirm', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  const user = await registerNewUser(page, 'unconfirmed');
+  const notice = page.getByTestId('verify-notice');
+  await expect(notice.getByTestId('flash')).toHaveText(
+    `Welcome, ${user.username}! Your account is ready.`,
+  );
+  await expect(notice).toContainText(`we sent a link to ${user.email}`);
+  // One message box: the welcome is inside the notice, not above it.
+  await expect(page.getByTestId('flash')).toHaveCount(1);
+  await expect(page.locator('main [role="status"]')).toHaveCount(1);
+  expect(await axeViolations(page)).toEqual([]);
+
+  await signOut(page);
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(notice.getByTestId('flash')).toHaveText(
+    `Welcome back, ${user.username}! You are signed in.`,
+  );
+  await expect(page.getByTestId('flash')).toHaveCount(1);
+  await expect(page.locator('main [role="status"]')).toHaveCount(1);
+
+  // With the address confirmed, the welcome shows by itself.
+  await testAuth().database.users.updateOne(
+    { username: user.username },
+    { $set: { email_verified: true } },
+  );
+  await signOut(page);
+  await signIn(page, user);
+  await expect(page.getByTestId('flash')).toHaveText(
+    `Welcome back, ${user.username}! You are signed in.`,
+  );
+  await expect(notice).toHaveCount(0);
+});

@@ -1,16 +1,22 @@
 // The screenshots shown in the web README: /login (with the providers' buttons),
-// /account (with a second device signed in), /dashboard and the connected-accounts
-// card of /account, at 390 px and 1280 px, light and dark.
+// /account (with a second device signed in), /dashboard, the connected-accounts
+// card of /account and /admin (all users, and a search with a filter), at 390 px
+// and 1280 px, light and dark.
 // Every test run takes them (under test-results/screenshots/docs); with
 // DOCS_SCREENSHOTS=1 they are written to docs/screenshots/ for committing:
 //   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
   closeTestAuth,
+  createTotpAdmin,
+  enrolTotp,
+  newUser,
   registerNewUser,
   signInOnAnotherDevice,
+  signInWithSecondFactor,
   testAuth,
   watchConsole,
 } from './fixtures.ts';
@@ -108,5 +114,38 @@ test('screenshots of the connected-accounts card on /account (390 and 1280 px, l
       });
     }
   }
+  expect(problems).toEqual([]);
+});
+
+test('screenshots of /admin: all users, and a search with a filter (390 and 1280 px, light and dark)', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  mkdirSync(outputDir, { recursive: true });
+  const problems = watchConsole(page);
+  const auth = testAuth();
+  // A few kinds of account: an admin with an authenticator app, members with and
+  // without a confirmed address, and a deactivated one.
+  const admin = await createTotpAdmin('margaret');
+  const alan = newUser('alan');
+  await enrolTotp(await createSignedInUser(auth, { ...alan, role: 'admin' }));
+  await createSignedInUser(auth, newUser('katherine'));
+  await createSignedInUser(auth, { ...newUser('dorothy'), active: false });
+  const unconfirmed = newUser('mary');
+  await createSignedInUser(auth, unconfirmed);
+  for (const name of ['alan', 'katherine', 'dorothy']) {
+    await auth.database.users.updateOne(
+      { username: { $regex: `^${name}_` } },
+      { $set: { email_verified: true } },
+    );
+  }
+  await signInWithSecondFactor(page, admin);
+  await takeAll(page, 'admin', '/admin', async (shown) => {
+    await expect(shown.getByRole('heading', { name: 'Users' })).toBeVisible();
+    await expect(shown.getByTestId('user-row').first()).toBeVisible();
+  });
+  await takeAll(page, 'admin-search', '/admin?q=a&filter=admins', async (shown) => {
+    await expect(shown.getByTestId('user-count')).toHaveText(/^Matching users/);
+  });
   expect(problems).toEqual([]);
 });

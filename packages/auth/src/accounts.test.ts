@@ -240,9 +240,17 @@ describe('authenticate', () => {
     );
     const wrong = await authFailure(auth.authenticate('sleeper', 'not-the-password', testRequest));
     expect(wrong.code).toBe('INVALID_CREDENTIALS');
+    // Without the password, a deactivated account reads like a wrong password (or no account at all).
+    const nobody = await authFailure(auth.authenticate('no-such-sleeper', 'not-the-password', testRequest));
+    expect(wrong.message).toBe(nobody.message);
+    expect(wrong.message).not.toMatch(/deactivated|administrator/i);
     const right = await authFailure(auth.authenticate('sleeper', password, testRequest));
     expect(right.code).toBe('INACTIVE');
     expect(right.status).toBe(403);
+    // With it, the owner learns why and whom to ask.
+    expect(right.message).toBe(
+      'This account has been deactivated. Contact an administrator of this site to have it reactivated.',
+    );
   });
 
   it('rehashes on sign-in when the stored hash has older parameters', async () => {

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authFailure, useTestAuth } from './test-support.ts';
 import { createSignedInUser, testRequest, type SignedInUser } from './testing.ts';
+import type { UserListQuery } from './types.ts';
 
 const { database, clock, auth } = useTestAuth();
 let admin: SignedInUser;
@@ -37,7 +38,12 @@ describe('listUsers', () => {
       'username',
     ]);
     expect(first.users[0]!.secondFactors).toEqual({ totp: false, passkeys: 0 });
-    expect(first.users[0]!.signInMethods).toEqual({ password: true, passkeys: 0, totp: false, providers: [] });
+    expect(first.users[0]!.signInMethods).toEqual({
+      password: true,
+      passkeys: 0,
+      totp: false,
+      providers: [],
+    });
   });
 
   it('is for active admins only, checked against the database', async () => {
@@ -53,14 +59,131 @@ describe('listUsers', () => {
   });
 });
 
+describe('listUsers: search and filters', () => {
+  // Names of this block only (other tests add users to the same database).
+  const tag = `s${Date.now().toString(36).slice(-5)}`;
+  let plain: SignedInUser;
+  let boss: SignedInUser;
+  let gone: SignedInUser;
+  let secure: SignedInUser;
+
+  beforeAll(async () => {
+    plain = await createSignedInUser(auth, {
+      username: `${tag}_Plain`,
+      email: `${tag}.a+b@example.test`,
+    });
+    boss = await createSignedInUser(auth, {
+      username: `${tag}_boss`,
+      email: `${tag}.aab@example.test`,
+      role: 'admin',
+    });
+    gone = await createSignedInUser(auth, { username: `${tag}_gone`, active: false });
+    secure = await createSignedInUser(auth, { username: `${tag}_secure` });
+    await database.current.users.updateOne(
+      { _id: secure.user.id },
+      { $set: { mfa_enabled: true } },
+    );
+  });
+
+  const names = async (query: Partial<UserListQuery>) =>
+    (await auth.listUsers(admin.user, { page: 1, pageSize: 100, ...query })).users
+      .map((user) => user.username)
+      .sort();
+
+  it('finds a substring of the username or the email, whatever its case', async () => {
+    expect(await names({ search: `${tag}_PL` })).toEqual([`${tag}_Plain`]);
+    expect(await names({ search: `  ${tag}_plain ` })).toEqual([`${tag}_Plain`]);
+    expect(await names({ search: `${tag}.aab@` })).toEqual([`${tag}_boss`]);
+    expect(await names({ search: tag })).toEqual([
+      `${tag}_Plain`,
+      `${tag}_boss`,
+      `${tag}_gone`,
+      `${tag}_secure`,
+    ]);
+    const page = await auth.listUsers(admin.user, { page: 1, pageSize: 2, search: tag });
+    expect(page.total).toBe(4);
+    expect(page.users).toHaveLength(2);
+  });
+
+  it('takes regular expression characters literally', async () => {
+    // As a pattern, "a+b@" would match "aab@" (the admin's address), not "a+b@".
+    expect(await names({ search: `${tag}.a+b@` })).toEqual([`${tag}_Plain`]);
+    expect(await names({ search: 'a+b@' })).toEqual([`${tag}_Plain`]);
+    // "." is a dot, not any character; ".*" and a lone "(" match nothing (and do not fail).
+    expect(await names({ search: `${tag}.` })).toEqual([`${tag}_Plain`, `${tag}_boss`]);
+    for (const search of ['.*', '(', '[a-z]+', '^', '\\', '$where']) {
+      expect(await names({ search })).toEqual([]);
+    }
+  });
+
+  it('filters admins, deactivated accounts and accounts without two-step verification, together with a search', async () => {
+    expect(await names({ search: tag, filters: { admins: true } })).toEqual([`${tag}_boss`]);
+    expect(await names({ search: tag, filters: { deactivated: true } })).toEqual([`${tag}_gone`]);
+    expect(await names({ search: tag, filters: { withoutTwoStep: true } })).toEqual([
+      `${tag}_Plain`,
+      `${tag}_boss`,
+      `${tag}_gone`,
+    ]);
+    expect(await names({ search: tag, filters: { admins: true, withoutTwoStep: true } })).toEqual([
+      `${tag}_boss`,
+    ]);
+    expect(await names({ search: tag, filters: { admins: true, deactivated: true } })).toEqual([]);
+    // Without a search, the filter alone: every admin of the database, and the count matches.
+    const admins = await auth.listUsers(admin.user, {
+      page: 1,
+      pageSize: 100,
+      filters: { admins: true },
+    });
+    expect(admins.users.every((user) => user.role === 'admin')).toBe(true);
+    expect(admins.total).toBe(await database.current.users.countDocuments({ role: 'admin' }));
+    expect(admins.users.map((user) => user.id)).toContain(boss.user.id);
+    void plain;
+    void gone;
+  });
+
+  it('refuses a search over 100 characters, or one that is not text (VALIDATION)', async () => {
+    expect(await names({ search: 'x'.repeat(100) })).toEqual([]);
+    const long = await authFailure(
+      auth.listUsers(admin.user, { page: 1, pageSize: 10, search: 'x'.repeat(101) }),
+    );
+    expect(long.code).toBe('VALIDATION');
+    expect(long.status).toBe(400);
+    expect(long.fieldErrors.search?.[0]).toMatch(/100 characters/);
+    const operator = await authFailure(
+      auth.listUsers(admin.user, {
+        page: 1,
+        pageSize: 10,
+        search: { $ne: '' } as unknown as string,
+      }),
+    );
+    expect(operator.code).toBe('VALIDATION');
+    // No name or address holds a control character; a NUL would also break the pattern (not a 500).
+    for (const search of ['\u0000', 'a\u0000b', 'tab\there']) {
+      const control = await authFailure(
+        auth.listUsers(admin.user, { page: 1, pageSize: 10, search }),
+      );
+      expect(control.code).toBe('VALIDATION');
+    }
+  });
+});
+
 describe('getUserForAdmin', () => {
   it('names one user for an admin (what an action is about to change); others get 403, unknown ids 404', async () => {
     const member = await createSignedInUser(auth, { username: 'named_member' });
     const found = await auth.getUserForAdmin(admin.user, member.user.id);
-    expect(found).toMatchObject({ id: member.user.id, username: 'named_member', role: 'user', active: true });
+    expect(found).toMatchObject({
+      id: member.user.id,
+      username: 'named_member',
+      role: 'user',
+      active: true,
+    });
     expect(found).not.toHaveProperty('password_hash');
-    expect((await authFailure(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe('FORBIDDEN');
-    expect((await authFailure(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe('NOT_FOUND');
+    expect((await authFailure(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await authFailure(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe(
+      'NOT_FOUND',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // Admin controls: list users, deactivate and reactivate, change roles. Every
 // call checks the actor against the stored account, whatever the caller checked.
 import type { Role, UserDoc } from '@authkit/db';
+import type { Filter } from 'mongodb';
 import { withClaim } from './claims.ts';
 import {
   COPY_PROJECTION,
@@ -13,11 +14,13 @@ import {
 } from './core.ts';
 import { toPublicUser } from './convert.ts';
 import { AuthError } from './errors.ts';
+import { USER_SEARCH_MAX_LENGTH } from './limits.ts';
 import { deactivatedNotice, secondFactorResetNotice } from './mail/templates.ts';
 import type { Recovery } from './recovery.ts';
 import type { Totp } from './second-factors/totp.ts';
 import type { Sessions } from './sessions.ts';
-import type { Auth, PublicUser, RequestInfo, SessionInfo } from './types.ts';
+import { normalizeKey } from './rules.ts';
+import type { Auth, PublicUser, RequestInfo, SessionInfo, UserListQuery } from './types.ts';
 
 /**
  * Role and active changes run one at a time (across processes), so that two
@@ -52,6 +55,47 @@ export function checkAdminSession(
   if (options.mutation && !isFresh(core, session)) throw needsRefreshError(session);
 }
 
+/** A string matched literally inside a regular expression: every metacharacter escaped. */
+function literalPattern(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The database filter for an admin's list: a search is a literal piece of
+ * the username or email keys (both stored NFKC and lower case, so the search
+ * is normalised the same way and needs no case-insensitive match), and each
+ * filter narrows further. VALIDATION for a search that is not text or too long.
+ */
+export function userListFilter(query: Pick<UserListQuery, 'search' | 'filters'>): Filter<UserDoc> {
+  const clauses: Filter<UserDoc>[] = [];
+  const search = query.search ?? '';
+  // No username or email holds a control character (and MongoDB refuses a NUL in a pattern).
+  if (typeof search !== 'string' || /\p{Cc}/u.test(search)) {
+    throw new AuthError('VALIDATION', MESSAGES.validation, {
+      fieldErrors: { search: ['Search for a name or an address.'] },
+    });
+  }
+  const key = normalizeKey(search);
+  if ([...key].length > USER_SEARCH_MAX_LENGTH) {
+    throw new AuthError('VALIDATION', MESSAGES.validation, {
+      fieldErrors: { search: [`Search for at most ${USER_SEARCH_MAX_LENGTH} characters.`] },
+    });
+  }
+  if (key !== '') {
+    const pattern = literalPattern(key);
+    clauses.push({
+      $or: [{ username_key: { $regex: pattern } }, { email_key: { $regex: pattern } }],
+    });
+  }
+  const filters = query.filters ?? {};
+  if (filters.admins === true) clauses.push({ role: 'admin' });
+  if (filters.deactivated === true) clauses.push({ active: false });
+  // Two-step verification is the authenticator app (mfa_enabled), as the admin rule counts it.
+  if (filters.withoutTwoStep === true) clauses.push({ mfa_enabled: { $ne: true } });
+  if (clauses.length === 0) return {};
+  return clauses.length === 1 ? clauses[0]! : { $and: clauses };
+}
+
 export function createAdmin(
   core: AuthCore,
   sessions: Pick<Sessions, 'endAllSessionsOf'>,
@@ -69,22 +113,20 @@ export function createAdmin(
     return doc;
   }
 
-  const listUsers: Auth['listUsers'] = async (actor, paging) => {
+  const listUsers: Auth['listUsers'] = async (actor, query) => {
     await requireAdmin(actor);
-    const page = Math.max(1, Math.trunc(paging.page) || 1);
-    const pageSize = Math.min(100, Math.max(1, Math.trunc(paging.pageSize) || 20));
+    const page = Math.max(1, Math.trunc(query.page) || 1);
+    const pageSize = Math.min(100, Math.max(1, Math.trunc(query.pageSize) || 20));
+    const filter = userListFilter(query);
     const [docs, total] = await Promise.all([
       database.users
         // The hash itself never leaves; only whether there is one (accounts made by a provider have none).
-        .find(
-          {},
-          { projection: COPY_PROJECTION },
-        )
+        .find(filter, { projection: COPY_PROJECTION })
         .sort({ created_at: 1, _id: 1 })
         .skip((page - 1) * pageSize)
         .limit(pageSize)
         .toArray(),
-      database.users.countDocuments(),
+      database.users.countDocuments(filter),
     ]);
     // Who has which second factor (admins only see this): one read for the page's passkeys.
     const passkeys = await database.passkeys

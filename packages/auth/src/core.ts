@@ -37,7 +37,9 @@ export interface AuthCore {
 
 export const MESSAGES = {
   invalidCredentials: 'Invalid username or password.',
-  inactive: 'This account has been deactivated.',
+  // Only said to whoever proved the password (or another first factor).
+  inactive:
+    'This account has been deactivated. Contact an administrator of this site to have it reactivated.',
   unauthorized: 'Please sign in to continue.',
   needsRefresh: 'Please enter your password again to continue.',
   needsSecondFactor: 'Please confirm with your authenticator code or a passkey to continue.',

@@ -26,6 +26,7 @@ export {
   verifyPassword,
 } from './passwords.ts';
 export { RECENT_PASSKEY_MS } from './recovery.ts';
+export { USER_SEARCH_MAX_LENGTH } from './limits.ts';
 export {
   DEV_OIDC,
   identityProvidersFromEnv,
@@ -67,6 +68,7 @@ export type {
   SessionProtection,
   SignInMethods,
   TotpEnrolment,
+  UserListQuery,
   UserPage,
 } from './types.ts';
 export type { AuthEventType, Role, SessionEndReason } from '@authkit/db';

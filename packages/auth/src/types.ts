@@ -272,6 +272,24 @@ export interface AdminUserListItem extends PublicUser {
   signInMethods: SignInMethods;
 }
 
+/** Which users an admin lists: a page, optionally narrowed by a search and filters (all must hold). */
+export interface UserListQuery {
+  page: number;
+  pageSize: number;
+  /** A piece of the username or email, any case, taken literally; at most USER_SEARCH_MAX_LENGTH characters. */
+  search?: string | undefined;
+  filters?:
+    | {
+        /** Administrators only. */
+        admins?: boolean | undefined;
+        /** Deactivated accounts only. */
+        deactivated?: boolean | undefined;
+        /** Accounts without two-step verification (no authenticator app). */
+        withoutTwoStep?: boolean | undefined;
+      }
+    | undefined;
+}
+
 export interface UserPage {
   users: AdminUserListItem[];
   total: number;
@@ -315,7 +333,13 @@ export interface Auth {
     input: { username: string; email: string; password: string },
     request: RequestInfo,
     /** Trusted callers only (admin scripts, tests): never fill this from a form. */
-    options?: { role?: Role; active?: boolean; emailVerified?: boolean },
+    options?: {
+      role?: Role;
+      active?: boolean;
+      emailVerified?: boolean;
+      /** Made by an operator, not by its owner: recorded on the `register` event (`details.operator`). */
+      operator?: 'command_line';
+    },
   ): Promise<PublicUser>;
   /**
    * Sign-up from a form (registerUser's rules and limits). With
@@ -474,7 +498,8 @@ export interface Auth {
   requestEmailChange(session: SessionInfo, newEmail: string, request: RequestInfo): Promise<void>;
 
   // Admin (the caller checks the actor is an admin; these check it again)
-  listUsers(actor: PublicUser, page: { page: number; pageSize: number }): Promise<UserPage>;
+  /** A page of users, oldest first; VALIDATION (fieldErrors.search) for a search that is too long or not text. */
+  listUsers(actor: PublicUser, query: UserListQuery): Promise<UserPage>;
   /** One user, for an admin about to change them (NOT_FOUND for an unknown id). */
   getUserForAdmin(actor: PublicUser, userId: string): Promise<PublicUser>;
   /** Deactivation ends all the user's sessions at once. */
@@ -489,7 +514,6 @@ export interface Auth {
   sendPasswordResetLink(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
   /** Signs the user out of every session; resolves to how many ended. */
   endUserSessions(actor: PublicUser, userId: string, request: RequestInfo): Promise<number>;
-  /** Removes every second factor of the user (TOTP, recovery codes, passkeys); audited, the user is mailed. */
   /**
    * The admin rule for a signed-in request (adapters call it; admin methods
    * also check the stored account): FORBIDDEN unless an active admin; with
@@ -502,6 +526,7 @@ export interface Auth {
     session: SessionInfo,
     options: { mutation: boolean },
   ): void;
+  /** Removes every second factor of the user (TOTP, recovery codes, passkeys); audited, the user is mailed. */
   resetSecondFactor(actor: PublicUser, userId: string, request: RequestInfo): Promise<void>;
 
   // Second factors (see DESIGN.md): TOTP with recovery codes as a step of sign-in; passkeys

@@ -68,7 +68,7 @@ export function createUsers(
       if (!isDuplicateKeyError(error)) throw error;
       throw await duplicateError(doc);
     }
-    await events.record('register', doc._id, request);
+    await events.record('register', doc._id, request, trusted?.operator ? { operator: trusted.operator } : undefined);
     if (!doc.email_verified) await emailAddresses.sendVerification(doc, request);
     return toPublicUser(doc);
   };

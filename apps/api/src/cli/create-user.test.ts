@@ -47,12 +47,16 @@ describe('pnpm user:create', () => {
     const result = await run(
       ['--username', username, '--email', `${username}@example.com`, '--role', 'admin'],
       `${password}\n`,
+      { MONGODB_URL: url, SITE_URL: 'https://accounts.example.org/' },
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Created admin ${username}`);
-    // REQUIRE_MFA_FOR_ADMINS is on by default: the operator is told what the admin must do first.
-    expect(result.stdout).toMatch(/admin procedures answer 403 \(mfa_required\) until this admin sets up a second factor/);
+    // REQUIRE_MFA_FOR_ADMINS is on by default: the operator is told, in the site's terms, what the admin does first.
+    expect(result.stdout).toContain(
+      `${username} should sign in at https://accounts.example.org/login and set up an authenticator app on the account page (https://accounts.example.org/account#two-step)`,
+    );
+    expect(result.stdout).not.toMatch(/mfa_required|beginEnrolment|403/);
     expect(result.stdout).not.toContain(password);
 
     const auth = createAuth({ database });
@@ -61,6 +65,21 @@ describe('pnpm user:create', () => {
     // The operator vouches for the address: verified, and no verification mail.
     expect(user.emailVerified).toBe(true);
     expect(await database.mailOutbox.countDocuments({ to: `${username}@example.com` })).toBe(0);
+    // The account's history says an operator made it on the command line (not an unknown browser).
+    const [created] = await auth.listEvents(user.id);
+    expect(created).toMatchObject({ type: 'register', details: { operator: 'command_line' } });
+  });
+
+  it('names the default site address when SITE_URL is not set', async () => {
+    const username = uniqueName('ops');
+    const result = await run(
+      ['--username', username, '--email', `${username}@example.com`, '--role', 'admin'],
+      strongPassword(),
+      { MONGODB_URL: url, SITE_URL: undefined, WEB_ORIGIN: undefined, ORIGIN: undefined },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${username} should sign in at http://localhost:5173/login`);
+    expect(result.stderr).toContain('SITE_URL is not set');
   });
 
   it('creates a plain user by default', async () => {
@@ -71,7 +90,7 @@ describe('pnpm user:create', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Created user ${username}`);
-    expect(result.stdout).not.toContain('second factor');
+    expect(result.stdout).not.toContain('authenticator');
   });
 
   it('prints the field messages and exits 1 for a weak password or a taken name', async () => {

@@ -25,7 +25,7 @@ const args = parseCommandLine(
 if (!args.username || !args.email) fail(`--username and --email are required.\n${usage}`, 1);
 if (args.role !== 'user' && args.role !== 'admin')
   fail(`--role must be user or admin, not "${args.role}".`, 1);
-const { auth, database } = authFromEnvironment();
+const { auth, database, given } = authFromEnvironment();
 
 const password = process.stdin.isTTY ? await promptPassword() : await readFirstLine();
 if (!password) fail('No password given on standard input.', 1);
@@ -36,15 +36,19 @@ try {
   const request = { ip: null, userAgent: 'cli:user:create' };
   // The operator is trusted to pick the role (no admin exists yet to grant it)
   // and vouches for the address: no verification mail, nothing to wait for.
+  // The account's history says an operator made it (not "an unknown browser").
   const user = await auth.registerUser(
     { username: args.username, email: args.email, password },
     request,
-    { role: args.role, emailVerified: true },
+    { role: args.role, emailVerified: true, operator: 'command_line' },
   );
   console.log(`Created ${user.role} ${user.username} <${user.email}> (id ${user.id}).`);
   if (user.role === 'admin' && auth.settings.requireMfaForAdmins) {
+    // In the site's terms, with its address: what the new admin does before the admin page opens.
+    const site = auth.settings.siteUrl;
+    if (!given.siteUrl) console.error(`SITE_URL is not set: the site is taken to be ${site}.`);
     console.log(
-      'Note: admin procedures answer 403 (mfa_required) until this admin sets up a second factor: sign in, then auth.totp.beginEnrolment and auth.totp.confirmEnrolment (REQUIRE_MFA_FOR_ADMINS=false turns the rule off).',
+      `Administrators need two-step verification on this site: ${user.username} should sign in at ${site}/login and set up an authenticator app on the account page (${site}/account#two-step) before using the admin page. (REQUIRE_MFA_FOR_ADMINS=false turns this rule off.)`,
     );
   }
 } catch (error) {

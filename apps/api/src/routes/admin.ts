@@ -1,4 +1,5 @@
 // admin.*: user management. The auth package checks again that the actor is an admin.
+import { USER_SEARCH_MAX_LENGTH } from '@authkit/auth';
 import { z } from 'zod';
 import { userDto } from '../dto.ts';
 import { adminProcedure, router } from '../trpc.ts';
@@ -14,6 +15,16 @@ export const adminRouter = router({
           .strictObject({
             page: z.number().int().min(1).max(1_000_000).default(1),
             pageSize: z.number().int().min(1).max(100).default(20),
+            /** A piece of a username or email, any case, taken literally (the auth package also bounds it once normalised). */
+            search: z.string().max(USER_SEARCH_MAX_LENGTH).optional(),
+            /** Each one narrows the list; all of them together. */
+            filters: z
+              .strictObject({
+                admins: z.boolean().optional(),
+                deactivated: z.boolean().optional(),
+                withoutTwoStep: z.boolean().optional(),
+              })
+              .optional(),
           })
           // Parsed, so the defaults apply when the input is left out.
           .prefault({}),

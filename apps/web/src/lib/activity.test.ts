@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeEndedReason, describeEvent, shownDetails } from './activity.ts';
+import {
+  describeEndedReason,
+  describeEvent,
+  describeEventSource,
+  shownDetails,
+} from './activity.ts';
 import { describeUserAgent } from './format.ts';
 
 const IPHONE =
@@ -29,6 +34,26 @@ describe('describeUserAgent', () => {
       'Unknown browser on Linux',
     );
     expect(describeUserAgent('curl/8.5.0')).toBe('Unknown browser');
+  });
+});
+
+describe('an account made on the command line', () => {
+  it('says an operator made it, and names the command line where a browser would be', () => {
+    const event = {
+      type: 'register',
+      userAgent: 'cli:user:create',
+      details: shownDetails({ operator: 'command_line' }),
+    };
+    expect(describeEvent(event)).toBe('Account created by an operator');
+    expect(describeEventSource(event)).toBe('Command line (operator)');
+    // A sign-up in a browser reads as before.
+    const signUp = { type: 'register', userAgent: MAC_CHROME, details: shownDetails({}) };
+    expect(describeEvent(signUp)).toBe('Created account');
+    expect(describeEventSource(signUp)).toBe('Chrome 131 on macOS');
+    // A browser that calls itself the command line is still a browser.
+    expect(describeEventSource({ type: 'login', userAgent: 'cli:user:create' })).toBe(
+      'Unknown browser',
+    );
   });
 });
 

@@ -66,7 +66,7 @@ const eventLabels: Record<AuthEventType, string | ((details: Details) => string)
     details.role === 'admin' ? 'Made an administrator' : 'Administrator role removed',
   unauthorized: 'Access refused',
   needs_refresh: 'Asked to confirm password',
-  register: 'Created account',
+  register: (details) => (details.operator ? 'Account created by an operator' : 'Created account'),
   account_locked: 'Sign-ins paused after failed attempts',
   address_locked: 'Sign-ins from a network paused after failed attempts',
   totp_enrolled: 'Two-step verification turned on',
@@ -98,6 +98,7 @@ const SHOWN_DETAILS = [
   'current',
   'device',
   'role',
+  'operator',
 ];
 
 /** An event's details as a page may carry them: the keys above, and whether an administrator acted. */
@@ -115,6 +116,20 @@ export function describeEvent(event: ActivityEvent): string {
   const label = (eventLabels as Record<string, (typeof eventLabels)[AuthEventType]>)[event.type];
   if (label === undefined) return event.type;
   return typeof label === 'string' ? label : label(event.details ?? {});
+}
+
+/** How each operator's tool is named where a browser would be. */
+const operatorTools: Record<string, string> = { command_line: 'Command line (operator)' };
+
+/**
+ * Where an event came from, for its row: the browser and system, or the
+ * operator's tool for what an operator did ("Command line (operator)", not
+ * "Unknown browser").
+ */
+export function describeEventSource(event: ActivityEvent & { userAgent: string | null }): string {
+  const tool = event.details?.operator;
+  if (typeof tool === 'string') return operatorTools[tool] ?? 'An operator';
+  return describeUserAgent(event.userAgent);
 }
 
 const endedMessages: Record<SessionEndReason, string> = {

@@ -31,5 +31,10 @@ describe('flash messages', () => {
     expect(flashAtTop(scoped, '/dashboard')).toBe(true);
     expect(flashAtTop(scoped, null)).toBe(true);
     expect(flashAtTop({ type: 'info', message: 'Hi' }, '/account')).toBe(true);
+    // A sign-in's welcome: the dashboard shows it (with its own notices); any other page at the top.
+    const welcome = { type: 'success', message: 'Welcome back!', scope: 'welcome' } as const;
+    expect(parseFlash(welcome)).toEqual(welcome);
+    expect(flashAtTop(welcome, '/dashboard')).toBe(false);
+    expect(flashAtTop(welcome, '/account')).toBe(true);
   });
 });

@@ -6,9 +6,11 @@ export type FlashType = 'success' | 'info' | 'warning' | 'error';
 
 /**
  * Where a message belongs when not at the top of the page: a part of the page
- * that shows it beside what changed (the account page's sessions card).
+ * that shows it beside what changed (the account page's sessions card), or
+ * with what the page says anyway (the dashboard greets a new sign-in in its
+ * "confirm your email address" notice: one message, not two).
  */
-export type FlashScope = 'sessions';
+export type FlashScope = 'sessions' | 'welcome';
 
 export interface Flash {
   type: FlashType;
@@ -19,7 +21,7 @@ export interface Flash {
 
 const types: readonly FlashType[] = ['success', 'info', 'warning', 'error'];
 /** The route that shows each scope's messages in place. */
-const scopeRoutes: Record<FlashScope, string> = { sessions: '/account' };
+const scopeRoutes: Record<FlashScope, string> = { sessions: '/account', welcome: '/dashboard' };
 const scopes = Object.keys(scopeRoutes) as FlashScope[];
 
 /**

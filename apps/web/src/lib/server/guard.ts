@@ -52,10 +52,7 @@ export function denyAccess(
   // The page explains and offers a new link.
   if (decision.action === 'verify-email') redirect(303, '/verify-email');
   if (decision.action === 'enrol-second-factor') {
-    setFlash(event.cookies, event.url, {
-      type: 'warning',
-      message: 'Administrators need two-step verification: set up an authenticator app first.',
-    });
+    // No flash: /account's two-step card says why administrators need it (one message, not two).
     redirect(303, '/account#two-step');
   }
   if (decision.action === 'reauthenticate') {

@@ -1,3 +1,4 @@
+import { isAuthError, USER_SEARCH_MAX_LENGTH } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
@@ -8,17 +9,60 @@ import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 20;
 
-function pageNumber(url: URL): number {
+/** The list's filters as the page's query names them (`?filter=admins&filter=deactivated`). */
+const FILTERS = {
+  admins: 'admins',
+  deactivated: 'deactivated',
+  'without-two-step': 'withoutTwoStep',
+} as const;
+type FilterName = keyof typeof FILTERS;
+
+/** What the list shows, from the URL (a GET form: it works without JavaScript). */
+interface ListQuery {
+  page: number;
+  search: string;
+  filters: FilterName[];
+}
+
+function listQuery(url: URL): ListQuery {
   const value = Number(url.searchParams.get('page') ?? '1');
-  return Number.isInteger(value) && value >= 1 && value <= 100_000 ? value : 1;
+  const page = Number.isInteger(value) && value >= 1 && value <= 100_000 ? value : 1;
+  const search = (url.searchParams.get('q') ?? '').trim();
+  // Unknown names are ignored, each known one counts once.
+  const filters = (Object.keys(FILTERS) as FilterName[]).filter((name) =>
+    url.searchParams.getAll('filter').includes(name),
+  );
+  return { page, search, filters };
+}
+
+/** The query string of the list (without `?`): what links and redirects keep. */
+function queryString(query: ListQuery, page = query.page): string {
+  const params = new URLSearchParams();
+  if (query.search) params.set('q', query.search);
+  for (const name of query.filters) params.append('filter', name);
+  if (page > 1) params.set('page', String(page));
+  return params.toString();
 }
 
 export const load: PageServerLoad = async (event) => {
   const { user: admin } = requireAdmin(event);
-  const result = await getAuth().listUsers(admin, {
-    page: pageNumber(event.url),
-    pageSize: PAGE_SIZE,
-  });
+  const query = listQuery(event.url);
+  let result;
+  let searchErrors: string[] = [];
+  try {
+    result = await getAuth().listUsers(admin, {
+      page: query.page,
+      pageSize: PAGE_SIZE,
+      search: query.search,
+      filters: Object.fromEntries(query.filters.map((name) => [FILTERS[name], true])),
+    });
+  } catch (caught) {
+    // A search too long for the list (the field says so; nothing is listed).
+    if (!isAuthError(caught, 'VALIDATION')) throw caught;
+    searchErrors = caught.fieldErrors.search ?? [caught.message];
+    result = { users: [], total: 0, page: 1, pageSize: PAGE_SIZE };
+  }
+  const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
   return {
     users: result.users.map((user) => ({
       id: user.id,
@@ -33,14 +77,24 @@ export const load: PageServerLoad = async (event) => {
     total: result.total,
     page: result.page,
     pageSize: result.pageSize,
-    pages: Math.max(1, Math.ceil(result.total / result.pageSize)),
+    pages,
+    search: query.search,
+    searchMaxLength: USER_SEARCH_MAX_LENGTH,
+    searchErrors,
+    filters: query.filters,
+    /** Narrowed by a search or a filter. */
+    narrowed: query.search !== '' || query.filters.length > 0,
+    /** This list's query string (without `?`), for the action URLs and Cancel. */
+    listQuery: queryString(query),
+    previousQuery: result.page > 1 ? queryString(query, result.page - 1) : null,
+    nextQuery: result.page < pages ? queryString(query, result.page + 1) : null,
   };
 };
 
-/** The list page the admin was on (`?page=` of the action's URL). */
+/** The list the admin was on (search, filters and page of the action's URL). */
 function listPath(url: URL): string {
-  const page = pageNumber(url);
-  return page > 1 ? `/admin?page=${page}` : '/admin';
+  const query = queryString(listQuery(url));
+  return query ? `/admin?${query}` : '/admin';
 }
 
 /**

@@ -54,6 +54,7 @@ export const actions: Actions = {
     setFlash(event.cookies, event.url, {
       type: 'success',
       message: `Welcome back, ${username}! You are signed in.`,
+      scope: 'welcome',
     });
     redirect(303, safeNext(form.data.next));
   },

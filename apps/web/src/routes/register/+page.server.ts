@@ -45,7 +45,9 @@ export const actions: Actions = {
 
     setFlash(event.cookies, event.url, {
       type: 'success',
-      message: `Welcome, ${username}! Your account is ready. We sent you a link to confirm your email address.`,
+      // The page it lands on asks to confirm the address (the link went out): not said twice.
+      message: `Welcome, ${username}! Your account is ready.`,
+      scope: 'welcome',
     });
     redirect(303, safeNext(form.data.next));
   },

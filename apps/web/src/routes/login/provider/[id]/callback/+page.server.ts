@@ -34,6 +34,7 @@ export const load: PageServerLoad = async (event) => {
       message: outcome.created
         ? `Welcome, ${outcome.user.username}! Your account has been created.`
         : `Welcome back, ${outcome.user.username}! You are signed in.`,
+      scope: 'welcome',
     });
     redirect(303, safeNext(outcome.next));
   }
