@@ -10,7 +10,7 @@ import {
   useTestApi,
   type CallHeaders,
   type SignedIn,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const api = useTestApi();
 let user: SignedIn;

@@ -12,7 +12,7 @@ import {
   WEB_ORIGIN,
   type CallHeaders,
   type SignedIn,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const clock = createTestClock();
 const api = useTestApi({ now: clock.now, siteUrl: WEB_ORIGIN, requireMfaForAdmins: true });

@@ -19,7 +19,7 @@ import {
   type CallHeaders,
   type CallResult,
   type SignedIn,
-} from '../test-helpers.ts';
+} from '../test-helpers/index.ts';
 
 // Generous throttling: here parallel sign-ins of one account are the point, not
 // the throttle (whose own lease is exercised all the same).

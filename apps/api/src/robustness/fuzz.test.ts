@@ -25,7 +25,7 @@ import {
   type CallHeaders,
   type CallResult,
   type SignedInBoth,
-} from '../test-helpers.ts';
+} from '../test-helpers/index.ts';
 
 // FUZZ_SEED=<n> replays the seed a failure printed (as in apps/web's fuzz).
 if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED) });
