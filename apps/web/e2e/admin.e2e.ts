@@ -13,8 +13,8 @@ import {
   register,
   registerNewUser,
   signIn,
-} from './fixtures.ts';
-import { mailIds, mailsTo } from './mail.ts';
+} from './support/fixtures.ts';
+import { mailIds, mailsTo } from './support/mail.ts';
 
 test.afterAll(closeTestAuth);
 

@@ -4,7 +4,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
-import { closeTestAuth, newUser, screenshot, signIn, testAuth, type TestUser } from './fixtures.ts';
+import {
+  closeTestAuth,
+  newUser,
+  screenshot,
+  signIn,
+  testAuth,
+  type TestUser,
+} from './support/fixtures.ts';
 
 test.afterAll(closeTestAuth);
 

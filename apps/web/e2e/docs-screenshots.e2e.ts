@@ -13,7 +13,7 @@ import {
   signInOnAnotherDevice,
   testAuth,
   watchConsole,
-} from './fixtures.ts';
+} from './support/fixtures.ts';
 
 test.afterAll(closeTestAuth);
 
