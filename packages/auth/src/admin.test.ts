@@ -1,6 +1,6 @@
 // Admin services: listing users, deactivation (ends every session at once), roles.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import { createSignedInUser, testRequest, type SignedInUser } from './testing.ts';
 
 const { database, clock, auth } = useTestAuth();
@@ -42,12 +42,12 @@ describe('listUsers', () => {
 
   it('is for active admins only, checked against the database', async () => {
     const member = await createSignedInUser(auth);
-    expect((await authFailure(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe(
+    expect((await authErrorOf(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe(
       'FORBIDDEN',
     );
     // A forged "admin" copy of a plain user does not help.
     const forged = { ...member.user, role: 'admin' as const };
-    expect((await authFailure(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe(
+    expect((await authErrorOf(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe(
       'FORBIDDEN',
     );
   });
@@ -59,8 +59,8 @@ describe('getUserForAdmin', () => {
     const found = await auth.getUserForAdmin(admin.user, member.user.id);
     expect(found).toMatchObject({ id: member.user.id, username: 'named_member', role: 'user', active: true });
     expect(found).not.toHaveProperty('password_hash');
-    expect((await authFailure(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe('FORBIDDEN');
-    expect((await authFailure(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe('NOT_FOUND');
+    expect((await authErrorOf(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe('FORBIDDEN');
+    expect((await authErrorOf(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -74,10 +74,10 @@ describe('setActive', () => {
     expect((await auth.loadUser(target.token, testRequest)).user.isAuthenticated).toBe(false);
     expect((await auth.loadUser(second.token, testRequest)).user.isAuthenticated).toBe(false);
     expect(
-      (await authFailure(auth.authenticate(target.user.username, target.password, testRequest)))
+      (await authErrorOf(auth.authenticate(target.user.username, target.password, testRequest)))
         .code,
     ).toBe('INACTIVE');
-    expect((await authFailure(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
+    expect((await authErrorOf(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
 
     await auth.setActive(admin.user, target.user.id, true, testRequest);
     expect(
@@ -91,10 +91,10 @@ describe('setActive', () => {
   it('others cannot deactivate anyone; unknown users are not found', async () => {
     const member = await createSignedInUser(auth);
     expect(
-      (await authFailure(auth.setActive(member.user, admin.user.id, false, testRequest))).code,
+      (await authErrorOf(auth.setActive(member.user, admin.user.id, false, testRequest))).code,
     ).toBe('FORBIDDEN');
     expect(
-      (await authFailure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code,
+      (await authErrorOf(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code,
     ).toBe('NOT_FOUND');
   });
 });
@@ -111,9 +111,9 @@ describe('setRole', () => {
     ).toHaveLength(1);
     expect((await auth.setRole(admin.user, member.user.id, 'user', testRequest)).role).toBe('user');
     expect(
-      (await authFailure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code,
+      (await authErrorOf(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code,
     ).toBe('FORBIDDEN');
-    const bad = await authFailure(
+    const bad = await authErrorOf(
       auth.setRole(admin.user, member.user.id, 'root' as never, testRequest),
     );
     expect(bad.code).toBe('VALIDATION');
@@ -139,12 +139,12 @@ describe('at least one active admin remains', () => {
 
   it('the last admin can neither step down nor deactivate their own account (409)', async () => {
     await onlyRootIsAdmin();
-    const demote = await authFailure(auth.setRole(admin.user, admin.user.id, 'user', testRequest));
+    const demote = await authErrorOf(auth.setRole(admin.user, admin.user.id, 'user', testRequest));
     expect(demote.code).toBe('CONFLICT');
     expect(demote.status).toBe(409);
     expect(demote.message).toMatch(/last active administrator/);
     expect(
-      (await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest))).code,
+      (await authErrorOf(auth.setActive(admin.user, admin.user.id, false, testRequest))).code,
     ).toBe('CONFLICT');
     expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
   });

@@ -47,7 +47,7 @@ export type {
   DeviceCookie,
   LoadResult,
   LoginResult,
-  SignedIn,
+  CompletedSignIn,
   SignInOutcome,
   AuthMethod,
   PasskeyInfo,

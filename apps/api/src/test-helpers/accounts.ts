@@ -36,11 +36,11 @@ export interface CookieSession {
 }
 
 /** Signed in over the bearer token (signUp's default). */
-export type SignedIn = Account & BearerSession;
+export type BearerAccount = Account & BearerSession;
 /** Signed in over the cookie (`via: 'cookie'`). */
-export type SignedInBrowser = Account & CookieSession;
+export type CookieAccount = Account & CookieSession;
 /** Signed in twice (`via: 'both'`): a bearer session and a separate cookie session. */
-export type SignedInBoth = Account & BearerSession & CookieSession;
+export type BearerAndCookieAccount = Account & BearerSession & CookieSession;
 
 export interface LoginOptions {
   remember?: boolean;
@@ -102,15 +102,15 @@ export interface SignUpOptions {
 export function signUp(
   api: TestApi,
   options: SignUpOptions & { via: 'both' },
-): Promise<SignedInBoth>;
+): Promise<BearerAndCookieAccount>;
 export function signUp(
   api: TestApi,
   options: SignUpOptions & { via: 'cookie' },
-): Promise<SignedInBrowser>;
+): Promise<CookieAccount>;
 export function signUp(
   api: TestApi,
   options?: SignUpOptions & { via?: 'bearer' },
-): Promise<SignedIn>;
+): Promise<BearerAccount>;
 export async function signUp(
   api: TestApi,
   options: SignUpOptions = {},
