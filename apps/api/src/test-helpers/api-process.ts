@@ -40,9 +40,13 @@ export interface ApiProcessOptions {
   echo?: boolean;
 }
 
-/** The start script of apps/api/package.json, split into its variables and node's arguments. */
-function startCommand(): { args: string[]; env: Record<string, string> } {
-  const manifest = JSON.parse(readFileSync(join(apiDir, 'package.json'), 'utf8')) as {
+/**
+ * What `pnpm start` runs in the app folder `appDir`: its package.json's start
+ * script, split into its variables and node's arguments. (The site's browser
+ * tests read the site's start script with it too.)
+ */
+export function startCommand(appDir: string): { args: string[]; env: Record<string, string> } {
+  const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as {
     scripts?: Record<string, string>;
   };
   const script = manifest.scripts?.start ?? '';
@@ -53,7 +57,7 @@ function startCommand(): { args: string[]; env: Record<string, string> } {
     env[name] = value.join('=');
   }
   if (words.shift() !== 'node' || words.length === 0) {
-    throw new Error(`apps/api's start script is not "[NAME=value ...] node <args>": ${script}`);
+    throw new Error(`${appDir}: the start script is not "[NAME=value ...] node <args>": ${script}`);
   }
   return { args: words, env };
 }
@@ -64,7 +68,7 @@ function startCommand(): { args: string[]; env: Record<string, string> } {
  */
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
   const port = options.port ?? (await freePort());
-  const command = startCommand();
+  const command = startCommand(apiDir);
   const inherited = { ...process.env };
   for (const variable of ['NODE_ENV', ...(options.unset ?? [])]) delete inherited[variable];
   const child = spawn(process.execPath, command.args, {

@@ -7,45 +7,22 @@
 // package's own spawner (`api/api-process`), the one its process tests use.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailpit, type Mailpit } from '@authkit/auth/mailpit';
 import { connectDatabase } from '@authkit/db';
-import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
-import { startApiProcess, type ApiProcess } from 'api/api-process';
+import {
+  freePort,
+  startEmbeddedServer,
+  stopChild as stopProcess,
+  type EmbeddedServer,
+} from '@authkit/db/embedded';
+import { startApiProcess, startCommand, type ApiProcess } from 'api/api-process';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
-const webBuild = join(repoRoot, 'apps/web/build');
-
-/**
- * What `pnpm --filter web start` runs: the site's `start` script, read from
- * its package.json (`[NAME=value ...] node <args>`), run here without pnpm in
- * between, which would not pass a SIGTERM on and wait (the shutdown tests
- * signal the server itself). A start script of another shape fails loudly.
- * (The API's is read by its own spawner, api-process.ts.)
- */
-export function startCommand(): {
-  cwd: string;
-  args: string[];
-  env: Record<string, string>;
-} {
-  const cwd = join(repoRoot, 'apps', 'web');
-  const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  };
-  const script = manifest.scripts?.start ?? '';
-  const words = script.trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
-    const [name = '', ...value] = (words.shift() ?? '').split('=');
-    env[name] = value.join('=');
-  }
-  if (words.shift() !== 'node' || words.length === 0) {
-    throw new Error(`apps/web's start script is not "[NAME=value ...] node <args>": ${script}`);
-  }
-  return { cwd, args: words, env };
-}
+const webDir = join(repoRoot, 'apps/web');
+const webBuild = join(webDir, 'build');
 
 export interface Stack {
   /** The site, e.g. http://127.0.0.1:41234 */
@@ -81,15 +58,17 @@ export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32)
 process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
 /**
- * Starts the site by its start script with `env` over this process's
+ * Starts the site as `pnpm --filter web start` does: its start script, run
+ * without pnpm in between, which would not pass a SIGTERM on and wait (the
+ * shutdown tests signal the server itself), with `env` over this process's
  * environment, less NODE_ENV (only the start script may set it: a built site
  * is production by itself) and the variables named in `unset`.
  */
 export function startSiteChild(env: Record<string, string>, unset: string[] = []): Child {
-  const command = startCommand();
+  const command = startCommand(webDir);
   const inherited = { ...process.env };
   for (const variable of ['NODE_ENV', ...unset]) delete inherited[variable];
-  return spawnChild('web', command.args, { ...inherited, ...env, ...command.env }, command.cwd);
+  return spawnChild('web', command.args, { ...inherited, ...env, ...command.env }, webDir);
 }
 
 /** A node process with exactly `env`, its output kept for the failure messages. */
@@ -140,17 +119,9 @@ export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000)
   );
 }
 
+/** SIGTERM (SIGKILL after 5 s); resolves once it has exited. */
 export function stopChild(child: Child): Promise<void> {
-  const proc = child.process;
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    proc.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    proc.kill('SIGTERM');
-  });
+  return stopProcess(child.process);
 }
 
 /**
@@ -208,13 +179,12 @@ export async function startDevServer(options: {
   mongodbUrl: string;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const web = join(repoRoot, 'apps/web');
-  const vite = join(web, 'node_modules/vite/bin/vite.js');
+  const vite = join(webDir, 'node_modules/vite/bin/vite.js');
   const child = spawnChild(
     'web-dev',
     [vite, 'dev', '--port', String(options.port), '--strictPort'],
     { ...process.env, MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
-    web,
+    webDir,
   );
   try {
     // The first request compiles the pages: a longer wait than a build's.
