@@ -46,7 +46,7 @@
 import type { Database } from '@authkit/db';
 import type { ThrottleScope } from './errors.ts';
 import { keysFor, type Attempt, type ThrottleKey } from './throttle/keys.ts';
-import { takeQuota, tryQuota } from './throttle/quota.ts';
+import { takeQuota, tryQuota, type QuotaKey } from './throttle/quota.ts';
 import { busy, throttled } from './throttle/refusals.ts';
 import { keyOf, PENDING_MS, rangeOf, SlotStore, type KeyState } from './throttle/slots.ts';
 import { Waiters } from './throttle/waiters.ts';
@@ -403,22 +403,12 @@ export class Throttle {
   }
 
   /** Counts one use of a sliding-window quota, or throws THROTTLED (throttle/quota.ts). */
-  takeQuota(
-    key: { id: string; scope: ThrottleScope },
-    limit: number,
-    windowMs: number,
-    now: Date,
-  ): Promise<void> {
+  takeQuota(key: QuotaKey, limit: number, windowMs: number, now: Date): Promise<void> {
     return takeQuota(this.#database, key, limit, windowMs, now);
   }
 
   /** takeQuota for a limit kept silently: false instead of THROTTLED (throttle/quota.ts). */
-  tryQuota(
-    key: { id: string; scope: ThrottleScope },
-    limit: number,
-    windowMs: number,
-    now: Date,
-  ): Promise<boolean> {
+  tryQuota(key: QuotaKey, limit: number, windowMs: number, now: Date): Promise<boolean> {
     return tryQuota(this.#database, key, limit, windowMs, now);
   }
 

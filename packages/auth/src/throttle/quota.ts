@@ -6,6 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { isAuthError, type ThrottleScope } from '../errors.ts';
 import { throttled } from './refusals.ts';
 
+/** A quota's key: the id its uses are filed under, and the scope a refusal names. */
+export interface QuotaKey {
+  id: string;
+  scope: ThrottleScope;
+}
+
 /**
  * Counts one use of a sliding-window quota (registrations per address), or
  * throws THROTTLED with the time until the oldest use leaves the window.
@@ -17,7 +23,7 @@ import { throttled } from './refusals.ts';
  */
 export async function takeQuota(
   database: Database,
-  key: { id: string; scope: ThrottleScope },
+  key: QuotaKey,
   limit: number,
   windowMs: number,
   now: Date,
@@ -52,7 +58,7 @@ export async function takeQuota(
  */
 export async function tryQuota(
   database: Database,
-  key: { id: string; scope: ThrottleScope },
+  key: QuotaKey,
   limit: number,
   windowMs: number,
   now: Date,
