@@ -6,7 +6,7 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.e2e.ts',
-  globalSetup: './e2e/global-setup.ts',
+  globalSetup: './e2e/support/global-setup.ts',
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -20,7 +20,7 @@ export default defineConfig({
     // Set by the global setup (workers inherit it); the ports are free ones.
     baseURL: process.env.E2E_WEB_URL,
     // As the TLS proxy in front of a production site would: the site (built
-    // without paths.origin) takes each request's protocol from it (e2e/stack.ts).
+    // without paths.origin) takes each request's protocol from it (e2e/support/stack.ts).
     extraHTTPHeaders: { 'x-forwarded-proto': 'http' },
     browserName: 'chromium',
     headless: true,

@@ -1,15 +1,15 @@
 // admin.users.list's search and filters over plain HTTP: what a client sends
 // is bounded and taken literally; bad input is a 400, never a 500.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { query, signUp, useTestApi, type SignedIn } from './test-helpers.ts';
+import { query, signUp, useTestApi, type BearerAccount } from './test-helpers/index.ts';
 
 const api = useTestApi();
 
-let admin: SignedIn;
-let member: SignedIn;
+let admin: BearerAccount;
+let member: BearerAccount;
 beforeAll(async () => {
-  admin = (await signUp(api, { role: 'admin' })) as SignedIn;
-  member = (await signUp(api)) as SignedIn;
+  admin = (await signUp(api, { role: 'admin' })) as BearerAccount;
+  member = (await signUp(api)) as BearerAccount;
 });
 
 const list = (input: unknown) => query(api, 'admin.users.list', input, admin.bearer);

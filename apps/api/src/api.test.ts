@@ -13,7 +13,7 @@ import {
   useTestApi,
   WEB_ORIGIN,
   type CallHeaders,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const api = useTestApi();
 

@@ -5,7 +5,7 @@ import { makeSessionStale } from '@authkit/auth/testing';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
 import type { AppRouter } from './router.ts';
-import { signUp, strongPassword, uniqueName, useTestApi, WEB_ORIGIN } from './test-helpers.ts';
+import { signUp, strongPassword, uniqueName, useTestApi, WEB_ORIGIN } from './test-helpers/index.ts';
 
 const api = useTestApi();
 

@@ -11,7 +11,7 @@ import {
   useTestApi,
   WEB_ORIGIN,
   type TestApi,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 /** Signs in as a browser does (no `bearer`), with `headers`; the Set-Cookie header. */
 async function browserLogin(api: TestApi, headers: Record<string, string>) {

@@ -2,7 +2,7 @@
 // refreshed cookie goes out on the response of whatever procedure was called.
 import { createTestClock } from '@authkit/auth/testing';
 import { expect, it } from 'vitest';
-import { mutate, query, signUp, useTestApi } from './test-helpers.ts';
+import { mutate, query, signUp, useTestApi } from './test-helpers/index.ts';
 
 const clock = createTestClock();
 const api = useTestApi({ now: clock.now });

@@ -4,7 +4,7 @@
 // request exists.
 import { connect } from 'node:net';
 import { expect, it } from 'vitest';
-import { mutate, query, send, useTestApi, WEB_ORIGIN } from './test-helpers.ts';
+import { mutate, query, send, useTestApi, WEB_ORIGIN } from './test-helpers/index.ts';
 
 const api = useTestApi();
 

@@ -3,7 +3,7 @@
 // a hit. Off (SESSION_CACHE_MS=0, strict): one read on every request (the
 // session carries its user's fields). None for an anonymous caller.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { query, signUp, useTestApi, type TestApi } from './test-helpers.ts';
+import { query, signUp, useTestApi, type TestApi } from './test-helpers/index.ts';
 
 const cached = useTestApi({ sessionCacheMs: 1_000 }, { monitorCommands: true });
 const strict = useTestApi({ sessionCacheMs: 0 }, { monitorCommands: true });

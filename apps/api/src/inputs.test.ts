@@ -9,12 +9,12 @@ import {
   signUp,
   useTestApi,
   type CallHeaders,
-  type SignedIn,
-} from './test-helpers.ts';
+  type BearerAccount,
+} from './test-helpers/index.ts';
 
 const api = useTestApi();
-let user: SignedIn;
-let admin: SignedIn;
+let user: BearerAccount;
+let admin: BearerAccount;
 beforeAll(async () => {
   user = await signUp(api);
   admin = await signUp(api, { role: 'admin' });

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
-import { mutate, query, send, sessionIdOf, signUp, useTestApi } from './test-helpers.ts';
+import { mutate, query, send, sessionIdOf, signUp, useTestApi } from './test-helpers/index.ts';
 
 const api = useTestApi();
 

@@ -7,7 +7,7 @@ import { linkIn, startMailpit, type Mailpit } from '@authkit/auth/mailpit';
 import { connectDatabase } from '@authkit/db';
 import { testDatabaseUrl } from '@authkit/db/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, mutate, query, send, spawnApiProcess, strongPassword, uniqueName } from './test-helpers.ts';
+import { mutate, query, spawnApiProcess, strongPassword, uniqueName } from './test-helpers/index.ts';
 
 const databaseUrl = testDatabaseUrl();
 let mailpit: Mailpit;
@@ -36,10 +36,7 @@ it('mails through SMTP_URL with the configured site and sender, and requires ver
   });
   const { url } = api;
   child = api.child;
-  await eventually(
-    async () => (await send(`${url}/health`, {}).catch(() => null))?.status === 200,
-    30_000,
-  );
+  await api.ready();
 
   const username = uniqueName();
   const email = `${username}@example.com`;

@@ -12,7 +12,7 @@ import {
   uniqueName,
   useTestApi,
   type CallHeaders,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const api = useTestApi({
   identityProviders: [

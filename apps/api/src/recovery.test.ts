@@ -17,7 +17,7 @@ import {
   useTestApi,
   type CallHeaders,
   type TestApi,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const SITE = 'https://site.example';
 const mailpit = await startMailpit();

@@ -18,7 +18,7 @@ import {
   uniqueName,
   useEmbeddedServers,
   WEB_ORIGIN,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const embedded = useEmbeddedServers();
 

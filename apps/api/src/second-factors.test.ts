@@ -11,8 +11,8 @@ import {
   useTestApi,
   WEB_ORIGIN,
   type CallHeaders,
-  type SignedIn,
-} from './test-helpers.ts';
+  type BearerAccount,
+} from './test-helpers/index.ts';
 
 const clock = createTestClock();
 const api = useTestApi({ now: clock.now, siteUrl: WEB_ORIGIN, requireMfaForAdmins: true });
@@ -31,7 +31,7 @@ async function enrol(headers: CallHeaders) {
   return { secret: secret as string, recoveryCodes: confirmed.body.result.data.recoveryCodes as string[] };
 }
 
-async function passwordStep(account: SignedIn, extra: Record<string, unknown> = {}) {
+async function passwordStep(account: BearerAccount, extra: Record<string, unknown> = {}) {
   const login = await mutate(api, 'auth.login', { username: account.username, password: account.password, ...extra });
   expect(login.status).toBe(200);
   expect(login.headers.getSetCookie()).toEqual([]);

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { connectDatabase } from '@authkit/db';
 import { testDatabaseUrl } from '@authkit/db/testing';
 import { afterAll, expect, it } from 'vitest';
-import { eventually, mutate, send, spawnApiProcess, strongPassword, uniqueName } from './test-helpers.ts';
+import { eventually, mutate, spawnApiProcess, strongPassword, uniqueName } from './test-helpers/index.ts';
 
 const IN_FLIGHT = 4;
 const databaseUrl = testDatabaseUrl();
@@ -23,10 +23,7 @@ it('answers in-flight sign-ins and exits with 0 within 10 s of SIGTERM', async (
   const api = await spawnApiProcess({ MONGODB_URL: databaseUrl });
   const { url, child: proc, exited } = api;
   child = proc;
-  await eventually(
-    async () => (await send(`${url}/health`, {}).catch(() => null))?.status === 200,
-    30_000,
-  );
+  await api.ready();
 
   // One account per sign-in: sign-ins to one account take turns.
   const accounts = await Promise.all(

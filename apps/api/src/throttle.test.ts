@@ -12,7 +12,7 @@ import {
   uniqueName,
   useTestApi,
   type CallHeaders,
-} from './test-helpers.ts';
+} from './test-helpers/index.ts';
 
 const limits = { ...defaultSettings.throttle, registrationsPerHour: 1_000 };
 const api = useTestApi({ throttle: limits });

@@ -1,6 +1,6 @@
 // The tRPC instance and the four procedure levels of the API.
 import {
-  requireAdmin,
+  requireAdminSession,
   requireFresh,
   requireUser,
   requireVerifiedEmail,
@@ -64,7 +64,7 @@ export const freshProcedure = publicProcedure.use(async ({ ctx, next, path }) =>
  */
 export const adminProcedure = publicProcedure.use(({ ctx, next, type }) => {
   // A member is told `forbidden` (verifying would not help them), an unverified admin to verify.
-  const signedIn = requireAdmin(ctx, { mutation: type === 'mutation' });
+  const signedIn = requireAdminSession(ctx, { mutation: type === 'mutation' });
   requireVerifiedEmail(ctx);
   return next({ ctx: signedIn });
 });

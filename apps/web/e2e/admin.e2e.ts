@@ -15,8 +15,8 @@ import {
   registerNewUser,
   signIn,
   signOut,
-} from './fixtures.ts';
-import { mailIds, mailsTo } from './mail.ts';
+} from './support/fixtures.ts';
+import { mailIds, mailsTo } from './support/mail.ts';
 
 test.afterAll(closeTestAuth);
 

@@ -13,7 +13,7 @@ import {
   signInWithSecondFactor,
   testAuth,
   type TestUser,
-} from './fixtures.ts';
+} from './support/fixtures.ts';
 
 test.afterAll(closeTestAuth);
 

@@ -4,9 +4,9 @@
 import { createSignedInUser } from '@authkit/auth/testing';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { startCommandCounter } from './command-counter.ts';
-import { closeTestAuth, testAuth } from './fixtures.ts';
-import { startApiServer, startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
+import { startCommandCounter } from './support/command-counter.ts';
+import { closeTestAuth, testAuth } from './support/fixtures.ts';
+import { startApiServer, startWebServer, TEST_PROXY_HEADERS } from './support/stack.ts';
 
 test.afterAll(closeTestAuth);
 

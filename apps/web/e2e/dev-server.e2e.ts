@@ -4,7 +4,7 @@
 // Otherwise a CSRF test would pass in development and fail in production.
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { startDevServer } from './stack.ts';
+import { startDevServer } from './support/stack.ts';
 
 let site = '';
 let stop: (() => Promise<void>) | undefined;

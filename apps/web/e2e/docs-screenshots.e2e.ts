@@ -19,7 +19,7 @@ import {
   signInWithSecondFactor,
   testAuth,
   watchConsole,
-} from './fixtures.ts';
+} from './support/fixtures.ts';
 
 test.afterAll(closeTestAuth);
 

@@ -13,9 +13,9 @@ import {
   sessionIdOf,
   testAuth,
   webUrl,
-} from './fixtures.ts';
-import { mailIds, mailsTo, waitForLink } from './mail.ts';
-import { startWebServer } from './stack.ts';
+} from './support/fixtures.ts';
+import { mailIds, mailsTo, waitForLink } from './support/mail.ts';
+import { startWebServer } from './support/stack.ts';
 
 test.afterAll(closeTestAuth);
 

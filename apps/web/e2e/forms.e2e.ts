@@ -4,7 +4,7 @@
 // typed passwords stay when only other fields failed, and without JavaScript
 // the page lands with the first invalid field focused.
 import { expect, test, type Page } from '@playwright/test';
-import { newUser, register, registerNewUser, signOut, type TestUser } from './fixtures.ts';
+import { newUser, register, registerNewUser, signOut, type TestUser } from './support/fixtures.ts';
 
 /** Counts the POSTs the page sends from now on. */
 function watchPosts(page: Page): string[] {

@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { webUrl } from './fixtures.ts';
-import { startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
+import { webUrl } from './support/fixtures.ts';
+import { startWebServer, TEST_PROXY_HEADERS } from './support/stack.ts';
 
 /** Paths (after the site's /trpc/) that must not leave the API's /trpc/. */
 const TRAVERSALS = [

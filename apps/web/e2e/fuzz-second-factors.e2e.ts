@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createSignedInUser, type SignedInUser } from '@authkit/auth/testing';
 import { test } from '@playwright/test';
 import fc from 'fast-check';
-import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './fixtures.ts';
+import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './support/fixtures.ts';
 import {
   check,
   expectAnswer,
@@ -17,7 +17,7 @@ import {
   refusedWithoutTrace,
   scale,
   tally,
-} from './fuzz-checks.ts';
+} from './support/fuzz-checks.ts';
 import {
   brokenForm,
   fieldValue,
@@ -25,7 +25,7 @@ import {
   formCase,
   loopbackAddress,
   type FormCase,
-} from './fuzz-support.ts';
+} from './support/fuzz-support.ts';
 
 test.describe.configure({ timeout: 120_000 * scale });
 

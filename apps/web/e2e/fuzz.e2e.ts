@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createSignedInUser, testRequest, type SignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
-import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './fixtures.ts';
+import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './support/fixtures.ts';
 import {
   actionPath,
   brokenForm,
@@ -31,7 +31,7 @@ import {
   text,
   type Answer,
   type FormCase,
-} from './fuzz-support.ts';
+} from './support/fuzz-support.ts';
 import {
   check,
   databaseState,
@@ -40,7 +40,7 @@ import {
   refusedWithoutTrace,
   scale,
   tally,
-} from './fuzz-checks.ts';
+} from './support/fuzz-checks.ts';
 
 // Each test takes 1-20 s at scale 1; the budget leaves room for a slow machine.
 test.describe.configure({ timeout: 120_000 * scale });

@@ -5,8 +5,8 @@
 import { createSignedInUser, testRequest, type SignedInUser } from '@authkit/auth/testing';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { closeTestAuth, newUser, testAuth } from './fixtures.ts';
-import { startWebServer } from './stack.ts';
+import { closeTestAuth, newUser, testAuth } from './support/fixtures.ts';
+import { startWebServer } from './support/stack.ts';
 
 let web: Awaited<ReturnType<typeof startWebServer>>;
 let origin: string;

@@ -2,7 +2,7 @@
 // trace) wherever it needs the database, and still serves what it does not.
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { startWebServer } from './stack.ts';
+import { startWebServer } from './support/stack.ts';
 
 test('an unreachable database gives a 503 page, not a 500', async ({ browser }) => {
   test.setTimeout(60_000);

@@ -15,8 +15,8 @@ import {
   signIn,
   signOut,
   watchConsole,
-} from './fixtures.ts';
-import { waitForLink } from './mail.ts';
+} from './support/fixtures.ts';
+import { waitForLink } from './support/mail.ts';
 
 test.afterAll(closeTestAuth);
 

@@ -15,9 +15,9 @@ import {
   signOut,
   testAuth,
   watchConsole,
-} from './fixtures.ts';
-import { mailsTo } from './mail.ts';
-import { startApiServer, startWebServer } from './stack.ts';
+} from './support/fixtures.ts';
+import { mailsTo } from './support/mail.ts';
+import { startApiServer, startWebServer } from './support/stack.ts';
 
 let site = '';
 const stops: Array<() => Promise<void>> = [];
@@ -150,7 +150,7 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
 test('a site whose SITE_URL is an IP address offers no passkeys and says what to set', async ({
   page,
 }) => {
-  // The main test site: SITE_URL http://127.0.0.1:<port> and API_URL set (e2e/stack.ts).
+  // The main test site: SITE_URL http://127.0.0.1:<port> and API_URL set (e2e/support/stack.ts).
   expect(new URL(process.env.E2E_WEB_URL ?? '').hostname).toBe('127.0.0.1');
   await page.goto('/login');
   await expect(page.getByRole('button', { name: /passkey/i })).toHaveCount(0);

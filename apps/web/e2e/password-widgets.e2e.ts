@@ -5,7 +5,7 @@
 // test-results/screenshots/password-widgets-*.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { screenshot, watchConsole } from './fixtures.ts';
+import { screenshot, watchConsole } from './support/fixtures.ts';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 

@@ -6,8 +6,8 @@
 // unguarded, failed there, and took the whole web process down.
 import { createSignedInUser, type SignedInUser } from '@authkit/auth/testing';
 import { expect, test } from '@playwright/test';
-import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './fixtures.ts';
-import { FormClient, loopbackAddress, redirectOf, type Answer } from './fuzz-support.ts';
+import { closeTestAuth, enrolTotp, newUser, testAuth, webUrl } from './support/fixtures.ts';
+import { FormClient, loopbackAddress, redirectOf, type Answer } from './support/fuzz-support.ts';
 
 /** Each guarded route, the text its page shows, and spellings of its path that reach it. */
 const guarded = [

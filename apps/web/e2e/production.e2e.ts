@@ -7,13 +7,20 @@
 import { createSignedInUser, type SignedInUser } from '@authkit/auth/testing';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { closeTestAuth, newUser, testAuth } from './fixtures.ts';
-import { E2E_SECRET_KEY, startChild, stopChild, waitForHttp, type Child } from './stack.ts';
+import { startApiProcess } from 'api/api-process';
+import { closeTestAuth, newUser, testAuth } from './support/fixtures.ts';
+import {
+  E2E_SECRET_KEY,
+  startSiteChild,
+  stopChild,
+  waitForHttp,
+  type Child,
+} from './support/stack.ts';
 
-const started: Child[] = [];
+const stops: Array<() => Promise<void>> = [];
 
 test.afterAll(async () => {
-  await Promise.all(started.map(stopChild));
+  await Promise.all(stops.map((stop) => stop()));
   await closeTestAuth();
 });
 
@@ -38,8 +45,8 @@ function exitOf(child: Child, withinMs = 15_000): Promise<number | string | null
 /** `pnpm --filter web start` with only `env` set (and PORT, HOST). */
 async function startSite(env: Record<string, string>, unset: string[]) {
   const port = await freePort();
-  const child = startChild('web', { PORT: String(port), HOST: '127.0.0.1', ...env }, unset);
-  started.push(child);
+  const child = startSiteChild({ PORT: String(port), HOST: '127.0.0.1', ...env }, unset);
+  stops.push(() => stopChild(child));
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -78,21 +85,18 @@ test.describe('a production site and API started as documented', () => {
       REQUIRED,
     );
     await waitForHttp(site.child, `${site.url}/`);
-    const apiPort = await freePort();
-    apiUrl = `http://127.0.0.1:${apiPort}`;
-    const api = startChild(
-      'api',
-      {
+    const api = await startApiProcess({
+      env: {
         MONGODB_URL: mongodbUrl(),
         AUTH_SECRET_KEY: E2E_SECRET_KEY,
-        PORT: String(apiPort),
         WEB_ORIGIN: 'https://site.example',
         LOG_LEVEL: 'error',
       },
-      REQUIRED,
-    );
-    started.push(api);
-    await waitForHttp(api, `${apiUrl}/health`);
+      unset: REQUIRED,
+    });
+    stops.push(api.stop);
+    apiUrl = api.url;
+    await api.ready();
     user = await createSignedInUser(testAuth(), { username: newUser('prod').username });
   });
 

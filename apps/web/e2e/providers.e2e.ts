@@ -1,6 +1,6 @@
 // Sign-in with identity providers in a real browser, against the real
 // oidc-provider process ("Test ID") and the GitHub fake of the e2e stack
-// (stack.ts): new account, returning user after an email change at the
+// (support/stack.ts): new account, returning user after an email change at the
 // provider, no linking by email, connect and disconnect from /account, the
 // TOTP step after the provider, access denied, replayed callbacks, `next`
 // kept through the flow, and all of it without JavaScript.
@@ -13,8 +13,8 @@ import {
   registerNewUser,
   signOut,
   testAuth,
-} from './fixtures.ts';
-import { mailsTo } from './mail.ts';
+} from './support/fixtures.ts';
+import { mailsTo } from './support/mail.ts';
 
 test.afterAll(closeTestAuth);
 

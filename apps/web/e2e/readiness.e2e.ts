@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { connectDatabase, type Database } from '@authkit/db';
 import { freePort, startEmbeddedServer } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { newUser } from './fixtures.ts';
-import { startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
+import { newUser } from './support/fixtures.ts';
+import { startWebServer, TEST_PROXY_HEADERS } from './support/stack.ts';
 
 test.describe.configure({ timeout: 90_000 });
 

@@ -18,8 +18,8 @@ import {
   testAuth,
   webUrl,
   type TestUser,
-} from './fixtures.ts';
-import { mailIds, mailsTo, waitForLink } from './mail.ts';
+} from './support/fixtures.ts';
+import { mailIds, mailsTo, waitForLink } from './support/mail.ts';
 
 test.afterAll(closeTestAuth);
 

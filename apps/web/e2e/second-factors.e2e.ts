@@ -16,7 +16,7 @@ import {
   signOut,
   testAuth,
   type TestUser,
-} from './fixtures.ts';
+} from './support/fixtures.ts';
 
 test.afterAll(closeTestAuth);
 

@@ -12,11 +12,11 @@ import {
   sessionIdOf,
   signIn,
   signInOnAnotherDevice,
-} from './fixtures.ts';
+} from './support/fixtures.ts';
 
 test.afterAll(closeTestAuth);
 
-/** Where the card's own screenshots go: beside the page screenshots (fixtures.ts). */
+/** Where the card's own screenshots go: beside the page screenshots (support/fixtures.ts). */
 const cardShot = (name: string) =>
   join(import.meta.dirname, '..', 'test-results', 'screenshots', `${name}.png`);
 

@@ -5,8 +5,8 @@
 import http from 'node:http';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test } from '@playwright/test';
-import { closeTestAuth, newUser, testAuth } from './fixtures.ts';
-import { startWebServer, TEST_PROXY_HEADERS } from './stack.ts';
+import { closeTestAuth, newUser, testAuth } from './support/fixtures.ts';
+import { startWebServer, TEST_PROXY_HEADERS } from './support/stack.ts';
 
 const IN_FLIGHT = 4;
 

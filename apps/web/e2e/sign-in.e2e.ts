@@ -7,7 +7,7 @@ import {
   signIn,
   signOut,
   webUrl,
-} from './fixtures.ts';
+} from './support/fixtures.ts';
 
 test.describe('sign-in flows', () => {
   test('register lands on the dashboard with a greeting', async ({ page }) => {

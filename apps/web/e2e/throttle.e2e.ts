@@ -1,7 +1,7 @@
 // Runs last (file order): it uses up failed sign-ins, which are also counted
-// per client address. The e2e site locks for THROTTLE_LOCK_SECONDS=4 (stack.ts).
+// per client address. The e2e site locks for THROTTLE_LOCK_SECONDS=4 (support/stack.ts).
 import { expect, test } from '@playwright/test';
-import { formPost, registerNewUser, screenshot, signIn, signOut } from './fixtures.ts';
+import { formPost, registerNewUser, screenshot, signIn, signOut } from './support/fixtures.ts';
 
 test("a stranger's failed sign-ins lock the account for other browsers, with a countdown, but not for the owner's device", async ({
   page,

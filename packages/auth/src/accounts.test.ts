@@ -7,7 +7,7 @@ import { getDummyHash, needsRehash } from './passwords.ts';
 import { failuresOnRecord } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
 import { AuthError, isAuthError } from './errors.ts';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import { strongTestPassword, testRequest } from './testing.ts';
 
 const { database, clock, auth } = useTestAuth({
@@ -39,7 +39,7 @@ describe('registerUser', () => {
   });
 
   it('reports every invalid field at once, with clear messages', async () => {
-    const error = await authFailure(
+    const error = await authErrorOf(
       auth.registerUser({ username: 'a!', email: 'not-an-email', password: 'short' }, testRequest),
     );
     expect(error.code).toBe('VALIDATION');
@@ -60,7 +60,7 @@ describe('registerUser', () => {
       '<script>',
     ];
     for (const username of cases) {
-      const error = await authFailure(
+      const error = await authErrorOf(
         auth.registerUser(
           { username, email: 'ok@example.test', password: strongTestPassword() },
           testRequest,
@@ -71,7 +71,7 @@ describe('registerUser', () => {
   });
 
   it('refuses passwords over 256 characters and common or guessable ones', async () => {
-    const long = await authFailure(
+    const long = await authErrorOf(
       auth.registerUser(
         { username: 'longpw', email: 'longpw@example.test', password: 'a1-'.repeat(90) },
         testRequest,
@@ -86,7 +86,7 @@ describe('registerUser', () => {
       'aaaaaaaaaaaa',
       'iloveyou2',
     ]) {
-      const error = await authFailure(
+      const error = await authErrorOf(
         auth.registerUser(
           { username: 'commonpw', email: 'commonpw@example.test', password },
           testRequest,
@@ -95,7 +95,7 @@ describe('registerUser', () => {
       expect(error.fieldErrors.password?.[0], password).toMatch(/too easy to guess/);
     }
     // Built from the user's own name.
-    const own = await authFailure(
+    const own = await authErrorOf(
       auth.registerUser(
         { username: 'margaretha', email: 'mh@example.test', password: 'margaretha2024' },
         testRequest,
@@ -120,7 +120,7 @@ describe('registerUser', () => {
       { username: 'Taken', email: 'taken@example.test', password: strongTestPassword() },
       testRequest,
     );
-    const name = await authFailure(
+    const name = await authErrorOf(
       auth.registerUser(
         { username: 'TAKEN', email: 'other@example.test', password: strongTestPassword() },
         testRequest,
@@ -128,7 +128,7 @@ describe('registerUser', () => {
     );
     expect(name.code).toBe('VALIDATION');
     expect(name.fieldErrors).toEqual({ username: ['This username is already taken.'] });
-    const email = await authFailure(
+    const email = await authErrorOf(
       auth.registerUser(
         { username: 'other', email: 'Taken@Example.test', password: strongTestPassword() },
         testRequest,
@@ -192,10 +192,10 @@ describe('authenticate', () => {
   });
 
   it('answers the same for an unknown user and a wrong password', async () => {
-    const wrong = await authFailure(
+    const wrong = await authErrorOf(
       auth.authenticate('alice', 'not-the-password', { ...testRequest, ip: '198.51.100.1' }),
     );
-    const unknown = await authFailure(
+    const unknown = await authErrorOf(
       auth.authenticate('nobody', password, { ...testRequest, ip: '198.51.100.1' }),
     );
     for (const error of [wrong, unknown]) {
@@ -212,7 +212,7 @@ describe('authenticate', () => {
     expect(needsRehash(await getDummyHash())).toBe(false);
     const time = async (login: string) => {
       const start = performance.now();
-      await authFailure(auth.authenticate(login, 'wrong-password-here', testRequest));
+      await authErrorOf(auth.authenticate(login, 'wrong-password-here', testRequest));
       return performance.now() - start;
     };
     await time('nobody-warmup');
@@ -238,13 +238,13 @@ describe('authenticate', () => {
         active: false,
       },
     );
-    const wrong = await authFailure(auth.authenticate('sleeper', 'not-the-password', testRequest));
+    const wrong = await authErrorOf(auth.authenticate('sleeper', 'not-the-password', testRequest));
     expect(wrong.code).toBe('INVALID_CREDENTIALS');
     // Without the password, a deactivated account reads like a wrong password (or no account at all).
-    const nobody = await authFailure(auth.authenticate('no-such-sleeper', 'not-the-password', testRequest));
+    const nobody = await authErrorOf(auth.authenticate('no-such-sleeper', 'not-the-password', testRequest));
     expect(wrong.message).toBe(nobody.message);
     expect(wrong.message).not.toMatch(/deactivated|administrator/i);
-    const right = await authFailure(auth.authenticate('sleeper', password, testRequest));
+    const right = await authErrorOf(auth.authenticate('sleeper', password, testRequest));
     expect(right.code).toBe('INACTIVE');
     expect(right.status).toBe(403);
     // With it, the owner learns why and whom to ask.
@@ -268,7 +268,7 @@ describe('authenticate', () => {
   });
 
   it('does not hash absurdly long passwords', async () => {
-    const error = await authFailure(auth.authenticate('alice', 'x'.repeat(100_000), testRequest));
+    const error = await authErrorOf(auth.authenticate('alice', 'x'.repeat(100_000), testRequest));
     expect(error.code).toBe('INVALID_CREDENTIALS');
     await auth.authenticate('alice', password, testRequest);
   });
@@ -284,10 +284,10 @@ describe('throttling', () => {
     for (const login of ['target', 'ghost']) {
       // 3 free failures; the third starts a 30 s lock.
       for (let i = 0; i < 3; i++) {
-        const error = await authFailure(auth.authenticate(login, 'wrong-guess', testRequest));
+        const error = await authErrorOf(auth.authenticate(login, 'wrong-guess', testRequest));
         messages[login]?.push(`${error.code}: ${error.message}`);
       }
-      const locked = await authFailure(auth.authenticate(login, 'wrong-guess', testRequest));
+      const locked = await authErrorOf(auth.authenticate(login, 'wrong-guess', testRequest));
       messages[login]?.push(`${locked.code}: ${locked.message}`);
       expect(locked.code).toBe('THROTTLED');
       expect(locked.status).toBe(429);
@@ -297,7 +297,7 @@ describe('throttling', () => {
     expect(messages.target).toEqual(messages.ghost);
 
     // Even the right password waits for the lock (from a client without this account's device cookie).
-    const locked = await authFailure(
+    const locked = await authErrorOf(
       auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest),
     );
     expect(locked.code).toBe('THROTTLED');
@@ -307,11 +307,11 @@ describe('throttling', () => {
 
     // After the lock, one more try; a failure doubles the lock.
     clock.advance(30_000);
-    expect((await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe(
+    expect((await authErrorOf(auth.authenticate('target', 'wrong-guess', testRequest))).code).toBe(
       'INVALID_CREDENTIALS',
     );
     expect(
-      (await authFailure(auth.authenticate('target', 'wrong-guess', testRequest)))
+      (await authErrorOf(auth.authenticate('target', 'wrong-guess', testRequest)))
         .retryAfterSeconds,
     ).toBe(60);
 
@@ -320,14 +320,14 @@ describe('throttling', () => {
     await auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest);
     for (let i = 0; i < 3; i++) {
       expect(
-        (await authFailure(auth.authenticate('target', 'wrong-guess', testRequest))).code,
+        (await authErrorOf(auth.authenticate('target', 'wrong-guess', testRequest))).code,
       ).toBe('INVALID_CREDENTIALS');
     }
     // Three failures from zero: the first lock again (30 s), not a doubled one.
     const target = await database.current.users.findOne({ username_key: 'target' });
     const key = `account:${await sha256hex(`user:${target?._id}`)}`;
     expect(await failuresOnRecord(database.current, key, clock.now())).toBe(3);
-    const lockedAgain = await authFailure(
+    const lockedAgain = await authErrorOf(
       auth.authenticate('target', 'amber-cobalt-meadow-42', testRequest),
     );
     expect(lockedAgain.retryAfterSeconds).toBe(30);
@@ -335,16 +335,16 @@ describe('throttling', () => {
 
   it('caps the lock and forgets failures after a quiet period', async () => {
     for (let i = 0; i < 3; i++)
-      await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
+      await authErrorOf(auth.authenticate('capped', 'wrong-guess', testRequest));
     for (let round = 0; round < 4; round++) {
-      const error = await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
+      const error = await authErrorOf(auth.authenticate('capped', 'wrong-guess', testRequest));
       expect(error.code).toBe('THROTTLED');
       expect(error.retryAfterSeconds).toBeLessThanOrEqual(120);
       clock.advance((error.retryAfterSeconds ?? 0) * 1000);
-      await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest));
+      await authErrorOf(auth.authenticate('capped', 'wrong-guess', testRequest));
     }
     clock.advance(2 * 60 * 60_000);
-    expect((await authFailure(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe(
+    expect((await authErrorOf(auth.authenticate('capped', 'wrong-guess', testRequest))).code).toBe(
       'INVALID_CREDENTIALS',
     );
     expect(
@@ -365,14 +365,14 @@ describe('throttling', () => {
     const request = { ...testRequest, ip: '192.0.2.55' };
     for (let i = 0; i < 3; i++) {
       expect(
-        (await authFailure(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code,
+        (await authErrorOf(strict.authenticate(`spray${i}`, 'wrong-guess', request))).code,
       ).toBe('INVALID_CREDENTIALS');
     }
-    const error = await authFailure(strict.authenticate('spray-next', 'wrong-guess', request));
+    const error = await authErrorOf(strict.authenticate('spray-next', 'wrong-guess', request));
     expect(error.code).toBe('THROTTLED');
     expect(error.retryAfterSeconds).toBe(10);
     // Another address is not affected.
-    const other = await authFailure(
+    const other = await authErrorOf(
       strict.authenticate('spray-next', 'wrong-guess', { ...testRequest, ip: '192.0.2.56' }),
     );
     expect(other.code).toBe('INVALID_CREDENTIALS');

@@ -1,6 +1,6 @@
 // Admin services: listing users, deactivation (ends every session at once), roles.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import { createSignedInUser, testRequest, type SignedInUser } from './testing.ts';
 import type { UserListQuery } from './types.ts';
 
@@ -48,12 +48,12 @@ describe('listUsers', () => {
 
   it('is for active admins only, checked against the database', async () => {
     const member = await createSignedInUser(auth);
-    expect((await authFailure(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe(
+    expect((await authErrorOf(auth.listUsers(member.user, { page: 1, pageSize: 10 }))).code).toBe(
       'FORBIDDEN',
     );
     // A forged "admin" copy of a plain user does not help.
     const forged = { ...member.user, role: 'admin' as const };
-    expect((await authFailure(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe(
+    expect((await authErrorOf(auth.listUsers(forged, { page: 1, pageSize: 10 }))).code).toBe(
       'FORBIDDEN',
     );
   });
@@ -143,13 +143,13 @@ describe('listUsers: search and filters', () => {
 
   it('refuses a search over 100 characters, or one that is not text (VALIDATION)', async () => {
     expect(await names({ search: 'x'.repeat(100) })).toEqual([]);
-    const long = await authFailure(
+    const long = await authErrorOf(
       auth.listUsers(admin.user, { page: 1, pageSize: 10, search: 'x'.repeat(101) }),
     );
     expect(long.code).toBe('VALIDATION');
     expect(long.status).toBe(400);
     expect(long.fieldErrors.search?.[0]).toMatch(/100 characters/);
-    const operator = await authFailure(
+    const operator = await authErrorOf(
       auth.listUsers(admin.user, {
         page: 1,
         pageSize: 10,
@@ -159,7 +159,7 @@ describe('listUsers: search and filters', () => {
     expect(operator.code).toBe('VALIDATION');
     // No name or address holds a control character; a NUL would also break the pattern (not a 500).
     for (const search of ['\u0000', 'a\u0000b', 'tab\there']) {
-      const control = await authFailure(
+      const control = await authErrorOf(
         auth.listUsers(admin.user, { page: 1, pageSize: 10, search }),
       );
       expect(control.code).toBe('VALIDATION');
@@ -178,10 +178,10 @@ describe('getUserForAdmin', () => {
       active: true,
     });
     expect(found).not.toHaveProperty('password_hash');
-    expect((await authFailure(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe(
+    expect((await authErrorOf(auth.getUserForAdmin(member.user, admin.user.id))).code).toBe(
       'FORBIDDEN',
     );
-    expect((await authFailure(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe(
+    expect((await authErrorOf(auth.getUserForAdmin(admin.user, 'no-such-user'))).code).toBe(
       'NOT_FOUND',
     );
   });
@@ -197,10 +197,10 @@ describe('setActive', () => {
     expect((await auth.loadUser(target.token, testRequest)).user.isAuthenticated).toBe(false);
     expect((await auth.loadUser(second.token, testRequest)).user.isAuthenticated).toBe(false);
     expect(
-      (await authFailure(auth.authenticate(target.user.username, target.password, testRequest)))
+      (await authErrorOf(auth.authenticate(target.user.username, target.password, testRequest)))
         .code,
     ).toBe('INACTIVE');
-    expect((await authFailure(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
+    expect((await authErrorOf(auth.loginUser(target.user, {}, testRequest))).code).toBe('INACTIVE');
 
     await auth.setActive(admin.user, target.user.id, true, testRequest);
     expect(
@@ -214,10 +214,10 @@ describe('setActive', () => {
   it('others cannot deactivate anyone; unknown users are not found', async () => {
     const member = await createSignedInUser(auth);
     expect(
-      (await authFailure(auth.setActive(member.user, admin.user.id, false, testRequest))).code,
+      (await authErrorOf(auth.setActive(member.user, admin.user.id, false, testRequest))).code,
     ).toBe('FORBIDDEN');
     expect(
-      (await authFailure(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code,
+      (await authErrorOf(auth.setActive(admin.user, 'no-such-user', false, testRequest))).code,
     ).toBe('NOT_FOUND');
   });
 });
@@ -234,9 +234,9 @@ describe('setRole', () => {
     ).toHaveLength(1);
     expect((await auth.setRole(admin.user, member.user.id, 'user', testRequest)).role).toBe('user');
     expect(
-      (await authFailure(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code,
+      (await authErrorOf(auth.setRole(member.user, member.user.id, 'admin', testRequest))).code,
     ).toBe('FORBIDDEN');
-    const bad = await authFailure(
+    const bad = await authErrorOf(
       auth.setRole(admin.user, member.user.id, 'root' as never, testRequest),
     );
     expect(bad.code).toBe('VALIDATION');
@@ -262,12 +262,12 @@ describe('at least one active admin remains', () => {
 
   it('the last admin can neither step down nor deactivate their own account (409)', async () => {
     await onlyRootIsAdmin();
-    const demote = await authFailure(auth.setRole(admin.user, admin.user.id, 'user', testRequest));
+    const demote = await authErrorOf(auth.setRole(admin.user, admin.user.id, 'user', testRequest));
     expect(demote.code).toBe('CONFLICT');
     expect(demote.status).toBe(409);
     expect(demote.message).toMatch(/last active administrator/);
     expect(
-      (await authFailure(auth.setActive(admin.user, admin.user.id, false, testRequest))).code,
+      (await authErrorOf(auth.setActive(admin.user, admin.user.id, false, testRequest))).code,
     ).toBe('CONFLICT');
     expect(await database.current.users.countDocuments({ role: 'admin', active: true })).toBe(1);
   });

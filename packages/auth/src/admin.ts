@@ -104,7 +104,8 @@ export function createAdmin(
 ) {
   const { database, now, events, mail } = core;
 
-  async function requireAdmin(actor: PublicUser): Promise<UserDoc> {
+  /** The acting user's record, if it is an active admin (with a second factor when the rule asks); refuses otherwise. */
+  async function loadAdminActor(actor: PublicUser): Promise<UserDoc> {
     const doc = await database.users.findOne({ _id: actor.id });
     if (!doc || !doc.active || doc.role !== 'admin')
       throw new AuthError('FORBIDDEN', MESSAGES.forbidden);
@@ -114,7 +115,7 @@ export function createAdmin(
   }
 
   const listUsers: Auth['listUsers'] = async (actor, query) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     const page = Math.max(1, Math.trunc(query.page) || 1);
     const pageSize = Math.min(100, Math.max(1, Math.trunc(query.pageSize) || 20));
     const filter = userListFilter(query);
@@ -155,7 +156,7 @@ export function createAdmin(
   };
 
   const getUserForAdmin: Auth['getUserForAdmin'] = async (actor, userId) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     const doc = await database.users.findOne({ _id: userId }, { projection: COPY_PROJECTION });
     if (!doc) throw new AuthError('NOT_FOUND', 'No such user.');
     return toPublicUser(doc);
@@ -176,7 +177,7 @@ export function createAdmin(
       { lifetimeMs: ACCESS_CHANGE_CLAIM_MS, waitMs: ACCESS_CHANGE_WAIT_MS },
       async () => {
         // Inside the claim: the actor's own standing may have changed while it waited.
-        await requireAdmin(actor);
+        await loadAdminActor(actor);
         const target = await database.users.findOne(
           { _id: userId },
           { projection: { password_hash: 0 } },
@@ -213,7 +214,7 @@ export function createAdmin(
   }
 
   const setActive: Auth['setActive'] = async (actor, userId, active, request: RequestInfo) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     // An admin may step down (or deactivate their own account) while another active admin remains.
     const doc = await changeAccess(actor, userId, { active });
     // Every session at once; loadUser also refuses inactive users meanwhile.
@@ -229,7 +230,7 @@ export function createAdmin(
 
   /** Mails the user a reset link (ASVS 6.4.6: an admin never sets somebody's password). */
   const sendPasswordResetLink: Auth['sendPasswordResetLink'] = async (actor, userId, request) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     const user = await database.users.findOne({ _id: userId });
     if (!user) throw new AuthError('NOT_FOUND', 'No such user.');
     if (!user.active)
@@ -240,7 +241,7 @@ export function createAdmin(
 
   /** Signs the user out everywhere (ASVS 7.4.5); resolves to how many sessions ended. */
   const endUserSessions: Auth['endUserSessions'] = async (actor, userId, request) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     if (!(await database.users.findOne({ _id: userId }, { projection: { _id: 1 } }))) {
       throw new AuthError('NOT_FOUND', 'No such user.');
     }
@@ -251,7 +252,7 @@ export function createAdmin(
   };
 
   const setRole: Auth['setRole'] = async (actor, userId, role, request) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     if (role !== 'user' && role !== 'admin') {
       throw new AuthError('VALIDATION', MESSAGES.validation, {
         fieldErrors: { role: ['Choose user or admin.'] },
@@ -269,7 +270,7 @@ export function createAdmin(
    * passkeys, and ends pending second steps. Audited, and the user is told by mail.
    */
   const resetSecondFactor: Auth['resetSecondFactor'] = async (actor, userId, request) => {
-    await requireAdmin(actor);
+    await loadAdminActor(actor);
     // Stripping one's own factors would turn a stolen admin session into a
     // password-only account; another admin must do it.
     if (actor.id === userId) {

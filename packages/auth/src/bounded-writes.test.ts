@@ -4,7 +4,7 @@
 import type { AuthEventType } from '@authkit/db';
 import { describe, expect, it } from 'vitest';
 import { createAuthContext, requireFresh } from './adapters/trpc.ts';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import { createSignedInUser, makeSessionStale, testRequest, type SignedInUser } from './testing.ts';
 
 const { database, clock, auth } = useTestAuth();
@@ -39,8 +39,8 @@ describe('needs_refresh', () => {
   it('is recorded at most once a minute per session, by the package’s fresh checks', async () => {
     const member = await staleMember();
     for (let i = 0; i < 10; i++) {
-      expect((await authFailure(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
-      expect((await authFailure(auth.requestEmailChange(member.session, 'new@example.test', testRequest))).code).toBe(
+      expect((await authErrorOf(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+      expect((await authErrorOf(auth.requestEmailChange(member.session, 'new@example.test', testRequest))).code).toBe(
         'NEEDS_REFRESH',
       );
     }
@@ -48,10 +48,10 @@ describe('needs_refresh', () => {
     // Another session of the same user has its own minute.
     const second = await auth.loginUser(member.user, {}, testRequest);
     await makeSessionStale(auth, second.session.id);
-    await authFailure(auth.beginTotpEnrolment(second.session, testRequest));
+    await authErrorOf(auth.beginTotpEnrolment(second.session, testRequest));
     expect(await events(member.user.id, 'needs_refresh')).toBe(2);
     clock.advance(61_000);
-    await authFailure(auth.beginTotpEnrolment(member.session, testRequest));
+    await authErrorOf(auth.beginTotpEnrolment(member.session, testRequest));
     expect(await events(member.user.id, 'needs_refresh')).toBe(3);
   });
 
@@ -59,11 +59,11 @@ describe('needs_refresh', () => {
     const member = await staleMember();
     const ctx = await createAuthContext(auth, { token: member.token, via: 'bearer' }, testRequest);
     for (let i = 0; i < 10; i++) {
-      expect((await authFailure(requireFresh(ctx, 'auth.changePassword'))).code).toBe('NEEDS_REFRESH');
+      expect((await authErrorOf(requireFresh(ctx, 'auth.changePassword'))).code).toBe('NEEDS_REFRESH');
     }
     expect(await events(member.user.id, 'needs_refresh')).toBe(1);
     clock.advance(61_000);
-    await authFailure(requireFresh(ctx, 'auth.changePassword'));
+    await authErrorOf(requireFresh(ctx, 'auth.changePassword'));
     expect(await events(member.user.id, 'needs_refresh')).toBe(2);
   });
 });

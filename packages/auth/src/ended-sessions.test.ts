@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENDED_SESSION_RETENTION_MS } from '@authkit/db';
 import { createAuth } from './auth.ts';
-import { useTestAuth } from './test-support.ts';
+import { useTestAuth } from './test-harness.ts';
 import { createSignedInUser, expireSession, testRequest } from './testing.ts';
 import type { Auth } from './types.ts';
 

@@ -1,6 +1,6 @@
 // Auth events: stored in auth_events, delivered to subscribers, never secret.
 import { describe, expect, it, vi } from 'vitest';
-import { useTestAuth } from './test-support.ts';
+import { useTestAuth } from './test-harness.ts';
 import { createSignedInUser, makeSessionStale, testRequest } from './testing.ts';
 import type { AuthEvent } from './types.ts';
 

@@ -49,7 +49,7 @@ export type {
   DeviceCookie,
   LoadResult,
   LoginResult,
-  SignedIn,
+  CompletedSignIn,
   SignInOutcome,
   AuthMethod,
   PasskeyInfo,

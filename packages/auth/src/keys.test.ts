@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAuth } from './auth.ts';
 import { describe, expect, it } from 'vitest';
-import { useTestAuth } from './test-support.ts';
+import { useTestAuth } from './test-harness.ts';
 
 describe('siteCookieKey without AUTH_SECRET_KEY', () => {
   const { auth, database } = useTestAuth();

@@ -3,7 +3,7 @@
 // step-up asks for the account's strongest factor. Each test is an attack from
 // the security review of 2026-12-05, replayed against a real database.
 import { describe, expect, it } from 'vitest';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import {
   createSignedInUser,
   createSoftAuthenticator,
@@ -57,7 +57,7 @@ describe('an email change an intruder asked for', () => {
     const { owner, intruder, token } = await intruderAsksForChange();
     await auth.changePassword(owner.session, { currentPassword: owner.password, newPassword: strongTestPassword() }, testRequest);
     expect((await auth.loadUser(intruder.token, otherBrowser)).user.isAuthenticated).toBe(false);
-    const refused = await authFailure(auth.verifyEmail(token, otherBrowser));
+    const refused = await authErrorOf(auth.verifyEmail(token, otherBrowser));
     expect(refused.code).toBe('VALIDATION');
     expect((await database.current.users.findOne({ _id: owner.user.id }))?.email).toBe(owner.user.email);
   });
@@ -67,14 +67,14 @@ describe('an email change an intruder asked for', () => {
     await auth.requestPasswordReset(owner.user.email, testRequest);
     const reset = await linkTokenMailedTo(owner.user.email, '/reset/');
     await auth.resetPassword(reset, strongTestPassword(), testRequest);
-    expect((await authFailure(auth.verifyEmail(token, otherBrowser))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.verifyEmail(token, otherBrowser))).code).toBe('VALIDATION');
     expect((await database.current.users.findOne({ _id: owner.user.id }))?.email).toBe(owner.user.email);
   });
 
   it('dies when the owner signs out everywhere else', async () => {
     const { owner, token } = await intruderAsksForChange();
     await auth.revokeOtherSessions(owner.session, testRequest);
-    expect((await authFailure(auth.verifyEmail(token, otherBrowser))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.verifyEmail(token, otherBrowser))).code).toBe('VALIDATION');
     // The owner's own session was carried over to the new stamp.
     expect((await auth.loadUser(owner.token, testRequest)).user.isAuthenticated).toBe(true);
   });
@@ -133,7 +133,7 @@ describe('the security stamp', () => {
     await auth.requestEmailChange(member.session, to, testRequest);
     await auth.verifyEmail(await linkTokenMailedTo(to, '/verify-email/'), testRequest, { keepSessionId: member.session.id });
     expect(await auth.checkPasswordResetToken(reset)).toBeNull();
-    expect((await authFailure(auth.resetPassword(reset, strongTestPassword(), otherBrowser))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.resetPassword(reset, strongTestPassword(), otherBrowser))).code).toBe('VALIDATION');
     // The browser that confirmed stays signed in; nothing else does.
     expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ email: to });
   });
@@ -143,7 +143,7 @@ describe('the security stamp', () => {
     await auth.resendVerification(member.session, testRequest);
     const token = await linkTokenMailedTo(member.user.email, '/verify-email/');
     await auth.changePassword(member.session, { currentPassword: member.password, newPassword: strongTestPassword() }, testRequest);
-    expect((await authFailure(auth.verifyEmail(token, testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.verifyEmail(token, testRequest))).code).toBe('VALIDATION');
   });
 
   it('voids a second step begun with the old password once the password changes', async () => {
@@ -155,7 +155,7 @@ describe('the security stamp', () => {
       { currentPassword: member.password, newPassword: strongTestPassword() },
       testRequest,
     );
-    const late = await authFailure(auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, otherBrowser));
+    const late = await authErrorOf(auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, otherBrowser));
     expect(late.code).toBe('UNAUTHORIZED');
     expect(await database.current.sessions.countDocuments({ user_id: member.user.id, user_agent: 'Intruder/1.0' })).toBe(0);
   });
@@ -165,7 +165,7 @@ describe('the security stamp', () => {
     const step = await auth.signIn({ login: member.user.username, password: member.password }, otherBrowser);
     if (step.status !== 'second_factor') throw new Error('expected a second step');
     await database.current.users.updateOne({ _id: member.user.id }, { $set: { security_stamp: 'changed-elsewhere' } });
-    const late = await authFailure(auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, otherBrowser));
+    const late = await authErrorOf(auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, otherBrowser));
     expect(late.code).toBe('UNAUTHORIZED');
   });
 });
@@ -175,7 +175,7 @@ describe('device tokens', () => {
   async function guessUntilRefused(username: string, deviceToken: string) {
     const request = { ...testRequest, ip: '203.0.113.77', deviceToken };
     for (let attempt = 1; attempt <= 12; attempt++) {
-      const refused = await authFailure(auth.authenticate(username, 'not the password', request));
+      const refused = await authErrorOf(auth.authenticate(username, 'not the password', request));
       if (refused.code === 'THROTTLED') return { attempt, scope: refused.scope };
     }
     return { attempt: null, scope: null };
@@ -230,13 +230,13 @@ describe('step-up on an account with TOTP asks for the second factor', () => {
     const member = await withTotp();
     // A stolen, stale cookie and the password.
     await makeSessionStale(auth, member.session.id);
-    const passwordOnly = await authFailure(auth.confirmLogin(member.session, member.password, testRequest));
+    const passwordOnly = await authErrorOf(auth.confirmLogin(member.session, member.password, testRequest));
     expect(passwordOnly.code).toBe('VALIDATION');
     expect(passwordOnly.fieldErrors.code).toBeDefined();
-    expect((await authFailure(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
-    expect((await authFailure(auth.passkeyRegistrationOptions(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.passkeyRegistrationOptions(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
     // A wrong code does not step up either.
-    expect((await authFailure(auth.confirmLogin(member.session, member.password, testRequest, { code: '000000' }))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.confirmLogin(member.session, member.password, testRequest, { code: '000000' }))).code).toBe('VALIDATION');
     expect(await auth.secondFactorRequired(member.user)).toBe(true);
   });
 
@@ -250,7 +250,7 @@ describe('step-up on an account with TOTP asks for the second factor', () => {
     const loaded = await auth.loadUser(older.token, otherBrowser);
     expect(loaded.session?.stepUp).toBe('second_factor');
     expect(auth.isFresh(loaded.session!)).toBe(false);
-    expect((await authFailure(auth.regenerateRecoveryCodes(loaded.session!, otherBrowser))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.regenerateRecoveryCodes(loaded.session!, otherBrowser))).code).toBe('NEEDS_REFRESH');
   });
 
   it('the password and a code (or a passkey) make the session fresh', async () => {
@@ -293,7 +293,7 @@ describe('admins', () => {
   it('an admin cannot reset their own second factor; resetting another ends their sessions', async () => {
     const root = await createSignedInUser(auth, { role: 'admin' });
     const other = await createSignedInUser(auth, { role: 'admin' });
-    expect((await authFailure(auth.resetSecondFactor(root.user, root.user.id, testRequest))).code).toBe('FORBIDDEN');
+    expect((await authErrorOf(auth.resetSecondFactor(root.user, root.user.id, testRequest))).code).toBe('FORBIDDEN');
     await auth.resetSecondFactor(root.user, other.user.id, testRequest);
     expect((await auth.loadUser(other.token, testRequest)).user.isAuthenticated).toBe(false);
   });

@@ -2,7 +2,7 @@
 // meanwhile keeps no session, and each user keeps at most maxSessionsPerUser.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from './auth.ts';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import { createSignedInUser, testRequest, type SignedInUser } from './testing.ts';
 
 const { database, clock, auth } = useTestAuth({ maxSessionsPerUser: 3 });
@@ -25,7 +25,7 @@ describe('a sign-in racing a deactivation', () => {
       return insertOne(...args);
     }) as typeof insertOne;
     try {
-      expect((await authFailure(auth.loginUser(member.user, {}, testRequest))).code).toBe('INACTIVE');
+      expect((await authErrorOf(auth.loginUser(member.user, {}, testRequest))).code).toBe('INACTIVE');
     } finally {
       sessions.insertOne = insertOne;
     }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { PENDING_SIGN_IN_GRACE_SECONDS, type OutboxMailDoc } from '@authkit/db';
 import { RECENT_PASSKEY_MS } from './recovery.ts';
-import { authFailure, useTestAuth } from './test-support.ts';
+import { authErrorOf, useTestAuth } from './test-harness.ts';
 import {
   createSignedInUser,
   createSoftAuthenticator,
@@ -149,7 +149,7 @@ describe('a correct password with a failed or abandoned second step', () => {
   it('a wrong code is mailed once per pending sign-in, and at most once per account in 15 minutes', async () => {
     const member = await withTotp();
     const challenge = await passwordStep(member);
-    await authFailure(auth.completeSecondFactor(challenge, { code: '000000' }, firefox));
+    await authErrorOf(auth.completeSecondFactor(challenge, { code: '000000' }, firefox));
     const mail = await onlyMail(member.user.email, 'second_step_notice');
     expect(mail.subject).toBe('Somebody entered your password — Example');
     expect(mail.text).toMatch(/entered your password correctly, then a wrong code/);
@@ -157,19 +157,19 @@ describe('a correct password with a failed or abandoned second step', () => {
     expectWhenAndWhere(mail, clock.now());
 
     // The same pending sign-in again: no second mail.
-    await authFailure(
+    await authErrorOf(
       auth.completeSecondFactor(challenge, { recoveryCode: 'aaaaa-aaaaa' }, firefox),
     );
     // A new pending sign-in within 15 minutes: none either (no mail-bombing by the password holder).
     clock.advance(5 * 60_000);
-    await authFailure(
+    await authErrorOf(
       auth.completeSecondFactor(await passwordStep(member), { code: '000000' }, firefox),
     );
     expect(await mailsTo(member.user.email, 'second_step_notice')).toHaveLength(1);
 
     // Later, the next one is mailed.
     clock.advance(11 * 60_000);
-    await authFailure(
+    await authErrorOf(
       auth.completeSecondFactor(await passwordStep(member), { code: '000000' }, firefox),
     );
     expect(await mailsTo(member.user.email, 'second_step_notice')).toHaveLength(2);
@@ -211,7 +211,7 @@ describe('a correct password with a failed or abandoned second step', () => {
     // And it still grants nothing.
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.completeSecondFactor(
             challenge,
             { code: totpCode(member.secret, clock.now()) },
@@ -224,7 +224,7 @@ describe('a correct password with a failed or abandoned second step', () => {
 
   it('a failed one is not mailed again when it expires', async () => {
     const member = await withTotp();
-    await authFailure(
+    await authErrorOf(
       auth.completeSecondFactor(await passwordStep(member), { code: '000000' }, firefox),
     );
     clock.advance(60 * 60_000);
@@ -254,10 +254,10 @@ describe('a correct password with a failed or abandoned second step', () => {
     );
     clock.advance(2 * STEP);
     // One wrong password, two wrong codes.
-    await authFailure(auth.authenticate(member.user.username, 'not the password', firefox));
+    await authErrorOf(auth.authenticate(member.user.username, 'not the password', firefox));
     const challenge = await passwordStep(member);
-    await authFailure(auth.completeSecondFactor(challenge, { code: '000000' }, firefox));
-    await authFailure(
+    await authErrorOf(auth.completeSecondFactor(challenge, { code: '000000' }, firefox));
+    await authErrorOf(
       auth.completeSecondFactor(challenge, { recoveryCode: 'aaaaa-aaaaa' }, firefox),
     );
     clock.advance(1000);
@@ -300,7 +300,7 @@ describe('password reset and passkeys', () => {
     });
 
     // Bad input: a clear 400, and the link still works.
-    const bad = await authFailure(
+    const bad = await authErrorOf(
       auth.resetPassword(token, 'a fine new passphrase 42', firefox, {
         removePasskeys: [42] as unknown as string[],
       }),

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@authkit/db/testing';
 import { createAuth } from './auth.ts';
-import { authFailure, cacheModes } from './test-support.ts';
+import { authErrorOf, cacheModes } from './test-harness.ts';
 import { createSignedInUser, createTestClock, makeSessionStale, testRequest } from './testing.ts';
 import type { RequestInfo } from './types.ts';
 
@@ -89,7 +89,7 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       expect(stale.fresh).toBe(true); // the stored flag...
       expect(auth.isFresh(stale)).toBe(false); // ...but the password was typed too long ago
 
-      const wrong = await authFailure(auth.confirmLogin(stale, 'not my password', testRequest));
+      const wrong = await authErrorOf(auth.confirmLogin(stale, 'not my password', testRequest));
       expect(wrong.code).toBe('VALIDATION');
       expect(wrong.fieldErrors).toEqual({ password: ['Incorrect password.'] });
 
@@ -125,7 +125,7 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
     it('confirmLogin refuses an ended session', async () => {
       const { token, password, session } = await createSignedInUser(auth);
       await auth.logoutUser(token, testRequest);
-      expect((await authFailure(auth.confirmLogin(session, password, testRequest))).code).toBe('UNAUTHORIZED');
+      expect((await authErrorOf(auth.confirmLogin(session, password, testRequest))).code).toBe('UNAUTHORIZED');
     });
   });
 
@@ -135,7 +135,7 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       await makeSessionStale(auth, session.id);
       const stale = (await auth.loadUser(token, testRequest)).session!;
       expect(auth.isFresh(stale)).toBe(false);
-      const wrong = await authFailure(
+      const wrong = await authErrorOf(
         auth.changePassword(stale, { currentPassword: 'not my password', newPassword: 'granite-willow-ferry-88' }, testRequest),
       );
       expect(wrong.fieldErrors).toEqual({ currentPassword: ['Incorrect password.'] });
@@ -147,13 +147,13 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
 
     it('checks the current password and the new one', async () => {
       const { session, password } = await createSignedInUser(auth);
-      const wrong = await authFailure(
+      const wrong = await authErrorOf(
         auth.changePassword(session, { currentPassword: 'nope-nope-nope', newPassword: 'granite-willow-ferry-88' }, testRequest),
       );
       expect(wrong.fieldErrors).toEqual({ currentPassword: ['Incorrect password.'] });
-      const weak = await authFailure(auth.changePassword(session, { currentPassword: password, newPassword: 'password1' }, testRequest));
+      const weak = await authErrorOf(auth.changePassword(session, { currentPassword: password, newPassword: 'password1' }, testRequest));
       expect(weak.fieldErrors.newPassword?.[0]).toMatch(/too easy to guess/);
-      const same = await authFailure(auth.changePassword(session, { currentPassword: password, newPassword: password }, testRequest));
+      const same = await authErrorOf(auth.changePassword(session, { currentPassword: password, newPassword: password }, testRequest));
       expect(same.fieldErrors.newPassword).toEqual(['Choose a password different from the current one.']);
     });
 
@@ -163,7 +163,7 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       const checked = await auth.authenticate(me.user.username, me.password, testRequest);
       await auth.changePassword(me.session, { currentPassword: me.password, newPassword: 'granite-willow-ferry-88' }, testRequest);
       // ...so the session it goes on to create must not outlive the change.
-      const error = await authFailure(auth.loginUser(checked, {}, testRequest));
+      const error = await authErrorOf(auth.loginUser(checked, {}, testRequest));
       expect(error.code).toBe('INVALID_CREDENTIALS');
       expect(await database.current.sessions.countDocuments({ user_id: me.user.id })).toBe(1);
       // Without a change in between, the same path signs in.
@@ -186,7 +186,7 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       expect((await auth.loadUser(phone.token, testRequest)).user.isAuthenticated).toBe(false);
       expect((await auth.loadUser(someoneElse.token, testRequest)).user.isAuthenticated).toBe(true);
 
-      expect((await authFailure(auth.authenticate(me.user.username, me.password, testRequest))).code).toBe(
+      expect((await authErrorOf(auth.authenticate(me.user.username, me.password, testRequest))).code).toBe(
         'INVALID_CREDENTIALS',
       );
       expect((await auth.authenticate(me.user.username, 'granite-willow-ferry-88', testRequest)).id).toBe(me.user.id);
@@ -215,14 +215,14 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
       const other = await auth.loginUser(me.user, {}, testRequest);
       const stranger = await createSignedInUser(auth);
 
-      const error = await authFailure(auth.revokeSession(me.session, stranger.session.id, testRequest));
+      const error = await authErrorOf(auth.revokeSession(me.session, stranger.session.id, testRequest));
       expect(error.code).toBe('NOT_FOUND');
       expect((await auth.loadUser(stranger.token, testRequest)).user.isAuthenticated).toBe(true);
 
       await auth.revokeSession(me.session, other.session.id, testRequest);
       expect((await auth.loadUser(other.token, testRequest)).user.isAuthenticated).toBe(false);
       expect((await auth.listSessions(me.session)).map((item) => item.id)).toEqual([me.session.id]);
-      expect((await authFailure(auth.revokeSession(me.session, other.session.id, testRequest))).code).toBe('NOT_FOUND');
+      expect((await authErrorOf(auth.revokeSession(me.session, other.session.id, testRequest))).code).toBe('NOT_FOUND');
     });
 
     it('signs out every other device at once', async () => {
@@ -238,8 +238,8 @@ describe.each(cacheModes)('$mode', ({ sessionCacheMs }) => {
     it('refuses to act for a session that has ended', async () => {
       const me = await createSignedInUser(auth);
       await auth.logoutUser(me.token, testRequest);
-      expect((await authFailure(auth.listSessions(me.session))).code).toBe('UNAUTHORIZED');
-      expect((await authFailure(auth.revokeOtherSessions(me.session, testRequest))).code).toBe('UNAUTHORIZED');
+      expect((await authErrorOf(auth.listSessions(me.session))).code).toBe('UNAUTHORIZED');
+      expect((await authErrorOf(auth.revokeOtherSessions(me.session, testRequest))).code).toBe('UNAUTHORIZED');
     });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@authkit/db/testing';
 import { createAuth } from './auth.ts';
 import { linkIn, startMailpit, type Mailpit } from './mail/mailpit.ts';
-import { authFailure } from './test-support.ts';
+import { authErrorOf } from './test-harness.ts';
 import { createSignedInUser, createTestClock, makeSessionStale, strongTestPassword, testRequest } from './testing.ts';
 import type { Auth } from './types.ts';
 
@@ -79,11 +79,11 @@ describe('forgot password', () => {
       expect(loaded.session === null && loaded.endedReason).toBe('password_reset');
     }
     expect((await auth.authenticate('ada@example.test', newPassword, testRequest)).id).toBe(member.user.id);
-    expect((await authFailure(auth.authenticate('ada@example.test', member.password, testRequest))).code).toBe('INVALID_CREDENTIALS');
+    expect((await authErrorOf(auth.authenticate('ada@example.test', member.password, testRequest))).code).toBe('INVALID_CREDENTIALS');
 
     // Single use.
     expect(await auth.checkPasswordResetToken(token)).toBeNull();
-    const reused = await authFailure(auth.resetPassword(token, strongTestPassword(), testRequest));
+    const reused = await authErrorOf(auth.resetPassword(token, strongTestPassword(), testRequest));
     expect(reused.fieldErrors.token?.[0]).toMatch(/invalid or has expired/);
 
     const notice = await mailpit.waitForMessage('ada@example.test', { match: (m) => m.subject.startsWith('Your password was reset') });
@@ -111,7 +111,7 @@ describe('forgot password', () => {
     const token = tokenOf(await resetLinkFor('brook@example.test'));
     clock.advance(31 * 60_000);
     expect(await auth.checkPasswordResetToken(token)).toBeNull();
-    expect((await authFailure(auth.resetPassword(token, strongTestPassword(), testRequest))).fieldErrors.token).toBeDefined();
+    expect((await authErrorOf(auth.resetPassword(token, strongTestPassword(), testRequest))).fieldErrors.token).toBeDefined();
   });
 
   it('voids a link once a newer one is issued or the password changes', async () => {
@@ -125,7 +125,7 @@ describe('forgot password', () => {
 
     await auth.changePassword(member.session, { currentPassword: member.password, newPassword: strongTestPassword() }, testRequest);
     expect(await auth.checkPasswordResetToken(second)).toBeNull();
-    expect((await authFailure(auth.resetPassword(second, strongTestPassword(), testRequest))).fieldErrors.token).toBeDefined();
+    expect((await authErrorOf(auth.resetPassword(second, strongTestPassword(), testRequest))).fieldErrors.token).toBeDefined();
     await mailpit.waitForMessage('cyd@example.test', { match: (m) => m.subject.startsWith('Your password was changed') });
   });
 
@@ -133,7 +133,7 @@ describe('forgot password', () => {
     const member = await createSignedInUser(auth, { email: 'dee@example.test' });
     await auth.requestPasswordReset('dee@example.test', testRequest);
     const token = tokenOf(await resetLinkFor('dee@example.test'));
-    const weak = await authFailure(auth.resetPassword(token, 'password1', testRequest));
+    const weak = await authErrorOf(auth.resetPassword(token, 'password1', testRequest));
     expect(weak.fieldErrors.newPassword).toBeDefined();
     await auth.resetPassword(token, strongTestPassword(), testRequest);
     expect((await auth.loadUser(member.token, testRequest)).user.isAuthenticated).toBe(false);
@@ -216,7 +216,7 @@ describe('forgot password', () => {
     const link = await auth.createPasswordResetLink(member.user.username);
     expect(link.startsWith(`${SITE}/reset/`)).toBe(true);
     expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: member.user.username, passkeys: [] });
-    expect((await authFailure(auth.createPasswordResetLink('no-such-user'))).code).toBe('NOT_FOUND');
+    expect((await authErrorOf(auth.createPasswordResetLink('no-such-user'))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -228,7 +228,7 @@ describe('email verification', () => {
     const token = tokenOf(linkIn(mail, `${SITE}/verify-email/`));
     const verified = await auth.verifyEmail(token, testRequest);
     expect(verified).toMatchObject({ changed: false, user: { id: user.id, emailVerified: true } });
-    expect((await authFailure(auth.verifyEmail(token, testRequest))).fieldErrors.token).toBeDefined();
+    expect((await authErrorOf(auth.verifyEmail(token, testRequest))).fieldErrors.token).toBeDefined();
   });
 
   it('resends on request, and not once the address is verified', async () => {
@@ -238,7 +238,7 @@ describe('email verification', () => {
     await expect.poll(async () => (await confirmations()).length, { timeout: 15_000 }).toBe(2);
     // Newest first: the resent link works; the one from registration was superseded.
     const [resent, original] = (await confirmations()).map((m) => tokenOf(linkIn(m, `${SITE}/verify-email/`)));
-    expect((await authFailure(auth.verifyEmail(original!, testRequest))).fieldErrors.token).toBeDefined();
+    expect((await authErrorOf(auth.verifyEmail(original!, testRequest))).fieldErrors.token).toBeDefined();
     await auth.verifyEmail(resent!, testRequest);
     expect(await auth.resendVerification(member.session, testRequest)).toEqual({ alreadyVerified: true });
   });
@@ -248,7 +248,7 @@ describe('email change', () => {
   it('needs a fresh login, mails the new address a link and the old one notices', async () => {
     const member = await createSignedInUser(auth, { email: 'ivy@example.test' });
     await makeSessionStale(auth, member.session.id);
-    const stale = await authFailure(auth.requestEmailChange(member.session, 'ivy.new@example.test', testRequest));
+    const stale = await authErrorOf(auth.requestEmailChange(member.session, 'ivy.new@example.test', testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
     const { session: fresh, token } = await auth.confirmLogin(member.session, member.password, testRequest);
 
@@ -276,8 +276,8 @@ describe('email change', () => {
 
   it('refuses an unchanged or malformed address with a field message', async () => {
     const member = await createSignedInUser(auth, { email: 'mine@example.test' });
-    expect((await authFailure(auth.requestEmailChange(member.session, 'mine@example.test', testRequest))).fieldErrors.email).toBeDefined();
-    expect((await authFailure(auth.requestEmailChange(member.session, 'not an address', testRequest))).fieldErrors.email).toBeDefined();
+    expect((await authErrorOf(auth.requestEmailChange(member.session, 'mine@example.test', testRequest))).fieldErrors.email).toBeDefined();
+    expect((await authErrorOf(auth.requestEmailChange(member.session, 'not an address', testRequest))).fieldErrors.email).toBeDefined();
   });
 });
 
@@ -306,7 +306,7 @@ describe('email change to a taken address', () => {
     expect((await auth.loadUser(owner.token, testRequest)).user).toMatchObject({ email: 'taken@example.test' });
     // The link to the free address was superseded, as a new request for any address does.
     const confirm = await mailpit.waitForMessage('free@example.test', { match: (m) => m.subject.startsWith('Confirm your new') });
-    expect((await authFailure(auth.verifyEmail(tokenOf(linkIn(confirm, `${SITE}/verify-email/`)), testRequest))).fieldErrors.token).toBeDefined();
+    expect((await authErrorOf(auth.verifyEmail(tokenOf(linkIn(confirm, `${SITE}/verify-email/`)), testRequest))).fieldErrors.token).toBeDefined();
     expect(await database.current.singleUseTokens.countDocuments({ user_id: member.user.id, kind: 'email_change' })).toBe(0);
   });
 });
@@ -322,7 +322,7 @@ describe('admin', () => {
     const events = await auth.listEvents(member.user.id);
     expect(events.find((event) => event.type === 'session_revoked')?.details).toMatchObject({ by: admin.user.id, all: true });
     expect(events.find((event) => event.type === 'password_reset_requested')?.details).toMatchObject({ by: admin.user.id });
-    expect((await authFailure(auth.endUserSessions(member.user, admin.user.id, testRequest))).code).toBe('FORBIDDEN');
+    expect((await authErrorOf(auth.endUserSessions(member.user, admin.user.id, testRequest))).code).toBe('FORBIDDEN');
   });
 });
 
@@ -355,13 +355,13 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
       expect(await auth.checkPasswordResetToken(tokenOf(link))).toEqual({ username: owner.user.username, passkeys: [] });
 
       // A malformed address is still a field error, not "check your inbox".
-      const malformed = await authFailure(
+      const malformed = await authErrorOf(
         strict.signUp({ username: 'lou3', email: 'not-an-address', password: strongTestPassword() }, testRequest),
       );
       expect(malformed.fieldErrors.email).toBeDefined();
 
       // A taken username is still said.
-      const name = await authFailure(
+      const name = await authErrorOf(
         strict.signUp({ username: 'lou', email: 'lou2@example.test', password: strongTestPassword() }, testRequest),
       );
       expect(name.fieldErrors.username).toBeDefined();
@@ -421,7 +421,7 @@ describe('sign-up with REQUIRE_VERIFIED_EMAIL', () => {
 
   it('without it, a taken address is a field error as before', async () => {
     await createSignedInUser(auth, { email: 'plain@example.test' });
-    const taken = await authFailure(
+    const taken = await authErrorOf(
       auth.signUp({ username: 'plain2', email: 'plain@example.test', password: strongTestPassword() }, testRequest),
     );
     expect(taken.fieldErrors.email).toBeDefined();

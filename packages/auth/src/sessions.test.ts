@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTestDatabase } from '@authkit/db/testing';
 import { createAuth } from './auth.ts';
 import { isAuthError } from './errors.ts';
-import { cacheModes } from './test-support.ts';
+import { cacheModes } from './test-harness.ts';
 import { createSignedInUser, createTestClock, testRequest } from './testing.ts';
 import { sha256hex } from './tokens.ts';
 import type { Auth } from './types.ts';

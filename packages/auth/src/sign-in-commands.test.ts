@@ -6,7 +6,7 @@
 // session, the device token).
 import type { CommandStartedEvent } from 'mongodb';
 import { expect, it } from 'vitest';
-import { useTestAuth } from './test-support.ts';
+import { useTestAuth } from './test-harness.ts';
 import { strongTestPassword, testRequest } from './testing.ts';
 import type { RequestInfo } from './types.ts';
 

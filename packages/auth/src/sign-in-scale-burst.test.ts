@@ -6,7 +6,7 @@
 // per password that Argon2 actually checked.
 import { describe, expect, it } from 'vitest';
 import { createAuth } from './auth.ts';
-import { addressesFrom, authFailure, registeredUser, useTestAuth } from './test-support.ts';
+import { addressesFrom, authErrorOf, registeredUser, useTestAuth } from './test-harness.ts';
 
 const limits = {
   accountFreeFailures: 5,
@@ -33,7 +33,7 @@ describe('parallel wrong guesses', () => {
     const request = freshRequest();
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        authFailure(auth.authenticate(`nobody-${i}`, 'wrong-guess', request)),
+        authErrorOf(auth.authenticate(`nobody-${i}`, 'wrong-guess', request)),
       ),
     );
     expect(await checkedFrom(request.ip!)).toBeLessThanOrEqual(limits.addressFreeFailures);
@@ -46,7 +46,7 @@ describe('parallel wrong guesses', () => {
       const request = freshRequest();
       await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          authFailure((i % 2 ? other : auth).authenticate(`someone-${i}`, 'wrong-guess', request)),
+          authErrorOf((i % 2 ? other : auth).authenticate(`someone-${i}`, 'wrong-guess', request)),
         ),
       );
       expect(await checkedFrom(request.ip!)).toBeLessThanOrEqual(limits.addressFreeFailures);
@@ -61,9 +61,9 @@ describe('a crowd behind one address', () => {
     const request = freshRequest();
     const crowd = await Promise.all(Array.from({ length: 60 }, (_, i) => newUser(`crowd-${i}`)));
     for (let i = 0; i < limits.addressFreeFailures + 1; i++) {
-      await authFailure(auth.authenticate(`sprayed-${i}`, 'wrong-guess', request));
+      await authErrorOf(auth.authenticate(`sprayed-${i}`, 'wrong-guess', request));
     }
-    const locked = await authFailure(auth.authenticate('crowd-0', crowd[0]!.password, request));
+    const locked = await authErrorOf(auth.authenticate('crowd-0', crowd[0]!.password, request));
     expect(locked.code).toBe('THROTTLED');
     clock.advance((locked.retryAfterSeconds ?? 0) * 1000);
     const outcomes = await Promise.allSettled(

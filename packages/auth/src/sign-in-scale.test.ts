@@ -4,7 +4,7 @@
 // account, and count toward the account's hard cap. "Checked" is counted by the
 // login_failed events: one per password that Argon2 actually checked.
 import { describe, expect, it } from 'vitest';
-import { addressesFrom, authFailure, registeredUser, useTestAuth } from './test-support.ts';
+import { addressesFrom, authErrorOf, registeredUser, useTestAuth } from './test-harness.ts';
 
 const limits = {
   accountFreeFailures: 5,
@@ -32,7 +32,7 @@ describe('parallel wrong guesses', () => {
     const request = freshRequest();
     const results = await Promise.all(
       Array.from({ length: 30 }, () =>
-        authFailure(auth.authenticate('burst-target', 'wrong-guess', request)),
+        authErrorOf(auth.authenticate('burst-target', 'wrong-guess', request)),
       ),
     );
     expect(await checkedOn(user.id)).toBeLessThanOrEqual(limits.accountFreeFailures);
@@ -52,12 +52,12 @@ describe('device tokens', () => {
     const { token } = await auth.trustDevice(signedIn, request);
     // A stranger locks the account.
     for (let i = 0; i < limits.accountFreeFailures; i++) {
-      await authFailure(auth.authenticate('stamped', 'wrong-guess', freshRequest()));
+      await authErrorOf(auth.authenticate('stamped', 'wrong-guess', freshRequest()));
     }
     // With the token, the device gets past the stranger's lock...
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.authenticate('stamped', 'wrong-guess', { ...request, deviceToken: token }),
         )
       ).code,
@@ -67,7 +67,7 @@ describe('device tokens', () => {
       { _id: user.id },
       { $set: { security_stamp: 'a-new-stamp' } },
     );
-    const error = await authFailure(
+    const error = await authErrorOf(
       auth.authenticate('stamped', password, { ...request, deviceToken: token }),
     );
     expect(error.code).toBe('THROTTLED');
@@ -84,12 +84,12 @@ describe('device tokens', () => {
       clock.advance(1_000);
     }
     for (let i = 0; i < limits.accountFreeFailures; i++) {
-      await authFailure(auth.authenticate('many-devices', 'wrong-guess', freshRequest()));
+      await authErrorOf(auth.authenticate('many-devices', 'wrong-guess', freshRequest()));
     }
     // The oldest device was pushed out: it is a stranger now, and the account is locked.
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.authenticate('many-devices', password, {
             ...freshRequest(),
             deviceToken: tokens[0],
@@ -113,12 +113,12 @@ describe('device tokens', () => {
     }
     // A stranger locks the account.
     for (let i = 0; i < limits.accountFreeFailures; i++) {
-      await authFailure(auth.authenticate('capped-devices', 'wrong-guess', freshRequest()));
+      await authErrorOf(auth.authenticate('capped-devices', 'wrong-guess', freshRequest()));
     }
     // Every token tries 10 wrong guesses.
     for (const token of tokens) {
       for (let i = 0; i < 10; i++) {
-        await authFailure(
+        await authErrorOf(
           auth.authenticate('capped-devices', 'wrong-guess', {
             ...freshRequest(),
             deviceToken: token,

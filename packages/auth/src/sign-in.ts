@@ -12,10 +12,10 @@ import type { SecondFactorSignIn } from './second-factors/sign-in.ts';
 import type { Sessions } from './sessions.ts';
 import type {
   AuthMethod,
+  CompletedSignIn,
   PublicUser,
   RequestInfo,
   SecondFactorProof,
-  SignedIn,
   SignInOutcome,
 } from './types.ts';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
@@ -42,7 +42,7 @@ export function createSignIn(
     user: PublicUser,
     options: { remember: boolean; amr: AuthMethod[]; provider?: string | null },
     request: RequestInfo,
-  ): Promise<SignedIn> {
+  ): Promise<CompletedSignIn> {
     const failedSignInsSinceLastVisit = await events.failedSignInsSinceLastVisit(user.id);
     const login = await sessions.loginUser(
       user,
@@ -88,7 +88,7 @@ export function createSignIn(
     challenge: string,
     proof: SecondFactorProof,
     request: RequestInfo,
-  ): Promise<SignedIn & { method: 'totp' | 'recovery_code' }> {
+  ): Promise<CompletedSignIn & { method: 'totp' | 'recovery_code' }> {
     const { user, remember, method, firstFactor, provider } = await secondStep.completeSecondFactor(
       challenge,
       proof,
@@ -105,7 +105,7 @@ export function createSignIn(
     response: AuthenticationResponseJSON,
     options: { remember?: boolean },
     request: RequestInfo,
-  ): Promise<SignedIn> {
+  ): Promise<CompletedSignIn> {
     const user = await passkeys.verifyPasskeySignIn(response, request);
     return finish(user, { remember: options.remember === true, amr: ['passkey'] }, request);
   }

@@ -2,7 +2,7 @@
 // (FerretDB): short-lived records of every kind are gone once expired, live
 // ones stay.
 import { describe, expect, it } from 'vitest';
-import { useTestAuth } from './test-support.ts';
+import { useTestAuth } from './test-harness.ts';
 import { createSignedInUser, testRequest, totpCode } from './testing.ts';
 
 const { database, clock, auth } = useTestAuth({ siteUrl: 'https://site.example' });

@@ -1,6 +1,6 @@
 // The testing entry point other apps use.
 import { describe, expect, it } from 'vitest';
-import { useTestAuth } from './test-support.ts';
+import { useTestAuth } from './test-harness.ts';
 import { createSignedInUser, createTestClock, expireSession, makeSessionStale, testRequest } from './testing.ts';
 
 const { auth } = useTestAuth();

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuth } from './auth.ts';
 import { MAX_EVENT_USER_AGENT } from './events.ts';
-import { addressesFrom, authFailure, registeredUser, useTestAuth } from './test-support.ts';
+import { addressesFrom, authErrorOf, registeredUser, useTestAuth } from './test-harness.ts';
 import { strongTestPassword } from './testing.ts';
 import { failuresOnRecord } from './throttle.ts';
 import { sha256hex } from './tokens.ts';
@@ -33,12 +33,12 @@ describe('a correct password', () => {
     const request = freshRequest();
     // 21 wrong guesses from one address, spread over names so no account locks first.
     for (let i = 0; i < 21; i++) {
-      const error = await authFailure(
+      const error = await authErrorOf(
         auth.authenticate(`nobody${i % 7}-${i}`, 'wrong-guess', request),
       );
       expect(error.code).not.toBe('UNAVAILABLE');
     }
-    const locked = await authFailure(auth.authenticate('regular', password, request));
+    const locked = await authErrorOf(auth.authenticate('regular', password, request));
     expect(locked.code).toBe('THROTTLED');
     expect(locked.scope).toBe('address');
 
@@ -53,7 +53,7 @@ describe('a correct password', () => {
     const { user, password } = await newUser('resets');
     const request = freshRequest();
     for (let i = 0; i < 2; i++)
-      await authFailure(auth.authenticate('resets', 'wrong-guess', request));
+      await authErrorOf(auth.authenticate('resets', 'wrong-guess', request));
     await auth.authenticate('resets', password, request);
     expect(await failures(`address:${request.ip}`)).toBe(2);
     expect(await failures(`account:${await sha256hex(`user:${user.id}`)}`)).toBe(0);
@@ -69,11 +69,11 @@ describe('account budget', () => {
     const request = freshRequest();
     const names = ['carol', 'carol@example.test', 'CAROL'];
     for (const name of names)
-      expect((await authFailure(auth.authenticate(name, 'wrong-guess', request))).code).toBe(
+      expect((await authErrorOf(auth.authenticate(name, 'wrong-guess', request))).code).toBe(
         'INVALID_CREDENTIALS',
       );
     // Three free failures in all, not three per name.
-    const error = await authFailure(
+    const error = await authErrorOf(
       auth.authenticate('Carol@Example.test', 'wrong-guess', request),
     );
     expect(error.code).toBe('THROTTLED');
@@ -87,7 +87,7 @@ describe('account budget', () => {
       const request = freshRequest();
       const seen: string[] = [];
       for (let i = 0; i < 4; i++)
-        seen.push((await authFailure(auth.authenticate(login, 'wrong-guess', request))).message);
+        seen.push((await authErrorOf(auth.authenticate(login, 'wrong-guess', request))).message);
       return seen;
     };
     expect(await messages('dora')).toEqual(await messages('nobody-dora'));
@@ -108,12 +108,12 @@ describe('account budget', () => {
     const { password } = await newUser('capped');
     const request = freshRequest();
     for (let i = 0; i < 4; i++) {
-      expect((await authFailure(capped.authenticate('capped', 'wrong-guess', request))).code).toBe(
+      expect((await authErrorOf(capped.authenticate('capped', 'wrong-guess', request))).code).toBe(
         'INVALID_CREDENTIALS',
       );
       clock.advance(60_000);
     }
-    const error = await authFailure(capped.authenticate('capped', password, request));
+    const error = await authErrorOf(capped.authenticate('capped', password, request));
     expect(error.code).toBe('THROTTLED');
     expect(error.retryAfterSeconds).toBeGreaterThan(3_000);
     clock.advance(3_600_000);
@@ -150,10 +150,10 @@ describe('trusted devices', () => {
     const { token } = await auth.trustDevice(user, request);
     // A stranger at the same address locks the account and the address.
     for (let i = 0; i < 3; i++)
-      await authFailure(auth.authenticate('owner', 'wrong-guess', request));
+      await authErrorOf(auth.authenticate('owner', 'wrong-guess', request));
     for (let i = 0; i < 20; i++)
-      await authFailure(auth.authenticate(`stranger-${i}`, 'wrong-guess', request));
-    expect((await authFailure(auth.authenticate('owner', password, request))).code).toBe(
+      await authErrorOf(auth.authenticate(`stranger-${i}`, 'wrong-guess', request));
+    expect((await authErrorOf(auth.authenticate('owner', password, request))).code).toBe(
       'THROTTLED',
     );
 
@@ -172,24 +172,24 @@ describe('trusted devices', () => {
 
     // Moved to another account: that account's stranger locks apply.
     for (let i = 0; i < 3; i++)
-      await authFailure(auth.authenticate('devother', 'wrong-guess', request));
+      await authErrorOf(auth.authenticate('devother', 'wrong-guess', request));
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.authenticate('devother', other.password, { ...request, deviceToken: token }),
         )
       ).scope,
     ).toBe('account');
     // Tampered: ignored likewise.
     for (let i = 0; i < 3; i++)
-      await authFailure(auth.authenticate('devowner', 'wrong-guess', request));
+      await authErrorOf(auth.authenticate('devowner', 'wrong-guess', request));
     // A character inside the signature: the last one of base64url also carries
     // padding bits, so changing it may decode to the very same bytes.
     const at = token.length - 10;
     const tampered = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.authenticate('devowner', password, { ...request, deviceToken: tampered }),
         )
       ).scope,
@@ -197,7 +197,7 @@ describe('trusted devices', () => {
     const forgedExpiry = token.replace(/\.\d+\./, '.99999999999.');
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.authenticate('devowner', password, { ...request, deviceToken: forgedExpiry }),
         )
       ).scope,
@@ -206,17 +206,17 @@ describe('trusted devices', () => {
     // A genuine token: its own budget of 4 failures, then the device locks.
     const device = { ...request, deviceToken: token };
     for (let i = 0; i < 4; i++)
-      expect((await authFailure(auth.authenticate('devowner', 'wrong', device))).code).toBe(
+      expect((await authErrorOf(auth.authenticate('devowner', 'wrong', device))).code).toBe(
         'INVALID_CREDENTIALS',
       );
-    const locked = await authFailure(auth.authenticate('devowner', password, device));
+    const locked = await authErrorOf(auth.authenticate('devowner', password, device));
     expect(locked.scope).toBe('device');
 
     // Expired: ignored (the account's stranger lock applies again).
     clock.advance(auth.settings.deviceLifetimeMs + 1_000);
     for (let i = 0; i < 3; i++)
-      await authFailure(auth.authenticate('devowner', 'wrong-guess', request));
-    expect(await authFailure(auth.authenticate('devowner', password, device))).toMatchObject({
+      await authErrorOf(auth.authenticate('devowner', 'wrong-guess', request));
+    expect(await authErrorOf(auth.authenticate('devowner', password, device))).toMatchObject({
       scope: 'account',
     });
   });
@@ -245,10 +245,10 @@ describe('events', () => {
   it('records one event per lock, none per refusal, with a short user agent', async () => {
     const request = freshRequest({ userAgent: 'x'.repeat(600) });
     for (let i = 0; i < 20; i++)
-      await authFailure(auth.authenticate(`spray-${i}`, 'wrong-guess', request));
+      await authErrorOf(auth.authenticate(`spray-${i}`, 'wrong-guess', request));
     const before = await database.current.authEvents.countDocuments({ ip: request.ip });
     for (let i = 0; i < 30; i++)
-      expect((await authFailure(auth.authenticate(`spray-x${i}`, 'wrong', request))).code).toBe(
+      expect((await authErrorOf(auth.authenticate(`spray-x${i}`, 'wrong', request))).code).toBe(
         'THROTTLED',
       );
     expect(await database.current.authEvents.countDocuments({ ip: request.ip })).toBe(before);
@@ -266,7 +266,7 @@ describe('events', () => {
     await auth.loginUser(await auth.authenticate('visited', password, request), {}, request);
     clock.advance(1_000);
     for (let i = 0; i < 2; i++)
-      await authFailure(auth.authenticate('visited@example.test', 'wrong-guess', freshRequest()));
+      await authErrorOf(auth.authenticate('visited@example.test', 'wrong-guess', freshRequest()));
     clock.advance(1_000);
     expect(await auth.failedSignInsSinceLastVisit(user.id)).toBe(2);
     await auth.loginUser(await auth.authenticate('visited', password, request), {}, request);
@@ -283,7 +283,7 @@ describe('events', () => {
       );
     }
     const request = freshRequest();
-    await authFailure(auth.authenticate('old-event', 'wrong', request));
+    await authErrorOf(auth.authenticate('old-event', 'wrong', request));
     clock.advance(auth.settings.eventsRetentionMs + 1_000);
     await auth.deleteExpiredSessions();
     expect(await database.current.authEvents.countDocuments({ ip: request.ip })).toBe(0);
@@ -305,8 +305,8 @@ describe('registration', () => {
       );
     await register('quota1');
     // A taken name counts too: it is the answer that tells who has an account.
-    expect((await authFailure(register('quota1'))).code).toBe('VALIDATION');
-    const refused = await authFailure(register('quota3'));
+    expect((await authErrorOf(register('quota1'))).code).toBe('VALIDATION');
+    const refused = await authErrorOf(register('quota3'));
     expect(refused).toMatchObject({
       code: 'THROTTLED',
       scope: 'registration',

@@ -37,23 +37,24 @@
 // of N attempts behind one address costs about N times the commands of one
 // attempt, not N squared (measured on FerretDB: 200 wrong guesses went from
 // 3,300 commands and 72 s to 300 commands and under a second).
-import type { Database, ThrottleDoc } from '@authkit/db';
-import { MongoBulkWriteError, type Filter } from 'mongodb';
-import { randomUUID } from 'node:crypto';
-import { AuthError, isAuthError, type ThrottleScope } from './errors.ts';
-import { sha256hex, throttleAddress } from './tokens.ts';
+//
+// This file decides who may try (slots, locks, the queue of this process);
+// throttle/ holds the rest: keys.ts (the keys of an attempt), slots.ts (the
+// documents, read and written in batches), waiters.ts (this process's queue),
+// refusals.ts (the messages) and quota.ts (sliding-window quotas, which share
+// the collection).
+import type { Database } from '@authkit/db';
+import type { ThrottleScope } from './errors.ts';
+import { keysFor, type Attempt, type ThrottleKey } from './throttle/keys.ts';
+import { takeQuota, tryQuota, type QuotaKey } from './throttle/quota.ts';
+import { busy, throttled } from './throttle/refusals.ts';
+import { keyOf, PENDING_MS, rangeOf, SlotStore, type KeyState } from './throttle/slots.ts';
+import { Waiters } from './throttle/waiters.ts';
 import type { AuthSettings } from './types.ts';
 
-export interface ThrottleKey {
-  id: string;
-  scope: ThrottleScope;
-  /** Failures let through before the first lock (the last of them sets it); also the most attempts in flight. */
-  free: number;
-  /** Failures in a row after which the key is locked for capLockMs. */
-  cap?: number;
-  /** A correct password leaves the key's failures on record (an address: they were other people's). */
-  keepFailures?: boolean;
-}
+export type { Attempt, ThrottleKey } from './throttle/keys.ts';
+export { busy, throttled } from './throttle/refusals.ts';
+export { failuresOnRecord } from './throttle/slots.ts';
 
 /** A lock that a failure has just set. */
 export interface NewLock {
@@ -62,38 +63,10 @@ export interface NewLock {
   failures: number;
 }
 
-/** Who is attempting a sign-in, as the throttle sees it. */
-export interface Attempt {
-  /** `user:<id>` when the name resolves to an account, else `name:<normalised name>`. */
-  account: string;
-  ip: string | null;
-  /** The id of a valid device cookie for this account, if the client sent one. */
-  deviceId: string | null;
-}
-
 /** An admitted attempt: the slot it holds on each key (same order). Pass it to `failed` or `succeeded`. */
 export interface Admission {
   keys: ThrottleKey[];
   slots: string[];
-}
-
-/** What wakes a waiting attempt: a slot handed to it, or a reason to look again. */
-type Wake = { slot: string } | 'local' | 'poll';
-type Waiter = (outcome: Wake | 'timeout') => void;
-
-interface InsertBatch {
-  docs: ThrottleDoc[];
-  taken: Promise<Set<number>>;
-}
-
-interface DeleteBatch {
-  clauses: Filter<ThrottleDoc>[];
-  done: Promise<void>;
-}
-
-/** Resolves after the other work of this turn of the event loop (what it started joins the batch). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Remembers a value in a map of bounded size (the oldest entries go first). */
@@ -106,73 +79,28 @@ function remember<T>(map: Map<string, T>, key: string, value: T): void {
 /** Keys whose locks and failures a process remembers (hints and refusals without a command). */
 const MAX_REMEMBERED = 10_000;
 
-/** A key as read from the database. */
-interface KeyState {
-  failures: number;
-  lastFailureAt: number;
-  /** Live slot and failure documents. */
-  taken: Set<string>;
-}
-
 export class Throttle {
   readonly #database: Database;
   readonly #settings: AuthSettings['throttle'];
   /** Slots this process holds or is taking, with when they lapse (real time): two attempts here never try one slot. */
   readonly #held = new Map<string, number>();
   /** Attempts of this process waiting for a slot of a key, first come first served. */
-  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #waiters = new Waiters();
   /** Locks this process has seen (read or set), by key: until when (clock time). Refused here without a command. */
   readonly #locks = new Map<string, number>();
   /** The failure documents this process last saw on a key: a hint of which slots not to try blindly. */
   readonly #failureHints = new Map<string, Set<string>>();
-  /** Slot inserts and deletes gathered for one command (see #insertSlots). */
-  #insertBatch: InsertBatch | null = null;
-  #deleteBatch: DeleteBatch | null = null;
+  readonly #slots: SlotStore;
 
   constructor(database: Database, settings: AuthSettings['throttle']) {
     this.#database = database;
     this.#settings = settings;
+    this.#slots = new SlotStore(database);
   }
 
-  /**
-   * The keys an attempt is counted on. Anybody on the account (hashed: people
-   * type passwords into the username field) and on the address; a trusted
-   * device on its own key instead, so that the locks strangers earned on the
-   * account and the address do not apply to it. Every attempt, a trusted
-   * device's too, counts toward the account's hard cap.
-   */
-  async keysFor(attempt: Attempt): Promise<ThrottleKey[]> {
-    const settings = this.#settings;
-    const account = await sha256hex(attempt.account);
-    const cap: ThrottleKey = {
-      id: `cap:${account}`,
-      scope: 'account',
-      free: settings.accountHardCap,
-      cap: settings.accountHardCap,
-    };
-    if (attempt.deviceId) {
-      return [
-        {
-          id: `device:${await sha256hex(attempt.deviceId)}`,
-          scope: 'device',
-          free: settings.deviceFreeFailures,
-        },
-        cap,
-      ];
-    }
-    const keys: ThrottleKey[] = [
-      { id: `account:${account}`, scope: 'account', free: settings.accountFreeFailures },
-      cap,
-    ];
-    if (attempt.ip) {
-      keys.push({
-        id: `address:${throttleAddress(attempt.ip)}`,
-        scope: 'address',
-        free: settings.addressFreeFailures,
-        keepFailures: true,
-      });
-    }
-    return keys;
+  /** The keys an attempt is counted on (throttle/keys.ts). */
+  keysFor(attempt: Attempt): Promise<ThrottleKey[]> {
+    return keysFor(attempt, this.#settings);
   }
 
   /**
@@ -227,7 +155,7 @@ export class Throttle {
         }
         let lost = false;
         if (chosen.length > 0) {
-          const inserted = await this.#insertSlots(
+          const inserted = await this.#slots.insertSlots(
             chosen.map(({ id }) => id),
             now,
           );
@@ -254,7 +182,7 @@ export class Throttle {
               if (state.failures < key.free) {
                 // The hint was stale (the failures are gone): take an ordinary slot instead.
                 slots[index] = null;
-                await this.#database.throttle.deleteOne({ _id: id });
+                await this.#slots.deleteSlot(id);
                 this.#unreserve(id);
                 toRead.add(key.id);
                 lost = true;
@@ -278,7 +206,8 @@ export class Throttle {
           await this.#release(later.map((index) => slots[index]!));
           for (const index of later) slots[index] = null;
         }
-        const woken = await this.#wait(stop.key.id, deadline);
+        const keyId = stop.key.id;
+        const woken = await this.#waiters.wait(keyId, deadline, () => !this.#holdsAny(keyId));
         if (woken === 'timeout') throw busy(stop.key.scope);
         if (woken === 'poll') toRead.add(stop.key.id);
         else if (woken !== 'local') {
@@ -297,29 +226,12 @@ export class Throttle {
 
   /** A wrong password: every slot becomes a failure. Resolves to the locks this set. */
   async failed(admission: Admission, now: Date): Promise<NewLock[]> {
-    const collection = this.#database.throttle;
     const { keys, slots } = admission;
     const forgetAfterMs = this.#settings.forgetAfterMs;
-    // A slot below `free` stays taken, as the failure; the one-at-a-time slot
-    // is freed for the next attempt, its failure kept under an id of its own.
-    const inPlace = slots.filter((id) => !id.endsWith('#s'));
+    // The one-at-a-time slots are freed for the next attempt (slots.ts, markFailed).
     const serial = slots.filter((id) => id.endsWith('#s'));
     try {
-      if (inPlace.length > 0) {
-        await collection.updateMany(
-          { _id: { $in: inPlace } },
-          { $set: { ...failureFields(now, forgetAfterMs) } },
-        );
-      }
-      if (serial.length > 0) {
-        await collection.insertMany(
-          serial.map((id) => ({
-            _id: `${keyOf(id)}#x${randomUUID()}`,
-            ...failureFields(now, forgetAfterMs),
-          })),
-        );
-        await collection.deleteMany({ _id: { $in: serial } });
-      }
+      await this.#slots.markFailed(slots, now, forgetAfterMs);
       // Read back: the locks this failure set, and every failure of a key
       // remembered until forgetAfterMs after its last lock.
       const states = await this.#read(keys, now);
@@ -331,9 +243,9 @@ export class Throttle {
         // Remembered here: the attempts waiting here for the key are refused at once.
         this.#lockWaitMs(key, state, now);
         if (failures > 1) {
-          await collection.updateMany(
-            { ...rangeOf(key.id), failures: { $gte: 1 } },
-            { $set: { expires_at: new Date(now.getTime() + lockMs + forgetAfterMs) } },
+          await this.#slots.keepFailuresUntil(
+            key.id,
+            new Date(now.getTime() + lockMs + forgetAfterMs),
           );
         }
         if (lockMs > 0) locks.push({ scope: key.scope, waitMs: lockMs, failures });
@@ -343,7 +255,7 @@ export class Throttle {
       // The in-place slots stay taken (failures): nobody to hand them to. The
       // waiters of the serial slot look again (the key is locked now).
       for (const id of slots) this.#held.delete(id);
-      for (const id of serial) this.#wakeFirst(keyOf(id));
+      for (const id of serial) this.#waiters.wakeFirst(keyOf(id));
     }
   }
 
@@ -359,15 +271,15 @@ export class Throttle {
     const toDelete = admission.slots.filter((id) => !this.#handOff(id, now));
     for (const key of resetKeys) this.#failureHints.delete(key.id);
     try {
-      await this.#deleteTogether([
+      await this.#slots.deleteTogether([
         { _id: { $in: toDelete } },
         ...resetKeys.map((key) => ({ ...rangeOf(key.id), failures: { $gte: 1 } })),
       ]);
     } finally {
       for (const id of toDelete) this.#held.delete(id);
       // Failures ended: every waiter of a reset key may find a free slot now.
-      for (const key of resetKeys) this.#wakeAll(key.id);
-      for (const id of toDelete) this.#wakeFirst(keyOf(id));
+      for (const key of resetKeys) this.#waiters.wakeAll(key.id);
+      for (const id of toDelete) this.#waiters.wakeFirst(keyOf(id));
     }
   }
 
@@ -376,7 +288,7 @@ export class Throttle {
     const toDelete = slots.filter((id) => !this.#handOff(id, null));
     if (toDelete.length === 0) return;
     try {
-      await this.#deleteTogether([{ _id: { $in: toDelete } }]);
+      await this.#slots.deleteTogether([{ _id: { $in: toDelete } }]);
     } finally {
       for (const id of toDelete) this.#unreserve(id);
     }
@@ -388,20 +300,14 @@ export class Throttle {
    * handed on for long has its lapse time pushed back). False: nobody waits.
    */
   #handOff(id: string, now: Date | null): boolean {
-    const queue = this.#waiters.get(keyOf(id));
-    const next = queue?.[0];
+    const next = this.#waiters.first(keyOf(id));
     if (!next) return false;
     const until = this.#held.get(id) ?? 0;
     if (until - Date.now() < PENDING_MS / 2) {
       this.#held.set(id, Date.now() + PENDING_MS);
       const at = now ?? new Date();
       const pendingUntil = new Date(at.getTime() + PENDING_MS);
-      void this.#database.throttle
-        .updateOne(
-          { _id: id, failures: 0 },
-          { $set: { pending_until: pendingUntil, expires_at: pendingUntil } },
-        )
-        .catch(() => {});
+      void this.#slots.extendPending(id, pendingUntil).catch(() => {});
     }
     next({ slot: id });
     return true;
@@ -410,15 +316,7 @@ export class Throttle {
   /** Drops a reservation (or a slot given back) and lets the first waiter of its key look again. */
   #unreserve(id: string): void {
     this.#held.delete(id);
-    this.#wakeFirst(keyOf(id));
-  }
-
-  #wakeFirst(keyId: string): void {
-    this.#waiters.get(keyId)?.[0]?.('local');
-  }
-
-  #wakeAll(keyId: string): void {
-    for (const waiter of [...(this.#waiters.get(keyId) ?? [])]) waiter('local');
+    this.#waiters.wakeFirst(keyOf(id));
   }
 
   /**
@@ -479,7 +377,7 @@ export class Throttle {
     if (until <= now.getTime()) return 0;
     remember(this.#locks, key.id, until);
     // Everybody here waiting on the key is refused now, without a command each.
-    this.#wakeAll(key.id);
+    this.#waiters.wakeAll(key.id);
     return until - now.getTime();
   }
 
@@ -494,183 +392,24 @@ export class Throttle {
 
   /** The live slots and failures of `keys`, in one query; lapsed ones (a crashed holder, forgotten failures) are deleted. */
   async #read(keys: ThrottleKey[], now: Date): Promise<Map<string, KeyState>> {
-    const collection = this.#database.throttle;
-    const docs = await collection.find({ $or: keys.map((key) => rangeOf(key.id)) }).toArray();
-    const states = new Map<string, KeyState>(
-      keys.map((key) => [key.id, { failures: 0, lastFailureAt: 0, taken: new Set<string>() }]),
-    );
-    const failureIds = new Map<string, Set<string>>();
-    const lapsed: string[] = [];
-    for (const doc of docs) {
-      const keyId = keyOf(doc._id);
-      const state = states.get(keyId);
-      if (!state) continue;
-      if (doc.expires_at <= now) {
-        lapsed.push(doc._id);
-        continue;
-      }
-      state.taken.add(doc._id);
-      if (doc.failures >= 1) {
-        state.failures += 1;
-        state.lastFailureAt = Math.max(state.lastFailureAt, doc.last_failure_at.getTime());
-        const ids = failureIds.get(keyId) ?? new Set<string>();
-        failureIds.set(keyId, ids);
-        ids.add(doc._id);
-      }
-    }
+    const { states, failureIds, lapsed } = await this.#slots.find(keys, now);
     for (const key of keys) {
       const ids = failureIds.get(key.id);
       if (ids) remember(this.#failureHints, key.id, ids);
       else this.#failureHints.delete(key.id);
     }
-    if (lapsed.length > 0)
-      await collection.deleteMany({ _id: { $in: lapsed }, expires_at: { $lte: now } });
+    await this.#slots.deleteLapsed(lapsed, now);
     return states;
   }
 
-  /**
-   * Inserts the slots; resolves to those this attempt got (the others were
-   * taken). The inserts of all attempts started here in the same turn of the
-   * event loop go in one command (a crowd costs one write, not one each).
-   */
-  async #insertSlots(ids: string[], now: Date): Promise<Set<string>> {
-    const pendingUntil = new Date(now.getTime() + PENDING_MS);
-    const docs: ThrottleDoc[] = ids.map((id) => ({
-      _id: id,
-      failures: 0,
-      pending: 1,
-      pending_until: pendingUntil,
-      locked_until: null,
-      last_failure_at: now,
-      expires_at: pendingUntil,
-    }));
-    let batch = this.#insertBatch;
-    if (!batch) {
-      const started: InsertBatch = { docs: [], taken: Promise.resolve(new Set()) };
-      started.taken = nextTurn().then(() => {
-        this.#insertBatch = null;
-        return this.#insertAll(started.docs);
-      });
-      this.#insertBatch = batch = started;
-    }
-    const offset = batch.docs.length;
-    batch.docs.push(...docs);
-    const taken = await batch.taken;
-    return new Set(ids.filter((_, index) => !taken.has(offset + index)));
+  /** Counts one use of a sliding-window quota, or throws THROTTLED (throttle/quota.ts). */
+  takeQuota(key: QuotaKey, limit: number, windowMs: number, now: Date): Promise<void> {
+    return takeQuota(this.#database, key, limit, windowMs, now);
   }
 
-  /** One unordered insert; resolves to the indexes whose slot was taken already (duplicate key). */
-  async #insertAll(docs: ThrottleDoc[]): Promise<Set<number>> {
-    try {
-      await this.#database.throttle.insertMany(docs, { ordered: false });
-      return new Set();
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const writeErrors = [error.writeErrors].flat();
-      if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== 11000))
-        throw error;
-      return new Set(writeErrors.map((writeError) => writeError.index));
-    }
-  }
-
-  /** Deletes what any of `clauses` matches; the deletes of one turn of the event loop go in one command. */
-  async #deleteTogether(clauses: Filter<ThrottleDoc>[]): Promise<void> {
-    let batch = this.#deleteBatch;
-    if (!batch) {
-      const started: DeleteBatch = { clauses: [], done: Promise.resolve() };
-      started.done = nextTurn().then(async () => {
-        this.#deleteBatch = null;
-        await this.#database.throttle.deleteMany({ $or: started.clauses });
-      });
-      this.#deleteBatch = batch = started;
-    }
-    batch.clauses.push(...clauses);
-    await batch.done;
-  }
-
-  /**
-   * Waits in this process's queue for the key: handed a slot, woken to look
-   * again ('local'), sent to the database ('poll': only the first waiter, and
-   * only while no attempt here holds a slot of the key, since a release here
-   * wakes it), or out of time.
-   */
-  #wait(keyId: string, deadline: number): Promise<Wake | 'timeout'> {
-    return new Promise((resolve) => {
-      const queue = this.#waiters.get(keyId) ?? [];
-      this.#waiters.set(keyId, queue);
-      let timer: NodeJS.Timeout | undefined;
-      const waiter: Waiter = (outcome) => {
-        clearTimeout(timer);
-        const at = queue.indexOf(waiter);
-        if (at >= 0) queue.splice(at, 1);
-        if (queue.length === 0 && this.#waiters.get(keyId) === queue) this.#waiters.delete(keyId);
-        resolve(outcome);
-      };
-      queue.push(waiter);
-      const arm = () => {
-        const left = deadline - Date.now();
-        if (left <= 0) return waiter('timeout');
-        timer = setTimeout(
-          () => {
-            if (Date.now() >= deadline) waiter('timeout');
-            else if (queue[0] === waiter && !this.#holdsAny(keyId)) waiter('poll');
-            else arm();
-          },
-          Math.min(POLL_MS * (0.5 + Math.random()), left),
-        );
-      };
-      arm();
-    });
-  }
-
-  /**
-   * Counts one use of a sliding-window quota (registrations per address), or
-   * throws THROTTLED with the time until the oldest use leaves the window.
-   * One document per use and no lease: parallel uses do not queue behind one
-   * another. Each use is written first and then counted with the others, so
-   * parallel uses can only undercount the room left, never exceed the limit.
-   * A key already at its limit is refused before anything is written: a flood
-   * of refused calls costs reads only.
-   */
-  async takeQuota(
-    key: { id: string; scope: ThrottleScope },
-    limit: number,
-    windowMs: number,
-    now: Date,
-  ): Promise<void> {
-    const collection = this.#database.throttle;
-    // An _id range: every use of this key (the character after ':' is ';').
-    const uses = { _id: { $gt: `${key.id}:`, $lt: `${key.id};` }, expires_at: { $gt: now } };
-    const refuse = async () => {
-      const [oldest] = await collection.find(uses).sort({ expires_at: 1 }).limit(1).toArray();
-      return throttled(key.scope, (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime());
-    };
-    if ((await collection.countDocuments(uses)) >= limit) throw await refuse();
-    const id = `${key.id}:${randomUUID()}`;
-    await collection.insertOne({
-      _id: id,
-      failures: 1,
-      locked_until: null,
-      last_failure_at: now,
-      expires_at: new Date(now.getTime() + windowMs),
-    });
-    if ((await collection.countDocuments(uses)) <= limit) return;
-    await collection.deleteOne({ _id: id });
-    throw await refuse();
-  }
-
-  /**
-   * takeQuota for a limit kept silently (mails to an account's owner): false
-   * instead of THROTTLED, so the caller can answer as if nothing was limited.
-   */
-  async tryQuota(key: { id: string; scope: ThrottleScope }, limit: number, windowMs: number, now: Date): Promise<boolean> {
-    try {
-      await this.takeQuota(key, limit, windowMs, now);
-      return true;
-    } catch (error) {
-      if (isAuthError(error, 'THROTTLED')) return false;
-      throw error;
-    }
+  /** takeQuota for a limit kept silently: false instead of THROTTLED (throttle/quota.ts). */
+  tryQuota(key: QuotaKey, limit: number, windowMs: number, now: Date): Promise<boolean> {
+    return tryQuota(this.#database, key, limit, windowMs, now);
   }
 
   /** How long a failure count of `failures` locks the key (0: within its free failures). */
@@ -680,89 +419,4 @@ export class Throttle {
     if (failures < key.free) return 0;
     return Math.min(baseLockMs * 2 ** Math.min(failures - key.free, 30), maxLockMs);
   }
-}
-
-/** The key a slot or failure document belongs to (`<key>#...`). */
-function keyOf(id: string): string {
-  return id.slice(0, id.lastIndexOf('#'));
-}
-
-/** Every slot and failure document of a key: ids `<key>#...` (the character after '#' is '$'). */
-function rangeOf(keyId: string) {
-  return { _id: { $gt: `${keyId}#`, $lt: `${keyId}$` } };
-}
-
-/** A slot's fields once its attempt failed. */
-function failureFields(now: Date, forgetAfterMs: number) {
-  return {
-    failures: 1,
-    pending: 0,
-    pending_until: null,
-    locked_until: null,
-    last_failure_at: now,
-    expires_at: new Date(now.getTime() + forgetAfterMs),
-  };
-}
-
-/** An admitted attempt holds its slots this long at most (Argon2 takes well under a second). */
-const PENDING_MS = 30_000;
-/** How often a waiting attempt looks for slots given back by other processes. */
-const POLL_MS = 200;
-
-const THROTTLED_MESSAGES: Record<ThrottleScope, string> = {
-  account: 'Too many failed sign-in attempts for this account.',
-  address: 'Too many failed sign-in attempts from your network.',
-  device: 'Too many failed sign-in attempts from this device.',
-  registration: 'Too many sign-ups from your network.',
-  passkey: 'Too many passkey requests.',
-};
-
-export function throttled(scope: ThrottleScope, waitMs: number): AuthError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new AuthError(
-    'THROTTLED',
-    `${THROTTLED_MESSAGES[scope]} Try again in ${describeWait(seconds)}.`,
-    {
-      retryAfterSeconds: seconds,
-      scope,
-    },
-  );
-}
-
-const BUSY_MESSAGES: Record<ThrottleScope, string> = {
-  account: 'Too many sign-ins in progress for this account.',
-  address: 'Too many sign-ins in progress from your network.',
-  device: 'Too many sign-ins in progress from this device.',
-  registration: 'Too many sign-ups in progress from your network.',
-  passkey: 'Too many passkey requests in progress.',
-};
-
-/** Refused after waiting queueWaitMs for a slot: load, not failures (the message says so). */
-export function busy(scope: ThrottleScope): AuthError {
-  return new AuthError('THROTTLED', `${BUSY_MESSAGES[scope]} Try again in a few seconds.`, {
-    retryAfterSeconds: BUSY_RETRY_SECONDS,
-    scope,
-  });
-}
-
-/** What a busy refusal asks to wait: the slots in flight are decided within about that. */
-const BUSY_RETRY_SECONDS = 2;
-
-function describeWait(seconds: number): string {
-  if (seconds < 90) return `${seconds} seconds`;
-  if (seconds < 3 * 3600) return `${Math.ceil(seconds / 60)} minutes`;
-  return `${Math.ceil(seconds / 3600)} hours`;
-}
-
-/** The failures on record for a throttle key id (for tests and operators: what a key holds now). */
-export async function failuresOnRecord(
-  database: Database,
-  keyId: string,
-  now: Date,
-): Promise<number> {
-  return database.throttle.countDocuments({
-    ...rangeOf(keyId),
-    failures: { $gte: 1 },
-    expires_at: { $gt: now },
-  });
 }

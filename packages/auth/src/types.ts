@@ -219,7 +219,7 @@ export interface LoginResult {
  * the session, the device token this client earned, how it authenticated,
  * and the owner's failed sign-ins since their last visit (for the dashboard).
  */
-export interface SignedIn {
+export interface CompletedSignIn {
   status: 'signed_in';
   user: PublicUser;
   login: LoginResult;
@@ -230,7 +230,7 @@ export interface SignedIn {
 
 /** auth.signIn: a session, or (an account with TOTP) the pending second step, which grants nothing. */
 export type SignInOutcome =
-  SignedIn | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date };
+  CompletedSignIn | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date };
 
 export interface DeviceCookie {
   token: string;
@@ -550,7 +550,7 @@ export interface Auth {
     challenge: string,
     proof: SecondFactorProof,
     request: RequestInfo,
-  ): Promise<SignedIn & { method: 'totp' | 'recovery_code' }>;
+  ): Promise<CompletedSignIn & { method: 'totp' | 'recovery_code' }>;
   /** Fresh session: a new TOTP secret, pending (encrypted) until confirmTotpEnrolment. */
   beginTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<TotpEnrolment>;
   /** A first valid code turns TOTP on; resolves to 10 recovery codes, shown once. */
@@ -581,7 +581,7 @@ export interface Auth {
     response: AuthenticationResponseJSON,
     options: { remember?: boolean },
     request: RequestInfo,
-  ): Promise<SignedIn>;
+  ): Promise<CompletedSignIn>;
   /** Like confirmLogin, with one of the signed-in user's passkeys. */
   reauthenticateWithPasskey(
     session: SessionInfo,
@@ -751,7 +751,7 @@ export interface ProviderInfo {
 }
 
 export type ProviderOutcome =
-  | (SignedIn & { next: string; created: boolean })
+  | (CompletedSignIn & { next: string; created: boolean })
   | { status: 'second_factor'; user: PublicUser; challenge: string; expiresAt: Date; next: string }
   | { status: 'connected'; provider: string; next: string }
   | { status: 'reauthenticated'; login: LoginResult; next: string }

@@ -6,7 +6,7 @@ import { connectDatabase, type Database } from '@authkit/db';
 import { freePort } from '@authkit/db/embedded';
 import { testDatabaseUrl } from '@authkit/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { strongPassword, uniqueName } from '../test-helpers.ts';
+import { strongPassword, uniqueName } from '../test-helpers/index.ts';
 
 const apiDir = join(import.meta.dirname, '..', '..');
 let url: string;

@@ -17,7 +17,7 @@ import {
   strongPassword,
   uniqueName,
   useEmbeddedServers,
-} from '../test-helpers.ts';
+} from '../test-helpers/index.ts';
 
 const BOUND_MS = 1_000;
 /** Slack for a loaded machine: a database read and scheduling delays. */
@@ -32,7 +32,7 @@ const embedded = useEmbeddedServers();
 async function startApi(mongodbUrl: string): Promise<{ url: string }> {
   const api = await spawnApiProcess({ MONGODB_URL: mongodbUrl, SESSION_CACHE_MS: String(BOUND_MS), LOG_LEVEL: 'silent' });
   children.push(api.child);
-  await eventually(async () => (await fetch(`${api.url}/health`).catch(() => null))?.status === 200, 30_000);
+  await api.ready();
   return { url: api.url };
 }
 

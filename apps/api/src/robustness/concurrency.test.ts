@@ -18,8 +18,8 @@ import {
   useTestApi,
   type CallHeaders,
   type CallResult,
-  type SignedIn,
-} from '../test-helpers.ts';
+  type BearerAccount,
+} from '../test-helpers/index.ts';
 
 // Generous throttling: here parallel sign-ins of one account are the point, not
 // the throttle (whose own lease is exercised all the same).
@@ -48,7 +48,7 @@ async function login(user: { username: string; password: string }): Promise<Call
 }
 
 /** Signs the user in `count` more times (one after the other: setup, not the race); the new tokens. */
-async function moreSessions(user: SignedIn, count: number): Promise<string[]> {
+async function moreSessions(user: BearerAccount, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
     const result = await login(user);

@@ -22,7 +22,7 @@ import {
   WEB_ORIGIN,
   type CallHeaders,
   type CallResult,
-} from '../test-helpers.ts';
+} from '../test-helpers/index.ts';
 
 const CLIENTS = 20;
 /** Every request in flight or sent while the database is gone is answered within this, once it is gone. */

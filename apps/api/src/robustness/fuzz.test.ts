@@ -24,8 +24,8 @@ import {
   WEB_ORIGIN,
   type CallHeaders,
   type CallResult,
-  type SignedInBoth,
-} from '../test-helpers.ts';
+  type BearerAndCookieAccount,
+} from '../test-helpers/index.ts';
 
 // FUZZ_SEED=<n> replays the seed a failure printed (as in apps/web's fuzz).
 if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED) });
@@ -53,8 +53,8 @@ const api = useTestApi({
   ],
 });
 
-let user: SignedInBoth;
-let admin: SignedInBoth;
+let user: BearerAndCookieAccount;
+let admin: BearerAndCookieAccount;
 let adminSessionId: string;
 /** The user's connected provider: another account's for the admin, who may not disconnect it. */
 const userConnectionId = 'conn-fuzz-user';

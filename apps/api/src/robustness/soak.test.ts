@@ -25,7 +25,7 @@ import {
   WEB_ORIGIN,
   type CallHeaders,
   type CallResult,
-} from '../test-helpers.ts';
+} from '../test-helpers/index.ts';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 const WARM_UP_SECONDS = 5;

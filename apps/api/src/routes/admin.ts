@@ -1,14 +1,15 @@
 // admin.*: user management. The auth package checks again that the actor is an admin.
 import { USER_SEARCH_MAX_LENGTH } from '@authkit/auth';
+import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { userDto } from '../dto.ts';
-import { adminProcedure, router } from '../trpc.ts';
+import { adminProcedure } from '../trpc.ts';
 import { limits } from './inputs.ts';
 
 const userId = z.string().min(1).max(limits.id);
 
-export const adminRouter = router({
-  users: router({
+export const adminRouter = {
+  users: {
     list: adminProcedure
       .input(
         z
@@ -86,5 +87,5 @@ export const adminRouter = router({
         const ended = await ctx.auth.endUserSessions(ctx.user, input.userId, ctx.request);
         return { ended };
       }),
-  }),
-});
+  },
+} satisfies TRPCRouterRecord;

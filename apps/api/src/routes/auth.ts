@@ -2,13 +2,13 @@
 // account recovery and email addresses (links by mail), and second factors
 // (routes/second-factors.ts).
 // Business rules live in @authkit/auth; these procedures only translate.
+import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { eventDto, sessionDto, sessionListItemDto, userDto } from '../dto.ts';
 import {
   freshProcedure,
   protectedProcedure,
   publicProcedure,
-  router,
   signedInFreshProcedure,
   signedInProcedure,
 } from '../trpc.ts';
@@ -21,7 +21,7 @@ import {
   type SignInAnswer,
 } from './sign-in.ts';
 
-export const authRouter = router({
+export const authRouter = {
   register: publicProcedure
     .input(
       z.strictObject({
@@ -90,7 +90,7 @@ export const authRouter = router({
     return { ok: true as const };
   }),
 
-  sessions: router({
+  sessions: {
     list: protectedProcedure.input(noInput).query(async ({ ctx }) => {
       const sessions = await ctx.auth.listSessions(ctx.session);
       return sessions.map((session) => sessionListItemDto(session, ctx.auth.isFresh(session)));
@@ -110,7 +110,7 @@ export const authRouter = router({
       const revoked = await ctx.auth.revokeOtherSessions(ctx.session, ctx.request);
       return { revoked };
     }),
-  }),
+  },
 
   /**
    * How this account can sign in: whether it has a password (an account made
@@ -126,7 +126,7 @@ export const authRouter = router({
    * Connected identity providers. Connecting is a browser redirect flow and
    * stays on the site (POST /login/provider/<id> with intent=connect).
    */
-  providers: router({
+  providers: {
     /** The configured providers (for buttons in other apps). */
     available: publicProcedure
       .input(noInput)
@@ -152,7 +152,7 @@ export const authRouter = router({
         await ctx.auth.disconnectProvider(ctx.session, input.connectionId, ctx.request);
         return { ok: true as const };
       }),
-  }),
+  },
 
   ...secondFactorProcedures,
   totp: totpRouter,
@@ -306,4 +306,4 @@ export const authRouter = router({
       await ctx.auth.requestEmailChange(ctx.session, input.email, ctx.request);
       return { ok: true as const };
     }),
-});
+} satisfies TRPCRouterRecord;

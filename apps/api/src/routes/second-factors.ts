@@ -2,8 +2,9 @@
 // code), TOTP set-up, and passkeys (WebAuthn; the browser runs the ceremonies
 // with the options these procedures give, see packages/api-client).
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@authkit/auth';
+import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { freshProcedure, protectedProcedure, publicProcedure, router } from '../trpc.ts';
+import { freshProcedure, protectedProcedure, publicProcedure } from '../trpc.ts';
 import { limits, noInput } from './inputs.ts';
 import { renewedSession, signedInAnswer } from './sign-in.ts';
 
@@ -79,9 +80,9 @@ export const secondFactorProcedures = {
       const signedIn = await ctx.auth.completeSecondFactor(input.challenge, given, ctx.request);
       return signedInAnswer(ctx, signedIn, { bearer: input.bearer });
     }),
-};
+} satisfies TRPCRouterRecord;
 
-export const totpRouter = router({
+export const totpRouter = {
   /** Fresh session: a new secret (shown once, with an otpauth:// URI and a QR code), pending until confirmed. */
   beginEnrolment: freshProcedure.input(noInput).mutation(async ({ ctx }) => {
     const enrolment = await ctx.auth.beginTotpEnrolment(ctx.session, ctx.request);
@@ -112,9 +113,9 @@ export const totpRouter = router({
     const recoveryCodes = await ctx.auth.regenerateRecoveryCodes(ctx.session, ctx.request);
     return { recoveryCodes };
   }),
-});
+} satisfies TRPCRouterRecord;
 
-export const passkeysRouter = router({
+export const passkeysRouter = {
   /** Fresh session: options for navigator.credentials.create(). */
   registrationOptions: freshProcedure.input(noInput).mutation(async ({ ctx }) => {
     return ctx.auth.passkeyRegistrationOptions(ctx.session, ctx.request);
@@ -173,4 +174,4 @@ export const passkeysRouter = router({
       const renewed = await ctx.auth.reauthenticateWithPasskey(ctx.session, response, ctx.request);
       return renewedSession(ctx, renewed);
     }),
-});
+} satisfies TRPCRouterRecord;

@@ -2,7 +2,7 @@
 // session as a cookie, or in the body for `bearer` clients, never both; and
 // the device cookie (or token) the sign-in earned. The sequence itself runs in
 // the auth package (auth.signIn and friends); this only maps its outcome.
-import type { LoginResult, SignedIn } from '@authkit/auth';
+import type { CompletedSignIn, LoginResult } from '@authkit/auth';
 import { sessionDto, userDto, type UserDto } from '../dto.ts';
 import type { Context } from '../trpc.ts';
 
@@ -23,7 +23,7 @@ export interface SecondFactorPending {
   expiresAt: string;
 }
 
-export function signedInAnswer(ctx: Context, signedIn: SignedIn, options: { bearer?: boolean | undefined }): SignInAnswer {
+export function signedInAnswer(ctx: Context, signedIn: CompletedSignIn, options: { bearer?: boolean | undefined }): SignInAnswer {
   const { user, login, device } = signedIn;
   const result: SignedInAnswer = {
     secondFactorRequired: false,

@@ -2,7 +2,7 @@
 // fills locals from the session cookie, and the guard decides with the Auth's
 // own settings (REQUIRE_VERIFIED_EMAIL and REQUIRE_MFA_FOR_ADMINS here).
 import { describe, expect, it } from 'vitest';
-import { useTestAuth } from '../test-support.ts';
+import { useTestAuth } from '../test-harness.ts';
 import { createSignedInUser, strongTestPassword, testRequest, totpCode } from '../testing.ts';
 import {
   createAuthHandle,

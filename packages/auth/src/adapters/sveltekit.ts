@@ -12,6 +12,7 @@ import type {
   Auth,
   AuthSettings,
   AuthenticatedUser,
+  CompletedSignIn,
   ProviderIntent,
   ProviderOutcome,
   PublicUser,
@@ -19,7 +20,6 @@ import type {
   SecondFactorProof,
   SessionCookie,
   SessionInfo,
-  SignedIn,
 } from '../types.ts';
 
 /** What SvelteKit's `event.cookies` offers (the subset used here). */
@@ -186,12 +186,12 @@ export async function signIn(
 }
 
 /** The cookies of a complete sign-in: the session, and the device cookie it earned. */
-function applySignedIn(event: AuthRequestEvent, signedIn: SignedIn): void {
+function applySignedIn(event: AuthRequestEvent, signedIn: CompletedSignIn): void {
   applySessionCookie(event.cookies, signedIn.login.cookie);
   applySessionCookie(event.cookies, signedIn.device.cookie);
 }
 
-function signedInOutcome(signedIn: SignedIn): Extract<SignInOutcome, { status: 'signed-in' }> {
+function signedInOutcome(signedIn: CompletedSignIn): Extract<SignInOutcome, { status: 'signed-in' }> {
   return {
     status: 'signed-in',
     user: signedIn.user,

@@ -110,7 +110,7 @@ export async function requireFresh(ctx: AuthContext, action: string): Promise<Si
  * (auth.checkAdminSession). The enrolment procedures are not admin
  * procedures, so such an admin can still enrol.
  */
-export function requireAdmin(ctx: AuthContext, options: { mutation: boolean } = { mutation: false }): SignedInContext {
+export function requireAdminSession(ctx: AuthContext, options: { mutation: boolean } = { mutation: false }): SignedInContext {
   const signedIn = requireUser(ctx);
   ctx.auth.checkAdminSession(signedIn.user, signedIn.session, options);
   return signedIn;

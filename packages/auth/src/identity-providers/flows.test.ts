@@ -2,7 +2,7 @@
 // oidc-provider, in-process on 127.0.0.1) and the GitHub fake, over real HTTP,
 // with a real database. Each rule of issue 23 is a test here.
 import { afterAll, describe, expect, it } from 'vitest';
-import { authFailure, useTestAuth } from '../test-support.ts';
+import { authErrorOf, useTestAuth } from '../test-harness.ts';
 import {
   createSignedInUser,
   makeSessionStale,
@@ -134,7 +134,7 @@ describe('rule 1 and 4: identity is (issuer, subject); new accounts have no pass
     // No password signs this account in, not even an empty one.
     for (const password of ['', 'x', strongTestPassword()]) {
       expect(
-        (await authFailure(auth.authenticate(outcome.user.username, password, testRequest))).code,
+        (await authErrorOf(auth.authenticate(outcome.user.username, password, testRequest))).code,
       ).toBe('INVALID_CREDENTIALS');
     }
     expect(await auth.signInMethods(outcome.user.id)).toEqual({
@@ -419,7 +419,7 @@ describe('rule 2: the flow is server-side, single-use and bound to the browser',
 
   it('refuses an unknown provider with NOT_FOUND', async () => {
     expect(
-      (await authFailure(auth.startProviderFlow('nope', { intent: 'sign_in' }, testRequest))).code,
+      (await authErrorOf(auth.startProviderFlow('nope', { intent: 'sign_in' }, testRequest))).code,
     ).toBe('NOT_FOUND');
   });
 });
@@ -498,14 +498,14 @@ describe('rule 5: connect and disconnect', () => {
     const stale = (await auth.loadUser(member.token, testRequest)).session!;
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.startProviderFlow('oidc', { intent: 'connect', session: stale }, testRequest),
         )
       ).code,
     ).toBe('NEEDS_REFRESH');
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           auth.startProviderFlow('oidc', { intent: 'connect', session: null }, testRequest),
         )
       ).code,
@@ -568,7 +568,7 @@ describe('rule 5: connect and disconnect', () => {
     const session = first.login.session;
     const [connection] = await auth.listConnectedAccounts(session);
     expect(
-      (await authFailure(auth.disconnectProvider(session, connection!.id, testRequest))).code,
+      (await authErrorOf(auth.disconnectProvider(session, connection!.id, testRequest))).code,
     ).toBe('CONFLICT');
 
     // Another device signed in with the provider: it ends with the disconnection (the stamp).
@@ -581,7 +581,7 @@ describe('rule 5: connect and disconnect', () => {
       }),
     ).toBe(1);
     expect(
-      (await authFailure(auth.setPassword(session, strongTestPassword(), testRequest))).code,
+      (await authErrorOf(auth.setPassword(session, strongTestPassword(), testRequest))).code,
     ).toBe('CONFLICT');
 
     await auth.disconnectProvider(session, connection!.id, testRequest);
@@ -609,13 +609,13 @@ describe('rule 5: connect and disconnect', () => {
     const [connection] = await auth.listConnectedAccounts(member.session);
     const stranger = await createSignedInUser(auth);
     expect(
-      (await authFailure(auth.disconnectProvider(stranger.session, connection!.id, testRequest)))
+      (await authErrorOf(auth.disconnectProvider(stranger.session, connection!.id, testRequest)))
         .code,
     ).toBe('NOT_FOUND');
     await makeSessionStale(auth, member.session.id);
     const stale = (await auth.loadUser(member.token, testRequest)).session!;
     expect(
-      (await authFailure(auth.disconnectProvider(stale, connection!.id, testRequest))).code,
+      (await authErrorOf(auth.disconnectProvider(stale, connection!.id, testRequest))).code,
     ).toBe('NEEDS_REFRESH');
     expect(await database.current.oauthAccounts.countDocuments({ user_id: member.user.id })).toBe(
       1,
@@ -670,7 +670,7 @@ describe("the throttle's address budget", () => {
     }
     expect(
       (
-        await authFailure(
+        await authErrorOf(
           strict.auth.completeProviderFlow('oidc', { params, flowToken: null }, testRequest),
         )
       ).code,

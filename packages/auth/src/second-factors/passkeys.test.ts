@@ -2,7 +2,7 @@
 // database): registration, usernameless sign-in, re-authentication, counters,
 // single-use challenges, names, removal.
 import { describe, expect, it } from 'vitest';
-import { authFailure, useTestAuth } from '../test-support.ts';
+import { authErrorOf, useTestAuth } from '../test-harness.ts';
 import type { RequestInfo } from '../types.ts';
 import { createSignedInUser, createSoftAuthenticator, makeSessionStale, testRequest, type SignedInUser } from '../testing.ts';
 
@@ -46,9 +46,9 @@ describe('registration', () => {
     const member = await createSignedInUser(auth);
     const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
     await makeSessionStale(auth, member.session.id);
-    expect((await authFailure(auth.passkeyRegistrationOptions(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.passkeyRegistrationOptions(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
     const response = createSoftAuthenticator({ origin: SITE }).register(creation);
-    expect((await authFailure(auth.registerPasskey(member.session, response, 'Laptop', testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.registerPasskey(member.session, response, 'Laptop', testRequest))).code).toBe('NEEDS_REFRESH');
   });
 
   it('refuses a reused, expired or foreign challenge, another origin, and another user’s options', async () => {
@@ -59,20 +59,20 @@ describe('registration', () => {
     const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
     const response = authenticator.register(creation);
     await auth.registerPasskey(member.session, response, 'One', testRequest);
-    expect((await authFailure(auth.registerPasskey(member.session, authenticator.register(creation), 'Two', testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.registerPasskey(member.session, authenticator.register(creation), 'Two', testRequest))).code).toBe('VALIDATION');
 
     const late = await auth.passkeyRegistrationOptions(member.session, testRequest);
     clock.advance(3 * 60_000 + 1);
     member.session = (await auth.confirmLogin(member.session, member.password, testRequest)).session;
-    expect((await authFailure(auth.registerPasskey(member.session, authenticator.register(late), 'Late', testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.registerPasskey(member.session, authenticator.register(late), 'Late', testRequest))).code).toBe('VALIDATION');
 
     const phished = await auth.passkeyRegistrationOptions(member.session, testRequest);
     const elsewhere = authenticator.register(phished, 'https://evil.example');
-    expect((await authFailure(auth.registerPasskey(member.session, elsewhere, 'Evil', testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.registerPasskey(member.session, elsewhere, 'Evil', testRequest))).code).toBe('VALIDATION');
 
     const othersOptions = await auth.passkeyRegistrationOptions(other.session, testRequest);
     const stolen = authenticator.register(othersOptions);
-    expect((await authFailure(auth.registerPasskey(member.session, stolen, 'Stolen', testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.registerPasskey(member.session, stolen, 'Stolen', testRequest))).code).toBe('VALIDATION');
     expect(await database.current.passkeys.countDocuments({ user_id: member.user.id })).toBe(1);
   });
 });
@@ -96,7 +96,7 @@ describe('sign-in', () => {
     const { authenticator } = await withPasskey();
     const options = await auth.passkeyAuthenticationOptions();
     await auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest);
-    const replay = await authFailure(auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest));
+    const replay = await authErrorOf(auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest));
     expect(replay.code).toBe('VALIDATION');
   });
 
@@ -105,7 +105,7 @@ describe('sign-in', () => {
     await auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest);
     await auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest);
     authenticator.setCounter(passkey.id, 0); // the next assertion says 1, after 2
-    const clone = await authFailure(auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest));
+    const clone = await authErrorOf(auth.signInWithPasskey(authenticator.authenticate(await auth.passkeyAuthenticationOptions()), {}, testRequest));
     expect(clone.code).toBe('VALIDATION');
     expect((await database.current.passkeys.findOne({ _id: passkey.id }))?.counter).toBe(2);
 
@@ -165,16 +165,16 @@ describe('sign-in', () => {
     const { member, authenticator } = await withPasskey();
     const response = authenticator.authenticate(await auth.passkeyAuthenticationOptions());
     const forged = { ...response, response: { ...response.response, signature: Buffer.alloc(70, 1).toString('base64url') } };
-    expect((await authFailure(auth.signInWithPasskey(forged, {}, testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.signInWithPasskey(forged, {}, testRequest))).code).toBe('VALIDATION');
 
     const stranger = createSoftAuthenticator({ origin: SITE });
     stranger.register(await auth.passkeyRegistrationOptions(member.session, testRequest));
     const unknown = stranger.authenticate(await auth.passkeyAuthenticationOptions());
-    expect((await authFailure(auth.signInWithPasskey(unknown, {}, testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.signInWithPasskey(unknown, {}, testRequest))).code).toBe('VALIDATION');
 
     await database.current.users.updateOne({ _id: member.user.id }, { $set: { active: false } });
     const inactive = authenticator.authenticate(await auth.passkeyAuthenticationOptions());
-    expect((await authFailure(auth.signInWithPasskey(inactive, {}, testRequest))).code).toBe('INACTIVE');
+    expect((await authErrorOf(auth.signInWithPasskey(inactive, {}, testRequest))).code).toBe('INACTIVE');
   });
 });
 
@@ -204,7 +204,7 @@ describe('stored challenges are bounded', () => {
     // Another /64 is not affected; the same /64 is again once the challenges have expired.
     await auth.passkeyAuthenticationOptions(null, from('2001:db8:7:2::1'));
     expect(
-      (await authFailure(auth.passkeyAuthenticationOptions(null, from('2001:db8:7:1::9')))).code,
+      (await authErrorOf(auth.passkeyAuthenticationOptions(null, from('2001:db8:7:1::9')))).code,
     ).toBe('THROTTLED');
     clock.advance(3 * 60_000 + 1);
     await auth.passkeyAuthenticationOptions(null, from('2001:db8:7:1::9'));
@@ -218,10 +218,10 @@ describe('stored challenges are bounded', () => {
       await auth.passkeyRegistrationOptions(member.session, from(`198.51.100.${i}`));
     }
     expect(
-      (await authFailure(auth.passkeyAuthenticationOptions(member.session, testRequest))).code,
+      (await authErrorOf(auth.passkeyAuthenticationOptions(member.session, testRequest))).code,
     ).toBe('THROTTLED');
     expect(
-      (await authFailure(auth.passkeyRegistrationOptions(member.session, testRequest))).code,
+      (await authErrorOf(auth.passkeyRegistrationOptions(member.session, testRequest))).code,
     ).toBe('THROTTLED');
     expect(
       await database.current.webauthnChallenges.countDocuments({ user_id: member.user.id }),
@@ -240,7 +240,7 @@ describe('re-authentication and management', () => {
     const options = await auth.passkeyAuthenticationOptions(member.session);
     expect(options.allowCredentials?.map((key) => key.id)).toEqual(authenticator.credentialIds());
     const foreign = someone.authenticator.authenticate(options, { credentialId: someone.passkey.id });
-    expect((await authFailure(auth.reauthenticateWithPasskey(member.session, foreign, testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.reauthenticateWithPasskey(member.session, foreign, testRequest))).code).toBe('VALIDATION');
 
     const again = await auth.passkeyAuthenticationOptions(member.session);
     const renewed = await auth.reauthenticateWithPasskey(member.session, authenticator.authenticate(again), testRequest);
@@ -254,19 +254,19 @@ describe('re-authentication and management', () => {
   it('renames and removes only the user’s own passkeys, with a fresh session', async () => {
     const { member, authenticator, passkey } = await withPasskey();
     const other: SignedInUser = await createSignedInUser(auth);
-    expect((await authFailure(auth.renamePasskey(other.session, passkey.id, 'Mine', testRequest))).code).toBe('NOT_FOUND');
-    expect((await authFailure(auth.removePasskey(other.session, passkey.id, testRequest))).code).toBe('NOT_FOUND');
-    expect((await authFailure(auth.renamePasskey(member.session, passkey.id, ' ', testRequest))).fieldErrors.name).toHaveLength(1);
+    expect((await authErrorOf(auth.renamePasskey(other.session, passkey.id, 'Mine', testRequest))).code).toBe('NOT_FOUND');
+    expect((await authErrorOf(auth.removePasskey(other.session, passkey.id, testRequest))).code).toBe('NOT_FOUND');
+    expect((await authErrorOf(auth.renamePasskey(member.session, passkey.id, ' ', testRequest))).fieldErrors.name).toHaveLength(1);
     expect((await auth.renamePasskey(member.session, passkey.id, 'Phone', testRequest)).name).toBe('Phone');
 
     await makeSessionStale(auth, member.session.id);
-    expect((await authFailure(auth.removePasskey(member.session, passkey.id, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.removePasskey(member.session, passkey.id, testRequest))).code).toBe('NEEDS_REFRESH');
     const { session } = await auth.confirmLogin(member.session, member.password, testRequest);
     await auth.removePasskey(session, passkey.id, testRequest);
     expect(await auth.listPasskeys(session)).toEqual([]);
     expect((await auth.listEvents(member.user.id, 1))[0]).toMatchObject({ type: 'passkey_removed', details: { name: 'Phone' } });
     // A removed passkey signs nobody in.
     const options = await auth.passkeyAuthenticationOptions();
-    expect((await authFailure(auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest))).code).toBe('VALIDATION');
   });
 });

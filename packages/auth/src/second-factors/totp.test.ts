@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuth } from '../auth.ts';
-import { authFailure, useTestAuth } from '../test-support.ts';
+import { authErrorOf, useTestAuth } from '../test-harness.ts';
 import { sha256hex } from '../tokens.ts';
 import { createSignedInUser, makeSessionStale, testRequest, totpCode, type SignedInUser } from '../testing.ts';
 import type { Auth } from '../types.ts';
@@ -33,7 +33,7 @@ describe('enrolment', () => {
   it('needs a fresh session', async () => {
     const member = await createSignedInUser(auth);
     await makeSessionStale(auth, member.session.id);
-    expect((await authFailure(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
   });
 
   it('gives a secret, an otpauth URI and a QR code, and turns on only with a valid code', async () => {
@@ -46,7 +46,7 @@ describe('enrolment', () => {
     // Pending: a password still signs in alone.
     expect(await auth.secondFactorRequired(member.user)).toBe(false);
 
-    const wrong = await authFailure(auth.confirmTotpEnrolment(member.session, '000000', testRequest));
+    const wrong = await authErrorOf(auth.confirmTotpEnrolment(member.session, '000000', testRequest));
     expect(wrong.fieldErrors.code).toEqual(['Incorrect code.']);
     const codes = await auth.confirmTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest);
     expect(codes).toHaveLength(10);
@@ -57,14 +57,14 @@ describe('enrolment', () => {
     expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ mfaEnabled: true });
     expect((await auth.listEvents(member.user.id, 1))[0]?.type).toBe('totp_enrolled');
     // A second enrolment over a confirmed one is refused.
-    expect((await authFailure(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('CONFLICT');
+    expect((await authErrorOf(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('CONFLICT');
   });
 
   it('expires when not confirmed within ten minutes', async () => {
     const member = await createSignedInUser(auth);
     const enrolment = await auth.beginTotpEnrolment(member.session, testRequest);
     clock.advance(10 * 60_000 + 1);
-    const late = await authFailure(auth.confirmTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest));
+    const late = await authErrorOf(auth.confirmTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest));
     expect(late.code).toBe('CONFLICT');
   });
 
@@ -100,7 +100,7 @@ describe('the second step of sign-in', () => {
     expect(done.login.session.remember).toBe(true);
     expect((await auth.loadUser(done.login.token, testRequest)).user).toMatchObject({ id: member.user.id, mfaEnabled: true });
     clock.advance(STEP);
-    const again = await authFailure(auth.completeSecondFactor(challenge, { code: totpCode(member.secret, clock.now()) }, testRequest));
+    const again = await authErrorOf(auth.completeSecondFactor(challenge, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(again.code).toBe('UNAUTHORIZED');
   });
 
@@ -108,17 +108,17 @@ describe('the second step of sign-in', () => {
     const member = await withTotp();
     const code = totpCode(member.secret, clock.now());
     await auth.completeSecondFactor(await passwordStep(member), { code }, testRequest);
-    const replay = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code }, testRequest));
+    const replay = await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { code }, testRequest));
     expect(replay.code).toBe('VALIDATION');
     // Told apart from a wrong code: the user waits for the next one instead of retyping.
     expect(replay.fieldErrors.code).toEqual([USED_CODE]);
     // Nor an older code of the window, once a newer one was used.
     const earlier = totpCode(member.secret, new Date(clock.now().getTime() - STEP));
-    const stale = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code: earlier }, testRequest));
+    const stale = await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { code: earlier }, testRequest));
     expect(stale.code).toBe('VALIDATION');
     expect(stale.fieldErrors.code).toEqual([USED_CODE]);
     // A wrong code still says so.
-    const wrong = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code: code === '000000' ? '111111' : '000000' }, testRequest));
+    const wrong = await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { code: code === '000000' ? '111111' : '000000' }, testRequest));
     expect(wrong.fieldErrors.code).toEqual(['Incorrect code.']);
   });
 
@@ -141,7 +141,7 @@ describe('the second step of sign-in', () => {
       const code = totpCode(member.secret, new Date(clock.now().getTime() + offset));
       const outcome = auth.completeSecondFactor(await passwordStep(member), { code }, testRequest);
       if (accepted) expect((await outcome).method).toBe('totp');
-      else expect((await authFailure(outcome)).code).toBe('VALIDATION');
+      else expect((await authErrorOf(outcome)).code).toBe('VALIDATION');
     }
   });
 
@@ -149,7 +149,7 @@ describe('the second step of sign-in', () => {
     const member = await withTotp();
     const challenge = await passwordStep(member);
     clock.advance(5 * 60_000 + 1);
-    const late = await authFailure(auth.completeSecondFactor(challenge, { code: totpCode(member.secret, clock.now()) }, testRequest));
+    const late = await authErrorOf(auth.completeSecondFactor(challenge, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(late.code).toBe('UNAUTHORIZED');
   });
 
@@ -157,14 +157,14 @@ describe('the second step of sign-in', () => {
     const member = await withTotp();
     const challenge = await passwordStep(member);
     for (let i = 0; i < 5; i++) {
-      const wrong = await authFailure(auth.completeSecondFactor(challenge, { code: '000000' }, testRequest));
+      const wrong = await authErrorOf(auth.completeSecondFactor(challenge, { code: '000000' }, testRequest));
       expect(wrong.code).toBe('VALIDATION');
     }
-    const locked = await authFailure(auth.completeSecondFactor(challenge, { code: totpCode(member.secret, clock.now()) }, testRequest));
+    const locked = await authErrorOf(auth.completeSecondFactor(challenge, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(locked.code).toBe('THROTTLED');
     expect(locked.retryAfterSeconds).toBeGreaterThan(0);
     // Per account: a new challenge does not start afresh.
-    const fresh = await authFailure(auth.completeSecondFactor(await passwordStep(member), { code: totpCode(member.secret, clock.now()) }, testRequest));
+    const fresh = await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(fresh.code).toBe('THROTTLED');
     const events = await auth.listEvents(member.user.id, 20);
     expect(events.filter((event) => event.type === 'second_factor_failed')).toHaveLength(5);
@@ -178,7 +178,7 @@ describe('the second step of sign-in', () => {
     const [first, second] = member.recoveryCodes as [string, string];
     const done = await auth.completeSecondFactor(await passwordStep(member), { recoveryCode: first.toUpperCase() }, testRequest);
     expect(done.method).toBe('recovery_code');
-    const used = await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: first }, testRequest));
+    const used = await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: first }, testRequest));
     expect(used.fieldErrors.recoveryCode).toHaveLength(1);
     expect((await auth.listEvents(member.user.id, 5)).find((event) => event.type === 'recovery_code_used')?.details).toMatchObject({
       remaining: 9,
@@ -198,7 +198,7 @@ describe('the second step of sign-in', () => {
     const challenge = await passwordStep(member);
     await auth.resetSecondFactor({ ...admin.user, role: 'admin' }, member.user.id, testRequest);
     const code = totpCode(member.secret, clock.now());
-    expect((await authFailure(auth.completeSecondFactor(challenge, { code }, testRequest))).code).toBe('UNAUTHORIZED');
+    expect((await authErrorOf(auth.completeSecondFactor(challenge, { code }, testRequest))).code).toBe('UNAUTHORIZED');
   });
 });
 
@@ -215,7 +215,7 @@ describe('recovery codes', () => {
     }
     // Under another server key the same codes are unknown: the hash needs the key.
     const otherKey = createAuth({ database: database.current, now: clock.now, secretKey: randomBytes(32) });
-    const refused = await authFailure(
+    const refused = await authErrorOf(
       otherKey.completeSecondFactor(await passwordStep(member, otherKey), { recoveryCode: member.recoveryCodes[0]! }, testRequest),
     );
     expect(refused.fieldErrors.recoveryCode).toHaveLength(1);
@@ -237,13 +237,13 @@ describe('recovery codes', () => {
     await legacy('abcdefghij');
     const done = await auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'ABCDE-FGHIJ' }, testRequest);
     expect(done.method).toBe('recovery_code');
-    expect((await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'abcdefghij' }, testRequest))).code).toBe(
+    expect((await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'abcdefghij' }, testRequest))).code).toBe(
       'VALIDATION',
     );
     await legacy('klmnopqrst');
     // The enrolling session gave a code a minute ago: fresh enough for step-up.
     await auth.regenerateRecoveryCodes(member.session, testRequest);
-    expect((await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'klmnopqrst' }, testRequest))).code).toBe(
+    expect((await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: 'klmnopqrst' }, testRequest))).code).toBe(
       'VALIDATION',
     );
   });
@@ -253,23 +253,23 @@ describe('changes', () => {
   it('new recovery codes need a fresh session and void the old ones', async () => {
     const member = await withTotp();
     await makeSessionStale(auth, member.session.id);
-    expect((await authFailure(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect((await authErrorOf(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
     // Step-up on a TOTP account: the password and a code.
     const { session } = await auth.confirmLogin(member.session, member.password, testRequest, {
       code: totpCode(member.secret, clock.now()),
     });
     clock.advance(2 * STEP);
     const codes = await auth.regenerateRecoveryCodes(session, testRequest);
-    const old = await authFailure(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: member.recoveryCodes[0]! }, testRequest));
+    const old = await authErrorOf(auth.completeSecondFactor(await passwordStep(member), { recoveryCode: member.recoveryCodes[0]! }, testRequest));
     expect(old.code).toBe('VALIDATION');
     expect((await auth.completeSecondFactor(await passwordStep(member), { recoveryCode: codes[0]! }, testRequest)).method).toBe('recovery_code');
   });
 
   it('turning TOTP off needs a fresh session and a valid code', async () => {
     const member = await withTotp();
-    expect((await authFailure(auth.disableTotp(member.session, { code: '123456' }, testRequest))).code).toBe('VALIDATION');
+    expect((await authErrorOf(auth.disableTotp(member.session, { code: '123456' }, testRequest))).code).toBe('VALIDATION');
     await makeSessionStale(auth, member.session.id);
-    const stale = await authFailure(auth.disableTotp(member.session, { code: totpCode(member.secret, clock.now()) }, testRequest));
+    const stale = await authErrorOf(auth.disableTotp(member.session, { code: totpCode(member.secret, clock.now()) }, testRequest));
     expect(stale.code).toBe('NEEDS_REFRESH');
     const { session, token } = await auth.confirmLogin(member.session, member.password, testRequest, {
       code: totpCode(member.secret, clock.now()),
@@ -295,7 +295,7 @@ describe('admins (REQUIRE_MFA_FOR_ADMINS)', () => {
 
   it('refuses admin actions to an admin without TOTP, allows them with it, and resets a user', async () => {
     const bare = await createSignedInUser(strict, { role: 'admin' });
-    expect((await authFailure(strict.listUsers(bare.user, { page: 1, pageSize: 10 }))).code).toBe('MFA_REQUIRED');
+    expect((await authErrorOf(strict.listUsers(bare.user, { page: 1, pageSize: 10 }))).code).toBe('MFA_REQUIRED');
 
     const admin = await createSignedInUser(strict, { role: 'admin' });
     const enrolment = await strict.beginTotpEnrolment(admin.session, testRequest);
@@ -314,6 +314,6 @@ describe('admins (REQUIRE_MFA_FOR_ADMINS)', () => {
     const notice = await strict.database.mailOutbox.findOne({ to: member.user.email, kind: 'second_factor_reset_notice' });
     expect(notice).not.toBeNull();
     // A member may not reset anybody.
-    expect((await authFailure(strict.resetSecondFactor(member.user, admin.user.id, testRequest))).code).toBe('FORBIDDEN');
+    expect((await authErrorOf(strict.resetSecondFactor(member.user, admin.user.id, testRequest))).code).toBe('FORBIDDEN');
   });
 });

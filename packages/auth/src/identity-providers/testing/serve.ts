@@ -1,5 +1,5 @@
 // The development identity provider (`turbo dev`, script/dev) and the e2e
-// stack's (apps/web/e2e/stack.ts): the test OpenID provider (oidc-provider,
+// stack's (apps/web/e2e/support/stack.ts): the test OpenID provider (oidc-provider,
 // any name signs in) and, with GITHUB_FAKE_PORT, the GitHub fake. Never in
 // production (it refuses to start there), and in development only when no
 // provider is configured (OIDC_ISSUER, GOOGLE_CLIENT_ID, GITHUB_CLIENT_ID).

@@ -223,7 +223,7 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
-const screenshotDir = join(import.meta.dirname, '..', 'test-results', 'screenshots');
+const screenshotDir = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });

@@ -38,7 +38,7 @@ export const cacheModes = [
 ] as const;
 
 /** The AuthError a promise rejects with (fails the test if it resolves or throws anything else). */
-export async function authFailure(promise: Promise<unknown>): Promise<AuthError> {
+export async function authErrorOf(promise: Promise<unknown>): Promise<AuthError> {
   try {
     await promise;
   } catch (error) {

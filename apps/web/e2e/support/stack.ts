@@ -3,53 +3,32 @@
 // this site, each on a free port, both started by their documented production
 // command (`pnpm --filter api start`, `pnpm --filter web start`) with only
 // documented variables. Both servers send mail to the Mailpit, with links to
-// the site. `stop()` ends all of them.
+// the site. `stop()` ends all of them. The API process is started by the API
+// package's own spawner (`api/api-process`), the one its process tests use.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailpit, type Mailpit } from '@authkit/auth/mailpit';
 import { connectDatabase } from '@authkit/db';
-import { freePort, startEmbeddedServer, type EmbeddedServer } from '@authkit/db/embedded';
+import {
+  freePort,
+  startEmbeddedServer,
+  stopChild as stopProcess,
+  type EmbeddedServer,
+} from '@authkit/db/embedded';
+import { startApiProcess, startCommand, type ApiProcess } from 'api/api-process';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
-const webBuild = join(repoRoot, 'apps/web/build');
-const apiMain = join(repoRoot, 'apps/api/src/main.ts');
-
-/**
- * What `pnpm --filter <app> start` runs: the app's `start` script, read from
- * its package.json (`[NAME=value ...] node <args>`), run here without pnpm in
- * between, which would not pass a SIGTERM on and wait (the shutdown tests
- * signal the server itself). A start script of another shape fails loudly.
- */
-export function startCommand(app: 'web' | 'api'): {
-  cwd: string;
-  args: string[];
-  env: Record<string, string>;
-} {
-  const cwd = join(repoRoot, 'apps', app);
-  const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  };
-  const script = manifest.scripts?.start ?? '';
-  const words = script.trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
-    const [name = '', ...value] = (words.shift() ?? '').split('=');
-    env[name] = value.join('=');
-  }
-  if (words.shift() !== 'node' || words.length === 0) {
-    throw new Error(`apps/${app}'s start script is not "[NAME=value ...] node <args>": ${script}`);
-  }
-  return { cwd, args: words, env };
-}
+const repoRoot = resolve(import.meta.dirname, '../../../..');
+const webDir = join(repoRoot, 'apps/web');
+const webBuild = join(webDir, 'build');
 
 export interface Stack {
   /** The site, e.g. http://127.0.0.1:41234 */
   webUrl: string;
-  /** The API, or null when apps/api has no main.ts yet. */
-  apiUrl: string | null;
+  /** The API. */
+  apiUrl: string;
   /** Connection string of the test database (with its name). */
   mongodbUrl: string;
   /** The Mailpit inbox's HTTP API, e.g. http://127.0.0.1:48025 */
@@ -79,19 +58,17 @@ export const E2E_SECRET_KEY = process.env.E2E_AUTH_SECRET_KEY || randomBytes(32)
 process.env.E2E_AUTH_SECRET_KEY = E2E_SECRET_KEY;
 
 /**
- * Starts an app by its start script with `env` over this process's
+ * Starts the site as `pnpm --filter web start` does: its start script, run
+ * without pnpm in between, which would not pass a SIGTERM on and wait (the
+ * shutdown tests signal the server itself), with `env` over this process's
  * environment, less NODE_ENV (only the start script may set it: a built site
  * is production by itself) and the variables named in `unset`.
  */
-export function startChild(
-  name: 'web' | 'api',
-  env: Record<string, string>,
-  unset: string[] = [],
-): Child {
-  const command = startCommand(name);
+export function startSiteChild(env: Record<string, string>, unset: string[] = []): Child {
+  const command = startCommand(webDir);
   const inherited = { ...process.env };
   for (const variable of ['NODE_ENV', ...unset]) delete inherited[variable];
-  return spawnChild(name, command.args, { ...inherited, ...env, ...command.env }, command.cwd);
+  return spawnChild('web', command.args, { ...inherited, ...env, ...command.env }, webDir);
 }
 
 /** A node process with exactly `env`, its output kept for the failure messages. */
@@ -142,17 +119,9 @@ export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000)
   );
 }
 
+/** SIGTERM (SIGKILL after 5 s); resolves once it has exited. */
 export function stopChild(child: Child): Promise<void> {
-  const proc = child.process;
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    proc.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    proc.kill('SIGTERM');
-  });
+  return stopProcess(child.process);
 }
 
 /**
@@ -171,7 +140,7 @@ export async function startWebServer(options: {
   env?: Record<string, string>;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = startChild('web', {
+  const child = startSiteChild({
     MONGODB_URL: options.mongodbUrl,
     // Served over plain http (the proxy's X-Forwarded-Proto says so per
     // request), so that the browser keeps the cookie; https requests still get
@@ -210,13 +179,12 @@ export async function startDevServer(options: {
   mongodbUrl: string;
 }): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
   const url = `http://127.0.0.1:${options.port}`;
-  const web = join(repoRoot, 'apps/web');
-  const vite = join(web, 'node_modules/vite/bin/vite.js');
+  const vite = join(webDir, 'node_modules/vite/bin/vite.js');
   const child = spawnChild(
     'web-dev',
     [vite, 'dev', '--port', String(options.port), '--strictPort'],
     { ...process.env, MONGODB_URL: options.mongodbUrl, NODE_ENV: 'development', SMTP_URL: '' },
-    web,
+    webDir,
   );
   try {
     // The first request compiles the pages: a longer wait than a build's.
@@ -234,30 +202,31 @@ export async function startApiServer(options: {
   mongodbUrl: string;
   webOrigin: string;
   env?: Record<string, string>;
-}): Promise<{ url: string; child: Child; stop: () => Promise<void> }> {
-  const url = `http://127.0.0.1:${options.port}`;
-  const child = startChild('api', {
-    MONGODB_URL: options.mongodbUrl,
-    SECURE_COOKIES: 'false',
-    // The site forwards /trpc/* (passkeys) from this host: its X-Forwarded-For is the browser's address.
-    TRUST_PROXY: '127.0.0.1',
-    PORT: String(options.port),
-    HOST: '127.0.0.1',
-    WEB_ORIGIN: options.webOrigin,
-    LOG_LEVEL: 'warn',
-    AUTH_SECRET_KEY: E2E_SECRET_KEY,
-    REGISTRATION_PER_HOUR: '100000',
-    // Every browser asks for passkey options from 127.0.0.1 too.
-    PASSKEY_CHALLENGES_PER_WINDOW: '100000',
-    ...options.env,
+}): Promise<ApiProcess> {
+  const api = await startApiProcess({
+    port: options.port,
+    env: {
+      MONGODB_URL: options.mongodbUrl,
+      SECURE_COOKIES: 'false',
+      // The site forwards /trpc/* (passkeys) from this host: its X-Forwarded-For is the browser's address.
+      TRUST_PROXY: '127.0.0.1',
+      WEB_ORIGIN: options.webOrigin,
+      LOG_LEVEL: 'warn',
+      AUTH_SECRET_KEY: E2E_SECRET_KEY,
+      REGISTRATION_PER_HOUR: '100000',
+      // Every browser asks for passkey options from 127.0.0.1 too.
+      PASSKEY_CHALLENGES_PER_WINDOW: '100000',
+      ...options.env,
+    },
+    echo: process.env.E2E_SERVER_LOG === '1',
   });
   try {
-    await waitForHttp(child, `${url}/health`);
+    await api.ready();
   } catch (error) {
-    await stopChild(child);
+    await api.stop();
     throw error;
   }
-  return { url, child, stop: () => stopChild(child) };
+  return api;
 }
 
 const idpServe = join(repoRoot, 'packages/auth/src/identity-providers/testing/serve.ts');
@@ -311,14 +280,14 @@ export async function startStack(): Promise<Stack> {
     );
   }
 
-  const children: Child[] = [];
+  const children: Array<{ stop(): Promise<void> }> = [];
   let database: EmbeddedServer | null = null;
   let dataDir: string | null = null;
   let mongodbUrl: string | null = null;
   let mailpit: Mailpit | null = null;
 
   const stop = async () => {
-    await Promise.all(children.reverse().map(stopChild));
+    await Promise.all(children.reverse().map((child) => child.stop()));
     await mailpit?.stop();
     if (mongodbUrl) {
       // The run's own database; matters on a shared server given by MONGODB_URL.
@@ -349,32 +318,28 @@ export async function startStack(): Promise<Stack> {
     mailpit = await startMailpit();
     // Mail leaves from whichever process wrote it; every link points to the site.
     const idp = await startIdentityProviders(webUrl);
-    children.push(idp.child);
+    children.push({ stop: () => stopChild(idp.child) });
     // The site and the API offer the same providers (the API lists and disconnects them).
     const mailEnv = { SMTP_URL: mailpit.smtpUrl, SITE_URL: webUrl, ...idp.env };
 
-    let apiUrl: string | null = null;
-    if (existsSync(apiMain)) {
-      const api = await startApiServer({
-        port: apiPort,
-        mongodbUrl: databaseUrl,
-        webOrigin: webUrl,
-        env: mailEnv,
-      });
-      children.push(api.child);
-      apiUrl = api.url;
-    }
+    const api = await startApiServer({
+      port: apiPort,
+      mongodbUrl: databaseUrl,
+      webOrigin: webUrl,
+      env: mailEnv,
+    });
+    children.push(api);
 
     const web = await startWebServer({
       port: webPort,
       mongodbUrl: databaseUrl,
-      env: apiUrl ? { ...mailEnv, API_URL: apiUrl } : mailEnv,
+      env: { ...mailEnv, API_URL: api.url },
     });
-    children.push(web.child);
+    children.push(web);
 
     return {
       webUrl,
-      apiUrl,
+      apiUrl: api.url,
       mongodbUrl: databaseUrl,
       mailpitUrl: mailpit.webUrl,
       smtpUrl: mailpit.smtpUrl,
