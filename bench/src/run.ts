@@ -92,8 +92,14 @@ async function run(serverUri: string) {
     freePort(),
     freePort(),
   ]);
-  const apiMain = ['apps/api/src/main.ts'];
+  // As `pnpm --filter api start` runs it: the same node flags and environment.
+  const production = apiStartCommand();
+  const apiMain = [...production.flags, 'apps/api/src/main.ts'];
+  log(
+    `API: ${[...Object.entries(production.env).map(([k, v]) => `${k}=${v}`), 'node', ...apiMain].join(' ')}`,
+  );
   const apiProcess = await startProcess('api (session cache on)', apiMain, apiPort, '/health', {
+    ...production.env,
     MONGODB_URL: smallUrl,
     SESSION_CACHE_MS: '1000',
   });
@@ -127,6 +133,7 @@ async function run(serverUri: string) {
     apiNoCachePort,
     '/health',
     {
+      ...production.env,
       MONGODB_URL: smallUrl,
       SESSION_CACHE_MS: '0',
     },
@@ -138,6 +145,7 @@ async function run(serverUri: string) {
     apiLargePort,
     '/health',
     {
+      ...production.env,
       MONGODB_URL: largeUrl,
       SESSION_CACHE_MS: '0',
     },
@@ -334,6 +342,24 @@ async function run(serverUri: string) {
   console.log(text);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.md'), text);
+}
+
+/**
+ * The environment and node flags of the API's `start` script
+ * (apps/api/package.json: `NAME=value ... node --flag ... src/main.ts`), so
+ * that the benchmark measures the process a deployment runs.
+ */
+function apiStartCommand(): { env: Record<string, string>; flags: string[] } {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'apps/api/package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = manifest.scripts.start.split(/\s+/);
+  const node = words.indexOf('node');
+  const env = Object.fromEntries(
+    words.slice(0, node).map((word) => word.split('=', 2) as [string, string]),
+  );
+  const flags = words.slice(node + 1).filter((word) => word.startsWith('--'));
+  return { env, flags };
 }
 
 /** A server process, ready once `readyPath` answers 2xx. `env` adds to the production defaults. */
