@@ -14,6 +14,7 @@ import { freePort, stopChild } from '@authkit/db/embedded';
 import { hashPassword, verifyPassword } from '@authkit/auth';
 import { startTestServer } from '@authkit/db/testing-server';
 import { GET_SESSION_PATH, seedBetterAuth } from './peers/better-auth.ts';
+import { startCommand } from 'api/api-process';
 import { PASSWORD, seed } from './seed.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,6 +25,12 @@ const SMALL_SESSIONS = 1_000;
 const LARGE_SESSIONS = Number(process.env.BENCH_LARGE_SESSIONS ?? 100_000);
 /** BENCH_ONLY=sign-in: only the API (session cache on) and the sign-in rows (no site build needed). */
 const SIGN_IN_ONLY = process.env.BENCH_ONLY === 'sign-in';
+/**
+ * BENCH_ONLY=hot-path: only the floor (a minimal tRPC server), ping, auth.me
+ * (cache on, cookie and bearer), the sign-in rounds and the memory rows of the
+ * API and the floor (no site build needed).
+ */
+const HOT_PATH_ONLY = process.env.BENCH_ONLY === 'hot-path';
 
 interface Figure {
   rps: number;
@@ -59,12 +66,13 @@ async function run(serverUri: string) {
   const largeUrl = `${serverUri}/bench_large_${suffix}`;
   const betterAuthUrl = `${serverUri}/bench_better_auth_${suffix}`;
 
-  log(`seeding ${SMALL_SESSIONS} and ${SIGN_IN_ONLY ? 0 : LARGE_SESSIONS} sessions`);
+  const apiOnly = SIGN_IN_ONLY || HOT_PATH_ONLY;
+  log(`seeding ${SMALL_SESSIONS} and ${apiOnly ? 0 : LARGE_SESSIONS} sessions`);
   const small = await seed(smallUrl, SMALL_SESSIONS);
-  const large = SIGN_IN_ONLY ? small : await seed(largeUrl, LARGE_SESSIONS);
+  const large = apiOnly ? small : await seed(largeUrl, LARGE_SESSIONS);
   log('seeding better-auth');
-  const betterAuthCookie = SIGN_IN_ONLY ? '' : await seedBetterAuth(betterAuthUrl, false);
-  const betterAuthCacheCookie = SIGN_IN_ONLY ? '' : await seedBetterAuth(betterAuthUrl, true);
+  const betterAuthCookie = apiOnly ? '' : await seedBetterAuth(betterAuthUrl, false);
+  const betterAuthCacheCookie = apiOnly ? '' : await seedBetterAuth(betterAuthUrl, true);
 
   const [
     apiPort,
@@ -74,6 +82,7 @@ async function run(serverUri: string) {
     helloPort,
     betterAuthPort,
     betterAuthCachePort,
+    floorPort,
   ] = await Promise.all([
     freePort(),
     freePort(),
@@ -82,14 +91,41 @@ async function run(serverUri: string) {
     freePort(),
     freePort(),
     freePort(),
+    freePort(),
   ]);
-  const apiMain = ['apps/api/src/main.ts'];
+  // As `pnpm --filter api start` runs it: the same node flags and environment.
+  const production = startCommand(join(ROOT, 'apps/api'));
+  const apiMain = production.args.map((arg) => (arg.startsWith('--') ? arg : join('apps/api', arg)));
+  log(
+    `API: ${[...Object.entries(production.env).map(([k, v]) => `${k}=${v}`), 'node', ...apiMain].join(' ')}`,
+  );
   const apiProcess = await startProcess('api (session cache on)', apiMain, apiPort, '/health', {
+    ...production.env,
     MONGODB_URL: smallUrl,
     SESSION_CACHE_MS: '1000',
   });
   if (SIGN_IN_ONLY) {
     await signInRows(`http://127.0.0.1:${apiPort}`, smallUrl, small, apiProcess.pid);
+    return;
+  }
+  const floorProcess = await startProcess(
+    'minimal tRPC server (the floor)',
+    ['bench/src/floor.ts'],
+    floorPort,
+    '/trpc/ping',
+    {},
+  );
+  if (HOT_PATH_ONLY) {
+    await hotPathRows(
+      `http://127.0.0.1:${apiPort}`,
+      `http://127.0.0.1:${floorPort}`,
+      smallUrl,
+      small,
+      {
+        api: apiProcess.pid,
+        floor: floorProcess.pid,
+      },
+    );
     return;
   }
   const apiNoCacheProcess = await startProcess(
@@ -98,6 +134,7 @@ async function run(serverUri: string) {
     apiNoCachePort,
     '/health',
     {
+      ...production.env,
       MONGODB_URL: smallUrl,
       SESSION_CACHE_MS: '0',
     },
@@ -109,11 +146,14 @@ async function run(serverUri: string) {
     apiLargePort,
     '/health',
     {
+      ...production.env,
       MONGODB_URL: largeUrl,
       SESSION_CACHE_MS: '0',
     },
   );
-  await startProcess('web', ['apps/web/build'], webPort, '/', { MONGODB_URL: smallUrl });
+  const webProcess = await startProcess('web', ['apps/web/build'], webPort, '/', {
+    MONGODB_URL: smallUrl,
+  });
   await startProcess('bare node:http', ['bench/src/hello.ts'], helloPort, '/', {});
   const betterAuthMain = ['bench/src/peers/better-auth.ts'];
   await startProcess('better-auth', betterAuthMain, betterAuthPort, GET_SESSION_PATH, {
@@ -142,6 +182,7 @@ async function run(serverUri: string) {
     meBearer: { url: `${api}/trpc/auth.me`, headers: { authorization: bearer } },
     meCookieNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { cookie } },
     meBearerNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { authorization: bearer } },
+    floor: { url: `http://127.0.0.1:${floorPort}/trpc/ping` },
     ping: { url: `${api}/trpc/ping` },
     health: { url: `${api}/trpc/health` },
     bare: { url: `http://127.0.0.1:${helloPort}/` },
@@ -169,6 +210,15 @@ async function run(serverUri: string) {
     connections: 2,
   };
 
+  const servers = {
+    'API (session cache on)': apiProcess.pid,
+    'API (session cache off)': apiNoCacheProcess.pid,
+    web: webProcess.pid,
+    'minimal tRPC server': floorProcess.pid,
+  };
+  const memory = new MemoryTable(servers);
+  await memory.measure('idle');
+
   log('warming up');
   for (const target of Object.values(targets)) await load({ ...target, duration: 1 });
 
@@ -179,17 +229,21 @@ async function run(serverUri: string) {
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round}/${ROUNDS}`);
     for (const [name, target] of Object.entries(targets)) record(name, await load(target));
+  }
+  await memory.measure('after the request rounds');
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`sign-in round ${round}/${ROUNDS}`);
     record('login', await load(login));
     const [meDuringLogin, loginDuringMe] = await Promise.all([load(targets.meBearer), load(login)]);
     record('meDuringLogin', meDuringLogin);
     record('loginDuringMe', loginDuringMe);
   }
-
   const { oneAddress, manyAddresses, floor, meDuringBurst } = await bursts(
     api,
     smallUrl,
     targets.meBearer,
   );
+  await memory.measure('after the sign-in rounds and bursts');
 
   const m = (name: string) => median(results.get(name) ?? []);
   const rows: string[][] = [
@@ -197,6 +251,7 @@ async function run(serverUri: string) {
     ['auth.me, bearer (session cache on)', ...cells(m('meBearer'))],
     ['auth.me, cookie (session cache off)', ...cells(m('meCookieNoCache'))],
     ['auth.me, bearer (session cache off)', ...cells(m('meBearerNoCache'))],
+    ['minimal tRPC server, one constant query (the floor)', ...cells(m('floor'))],
     ['ping (public procedure, no database)', ...cells(m('ping'))],
     ['health (public procedure, database ping)', ...cells(m('health'))],
     ['bare node:http', ...cells(m('bare'))],
@@ -220,6 +275,17 @@ async function run(serverUri: string) {
     ],
   ];
   const ratios: string[][] = [
+    ['ping / minimal tRPC server', ratio(m('ping').rps, m('floor').rps), '>= 0.9'],
+    [
+      'auth.me, cookie (cache on) / minimal tRPC server',
+      ratio(m('meCookie').rps, m('floor').rps),
+      '>= 0.8',
+    ],
+    [
+      'auth.me, bearer (cache on) / minimal tRPC server',
+      ratio(m('meBearer').rps, m('floor').rps),
+      '>= 0.8',
+    ],
     ['auth.me (cache on) / ping', ratio(m('meCookie').rps, m('ping').rps), '>= 0.8'],
     [
       'auth.me (cache on) / better-auth (cookie cache)',
@@ -268,8 +334,9 @@ async function run(serverUri: string) {
     '',
     table(['ratio', 'value', 'goal'], ratios),
     '',
-    `API resident memory after the run: ${residentMemoryMiB(apiProcess.pid)} MiB with the session cache, ` +
-      `${residentMemoryMiB(apiNoCacheProcess.pid)} MiB without`,
+    memory.table(),
+    '',
+    MEMORY_GOALS,
     '',
   ];
   const text = lines.join('\n');
@@ -301,7 +368,8 @@ async function startProcess(
       PORT: String(port),
       HOST: '127.0.0.1',
       ORIGIN: `http://127.0.0.1:${port}`,
-      LOG_LEVEL: 'silent',
+      // As in production: one log line per request (to /dev/null here), so its cost is measured.
+      LOG_LEVEL: 'info',
       SECURE_COOKIES: 'false',
       // The site: the scheme from this header (the benchmark sends http).
       PROTOCOL_HEADER: 'x-forwarded-proto',
@@ -425,6 +493,125 @@ async function signInRows(
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * BENCH_ONLY=hot-path: the floor, ping and auth.me (cache on, cookie and
+ * bearer) interleaved, then the sign-in rounds (one account, and one burst of
+ * distinct accounts), and the resident memory of both servers along the way.
+ */
+async function hotPathRows(
+  api: string,
+  floorUrl: string,
+  url: string,
+  small: { token: string; username: string; cookieName: string },
+  pids: { api: number; floor: number },
+): Promise<void> {
+  const targets = {
+    floor: { url: `${floorUrl}/trpc/ping` },
+    ping: { url: `${api}/trpc/ping` },
+    meCookie: {
+      url: `${api}/trpc/auth.me`,
+      headers: { cookie: `${small.cookieName}=${small.token}` },
+    },
+    meBearer: { url: `${api}/trpc/auth.me`, headers: { authorization: `Bearer ${small.token}` } },
+  } satisfies Record<string, autocannon.Options>;
+  const memory = new MemoryTable({
+    'API (session cache on)': pids.api,
+    'minimal tRPC server': pids.floor,
+  });
+  await memory.measure('idle');
+  log('warming up');
+  for (const target of Object.values(targets)) await load({ ...target, duration: 1 });
+  const results = new Map<string, Figure[]>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`round ${round}/${ROUNDS}`);
+    for (const [name, target] of Object.entries(targets)) {
+      results.set(name, [...(results.get(name) ?? []), await load(target)]);
+    }
+  }
+  await memory.measure('after the request rounds');
+  const login: autocannon.Options = {
+    url: `${api}/trpc/auth.login`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: small.username, password: PASSWORD }),
+    connections: 2,
+  };
+  const logins: Figure[] = [];
+  for (let round = 1; round <= ROUNDS; round++) logins.push(await load(login));
+  log(`seeding ${BURST} accounts for a sign-in burst`);
+  const oneAddress = await burst(api, await seedAccounts(url, BURST), () => ({}));
+  await memory.measure('after the sign-in rounds and burst');
+
+  const m = (name: string) => median(results.get(name) ?? []);
+  const rows = [
+    ['minimal tRPC server, one constant query (the floor)', ...cells(m('floor'))],
+    ['ping (public procedure, no database)', ...cells(m('ping'))],
+    ['auth.me, cookie (session cache on)', ...cells(m('meCookie'))],
+    ['auth.me, bearer (session cache on)', ...cells(m('meBearer'))],
+    ['auth.login (Argon2id), one account, 2 connections', ...cells(median(logins))],
+    [`auth.login burst, ${BURST} distinct accounts, one address`, ...cells(oneAddress)],
+  ];
+  const ratios = [
+    ['ping / minimal tRPC server', ratio(m('ping').rps, m('floor').rps), '>= 0.9'],
+    [
+      'auth.me, cookie (cache on) / minimal tRPC server',
+      ratio(m('meCookie').rps, m('floor').rps),
+      '>= 0.8',
+    ],
+    [
+      'auth.me, bearer (cache on) / minimal tRPC server',
+      ratio(m('meBearer').rps, m('floor').rps),
+      '>= 0.8',
+    ],
+  ];
+  console.log(
+    [
+      `# Benchmark results (BENCH_ONLY=hot-path)`,
+      '',
+      `${new Date().toISOString()} — Node ${process.versions.node}, ${ROUNDS} rounds of ${SECONDS} s, ` +
+        `${CONNECTIONS} connections (sign-ins: 2). Medians of the rounds.`,
+      '',
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows),
+      '',
+      table(['ratio', 'value', 'goal'], ratios),
+      '',
+      memory.table(),
+      '',
+      MEMORY_GOALS,
+      '',
+    ].join('\n'),
+  );
+}
+
+const MEMORY_GOALS =
+  'Goals for the resident memory: the API <= 150 MiB idle and <= 250 MiB after the whole run; the site <= 150 MiB.';
+
+/** Resident memory (VmRSS) of each server at named moments, one row per server. */
+class MemoryTable {
+  private readonly columns: string[] = [];
+  private readonly values = new Map<string, string[]>();
+  private readonly servers: Record<string, number>;
+  constructor(servers: Record<string, number>) {
+    this.servers = servers;
+  }
+
+  async measure(moment: string): Promise<void> {
+    // A moment to settle: the figure is what the process keeps, not a request in flight.
+    await new Promise((done) => setTimeout(done, 1_000));
+    this.columns.push(moment);
+    for (const [name, pid] of Object.entries(this.servers)) {
+      this.values.set(name, [...(this.values.get(name) ?? []), residentMemoryMiB(pid)]);
+    }
+  }
+
+  table(): string {
+    return table(
+      ['resident memory (MiB)', ...this.columns],
+      Object.keys(this.servers).map((name) => [name, ...(this.values.get(name) ?? [])]),
+    );
+  }
 }
 
 /** auth.me-like load (autocannon) for as long as `work` runs. */

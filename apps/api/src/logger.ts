@@ -6,8 +6,23 @@ export { serializeError, type LoggedError, type LoggedValue } from '@authkit/db'
 import { scrub, serializeError } from '@authkit/db';
 
 /**
- * JSON lines on stdout. The request log never includes headers or bodies; the
- * redaction is a second line of defence should an object with secrets be logged.
+ * How much log text may wait for stdout: beyond it, lines are dropped rather
+ * than held (a stalled log reader must not grow the process without bound).
+ */
+export const LOG_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * JSON lines on stdout, written asynchronously: a line is appended to a buffer
+ * and written by a background write, so lines that arrive while one is under
+ * way go out together (one write for many requests under load, no write
+ * system call on the request's path). What it risks: lines still in the
+ * buffer when the process dies without running its exit handlers (SIGKILL,
+ * the kernel's OOM killer, a native crash) are lost; on a normal exit,
+ * process.exit() and an uncaught exception, pino flushes them synchronously
+ * (main.ts logs the fatal error, then exits). At most LOG_BUFFER_BYTES wait.
+ *
+ * The request log never includes headers or bodies; the redaction is a second
+ * line of defence should an object with secrets be logged.
  * Errors keep only their name, message, code and stack (see `serializeError`).
  */
 export function createLogger(
@@ -56,5 +71,8 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(
+    options,
+    destination ?? pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES }),
+  );
 }

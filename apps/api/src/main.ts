@@ -16,6 +16,17 @@ try {
 }
 const logger = createLogger(config);
 for (const warning of startupWarnings(config)) logger.warn(warning);
+// A crash is logged as one fatal line, and the exit writes out the lines still
+// buffered (the log destination is asynchronous: logger.ts).
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.once(event, (error: unknown) => {
+    logger.fatal(
+      { err: error },
+      event === 'uncaughtException' ? 'uncaught exception' : 'unhandled rejection',
+    );
+    process.exit(1);
+  });
+}
 
 // Connects lazily and reconnects by itself: the API starts while the database
 // is down, answers 503 meanwhile, and recovers when it is back.

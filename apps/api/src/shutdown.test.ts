@@ -6,7 +6,14 @@ import http from 'node:http';
 import { connectDatabase } from '@authkit/db';
 import { testDatabaseUrl } from '@authkit/db/testing';
 import { afterAll, expect, it } from 'vitest';
-import { eventually, mutate, spawnApiProcess, strongPassword, uniqueName } from './test-helpers/index.ts';
+import {
+  eventually,
+  mutate,
+  send,
+  spawnApiProcess,
+  strongPassword,
+  uniqueName,
+} from './test-helpers/index.ts';
 
 const IN_FLIGHT = 4;
 const databaseUrl = testDatabaseUrl();
@@ -86,3 +93,24 @@ function splitPost(url: string, body: string) {
   request.write(body.slice(0, half));
   return { response, finish: () => request.end(body.slice(half)) };
 }
+
+// The log destination is asynchronous (logger.ts): a fatal error's line, and
+// what was logged just before it, must still reach stdout as the process exits.
+it('writes the fatal line and the lines before it when it cannot start', async () => {
+  // An address of TEST-NET-3 (RFC 5737), which no interface of this machine has.
+  const api = await spawnApiProcess({ MONGODB_URL: databaseUrl, HOST: '203.0.113.7' });
+  child = api.child;
+  const code = await Promise.race([
+    api.exited,
+    new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000)),
+  ]);
+  expect(code).toBe(1);
+  const lines = api
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
+  expect(lines.find((line) => line.msg === 'cannot listen')?.level).toBe(60);
+  expect(lines.some((line) => /outbox/.test(line.msg))).toBe(true);
+  child = undefined;
+}, 30_000);

@@ -256,7 +256,7 @@ export function createCredentials(
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
 
-    const newPassword = checkNewPassword(
+    const newPassword = await checkNewPassword(
       input?.newPassword,
       'newPassword',
       accountUserInputs(user.username, user.email),
@@ -340,7 +340,7 @@ export function createCredentials(
     if (!user.active) throw new AuthError('INACTIVE', MESSAGES.inactive);
     if (user.password_hash !== '')
       throw new AuthError('CONFLICT', 'This account has a password: change it instead.');
-    const password = checkNewPassword(
+    const password = await checkNewPassword(
       newPassword,
       'newPassword',
       accountUserInputs(user.username, user.email),

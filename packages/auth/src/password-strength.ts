@@ -2,9 +2,9 @@
 // and the strength check (zxcvbn-ts). Browser-safe on purpose: no node:
 // imports, no Argon2. The web imports it with a dynamic
 // `import('@authkit/auth/password-strength')`, so its dictionaries (about a
-// megabyte) load only where a new password is typed; the server reaches the
-// same functions through passwords.ts. Neither eval nor `new Function`: it
-// runs under the site's strict Content-Security-Policy.
+// megabyte) load only where a new password is typed; the server loads this
+// module on its first strength check (passwords.ts), not at start. Neither
+// eval nor `new Function`: it runs under the site's strict Content-Security-Policy.
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
@@ -12,6 +12,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './rules.ts';
 
 /** In characters (code points), not UTF-16 units; defined with the other account rules. */
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
+export { accountUserInputs } from './rules.ts';
 
 /** The lowest zxcvbn score (0..4) a new password may have: about 10^6 guesses. */
 export const PASSWORD_MIN_SCORE = 2;
@@ -36,15 +37,6 @@ function estimator(): ZxcvbnFactory {
     l33tMaxSubstitutions: 10,
   });
   return zxcvbn;
-}
-
-/**
- * What an account's own details contribute to the strength check: a password
- * built from the username, the email address or its local part is weak.
- */
-export function accountUserInputs(username: unknown, email: unknown): string[] {
-  const inputs: unknown[] = [username, email, typeof email === 'string' ? (email.split('@')[0] ?? '') : ''];
-  return inputs.filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
 interface Estimate {

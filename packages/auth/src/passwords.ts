@@ -1,19 +1,36 @@
 // Password hashing (oslo Argon2id, run by @node-rs/argon2 on the libuv thread
 // pool, so the event loop stays free). Server-only. The length limits and the
-// strength check (zxcvbn-ts) live in the browser-safe password-strength.ts,
-// shared with the web's strength hint, and are re-exported here.
+// strength check (zxcvbn-ts) live in the browser-safe rules.ts and
+// password-strength.ts, shared with the web's strength hint.
 import { Argon2id } from 'oslo/password';
 
-export {
-  accountUserInputs,
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  passwordStrength,
-  passwordWeakness,
-} from './password-strength.ts';
+export { accountUserInputs, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './rules.ts';
+
+// The strength estimator's dictionaries take about 12 MB of heap and a moment
+// to decompress; only registration and password changes need them, so they
+// load on the first check rather than when the server starts.
+let strengthModule: Promise<typeof import('./password-strength.ts')> | undefined;
+
+/** Null when the new password is strong enough, else the message (see password-strength.ts). */
+export async function passwordWeakness(
+  password: string,
+  userInputs: string[] = [],
+): Promise<string | null> {
+  strengthModule ??= import('./password-strength.ts');
+  const strength = await strengthModule.catch((error: unknown) => {
+    strengthModule = undefined; // a failed load is tried again next time
+    throw error;
+  });
+  return strength.passwordWeakness(password, userInputs);
+}
 
 /** At least OWASP's Argon2id recommendation (m=19 MiB, t=2, p=1). */
-export const argon2Parameters = { memorySize: 19_456, iterations: 2, parallelism: 1, tagLength: 32 } as const;
+export const argon2Parameters = {
+  memorySize: 19_456,
+  iterations: 2,
+  parallelism: 1,
+  tagLength: 32,
+} as const;
 
 const argon2 = new Argon2id(argon2Parameters);
 

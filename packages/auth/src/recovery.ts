@@ -182,7 +182,7 @@ export function createRecovery(
     const redeemed = await tokens.redeem(token, ['password_reset'], async (doc): Promise<PublicUser> => {
       const user = await database.users.findOne({ _id: doc.user_id });
       if (!user?.active || doc.password_digest !== (await sha256hex(user.password_hash))) throw invalidLink();
-      const password = checkNewPassword(newPassword, 'newPassword', accountUserInputs(user.username, user.email));
+      const password = await checkNewPassword(newPassword, 'newPassword', accountUserInputs(user.username, user.email));
       const passwordHash = await hashPassword(password);
       // The same claim as a password change: of a reset and a change racing, one wins.
       const release = await credentials.claimHashChange(user);

@@ -38,6 +38,15 @@ export const emailSchema = z
   .transform((value) => value.normalize('NFKC').trim())
   .pipe(z.email('Enter a valid email address.').max(EMAIL_MAX_LENGTH, `Use at most ${EMAIL_MAX_LENGTH} characters.`));
 
+/**
+ * What an account's own details contribute to the strength check: a password
+ * built from the username, the email address or its local part is weak.
+ */
+export function accountUserInputs(username: unknown, email: unknown): string[] {
+  const inputs: unknown[] = [username, email, typeof email === 'string' ? (email.split('@')[0] ?? '') : ''];
+  return inputs.filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
 /** Length rules only; the strength check needs the other fields (see checkNewPassword). */
 export const passwordSchema = z
   .string({ error: 'Enter a password.' })

@@ -30,7 +30,7 @@ export function createUsers(
     }
     const password = input?.password;
     if (!fieldErrors.password && passwordSchema.safeParse(password).success) {
-      const weakness = passwordWeakness(password, accountUserInputs(input.username, input.email));
+      const weakness = await passwordWeakness(password, accountUserInputs(input.username, input.email));
       if (weakness) fieldErrors.password = [weakness];
     }
     if (!parsed.success || Object.keys(fieldErrors).length > 0) {

@@ -14,10 +14,10 @@ export const registrationSchema = z.object({
 });
 
 /** Length and strength of a new password; `field` names it in the error. */
-export function checkNewPassword(password: unknown, field: string, userInputs: string[]): string {
+export async function checkNewPassword(password: unknown, field: string, userInputs: string[]): Promise<string> {
   const parsed = passwordSchema.safeParse(password);
   const message = parsed.success
-    ? passwordWeakness(parsed.data, userInputs)
+    ? await passwordWeakness(parsed.data, userInputs)
     : (parsed.error.issues[0]?.message ?? 'Enter a password.');
   if (message) {
     throw new AuthError('VALIDATION', 'Please correct the highlighted fields.', { fieldErrors: { [field]: [message] } });

@@ -5,18 +5,13 @@
 // origin, SITE_NAME). Challenges are kept server-side, stored by their hash,
 // single use and short-lived; the client only sends the authenticator's
 // response back, which carries the challenge. Counters only go forward.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { PasskeyDoc, WebauthnChallengeDoc } from '@authkit/db';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, renewFreshness, type AuthCore } from '../core.ts';
 import { renewSecurityStamp } from '../security-stamp.ts';
@@ -30,6 +25,24 @@ import type { LoginResult, PasskeyInfo, PublicUser, RequestInfo, SessionInfo } f
 
 /** How long a ceremony's challenge works. */
 export const PASSKEY_CHALLENGE_MS = 3 * 60_000;
+
+type WebauthnLibrary = [typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')];
+let webauthnLibrary: Promise<WebauthnLibrary> | undefined;
+
+/**
+ * The WebAuthn library (about 4 MB of heap and 13 MB resident with its CBOR,
+ * certificate and attestation code) loads on the first passkey ceremony, not
+ * when the server starts: most processes serve far more requests than passkeys.
+ */
+function webauthn(): Promise<WebauthnLibrary> {
+  webauthnLibrary ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]).catch(
+    (error: unknown) => {
+      webauthnLibrary = undefined; // a failed load is tried again next time
+      throw error;
+    },
+  );
+  return webauthnLibrary;
+}
 const MAX_PASSKEYS = 20;
 const MAX_NAME = 64;
 /** Sign-ins with one passkey take turns to compare and store its counter (a few ms each). */
@@ -80,6 +93,7 @@ export function createPasskeys(core: AuthCore) {
 
   /** The challenge the response was made for, used up; null when unknown, expired, used, or for another ceremony. */
   async function takeChallenge(response: { response?: { clientDataJSON?: unknown } }, purpose: WebauthnChallengeDoc['purpose']) {
+    const [, { decodeClientDataJSON }] = await webauthn();
     let challenge: string;
     try {
       const clientData = response?.response?.clientDataJSON;
@@ -136,6 +150,7 @@ export function createPasskeys(core: AuthCore) {
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     const existing = await database.passkeys.find({ user_id: doc.user_id }, { projection: { _id: 1, transports: 1 } }).toArray();
     if (existing.length >= MAX_PASSKEYS) throw new AuthError('CONFLICT', `At most ${MAX_PASSKEYS} passkeys per account.`);
+    const [{ generateRegistrationOptions }] = await webauthn();
     const options = await generateRegistrationOptions({
       rpName: settings.siteName,
       rpID,
@@ -162,6 +177,7 @@ export function createPasskeys(core: AuthCore) {
     const passkeyName = cleanName(name);
     const challenge = await takeChallenge(response, 'registration');
     if (!challenge || challenge.user_id !== doc.user_id) throw refused('This passkey request has expired. Try again.');
+    const [{ verifyRegistrationResponse }] = await webauthn();
     let verified;
     try {
       verified = await verifyRegistrationResponse({
@@ -211,6 +227,7 @@ export function createPasskeys(core: AuthCore) {
     const allow = userId
       ? await database.passkeys.find({ user_id: userId }, { projection: { _id: 1, transports: 1 } }).toArray()
       : [];
+    const [{ generateAuthenticationOptions }] = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID,
       userVerification: 'required',
@@ -236,6 +253,7 @@ export function createPasskeys(core: AuthCore) {
     // A discoverable credential names its account: it must be the one the passkey belongs to.
     const handle = response.response?.userHandle;
     if (handle !== undefined && handle !== Buffer.from(passkey.user_id).toString('base64url')) throw await failed('user_handle');
+    const [{ verifyAuthenticationResponse }] = await webauthn();
     let verified;
     try {
       verified = await verifyAuthenticationResponse({
