@@ -630,10 +630,11 @@ export class Throttle {
    * another. Each use is written first and then counted with the others, so
    * parallel uses can only undercount the room left, never exceed the limit.
    * A key already at its limit is refused before anything is written: a flood
-   * of refused calls costs reads only.
+   * of refused calls costs reads only. `key.reason` says what is limited in
+   * the refusal (default: the sign-in wording of its scope).
    */
   async takeQuota(
-    key: { id: string; scope: ThrottleScope },
+    key: { id: string; scope: ThrottleScope; reason?: string },
     limit: number,
     windowMs: number,
     now: Date,
@@ -643,7 +644,7 @@ export class Throttle {
     const uses = { _id: { $gt: `${key.id}:`, $lt: `${key.id};` }, expires_at: { $gt: now } };
     const refuse = async () => {
       const [oldest] = await collection.find(uses).sort({ expires_at: 1 }).limit(1).toArray();
-      return throttled(key.scope, (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime());
+      return throttled(key.scope, (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime(), key.reason);
     };
     if ((await collection.countDocuments(uses)) >= limit) throw await refuse();
     const id = `${key.id}:${randomUUID()}`;
@@ -717,16 +718,14 @@ const THROTTLED_MESSAGES: Record<ThrottleScope, string> = {
   passkey: 'Too many passkey requests.',
 };
 
-export function throttled(scope: ThrottleScope, waitMs: number): AuthError {
+/** A 429: `reason` says what is throttled (by default the sign-in wording of `scope`), the message adds the wait. */
+export function throttled(scope: ThrottleScope, waitMs: number, reason = THROTTLED_MESSAGES[scope]): AuthError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new AuthError(
-    'THROTTLED',
-    `${THROTTLED_MESSAGES[scope]} Try again in ${describeWait(seconds)}.`,
-    {
-      retryAfterSeconds: seconds,
-      scope,
-    },
-  );
+  return new AuthError('THROTTLED', `${reason} Try again in ${describeWait(seconds)}.`, {
+    retryAfterSeconds: seconds,
+    scope,
+    waitReason: reason,
+  });
 }
 
 const BUSY_MESSAGES: Record<ThrottleScope, string> = {
@@ -742,6 +741,7 @@ export function busy(scope: ThrottleScope): AuthError {
   return new AuthError('THROTTLED', `${BUSY_MESSAGES[scope]} Try again in a few seconds.`, {
     retryAfterSeconds: BUSY_RETRY_SECONDS,
     scope,
+    waitReason: BUSY_MESSAGES[scope],
   });
 }
 
