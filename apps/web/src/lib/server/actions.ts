@@ -246,5 +246,6 @@ export function refusedChange(
 ): { status: number; message: string } {
   if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, next);
   const { status, refusal } = refusalFor(caught, event);
-  return { status, message: refusal.message ?? '' };
+  // These forms show no field: a field's message is the form's.
+  return { status, message: shownOnce(refusal, []).message ?? '' };
 }
