@@ -3,8 +3,20 @@
 // its field is fixed, the server's refusals win until that field is edited,
 // typed passwords stay when only other fields failed, and without JavaScript
 // the page lands with the first invalid field focused.
+import { createSignedInUser } from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
-import { newUser, register, registerNewUser, signOut, type TestUser } from './support/fixtures.ts';
+import {
+  closeTestAuth,
+  newUser,
+  register,
+  registerNewUser,
+  signIn,
+  signOut,
+  testAuth,
+  type TestUser,
+} from './support/fixtures.ts';
+
+test.afterAll(closeTestAuth);
 
 /** Counts the POSTs the page sends from now on. */
 function watchPosts(page: Page): string[] {
@@ -199,4 +211,82 @@ test('a refused password is its field’s message, focused, with no banner on to
   await expect(noScript.locator('#field-password-error')).toContainText('Incorrect password.');
   expect(await noScript.evaluate(() => document.activeElement?.id)).toBe('field-password');
   await context.close();
+});
+
+/**
+ * How many times `text` is shown on the page (visible elements whose own text
+ * is exactly it): a refusal must be said once.
+ */
+async function timesShown(page: Page, text: string): Promise<number> {
+  await expect(page.getByText(text, { exact: true }).first()).toBeVisible();
+  return page.getByText(text, { exact: true }).filter({ visible: true }).count();
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  test.describe(`JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, () => {
+    test.use({ javaScriptEnabled });
+
+    test('a refused code is said once, not in the field and the alert both', async ({ page }) => {
+      // Made directly (a registration's first strength check can be slow on a busy machine).
+      const user = newUser('once');
+      await createSignedInUser(testAuth(), user);
+      await signIn(page, user);
+      await expect(page).toHaveURL(/\/dashboard$/, { timeout: 15_000 });
+      await page.goto('/account#two-step');
+      const refuseCode = async (code: string, message: string) => {
+        // Without JavaScript the refused page comes back without the QR code: set up again.
+        const setUp = page.getByRole('button', { name: 'Set up an authenticator app' });
+        if (await setUp.isVisible()) await setUp.click();
+        await page.getByLabel('Code from your app').fill(code);
+        await page.getByRole('button', { name: 'Turn on' }).click();
+        expect(await timesShown(page, message)).toBe(1);
+      };
+      // The site's own check of the field, then the auth package's refusal.
+      await refuseCode('abc', 'Enter the 6-digit code from your app.');
+      await refuseCode('000000', 'Incorrect code.');
+      if (javaScriptEnabled) {
+        // With JavaScript the field stays: the message is its own, announced with it.
+        await expect(page.locator('#field-code-error')).toHaveText('Incorrect code.');
+        await expect(page.getByTestId('two-step-error')).toHaveCount(0);
+      }
+    });
+  });
+}
+
+test('a live strength hint and an error for the same password are never both shown', async ({
+  page,
+}) => {
+  // The browser's own check: a password too short, which the hint also says.
+  await page.goto('/register');
+  await hydrated(page);
+  const user = newUser('hint');
+  await fillRegister(page, { ...user, password: 'short' });
+  const strength = page.getByTestId('password-strength');
+  await expect(strength).toContainText('Too short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#field-password-error')).toHaveText('Use at least 8 characters.');
+  expect(await timesShown(page, 'Use at least 8 characters.')).toBe(1);
+  await expect(strength).toHaveCount(0);
+  // Fixed, the error goes and the hint is back.
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await expect(page.locator('#field-password-error')).toHaveCount(0);
+  await expect(strength).toHaveAttribute('data-level', /good|strong/);
+
+  // The server's refusal (only it knows the current password): its message
+  // under the new password, and no hint about the password it emptied.
+  await page.getByLabel('Confirm password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/, { timeout: 15_000 });
+  await page.goto('/account#password');
+  await hydrated(page);
+  await page.getByLabel('Current password').fill(user.password);
+  await page.getByLabel('New password', { exact: true }).fill(user.password);
+  await page.getByLabel('Confirm new password').fill(user.password);
+  const newStrength = page.locator('#password').getByTestId('password-strength');
+  await expect(newStrength).toHaveAttribute('data-level', /good|strong/);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  const message = 'Choose a password different from the current one.';
+  await expect(page.locator('#field-newPassword-error')).toHaveText(message);
+  expect(await timesShown(page, message)).toBe(1);
+  await expect(newStrength).toHaveCount(0);
 });

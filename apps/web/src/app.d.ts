@@ -1,6 +1,6 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
 import type { AuthenticatedUser, SessionEndReason, SessionInfo } from '@authkit/auth';
-import type { FormNotice } from '#lib/forms.ts';
+import type { Refusal } from '#lib/refusal.ts';
 
 declare global {
   namespace App {
@@ -13,8 +13,8 @@ declare global {
       endedReason?: SessionEndReason | null;
     }
     namespace Superforms {
-      /** The form-level message of a superforms form (see forms.ts). */
-      type Message = FormNotice;
+      /** A superforms form's refusal (see #lib/refusal.ts; its field messages are `form.errors`). */
+      type Message = Refusal;
     }
   }
 }

@@ -304,6 +304,8 @@ describe('throttling', () => {
     expect(locked.message).toBe(
       'Too many failed sign-in attempts for this account. Try again in 30 seconds.',
     );
+    // What is throttled, without the wait: for a page that counts the wait down itself.
+    expect(locked.waitReason).toBe('Too many failed sign-in attempts for this account.');
 
     // After the lock, one more try; a failure doubles the lock.
     clock.advance(30_000);

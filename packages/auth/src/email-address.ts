@@ -64,7 +64,8 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     if (!user) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
     if (user.email_verified) return { alreadyVerified: true };
     // A few per hour: each one is a mail to somebody's inbox.
-    await throttle.takeQuota({ id: `verify:${user._id}`, scope: 'account' }, MAILS_PER_HOUR, HOUR, now());
+    const key = { id: `verify:${user._id}`, scope: 'account' as const, reason: 'You have asked for several links in the last hour.' };
+    await throttle.takeQuota(key, MAILS_PER_HOUR, HOUR, now());
     await sendVerification(user, request);
     return { alreadyVerified: false };
   };
@@ -85,7 +86,8 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     if (normalizeKey(email) === user.email_key) {
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { email: ['This is already your email address.'] } });
     }
-    await throttle.takeQuota({ id: `email-change:${user._id}`, scope: 'account' }, MAILS_PER_HOUR, HOUR, now());
+    const key = { id: `email-change:${user._id}`, scope: 'account' as const, reason: 'Several links were sent for this account in the last hour.' };
+    await throttle.takeQuota(key, MAILS_PER_HOUR, HOUR, now());
     // A taken address is answered like a free one: which addresses have an
     // account is nobody's business (its link could not be used anyway: the
     // unique index refuses it). Its owner hears of the attempt instead.

@@ -42,6 +42,13 @@ export class AuthError extends Error {
   readonly retryAfterSeconds: number | null;
   /** What is throttled, for THROTTLED: the account name, the client's network, this device, or sign-ups. */
   readonly scope: ThrottleScope | null;
+  /**
+   * For THROTTLED: why the caller waits, in words, without the wait itself
+   * ("Too many failed sign-in attempts from your network."). The message is
+   * this and "Try again in …"; a page that counts the wait down shows this
+   * beside its own count, so it never restates the package's wording.
+   */
+  readonly waitReason: string | null;
 
   constructor(
     code: AuthErrorCode,
@@ -50,6 +57,7 @@ export class AuthError extends Error {
       fieldErrors?: FieldErrors;
       retryAfterSeconds?: number;
       scope?: ThrottleScope;
+      waitReason?: string;
       cause?: unknown;
     } = {},
   ) {
@@ -59,6 +67,7 @@ export class AuthError extends Error {
     this.fieldErrors = extra.fieldErrors ?? {};
     this.retryAfterSeconds = extra.retryAfterSeconds ?? null;
     this.scope = extra.scope ?? null;
+    this.waitReason = extra.waitReason ?? null;
   }
 
   get status(): number {

@@ -161,6 +161,10 @@ describe('forgot password', () => {
     }
     expect(refused).toMatchObject({ code: 'THROTTLED' });
     expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+    // The wait's reason is data (what a page counts down beside), and it is about links, not sign-ins.
+    const { waitReason, message } = refused as unknown as { waitReason: string; message: string };
+    expect(waitReason).toBe('Several links were sent for this account in the last hour.');
+    expect(message).toMatch(/^Several links were sent for this account in the last hour\. Try again in \d+ minutes\.$/);
   });
 
   it('lets the owner’s trusted device ask for a link when strangers used up the name’s quota', async () => {
@@ -241,6 +245,16 @@ describe('email verification', () => {
     expect((await authErrorOf(auth.verifyEmail(original!, testRequest))).fieldErrors.token).toBeDefined();
     await auth.verifyEmail(resent!, testRequest);
     expect(await auth.resendVerification(member.session, testRequest)).toEqual({ alreadyVerified: true });
+  });
+
+  it('says why a resend waits, as data beside the message', async () => {
+    const member = await createSignedInUser(auth, { email: 'hap@example.test' });
+    let refused: unknown = null;
+    for (let i = 0; i < 8 && !refused; i++) {
+      await auth.resendVerification(member.session, testRequest).catch((error: unknown) => (refused = error));
+    }
+    expect(refused).toMatchObject({ code: 'THROTTLED', waitReason: 'You have asked for several links in the last hour.' });
+    expect((refused as Error).message).toMatch(/^You have asked for several links in the last hour\. Try again in \d+ minutes\.$/);
   });
 });
 

@@ -31,6 +31,12 @@ const RESET_REQUEST_MIN_MS = 150;
 const RESETS_PER_NAME = 5;
 const RESETS_PER_ADDRESS = 20;
 const RESETS_PER_DEVICE = 5;
+/** What a throttled request for a reset link waits for (the refusal's `waitReason`). */
+const LINK_WAIT = {
+  account: 'Several links were sent for this account in the last hour.',
+  address: 'Too many links were asked for from your network.',
+  device: 'Several links were asked for from this browser in the last hour.',
+} as const;
 const HOUR = 60 * 60_000;
 /**
  * Passkeys added this recently are offered for removal on the reset page, ticked by default:
@@ -93,15 +99,18 @@ export function createRecovery(
     // used up (only a device token valid for this account counts); it has its own.
     const deviceId = user?.active ? await devices.verify(request.deviceToken, user) : null;
     if (deviceId) {
-      const deviceKey = { id: `reset-device:${await sha256hex(deviceId)}`, scope: 'device' as const };
+      const deviceKey = { id: `reset-device:${await sha256hex(deviceId)}`, scope: 'device' as const, reason: LINK_WAIT.device };
       await throttle.takeQuota(deviceKey, RESETS_PER_DEVICE, HOUR, now());
     } else {
       // Per name as typed (hashed: people type passwords into name fields) and
       // per address, whether or not the account exists: these refusals depend
       // on nothing but the request, so they tell nothing about accounts.
-      await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account' }, RESETS_PER_NAME, HOUR, now());
+      await throttle.takeQuota({ id: `reset:${await sha256hex(key)}`, scope: 'account', reason: LINK_WAIT.account }, RESETS_PER_NAME, HOUR, now());
       const ip = clip(request.ip, MAX_IP);
-      if (ip) await throttle.takeQuota({ id: `reset:${throttleAddress(ip)}`, scope: 'address' }, RESETS_PER_ADDRESS, HOUR, now());
+      if (ip) {
+        const addressKey = { id: `reset:${throttleAddress(ip)}`, scope: 'address' as const, reason: LINK_WAIT.address };
+        await throttle.takeQuota(addressKey, RESETS_PER_ADDRESS, HOUR, now());
+      }
     }
     // Mails per account, whichever of its names was typed (an unknown name is
     // counted alike). Kept silently: a refusal here would tell a stranger that

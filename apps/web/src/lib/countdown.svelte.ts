@@ -3,12 +3,7 @@
 // the server's message with the wait, and the button is never disabled.
 import { untrack } from 'svelte';
 import { describeWait } from './format.ts';
-
-interface ThrottledForm {
-  message?: string;
-  retryAfterSeconds?: number;
-  waitReason?: string;
-}
+import type { Refusal } from './refusal.ts';
 
 export class Countdown {
   /** Seconds left; 0 before the countdown starts (server rendering) and once it is over. */
@@ -32,7 +27,7 @@ export class Countdown {
   }
 
   /** The form's message, with the wait counted down once the countdown runs. */
-  message(form: ThrottledForm | null | undefined): string | undefined {
+  message(form: Refusal | null | undefined): string | undefined {
     if (!form?.retryAfterSeconds || !form.waitReason || !this.started) return form?.message;
     return this.remaining > 0
       ? `${form.waitReason} Try again in ${describeWait(this.remaining)}.`

@@ -6,10 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { isAuthError, type ThrottleScope } from '../errors.ts';
 import { throttled } from './refusals.ts';
 
-/** A quota's key: the id its uses are filed under, and the scope a refusal names. */
+/**
+ * A quota's key: the id its uses are filed under, the scope a refusal names,
+ * and what is limited in the refusal's words (default: the sign-in wording of its scope).
+ */
 export interface QuotaKey {
   id: string;
   scope: ThrottleScope;
+  reason?: string;
 }
 
 /**
@@ -36,6 +40,7 @@ export async function takeQuota(
     return throttled(
       key.scope,
       (oldest?.expires_at.getTime() ?? now.getTime() + windowMs) - now.getTime(),
+      key.reason,
     );
   };
   if ((await collection.countDocuments(uses)) >= limit) throw await refuse();

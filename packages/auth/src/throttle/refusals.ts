@@ -10,16 +10,18 @@ const THROTTLED_MESSAGES: Record<ThrottleScope, string> = {
   passkey: 'Too many passkey requests.',
 };
 
-export function throttled(scope: ThrottleScope, waitMs: number): AuthError {
+/** A 429: `reason` says what is throttled (by default the sign-in wording of `scope`), the message adds the wait. */
+export function throttled(
+  scope: ThrottleScope,
+  waitMs: number,
+  reason = THROTTLED_MESSAGES[scope],
+): AuthError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new AuthError(
-    'THROTTLED',
-    `${THROTTLED_MESSAGES[scope]} Try again in ${describeWait(seconds)}.`,
-    {
-      retryAfterSeconds: seconds,
-      scope,
-    },
-  );
+  return new AuthError('THROTTLED', `${reason} Try again in ${describeWait(seconds)}.`, {
+    retryAfterSeconds: seconds,
+    scope,
+    waitReason: reason,
+  });
 }
 
 const BUSY_MESSAGES: Record<ThrottleScope, string> = {
@@ -35,6 +37,7 @@ export function busy(scope: ThrottleScope): AuthError {
   return new AuthError('THROTTLED', `${BUSY_MESSAGES[scope]} Try again in a few seconds.`, {
     retryAfterSeconds: BUSY_RETRY_SECONDS,
     scope,
+    waitReason: BUSY_MESSAGES[scope],
   });
 }
 

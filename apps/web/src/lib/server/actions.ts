@@ -1,26 +1,30 @@
-// What the form actions share: reading and checking the posted form, turning
-// auth failures into form results (field messages with 400, a generic message
-// for bad credentials, 429 with the wait for throttling), and sending a
-// session that is not fresh to re-enter the password.
-import { isAuthError, type ThrottleScope } from '@authkit/auth';
+// What the form actions share: reading the posted form (an unreadable body is
+// a 400, an oversized one a 413) and checking it with the page's schema
+// (`checkForm`, for superforms), turning auth errors into the one refusal
+// shape (`refusalFor`; see #lib/refusal.ts), answering refusals (`refuseForm`
+// and `authRefusal` for superforms forms, `refuse` for plain ones), and
+// sending a session that is not fresh to re-enter the password. A refusal
+// never carries a password or a one-time code back.
+import { isAuthError } from '@authkit/auth';
 import { error, fail, redirect, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+import { message, superValidate, type SuperValidated } from 'sveltekit-superforms';
 import { setFlash } from '#lib/server/flash.ts';
 import { describeWait } from '#lib/format.ts';
-import { formFields, type FieldErrors } from '#lib/forms.ts';
+import { hasFieldErrors, type FieldErrors, type Refusal } from '#lib/refusal.ts';
+import { SECRET_FIELDS } from '#lib/schemas.ts';
+import { zod4 } from '#lib/zod-adapter.ts';
 import { keepPendingForm, pendingFormOwner, type PendingForm } from './pending-form.ts';
 
 export const UNAVAILABLE_MESSAGE =
   'The service is temporarily unavailable. Please try again in a moment.';
 
-export interface FormFailure {
-  /** Values to put back in the form (never passwords). */
-  values?: Record<string, string>;
-  errors?: FieldErrors;
-  message?: string;
-  retryAfterSeconds?: number;
-  /** For a 429: what is throttled, without the wait ("... from your network."), for the page's countdown. */
-  waitReason?: string;
-}
+export const INVALID_FORM_MESSAGE = 'Please correct the highlighted fields.';
+
+type Schema = Parameters<typeof zod4>[0];
+type Output<S extends Schema> = S['_zod']['output'];
+/** A superforms form of `S`; its `message` is the refusal (without `errors`: superforms has its own). */
+export type Form<S extends Schema> = SuperValidated<Output<S>, Refusal>;
+export type FormRefusal<S extends Schema> = ActionFailure<{ form: Form<S> }>;
 
 /**
  * The posted form. A body that is not a readable form (a broken multipart
@@ -38,9 +42,29 @@ export async function readFormData(request: Request): Promise<FormData> {
   }
 }
 
-/** The posted form's text fields (see `formFields` and `readFormData`). */
+/**
+ * The text fields of a posted form: the first value of each name, files left
+ * out (so they count as missing) and superforms' own fields dropped: a form
+ * posts plain fields (its JSON mode, `__superform_json`, is not used) and the
+ * action, not the client, names the form (`id`).
+ */
+function textFields(data: FormData): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const [name, value] of data) {
+    if (typeof value !== 'string' || fields.has(name) || name.startsWith('__superform_')) continue;
+    fields.set(name, value);
+  }
+  return fields;
+}
+
+/** The posted form's text fields as a plain object (see `textFields` and `readFormData`). */
 export async function readFormFields(request: Request): Promise<Record<string, string>> {
-  return formFields(await readFormData(request));
+  const fields: Record<string, string> = {};
+  for (const [name, value] of textFields(await readFormData(request))) {
+    // Not an own `__proto__` key: no field of these forms is named so.
+    if (name !== '__proto__') fields[name] = value;
+  }
+  return fields;
 }
 
 /** The page's `next` query parameter: where its form sends the visitor afterwards. */
@@ -48,60 +72,147 @@ export function nextFromQuery({ url }: { url: URL }): { next: string } {
   return { next: url.searchParams.get('next') ?? '' };
 }
 
-const WAIT_REASONS: Record<ThrottleScope, string> = {
-  account: 'Too many failed sign-in attempts for this account.',
-  address: 'Too many failed sign-in attempts from your network.',
-  device: 'Too many failed sign-in attempts from this browser.',
-  registration: 'Too many sign-ups from your network.',
-  passkey: 'Too many passkey requests.',
-};
-
 /** The answer to an email change (on /account, or completed after re-authentication). */
 export function emailChangeSent(email: string): string {
   return `We sent a link to ${email}; your address changes when you open it.`;
 }
 
-/** What a throttled request for a mailed link waits for (per name or user, per address, per trusted browser). */
-export const LINK_WAIT_REASONS: Partial<Record<ThrottleScope, string>> = {
-  account: 'Several links were sent for this account in the last hour.',
-  address: 'Too many links were asked for from your network.',
-  device: 'Several links were asked for from this browser in the last hour.',
-};
+/** An empty superforms form for the page's load (`id` when the page has several forms). */
+export function emptyForm<S extends Schema>(schema: S, id?: string): Promise<Form<S>> {
+  return superValidate(zod4(schema), id ? { id } : undefined) as Promise<Form<S>>;
+}
 
 /**
- * The form result for an error thrown by the auth package; anything else
- * (including an unavailable database) is thrown again for handleError.
- * `waitReasons` replaces the sign-in wording of a 429 for other quotas.
+ * Reads the posted form (413 when too large, 400 when unreadable) and checks
+ * it with `schema`. On bad input, `refusal` is the 400 to return: the field
+ * messages, and `message` only when none of them names a field.
  */
-export function authFailure(
+export async function checkForm<S extends Schema>(
+  event: Pick<RequestEvent, 'request'>,
+  schema: S,
+  options: { id?: string; message?: string } = {},
+): Promise<
+  | { form: Form<S>; data: Output<S>; refusal?: undefined }
+  | { form: Form<S>; refusal: FormRefusal<S> }
+> {
+  const posted = new FormData();
+  for (const [name, value] of textFields(await readFormData(event.request))) {
+    posted.append(name, value);
+  }
+  const form = (await superValidate(
+    posted,
+    zod4(schema),
+    options.id ? { id: options.id } : undefined,
+  )) as Form<S>;
+  if (!form.valid) {
+    return {
+      form,
+      refusal: refuseForm(form, 400, { message: options.message ?? INVALID_FORM_MESSAGE }),
+    };
+  }
+  return { form, data: form.data };
+}
+
+/**
+ * The refusal for an error thrown by the auth package: field messages (400),
+ * one message for bad credentials, and for a wait (429, with Retry-After)
+ * the seconds and the package's reason. Anything else (an unavailable
+ * database included) is thrown again for handleError.
+ */
+export function refusalFor(
   caught: unknown,
-  values: Record<string, string>,
-  setHeaders: (headers: Record<string, string>) => void,
-  waitReasons: Partial<Record<ThrottleScope, string>> = {},
-): ActionFailure<FormFailure> {
+  event: Pick<RequestEvent, 'setHeaders'>,
+): { status: number; refusal: Refusal } {
   if (!isAuthError(caught) || caught.code === 'UNAVAILABLE') throw caught;
   switch (caught.code) {
     case 'VALIDATION':
-      return fail(400, { values, errors: caught.fieldErrors, message: caught.message });
+      return { status: 400, refusal: { errors: caught.fieldErrors, message: caught.message } };
     case 'INVALID_CREDENTIALS':
-      return fail(400, { values, message: caught.message });
+      return { status: 400, refusal: { message: caught.message } };
     case 'THROTTLED': {
       const seconds = Math.max(1, caught.retryAfterSeconds ?? 60);
-      setHeaders({ 'retry-after': String(seconds) });
+      event.setHeaders({ 'retry-after': String(seconds) });
       // Says whether the account or the network is the cause; the same for
       // accounts that do not exist, so it tells an attacker nothing.
-      const scope = caught.scope ?? 'address';
-      const waitReason = waitReasons[scope] ?? WAIT_REASONS[scope];
-      return fail(429, {
-        values,
-        retryAfterSeconds: seconds,
-        waitReason,
-        message: `${waitReason} Try again in ${describeWait(seconds)}.`,
-      });
+      const waitReason = caught.waitReason ?? undefined;
+      return {
+        status: 429,
+        refusal: {
+          retryAfterSeconds: seconds,
+          waitReason,
+          // In the words the page's countdown uses once it runs.
+          message: waitReason
+            ? `${waitReason} Try again in ${describeWait(seconds)}.`
+            : caught.message,
+        },
+      };
     }
     default:
-      return fail(caught.status, { values, message: caught.message });
+      return { status: caught.status, refusal: { message: caught.message } };
   }
+}
+
+/**
+ * The refusal as the page shows it, each message once: the messages of the
+ * form's `fields` under those fields, and the form-level message only when
+ * none of them has one. A field message for a field the form does not show
+ * is the form's message (it is more precise than "correct the fields").
+ */
+function shownOnce(refusal: Refusal, fields: readonly string[]): Refusal {
+  const { message: text, errors = {}, ...wait } = refusal;
+  const shown: FieldErrors = {};
+  for (const name of fields) if (errors[name]?.length) shown[name] = errors[name];
+  if (hasFieldErrors(shown)) return { errors: shown, ...wait };
+  const elsewhere = Object.values(errors).find((messages) => messages?.length)?.[0];
+  return { message: elsewhere ?? text, ...wait };
+}
+
+/**
+ * A plain (`use:enhance`) form refused: `action` names the page's form,
+ * `fields` are the fields it shows messages under (see `shownOnce`).
+ */
+export function refuse(
+  status: number,
+  action: string,
+  refusal: Refusal,
+  fields: readonly string[] = [],
+): ActionFailure<Refusal & { action: string; errors: FieldErrors }> {
+  const shown = shownOnce(refusal, fields);
+  return fail(status, { action, ...shown, errors: shown.errors ?? {} });
+}
+
+/**
+ * A superforms form refused with `status`: the messages of its fields in
+ * `form.errors` (with `refusal.errors` added), the form-level message only
+ * when none of them has one (see `shownOnce`); its passwords and codes emptied.
+ */
+export function refuseForm<S extends Schema>(
+  form: Form<S>,
+  status: number,
+  refusal: Refusal,
+): FormRefusal<S> {
+  const data = form.data as Record<string, unknown>;
+  for (const name of SECRET_FIELDS) if (name in data) data[name] = '';
+  const fields = Object.keys(data);
+  const errors = form.errors as FieldErrors;
+  for (const [name, messages] of Object.entries(refusal.errors ?? {})) {
+    if (messages?.length && fields.includes(name)) errors[name] = messages;
+  }
+  const notice = shownOnce({ ...refusal, errors: { ...refusal.errors, ...errors } }, fields);
+  // The field messages are superforms' own `form.errors`. superforms needs a
+  // message in every answer: the page tells the server's answers by it.
+  delete notice.errors;
+  return message(form, notice, { status: status as 400 }) as FormRefusal<S>;
+}
+
+/** `refuseForm` for an error thrown by the auth package (see `refusalFor`). */
+export function authRefusal<S extends Schema>(
+  caught: unknown,
+  form: Form<S>,
+  event: Pick<RequestEvent, 'setHeaders'>,
+): FormRefusal<S> {
+  const { status, refusal } = refusalFor(caught, event);
+  return refuseForm(form, status, refusal);
 }
 
 /**
@@ -134,6 +245,7 @@ export function refusedChange(
   next: string,
 ): { status: number; message: string } {
   if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, next);
-  const failure = authFailure(caught, {}, event.setHeaders);
-  return { status: failure.status, message: failure.data.message ?? '' };
+  const { status, refusal } = refusalFor(caught, event);
+  // These forms show no field: a field's message is the form's.
+  return { status, message: shownOnce(refusal, []).message ?? '' };
 }

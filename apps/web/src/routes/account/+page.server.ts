@@ -7,20 +7,21 @@ import {
 } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
-import { changePasswordSchema, emailChangeSchema } from '#lib/forms.ts';
+import { changePasswordSchema, emailChangeSchema } from '#lib/schemas.ts';
 import {
+  authRefusal,
+  checkForm,
   emailChangeSent,
-  LINK_WAIT_REASONS,
+  emptyForm,
   readFormFields,
   refusedChange,
   toReauth,
 } from '#lib/server/actions.ts';
-import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { pendingFormOwner, takePendingForm } from '#lib/server/pending-form.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
-import { secondFactorActions } from '#lib/server/second-factor-actions.ts';
+import { secondFactorActions } from './second-factor-actions.server.ts';
 import { shownDetails } from '#lib/activity.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -163,7 +164,7 @@ export const actions: Actions = {
       await auth.requestEmailChange(session, form.data.email, requestInfo(event));
     } catch (caught) {
       if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#email', pending);
-      return authRefusal(caught, form.form, event, LINK_WAIT_REASONS);
+      return authRefusal(caught, form.form, event);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',

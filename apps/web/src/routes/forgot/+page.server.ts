@@ -3,9 +3,8 @@
 // nobody who has an account. Public: a signed-in user who forgot the password
 // (and so cannot re-authenticate) may ask too.
 import { requestInfo } from '@authkit/auth/sveltekit';
-import { forgotSchema } from '#lib/forms.ts';
-import { LINK_WAIT_REASONS } from '#lib/server/actions.ts';
-import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
+import { forgotSchema } from '#lib/schemas.ts';
+import { authRefusal, checkForm, emptyForm } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -27,7 +26,7 @@ export const actions: Actions = {
     try {
       await getAuth().requestPasswordReset(form.data.login, requestInfo(event));
     } catch (caught) {
-      return authRefusal(caught, form.form, event, LINK_WAIT_REASONS);
+      return authRefusal(caught, form.form, event);
     }
     // The name is not echoed back: people type passwords into name fields.
     form.form.data.login = '';

@@ -1,10 +1,9 @@
 import { signIn } from '@authkit/auth/sveltekit';
 import { redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
-import { loginSchema } from '#lib/forms.ts';
+import { loginSchema } from '#lib/schemas.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { nextFromQuery } from '#lib/server/actions.ts';
-import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
+import { authRefusal, checkForm, emptyForm, nextFromQuery } from '#lib/server/actions.ts';
 import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';

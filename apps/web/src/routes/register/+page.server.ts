@@ -1,10 +1,9 @@
 import { requestInfo, signIn } from '@authkit/auth/sveltekit';
 import { isRedirect, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
-import { registerSchema } from '#lib/forms.ts';
+import { registerSchema } from '#lib/schemas.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { nextFromQuery } from '#lib/server/actions.ts';
-import { authRefusal, checkForm, emptyForm } from '#lib/server/forms.ts';
+import { authRefusal, checkForm, emptyForm, nextFromQuery } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 

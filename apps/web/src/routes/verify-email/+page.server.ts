@@ -2,15 +2,13 @@
 // sends unverified users to, and the `resend` action that the notices on the
 // dashboard and account pages post to.
 import { requestInfo } from '@authkit/auth/sveltekit';
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { authFailure, readFormFields } from '#lib/server/actions.ts';
+import { readFormFields, refusalFor, refuse } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import type { Actions, PageServerLoad } from './$types';
-
-const RESEND_WAIT = { account: 'You have asked for several links in the last hour.' };
 
 export const load: PageServerLoad = (event) => {
   requireSignedIn(event);
@@ -25,13 +23,8 @@ export const actions: Actions = {
     try {
       ({ alreadyVerified } = await getAuth().resendVerification(session, requestInfo(event)));
     } catch (caught) {
-      const failure = authFailure(caught, {}, event.setHeaders, RESEND_WAIT);
-      return fail(failure.status, {
-        action: 'resend' as const,
-        message: failure.data.message,
-        retryAfterSeconds: failure.data.retryAfterSeconds,
-        waitReason: failure.data.waitReason,
-      });
+      const { status, refusal } = refusalFor(caught, event);
+      return refuse(status, 'resend', refusal);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',

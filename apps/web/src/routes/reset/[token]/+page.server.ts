@@ -10,9 +10,14 @@ import { isAuthError } from '@authkit/auth';
 import { requestInfo, signOut } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
-import { resetPasswordSchema } from '#lib/forms.ts';
-import { readFormData } from '#lib/server/actions.ts';
-import { authRefusal, checkForm, emptyForm, refuseForm } from '#lib/server/forms.ts';
+import { resetPasswordSchema } from '#lib/schemas.ts';
+import {
+  authRefusal,
+  checkForm,
+  emptyForm,
+  readFormData,
+  refuseForm,
+} from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -50,7 +55,9 @@ export const actions: Actions = {
       });
     } catch (caught) {
       if (isAuthError(caught, 'VALIDATION') && caught.fieldErrors?.token) {
-        const { data } = refuseForm(form.form, caught.fieldErrors.token[0] ?? caught.message);
+        const { data } = refuseForm(form.form, 400, {
+          message: caught.fieldErrors.token[0] ?? caught.message,
+        });
         return fail(400, { ...data, invalidLink: true as const });
       }
       return authRefusal(caught, form.form, event);

@@ -6,7 +6,7 @@ import { isAuthError } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
-import { authFailure, readFormFields } from '#lib/server/actions.ts';
+import { readFormFields, refusalFor } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { Actions } from './$types';
 
@@ -28,8 +28,8 @@ export const actions: Actions = {
         const reason = caught.fieldErrors?.token?.[0] ?? caught.message;
         return fail(400, { message: reason });
       }
-      const failure = authFailure(caught, {}, event.setHeaders);
-      return fail(failure.status, { message: failure.data.message });
+      const { status, refusal } = refusalFor(caught, event);
+      return fail(status, { message: refusal.message });
     }
     setFlash(event.cookies, event.url, { type: 'success', message });
     redirect(303, event.locals.user ? '/dashboard' : '/login');

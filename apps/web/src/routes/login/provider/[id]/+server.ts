@@ -8,7 +8,7 @@ import { startProviderSignIn } from '@authkit/auth/sveltekit';
 import { error, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
 import { safeNext } from '#lib/safe-next.ts';
-import { authFailure, readFormFields, toReauth } from '#lib/server/actions.ts';
+import { readFormFields, refusalFor, toReauth } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import type { RequestHandler } from './$types';
 
@@ -40,11 +40,11 @@ export const POST: RequestHandler = async (event) => {
     if (isAuthError(caught, 'NOT_FOUND')) error(404, 'No such sign-in provider.');
     // Connecting is a sensitive change: confirm who you are first, then press Connect again.
     if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, '/account#connected');
-    const failure = authFailure(caught, {}, event.setHeaders);
-    if (failure.status === 429) error(429, failure.data.message ?? 'Too many requests.');
+    const { status, refusal } = refusalFor(caught, event);
+    if (status === 429) error(429, refusal.message ?? 'Too many requests.');
     setFlash(event.cookies, event.url, {
       type: 'error',
-      message: failure.data.message ?? 'Please try again.',
+      message: refusal.message ?? 'Please try again.',
     });
     redirect(303, back);
   }

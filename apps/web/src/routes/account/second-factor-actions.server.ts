@@ -5,28 +5,31 @@
 // to /account/reauth and comes back to the section.
 import { isAuthError } from '@authkit/auth';
 import { needsReauthentication, requestInfo } from '@authkit/auth/sveltekit';
-import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
-import { fieldErrors, totpCodeSchema } from '#lib/forms.ts';
-import { authFailure, readFormFields, toReauth } from './actions.ts';
-import { getAuth } from './auth.ts';
-import type { PendingForm } from './pending-form.ts';
-import { requireSignedIn } from './guard.ts';
+import { fieldErrors, totpCodeSchema } from '#lib/schemas.ts';
+import { readFormFields, refusalFor, refuse, toReauth } from '#lib/server/actions.ts';
+import { getAuth } from '#lib/server/auth.ts';
+import type { PendingForm } from '#lib/server/pending-form.ts';
+import { requireSignedIn } from '#lib/server/guard.ts';
 
 export const TWO_STEP = '/account#two-step';
 export const PASSKEYS = '/account#passkeys';
 
-/** The failure of `action` for the page (never the posted codes). */
-function refused(event: RequestEvent, action: string, caught: unknown, next: string) {
+/**
+ * The refusal of `action` for the page (never the posted codes); `fields` are
+ * the fields its form shows messages under.
+ */
+function refused(
+  event: RequestEvent,
+  action: string,
+  caught: unknown,
+  next: string,
+  fields: readonly string[] = [],
+) {
   if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, next);
-  const failure = authFailure(caught, {}, event.setHeaders);
-  return fail(failure.status, {
-    action,
-    errors: failure.data.errors ?? {},
-    message: failure.data.message,
-    retryAfterSeconds: failure.data.retryAfterSeconds,
-    waitReason: failure.data.waitReason,
-  });
+  const { status, refusal } = refusalFor(caught, event);
+  return refuse(status, action, refusal, fields);
 }
 
 /**
@@ -66,11 +69,7 @@ export const secondFactorActions = {
     const { session } = requireSignedIn(event);
     const parsed = totpCodeSchema.safeParse(await readFormFields(event.request));
     if (!parsed.success) {
-      return fail(400, {
-        action: 'totpConfirm',
-        errors: fieldErrors(parsed.error),
-        message: 'Enter the 6-digit code from your app.',
-      });
+      return refuse(400, 'totpConfirm', { errors: fieldErrors(parsed.error) }, ['code']);
     }
     try {
       const codes = await getAuth().confirmTotpEnrolment(
@@ -83,7 +82,7 @@ export const secondFactorActions = {
       if (event.locals.user) event.locals.user = { ...event.locals.user, mfaEnabled: true };
       return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: true };
     } catch (caught) {
-      return refused(event, 'totpConfirm', caught, TWO_STEP);
+      return refused(event, 'totpConfirm', caught, TWO_STEP, ['code']);
     }
   },
 
@@ -103,17 +102,19 @@ export const secondFactorActions = {
     const given = ((await readFormFields(event.request)).proof ?? '').trim();
     if (!given || given.length > 64) {
       const message = 'Enter a code from your app or one of your recovery codes.';
-      return fail(400, { action: 'totpDisable', errors: { proof: [message] }, message });
+      return refuse(400, 'totpDisable', { errors: { proof: [message] } }, ['proof']);
     }
     const compact = given.replace(/\s+/g, '');
     const proof = /^\d{6}$/.test(compact) ? { code: compact } : { recoveryCode: given };
     try {
       await getAuth().disableTotp(session, proof, requestInfo(event));
     } catch (caught) {
-      const failure = refused(event, 'totpDisable', caught, TWO_STEP);
-      const errors = failure.data.errors;
-      const wrong = errors.code ?? errors.recoveryCode;
-      return wrong ? fail(failure.status, { ...failure.data, errors: { proof: wrong } }) : failure;
+      if (isAuthError(caught, 'NEEDS_REFRESH')) toReauth(event, TWO_STEP);
+      // The auth package names the proof it checked; the form has one field for both.
+      const { status, refusal } = refusalFor(caught, event);
+      const wrong = refusal.errors?.code ?? refusal.errors?.recoveryCode;
+      const errors = wrong ? { ...refusal.errors, proof: wrong } : refusal.errors;
+      return refuse(status, 'totpDisable', { ...refusal, errors }, ['proof']);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',

@@ -1,12 +1,14 @@
-// The site's forms on top of sveltekit-superforms: the page's zod schema checks
-// the form in the browser (every rule at submit, each error cleared as its
-// field is fixed), and what the server refused stays shown until the visitor
-// edits that field. The inputs are the shared Field/PasswordField components,
-// which are not bound to `$form`: the form's input events fill it instead.
+// The browser side of the site's forms, on top of sveltekit-superforms: the
+// page's zod schema checks the form in the browser (every rule at submit,
+// each error cleared as its field is fixed), and what the server refused
+// stays shown until the visitor edits that field. The inputs are the shared
+// Field/PasswordField components, which are not bound to `$form`: the form's
+// input events fill it instead; `field(name)` gives each its props.
 import { tick } from 'svelte';
-import { derived, get, writable, type Readable } from 'svelte/store';
+import { derived, fromStore, get, writable, type Readable } from 'svelte/store';
 import { superForm, type SuperValidated } from 'sveltekit-superforms';
-import { PASSWORD_FIELDS, type FieldErrors, type FormNotice } from './forms.ts';
+import { fieldNames, PASSWORD_FIELDS } from './schemas.ts';
+import type { FieldErrors, Refusal } from './refusal.ts';
 import { zod4Client } from './zod-adapter.ts';
 
 /** A new password and the field that repeats it: a refused password empties both. */
@@ -15,19 +17,41 @@ const CONFIRMATIONS: Record<string, string> = {
   newPassword: 'confirmPassword',
 };
 
+/** What `<Field>` and `<PasswordField>` take from the form: spread it, `<Field {...field('email')} label="Email" />`. */
+export interface FieldProps {
+  name: string;
+  /** What the form holds for it (never for a password: those are not sent back or kept). */
+  value?: string;
+  /** Its messages: the server's until the field is edited, then the browser's. */
+  errors: string[] | undefined;
+  /** The form's first invalid field: focused on load, also without JavaScript. */
+  autofocus: boolean;
+}
+
 export interface AuthForm {
   /** The form's values, as the browser knows them (used by the client-side checks). */
   form: Readable<Record<string, unknown>>;
   /** The messages to show per field: the server's until that field is edited, then the browser's. */
   errors: Readable<FieldErrors>;
-  /** The form-level message, unless field messages already say what is wrong. */
-  notice: Readable<FormNotice | undefined>;
+  /** The server's refusal as the form's alert, unless field messages already say what is wrong. */
+  notice: Readable<Refusal | undefined>;
   /** True while the form is being sent (the button's busy state). */
   submitting: Readable<boolean>;
   /** The first field with a message: it gets `autofocus` in the server-rendered page. */
   firstInvalid: Readable<string | undefined>;
   /** `use:enhance` for the <form>. */
   enhance: (form: HTMLFormElement) => { destroy(): void };
+  /** The props of the input named `name` (its name, value, messages and autofocus), to spread. */
+  field: (name: string) => FieldProps;
+}
+
+interface AuthFormOptions {
+  /**
+   * More messages per field at submit only, for checks too slow to run as
+   * the visitor types (the password strength estimator); shown with the
+   * schema's messages, in the same round.
+   */
+  submitCheck?: (values: Record<string, unknown>) => Promise<FieldErrors>;
 }
 
 function inputValue(
@@ -49,22 +73,34 @@ async function focusFirstInvalid(form: HTMLFormElement): Promise<void> {
 }
 
 /**
- * A superforms form. `fields` are the names of the form's inputs in page order
- * (the first invalid one gets the focus); `id` tells the forms of one page apart.
+ * A superforms form, checked by `schema`. Its fields are the schema's, in its
+ * order (the first invalid one gets the focus); `initial` is the load's
+ * `emptyForm` (its `id` tells the forms of one page apart).
+ *
+ * (A list of field names as the third argument, the former signature, is
+ * still taken, with the options fourth.)
  */
 export function authForm(
-  initial: SuperValidated<Record<string, unknown>, FormNotice>,
+  initial: SuperValidated<Record<string, unknown>, Refusal>,
+  schema: Parameters<typeof zod4Client>[0],
+  options?: AuthFormOptions,
+): AuthForm;
+/** @deprecated The fields come from the schema: leave the list out. */
+export function authForm(
+  initial: SuperValidated<Record<string, unknown>, Refusal>,
   schema: Parameters<typeof zod4Client>[0],
   fields: readonly string[],
-  options: {
-    /**
-     * More messages per field at submit only, for checks too slow to run as
-     * the visitor types (the password strength estimator); shown with the
-     * schema's messages, in the same round.
-     */
-    submitCheck?: (values: Record<string, unknown>) => Promise<FieldErrors>;
-  } = {},
+  options?: AuthFormOptions,
+): AuthForm;
+export function authForm(
+  initial: SuperValidated<Record<string, unknown>, Refusal>,
+  schema: Parameters<typeof zod4Client>[0],
+  fieldsOrOptions: readonly string[] | AuthFormOptions = {},
+  moreOptions: AuthFormOptions = {},
 ): AuthForm {
+  const listed = Array.isArray(fieldsOrOptions);
+  const fields: readonly string[] = listed ? fieldsOrOptions : fieldNames(schema);
+  const options: AuthFormOptions = listed ? moreOptions : (fieldsOrOptions as AuthFormOptions);
   /** What the last server answer refused, and the values it refused. */
   const server = writable<{ errors: FieldErrors; values: Record<string, unknown> }>({
     errors: {},
@@ -74,7 +110,7 @@ export function authForm(
   let formElement: HTMLFormElement | undefined;
   /** The fields that had a message after the last submit: the browser's messages show for these. */
   const flagged = writable<Set<string>>(new Set());
-  const sf = superForm<Record<string, unknown>, FormNotice>(initial, {
+  const sf = superForm<Record<string, unknown>, Refusal>(initial, {
     validators: zod4Client(schema),
     // The browser checks the form at submit (every rule at once, see
     // onSubmit) and, once a field has a message, again as it is edited, so
@@ -201,6 +237,22 @@ export function authForm(
     };
   }
 
+  // Read in the page's markup: `.current` is reactive there (and in effects).
+  const values = fromStore(sf.form);
+  const shownErrors = fromStore(errors);
+  const first = fromStore(firstInvalid);
+  const passwords: readonly string[] = PASSWORD_FIELDS;
+
+  function field(name: string): FieldProps {
+    const value = values.current[name];
+    return {
+      name,
+      ...(passwords.includes(name) ? {} : { value: typeof value === 'string' ? value : undefined }),
+      errors: shownErrors.current[name],
+      autofocus: first.current === name,
+    };
+  }
+
   return {
     form: sf.form,
     errors,
@@ -208,6 +260,7 @@ export function authForm(
     submitting: sf.submitting,
     firstInvalid,
     enhance,
+    field,
   };
 }
 
@@ -218,17 +271,4 @@ export function authForm(
  */
 export function autofocus(first: string | undefined, name: string): { autofocus?: true } {
   return first === name ? { autofocus: true } : {};
-}
-
-/** The notice as the throttle countdown reads a form result (see countdown.svelte.ts). */
-export function throttled(
-  notice: FormNotice | undefined,
-): { message: string; retryAfterSeconds?: number; waitReason?: string } | null {
-  return notice
-    ? {
-        message: notice.text,
-        retryAfterSeconds: notice.retryAfterSeconds,
-        waitReason: notice.waitReason,
-      }
-    : null;
 }

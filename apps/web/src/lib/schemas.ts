@@ -1,31 +1,18 @@
-// Form schemas shared by the pages (checked in the browser as the visitor
-// types and before an enhanced submit, through superforms' zod adapter) and
-// their actions (checked again on the server). The account rules a browser
+// The forms' zod schemas, shared by the pages (checked in the browser as the
+// visitor types and before an enhanced submit, through superforms' zod
+// adapter) and their actions (checked again on the server). The account rules a browser
 // can check (username characters and length, email, password length) come
 // from @authkit/auth/rules, the same ones the server applies, so every such
 // rule shows in one round; uniqueness and password strength come back from
 // the server as field errors.
 import { emailSchema, passwordSchema, usernameSchema } from '@authkit/auth/rules';
 import { z } from 'zod';
+import type { FieldErrors } from './refusal.ts';
 
 // The site's Content-Security-Policy allows no eval: without this, zod probes
 // `new Function('')` (to compile faster parsers) and the browser reports a
 // violation each time. Its plain parsers are the same checks.
 z.config({ jitless: true });
-
-export type FieldErrors = Record<string, string[] | undefined>;
-
-/**
- * The form-level message of a refused form (superforms' `message`): its text
- * and, for a throttled form (429), the wait and what is throttled (for the
- * page's countdown).
- */
-export interface FormNotice {
-  text: string;
-  retryAfterSeconds?: number;
-  /** For a 429: what is throttled, without the wait ("... from your network."). */
-  waitReason?: string;
-}
 
 /** Fields that take a password: never sent back by the server, kept or emptied in the browser. */
 export const PASSWORD_FIELDS = [
@@ -113,15 +100,6 @@ export const emailChangeSchema = z.object({
   email: required('Enter your new email address.').pipe(emailSchema),
 });
 
-/** FormData as a plain object of strings (files and repeated keys ignored). */
-export function formFields(data: FormData): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of data) {
-    if (typeof value === 'string' && !(key in fields)) fields[key] = value;
-  }
-  return fields;
-}
-
 /** zod issues as messages per field (every issue of these schemas names its field). */
 export function fieldErrors(error: z.ZodError): FieldErrors {
   return z.flattenError(error).fieldErrors as FieldErrors;
@@ -153,3 +131,15 @@ export const totpCodeSchema = z.object({
     .transform((value) => value.replace(/\s+/g, ''))
     .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your app.')),
 });
+
+/**
+ * The fields of a form, from its schema (the one list of them): the keys of
+ * its object, or of every option of a discriminated union, in their order.
+ */
+export function fieldNames(schema: unknown): string[] {
+  const objects = schema instanceof z.ZodDiscriminatedUnion ? schema.options : [schema];
+  const names = objects.flatMap((object) =>
+    object instanceof z.ZodObject ? Object.keys(object.shape) : [],
+  );
+  return [...new Set(names)];
+}
