@@ -51,6 +51,7 @@ export type {
   SignInOutcome,
   AuthMethod,
   PasskeyInfo,
+  PendingEmailChange,
   ProviderInfo,
   ProviderIntent,
   ProviderOutcome,

@@ -58,7 +58,9 @@ const eventLabels: Record<AuthEventType, string | ((details: Details) => string)
   password_reset: 'Reset password with an emailed link',
   email_verification_sent: 'Verification email sent',
   email_verified: 'Confirmed email address',
-  email_change_requested: 'Asked to change email address',
+  email_change_requested: (details) =>
+    details.resent ? 'Asked for a new email change link' : 'Asked to change email address',
+  email_change_cancelled: 'Cancelled the change of email address',
   email_changed: 'Changed email address',
   user_deactivated: 'Account deactivated by an administrator',
   user_activated: 'Account reactivated by an administrator',
@@ -98,6 +100,7 @@ const SHOWN_DETAILS = [
   'current',
   'device',
   'role',
+  'resent',
 ];
 
 /** An event's details as a page may carry them: the keys above, and whether an administrator acted. */
