@@ -4,7 +4,11 @@
 // sidebar at 1280 px, a jump menu at 390 px), recent activity a page at a
 // time, and the dashboard's suggestion to turn on two-step verification.
 // The flows that post forms or follow links run with and without JavaScript.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSignedInUser } from '@authkit/auth/testing';
+import { freePort } from '@authkit/db/embedded';
 import { expect as baseExpect, test, type Browser, type Page } from '@playwright/test';
 import {
   changePassword,
@@ -18,6 +22,7 @@ import {
   type TestUser,
 } from './fixtures.ts';
 import { mailIds, mailsTo, waitForLink } from './mail.ts';
+import { startWebServer } from './stack.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -401,4 +406,51 @@ test('the dashboard suggests two-step verification until it is on', async ({ pag
       return page.getByTestId('two-step-nudge').count();
     })
     .toBe(0);
+});
+
+test.describe('IP_LOCATION_MODULE', () => {
+  let site: Awaited<ReturnType<typeof startWebServer>>;
+
+  test.beforeAll(async () => {
+    // The operator's lookup: a module with a default export, here without any network.
+    const dir = mkdtempSync(join(tmpdir(), 'authkit-locate-'));
+    const module = join(dir, 'locate.mjs');
+    writeFileSync(
+      module,
+      "export default (ip) => (ip === '203.0.113.77' ? 'Lisbon, Portugal' : null);\n",
+    );
+    site = await startWebServer({
+      port: await freePort(),
+      mongodbUrl: process.env.E2E_MONGODB_URL ?? '',
+      env: { IP_LOCATION_MODULE: module },
+    });
+  });
+
+  test.afterAll(async () => {
+    await site?.stop();
+  });
+
+  test('a site given a lookup shows each session’s approximate location', async ({
+    page,
+    browser,
+  }) => {
+    const user = newUser('located');
+    await createSignedInUser(testAuth(), user);
+    const other = await anotherFirefox(browser, user);
+    await testAuth().database.sessions.updateOne(
+      { _id: await sessionIdOf(other.context) },
+      { $set: { ip: '203.0.113.77' } },
+    );
+    await page.goto(`${site.url}/login`);
+    await signIn(page, user, { open: false });
+    await expect(page).toHaveURL(`${site.url}/dashboard`, { timeout: 30_000 });
+    await page.goto(`${site.url}/account#sessions`);
+    const rows = page.getByTestId('session-row');
+    await expect(rows).toHaveCount(3);
+    const located = rows.filter({ has: page.getByTestId('session-location') });
+    await expect(located).toHaveCount(1);
+    await expect(located.getByTestId('session-address')).toHaveText('203.0.113.77');
+    await expect(located.getByTestId('session-location')).toHaveText('Lisbon, Portugal');
+    await other.context.close();
+  });
 });
