@@ -459,6 +459,9 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
       member.browser,
     );
     expect(change.status).toBe(200);
+    // Its pending change is theirs to see (and to resend or cancel).
+    const pending = await query(strict, 'auth.pendingEmailChange', undefined, member.browser);
+    expect(pending.body.result.data).toMatchObject({ email: moved });
 
     const token = tokenIn(await nextMail(moved, 'Confirm your new'), '/verify-email/');
     // Opened in the browser that asked: its session stays (every other one ends with the change).
