@@ -140,6 +140,9 @@ const withoutInput: Omit<Case, 'bad' | 'valid'>[] = [
   { path: 'auth.sessions.list', type: 'query', level: 'user' },
   { path: 'auth.sessions.revokeOthers', type: 'mutation', level: 'user' },
   { path: 'auth.resendVerification', type: 'mutation', level: 'user' },
+  { path: 'auth.pendingEmailChange', type: 'query', level: 'user' },
+  { path: 'auth.resendEmailChange', type: 'mutation', level: 'user' },
+  { path: 'auth.cancelEmailChange', type: 'mutation', level: 'user' },
 ];
 
 const cases: Case[] = [

@@ -300,6 +300,43 @@ describe('email change', () => {
   });
 });
 
+describe('a pending email change', () => {
+  it('is listed, mailed again and cancelled by its owner only; the cancelled link is refused', async () => {
+    const member = await signUp(api, { via: 'cookie' });
+    const other = await signUp(api);
+    const newEmail = `${uniqueName('pending')}@example.com`;
+    expect((await mutate(api, 'auth.requestEmailChange', { email: newEmail }, member.browser)).status).toBe(200);
+    const first = tokenIn(await nextMail(newEmail, 'Confirm your new'), '/verify-email/');
+
+    const pending = await query(api, 'auth.pendingEmailChange', undefined, member.browser);
+    expect(pending.body.result.data).toMatchObject({ email: newEmail });
+    // Anonymous: 401. Another account: its own (none), nothing of this one's.
+    expect((await query(api, 'auth.pendingEmailChange')).status).toBe(401);
+    expect((await mutate(api, 'auth.cancelEmailChange')).status).toBe(401);
+    expect((await mutate(api, 'auth.resendEmailChange')).status).toBe(401);
+    expect((await query(api, 'auth.pendingEmailChange', undefined, other.bearer)).body.result.data).toBeNull();
+    expect((await mutate(api, 'auth.resendEmailChange', undefined, other.bearer)).status).toBe(404);
+    expect((await mutate(api, 'auth.cancelEmailChange', undefined, other.bearer)).body.result.data).toEqual({
+      ok: true,
+      cancelled: false,
+    });
+    // Resend takes no address: one given is bad input.
+    expect((await mutate(api, 'auth.resendEmailChange', { email: 'elsewhere@example.com' }, member.browser)).status).toBe(400);
+
+    const resent = await mutate(api, 'auth.resendEmailChange', undefined, member.browser);
+    expect(resent.body.result.data).toEqual({ ok: true, email: newEmail });
+    const second = tokenIn(await nextMail(newEmail, 'Confirm your new'), '/verify-email/');
+    expect(second).not.toBe(first);
+    expect((await mutate(api, 'auth.verifyEmail', { token: first })).status).toBe(400);
+
+    const cancelled = await mutate(api, 'auth.cancelEmailChange', undefined, member.browser);
+    expect(cancelled.body.result.data).toEqual({ ok: true, cancelled: true });
+    expect((await mutate(api, 'auth.verifyEmail', { token: second })).status).toBe(400);
+    expect((await query(api, 'auth.pendingEmailChange', undefined, member.browser)).body.result.data).toBeNull();
+    expect((await me(api, member.browser)).body.result.data.user.email).toBe(member.email);
+  });
+});
+
 describe('email change to a taken address', () => {
   it('answers like a free address, and mails the owner a notice', async () => {
     const owner = await signUp(api);
@@ -422,6 +459,9 @@ describe('REQUIRE_VERIFIED_EMAIL', () => {
       member.browser,
     );
     expect(change.status).toBe(200);
+    // Its pending change is theirs to see (and to resend or cancel).
+    const pending = await query(strict, 'auth.pendingEmailChange', undefined, member.browser);
+    expect(pending.body.result.data).toMatchObject({ email: moved });
 
     const token = tokenIn(await nextMail(moved, 'Confirm your new'), '/verify-email/');
     // Opened in the browser that asked: its session stays (every other one ends with the change).

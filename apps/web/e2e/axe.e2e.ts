@@ -14,6 +14,7 @@ import {
   testAuth,
   type TestUser,
 } from './support/fixtures.ts';
+import { waitForLink } from './support/mail.ts';
 
 test.afterAll(closeTestAuth);
 
@@ -113,6 +114,46 @@ test.describe('axe finds no WCAG 2.2 A/AA violations', () => {
     await page.goto('/account#connected');
     await expect(page.getByTestId('connected-row')).toHaveCount(1);
     expect(await violationsOn(page, 'provider', ['/account#connected'])).toEqual([]);
+  });
+
+  test('the account page’s states: a pending email change, an older page of activity, the jump menu open; the confirm page', async ({
+    page,
+  }) => {
+    const user = await signedInAs(page, 'user');
+    const doc = await testAuth().database.users.findOne({ username: user.username });
+    // A change of address waiting for its link, and enough events for a second page.
+    const newEmail = `new_${user.email}`;
+    await page.goto('/account');
+    await page.getByLabel('New email address').fill(newEmail);
+    await page.getByRole('button', { name: 'Change email address' }).click();
+    await expect(page.getByTestId('pending-email')).toBeVisible();
+    await testAuth().database.authEvents.insertMany(
+      Array.from({ length: 12 }, (_, i) => ({
+        type: 'login' as const,
+        user_id: doc!._id,
+        at: new Date(Date.now() - (i + 1) * 60_000),
+        ip: '127.0.0.1',
+        user_agent: null,
+      })),
+    );
+    const link = await waitForLink(newEmail, '/verify-email/');
+    const found = await violationsOn(page, 'account', [
+      '/account#email',
+      '/account?activity=2#activity',
+      '/dashboard',
+      link,
+    ]);
+    // The jump menu, open (390 px, where it shows).
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto('/account');
+      await page.getByTestId('jump-menu').getByText('Jump to a section').click();
+      const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+      found.push(...result.violations.map((v) => `jump menu (${scheme}): ${v.id}: ${v.help}`));
+      await screenshot(page, `axe-account-jump-menu-${scheme}-390`);
+    }
+    expect(found).toEqual([]);
   });
 
   test('signed in as an admin', async ({ page }) => {

@@ -1,7 +1,8 @@
 // The screenshots shown in the web README: /login (with the providers' buttons),
 // /account (with a second device signed in), /dashboard, the connected-accounts
-// card of /account and /admin (all users, and a search with a filter), at 390 px
-// and 1280 px, light and dark.
+// card of /account, /account's section navigation (the sidebar after a jump, the
+// jump menu open, a pending email change) and /admin (all users, and a search
+// with a filter), at 390 px and 1280 px, light and dark.
 // Every test run takes them (under test-results/screenshots/docs); with
 // DOCS_SCREENSHOTS=1 they are written to docs/screenshots/ for committing:
 //   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
@@ -30,7 +31,12 @@ const outputDir = process.env.DOCS_SCREENSHOTS
 const widths = [390, 1280] as const;
 const themes = ['light', 'dark'] as const;
 
-async function takeAll(page: Page, name: string, path: string, ready: (page: Page) => Promise<void>) {
+async function takeAll(
+  page: Page,
+  name: string,
+  path: string,
+  ready: (page: Page) => Promise<void>,
+) {
   for (const width of widths) {
     for (const theme of themes) {
       await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
@@ -114,6 +120,52 @@ test('screenshots of the connected-accounts card on /account (390 and 1280 px, l
       });
     }
   }
+  expect(problems).toEqual([]);
+});
+
+test('screenshots of /account with its section navigation (390 and 1280 px, light and dark)', async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  mkdirSync(outputDir, { recursive: true });
+  const problems = watchConsole(page);
+  const user = await registerNewUser(page, 'nav');
+  const other = await signInOnAnotherDevice(browser, user);
+  // A change of address waiting for its link, shown in the email section.
+  await page.goto('/account');
+  await page.getByLabel('New email address').fill(`new_${user.email}`);
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page.getByTestId('pending-email')).toBeVisible();
+  // The whole page, its navigation at the top (390) or beside it (1280).
+  await takeAll(page, 'account-nav', '/account', async (shown) => {
+    await expect(shown.getByTestId('session-row')).toHaveCount(2);
+  });
+  for (const theme of themes) {
+    await page.emulateMedia({ colorScheme: theme });
+    // 1280 px, after a jump to the sessions: the sidebar stays in view.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/account');
+    await page
+      .getByRole('navigation', { name: 'Account sections' })
+      .getByRole('link', { name: 'Active sessions' })
+      .click();
+    await expect(page.locator('#sessions')).toBeInViewport();
+    await page.screenshot({
+      path: join(outputDir, `account-nav-sessions-1280-${theme}.png`),
+      animations: 'disabled',
+    });
+    // 390 px: the jump menu, open.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/account');
+    await page.getByTestId('jump-menu').getByText('Jump to a section').click();
+    await expect(page.getByTestId('jump-links')).toBeVisible();
+    await page.screenshot({
+      path: join(outputDir, `account-nav-jump-390-${theme}.png`),
+      animations: 'disabled',
+    });
+  }
+  await other.context.close();
   expect(problems).toEqual([]);
 });
 

@@ -513,7 +513,7 @@ test('unknown, reserved and prototype action names are not found', async () => {
     {
       path: '/account',
       token: () => member.token,
-      actions: ['revoke', 'revokeOthers', 'password', 'email'],
+      actions: ['revoke', 'revokeOthers', 'password', 'email', 'resendEmail', 'cancelEmail'],
     },
     {
       path: '/admin',

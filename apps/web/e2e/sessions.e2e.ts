@@ -212,16 +212,21 @@ test("at 390 px every session fits: this device first, the other one's button in
   await expect(rows).toHaveCount(2);
   await expect(rows.first()).toHaveAttribute('data-current', 'true');
   await expect(rows.first()).toContainText('This device');
-  await expect(rows.first()).toContainText('Active now');
+  await expect(rows.first().getByTestId('session-last-active')).toHaveText('now');
   await expect(rows.nth(1)).toContainText('Firefox 140 on Windows');
-  await expect(rows.nth(1)).toContainText(/Active (just now|\d+ min ago)/);
-  await expect(rows.nth(1)).toContainText(/Signed in (just now|\d+ min ago)/);
+  await expect(rows.nth(1).getByTestId('session-last-active')).toHaveText(
+    /^(just now|\d+ min ago)$/,
+  );
   await expect(rows.nth(1)).toContainText('Until the browser closes');
 
-  // The full date-time is in the <time>'s title, in the browser's zone once hydrated.
-  const signedIn = rows.nth(1).locator('time').last();
-  await expect(signedIn).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  await expect(signedIn).toHaveAttribute('title', /^\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d /);
+  // Last active reads relative, its full date-time in the <time>'s title (the
+  // browser's zone once hydrated); the sign-in time is shown in full.
+  const lastActive = rows.nth(1).getByTestId('session-last-active').locator('time');
+  await expect(lastActive).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  await expect(lastActive).toHaveAttribute('title', /^\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d /);
+  await expect(rows.nth(1).getByTestId('session-signed-in')).toHaveText(
+    /^\w{3}, \d{1,2} \w{3} \d{4}, \d\d:\d\d /,
+  );
 
   const button = rows
     .nth(1)
@@ -317,10 +322,9 @@ test("full times are in the visitor's zone once the page runs, in UTC without Ja
     await tab.goto('/account');
     const mine = tab.locator('[data-testid="session-row"][data-current="true"]');
     await expect(mine).toContainText(/Remembered for \d+ days/);
-    await expect(mine).toContainText('Active now');
-    const signedIn = mine.locator('time');
-    await expect(signedIn).toHaveText('just now');
-    await expect(signedIn).toHaveAttribute('title', javaScriptEnabled ? / GMT\+9$/ : / UTC$/);
+    await expect(mine.getByTestId('session-last-active')).toHaveText('now');
+    const signedIn = mine.getByTestId('session-signed-in').locator('time');
+    await expect(signedIn).toHaveText(javaScriptEnabled ? / GMT\+9$/ : / UTC$/);
     // The other sessions' buttons name their sign-in time the same way.
     await expect(
       tab

@@ -17,7 +17,7 @@ import {
   emailVerificationMail,
 } from './mail/templates.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
-import type { Auth, RequestInfo } from './types.ts';
+import type { Auth, RequestInfo, SessionInfo } from './types.ts';
 import { emailSchema, normalizeKey } from './validation.ts';
 
 export type EmailAddresses = ReturnType<typeof createEmailAddresses>;
@@ -38,6 +38,7 @@ const DAY = 24 * HOUR;
  * more than the answer.
  */
 const EMAIL_CHANGE_MIN_MS = 150;
+const NO_PENDING_CHANGE = 'No change of email address is waiting for confirmation.';
 
 export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
   const { settings, database, now, throttle, events, mail } = core;
@@ -86,24 +87,88 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     if (normalizeKey(email) === user.email_key) {
       throw new AuthError('VALIDATION', MESSAGES.validation, { fieldErrors: { email: ['This is already your email address.'] } });
     }
-    const key = { id: `email-change:${user._id}`, scope: 'account' as const, reason: 'Several links were sent for this account in the last hour.' };
-    await throttle.takeQuota(key, MAILS_PER_HOUR, HOUR, now());
-    // A taken address is answered like a free one: which addresses have an
-    // account is nobody's business (its link could not be used anyway: the
-    // unique index refuses it). Its owner hears of the attempt instead.
-    const owner = await database.users.findOne({ email_key: normalizeKey(email) }, { projection: { password_hash: 0 } });
-    if (owner) {
-      // As a new link would, this voids the requester's earlier one.
-      await tokens.revokeAll(user._id, 'email_change');
-      if (owner.active && (await mayNoticeOwner(owner._id))) await mail.send(addressInUseNotice(mail.contextFor(owner)));
-    } else {
-      const token = await tokens.issue('email_change', user._id, settings.emailTokenMs, { email });
-      await mail.send(emailChangeMail(mail.contextFor(user, email), mail.link(`/verify-email/${token}`), hours));
-    }
+    await throttle.takeQuota(changeLinkQuota(user._id), MAILS_PER_HOUR, HOUR, now());
+    await mailChangeLink(user, email);
     await mail.send(emailChangeRequestedNotice(mail.contextFor(user), email));
     await events.record('email_change_requested', user._id, request);
+    await answerNoSoonerThan(started);
+  };
+
+  /**
+   * Makes the link for a change to `email` (voiding the earlier one) and mails
+   * it; when the address has an account, its owner gets a notice instead. The
+   * change is pending either way, and listed alike (pendingEmailChange): which
+   * addresses have an account is nobody's business. A link nobody was mailed
+   * is of no use to anyone (and the unique index would refuse it).
+   */
+  async function mailChangeLink(user: Pick<UserDoc, '_id' | 'username' | 'email'>, email: string): Promise<void> {
+    const token = await tokens.issue('email_change', user._id, settings.emailTokenMs, { email });
+    const owner = await database.users.findOne({ email_key: normalizeKey(email) }, { projection: { password_hash: 0 } });
+    if (owner) {
+      if (owner.active && (await mayNoticeOwner(owner._id))) await mail.send(addressInUseNotice(mail.contextFor(owner)));
+    } else {
+      await mail.send(emailChangeMail(mail.contextFor(user, email), mail.link(`/verify-email/${token}`), hours));
+    }
+  }
+
+  /** The quota the first link and its resends share (MAILS_PER_HOUR per account). */
+  function changeLinkQuota(userId: string) {
+    const reason = 'Several links were sent for this account in the last hour.';
+    return { id: `email-change:${userId}`, scope: 'account' as const, reason };
+  }
+
+  async function answerNoSoonerThan(started: number): Promise<void> {
     const rest = EMAIL_CHANGE_MIN_MS - (Date.now() - started);
     if (rest > 0) await sleep(rest);
+  }
+
+  /** The signed-in, active account of `session` (its hash left out). */
+  async function ownerOf(session: SessionInfo): Promise<UserDoc> {
+    const doc = await liveSessionDoc(core, session);
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { password_hash: 0 } });
+    if (!user?.active) throw new AuthError('UNAUTHORIZED', MESSAGES.unauthorized);
+    return user;
+  }
+
+  const pendingEmailChange: Auth['pendingEmailChange'] = async (session) => {
+    const user = await ownerOf(session);
+    const pending = await tokens.current(user._id, 'email_change');
+    if (!pending?.email) return null;
+    return { email: pending.email, requestedAt: pending.created_at, expiresAt: pending.expires_at };
+  };
+
+  const resendEmailChange: Auth['resendEmailChange'] = async (session, request) => {
+    const started = Date.now();
+    const user = await ownerOf(session);
+    // Only ever the address the owner asked for, with a fresh session, when
+    // the change was requested: resending names no address of its own.
+    const pending = await tokens.current(user._id, 'email_change');
+    if (!pending?.email) throw new AuthError('NOT_FOUND', NO_PENDING_CHANGE);
+    // The same quota as the first send: each one is a mail to somebody's inbox.
+    await throttle.takeQuota(changeLinkQuota(user._id), MAILS_PER_HOUR, HOUR, now());
+    await mailChangeLink(user, pending.email);
+    await events.record('email_change_requested', user._id, request, { resent: true });
+    await answerNoSoonerThan(started);
+    return { email: pending.email };
+  };
+
+  const cancelEmailChange: Auth['cancelEmailChange'] = async (session, request) => {
+    const user = await ownerOf(session);
+    const pending = await tokens.current(user._id, 'email_change');
+    // Every link of the kind, live or not: none of them may change the address now.
+    await tokens.revokeAll(user._id, 'email_change');
+    if (pending) await events.record('email_change_cancelled', user._id, request);
+    return { cancelled: pending !== null };
+  };
+
+  const checkEmailLink: Auth['checkEmailLink'] = async (token) => {
+    const doc = await tokens.find(token, ['email_verification', 'email_change']);
+    if (!doc?.email) return null;
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { active: 1, email_key: 1 } });
+    if (!user?.active) return null;
+    // As verifyEmail: a verification link for an address the account no longer has proves nothing.
+    if (doc.kind === 'email_verification' && normalizeKey(doc.email) !== user.email_key) return null;
+    return { email: doc.email, change: doc.kind === 'email_change' };
   };
 
   const verifyEmail: Auth['verifyEmail'] = async (token, request, options = {}) => {
@@ -145,5 +210,15 @@ export function createEmailAddresses(core: AuthCore, tokens: SingleUseTokens) {
     return redeemed.result;
   };
 
-  return { sendVerification, mayNoticeOwner, resendVerification, requestEmailChange, verifyEmail };
+  return {
+    sendVerification,
+    mayNoticeOwner,
+    resendVerification,
+    requestEmailChange,
+    pendingEmailChange,
+    resendEmailChange,
+    cancelEmailChange,
+    checkEmailLink,
+    verifyEmail,
+  };
 }

@@ -53,6 +53,7 @@ export type {
   SignInOutcome,
   AuthMethod,
   PasskeyInfo,
+  PendingEmailChange,
   ProviderInfo,
   ProviderIntent,
   ProviderOutcome,

@@ -81,10 +81,21 @@ export function createSingleUseTokens(core: AuthCore) {
     return outcome.done ? outcome.result : null;
   }
 
+  /**
+   * The user's live link of `kind` (at most one: issuing voids the older),
+   * while unexpired and under the account's current stamp; null otherwise.
+   */
+  async function current(userId: string, kind: SingleUseTokenKind): Promise<SingleUseTokenDoc | null> {
+    const doc = await database.singleUseTokens.findOne({ user_id: userId, kind, expires_at: { $gt: now() } });
+    if (!doc) return null;
+    const user = await database.users.findOne({ _id: userId }, { projection: { security_stamp: 1 } });
+    return issuedUnderCurrentStamp(doc.stamp, user) ? doc : null;
+  }
+
   /** Voids every link of `kind` for the user (e.g. reset links once the password changed). */
   async function revokeAll(userId: string, kind: SingleUseTokenKind): Promise<void> {
     await database.singleUseTokens.deleteMany({ user_id: userId, kind });
   }
 
-  return { issue, find, redeem, revokeAll };
+  return { issue, find, current, redeem, revokeAll };
 }

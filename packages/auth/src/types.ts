@@ -161,6 +161,14 @@ export interface AnonymousUser {
 export type CurrentUser = AuthenticatedUser | AnonymousUser;
 
 /** A session as it may leave the package (its id is the token's hash, never the token). */
+/** A change of email address waiting for the link mailed to the new address. */
+export interface PendingEmailChange {
+  email: string;
+  requestedAt: Date;
+  /** When its link stops working. */
+  expiresAt: Date;
+}
+
 export interface SessionInfo {
   id: string;
   userId: string;
@@ -496,6 +504,26 @@ export interface Auth {
    * when it is used) and a notice to the current one.
    */
   requestEmailChange(session: SessionInfo, newEmail: string, request: RequestInfo): Promise<void>;
+  /**
+   * The change of address waiting for its link (the newest request), while its
+   * link works; null otherwise (none, confirmed, cancelled, expired, or voided
+   * by a password change or another stamp change). Listed alike whether or not
+   * the new address has an account.
+   */
+  pendingEmailChange(session: SessionInfo): Promise<PendingEmailChange | null>;
+  /**
+   * Mails a new link for the pending change (the earlier link stops working),
+   * to the pending address only. THROTTLED with the first send's quota;
+   * NOT_FOUND when no change is pending.
+   */
+  resendEmailChange(session: SessionInfo, request: RequestInfo): Promise<{ email: string }>;
+  /** Voids the pending change's link. `cancelled`: whether one was pending. */
+  cancelEmailChange(session: SessionInfo, request: RequestInfo): Promise<{ cancelled: boolean }>;
+  /**
+   * The address a verification or email-change link would confirm, while the
+   * link works (null otherwise); uses nothing up. For the confirm page.
+   */
+  checkEmailLink(token: string): Promise<{ email: string; change: boolean } | null>;
 
   // Admin (the caller checks the actor is an admin; these check it again)
   /** A page of users, oldest first; VALIDATION (fieldErrors.search) for a search that is too long or not text. */

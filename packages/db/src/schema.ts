@@ -182,6 +182,8 @@ export type AuthEventType =
   | 'email_verification_sent'
   | 'email_verified'
   | 'email_change_requested'
+  /** The owner withdrew a pending change of address (its link was voided). */
+  | 'email_change_cancelled'
   | 'email_changed'
   /** A client address earned a lock by failed sign-ins (one event per lock, not per refusal). */
   | 'address_locked'

@@ -306,4 +306,32 @@ export const authRouter = {
       await ctx.auth.requestEmailChange(ctx.session, input.email, ctx.request);
       return { ok: true as const };
     }),
+
+  /** The change of address waiting for its link, or null. The same whether or not the new address has an account. */
+  pendingEmailChange: signedInProcedure.input(noInput).query(async ({ ctx }) => {
+    const pending = await ctx.auth.pendingEmailChange(ctx.session);
+    return (
+      pending && {
+        email: pending.email,
+        requestedAt: pending.requestedAt,
+        expiresAt: pending.expiresAt,
+      }
+    );
+  }),
+
+  /**
+   * Mails the pending change's link again (a new link; the earlier one stops
+   * working), to the pending address only: it takes no address. 429 within the
+   * first send's quota; 404 when no change is pending.
+   */
+  resendEmailChange: signedInProcedure.input(noInput).mutation(async ({ ctx }) => {
+    const { email } = await ctx.auth.resendEmailChange(ctx.session, ctx.request);
+    return { ok: true as const, email };
+  }),
+
+  /** Withdraws the pending change: its link stops working. */
+  cancelEmailChange: signedInProcedure.input(noInput).mutation(async ({ ctx }) => {
+    const { cancelled } = await ctx.auth.cancelEmailChange(ctx.session, ctx.request);
+    return { ok: true as const, cancelled };
+  }),
 } satisfies TRPCRouterRecord;

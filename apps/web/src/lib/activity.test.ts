@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACTIVITY_MAX_PAGES,
+  ACTIVITY_PAGE_SIZE,
+  activityPage,
+  activityPageSuffix,
   describeEndedReason,
   describeEvent,
   describeEventSource,
+  pageOfEvents,
   shownDetails,
 } from './activity.ts';
 import { describeUserAgent } from './format.ts';
@@ -110,5 +115,59 @@ describe('shownDetails', () => {
       all: true,
       count: 3,
     });
+  });
+});
+
+describe('email change events', () => {
+  it('tells a resent link and a cancelled change from the request', () => {
+    expect(describeEvent({ type: 'email_change_requested' })).toBe('Asked to change email address');
+    expect(describeEvent({ type: 'email_change_requested', details: { resent: true } })).toBe(
+      'Asked for a new email change link',
+    );
+    expect(describeEvent({ type: 'email_change_cancelled' })).toBe(
+      'Cancelled the change of email address',
+    );
+    expect(shownDetails({ resent: true })).toEqual({ resent: true });
+  });
+});
+
+describe('activity pages', () => {
+  it('reads the page from the query: absent is the newest; anything but a page we have is null', () => {
+    expect(activityPage(null)).toBe(1);
+    expect(activityPage('1')).toBe(1);
+    expect(activityPage('2')).toBe(2);
+    expect(activityPage(String(ACTIVITY_MAX_PAGES))).toBe(ACTIVITY_MAX_PAGES);
+    for (const bad of [
+      '',
+      '0',
+      '-1',
+      '01',
+      '1.5',
+      'x',
+      '2e1',
+      String(ACTIVITY_MAX_PAGES + 1),
+      '9999999',
+    ]) {
+      expect(activityPage(bad), bad).toBeNull();
+    }
+  });
+
+  it('links the newest page without a parameter, others with one, at the card', () => {
+    expect(activityPageSuffix(1)).toBe('?#activity');
+    expect(activityPageSuffix(0)).toBe('?#activity');
+    expect(activityPageSuffix(3)).toBe('?activity=3#activity');
+  });
+
+  it('cuts a page from the newest events and says whether an older page has any', () => {
+    const newest = Array.from({ length: 21 }, (_, i) => i);
+    expect(pageOfEvents(newest, 1)).toEqual({ events: newest.slice(0, 10), older: true });
+    expect(pageOfEvents(newest, 2)).toEqual({ events: newest.slice(10, 20), older: true });
+    expect(pageOfEvents(newest.slice(0, 20), 2)).toEqual({
+      events: newest.slice(10, 20),
+      older: false,
+    });
+    expect(pageOfEvents(newest, 3)).toEqual({ events: [20], older: false });
+    expect(pageOfEvents(newest, 4)).toEqual({ events: [], older: false });
+    expect(ACTIVITY_PAGE_SIZE).toBe(10);
   });
 });

@@ -4,6 +4,40 @@
 import type { AuthEventType, SessionEndReason } from '@authkit/auth';
 import { describeUserAgent } from './format.ts';
 
+/** Events per page of the account page's recent activity. */
+export const ACTIVITY_PAGE_SIZE = 10;
+/** Pages one can go back (the page reads this many events at most: 500). */
+export const ACTIVITY_MAX_PAGES = 50;
+
+/**
+ * The page of recent activity asked for by the `activity` query parameter:
+ * 1 (the newest) when absent, null when it is not a page number we have
+ * (the page answers 400).
+ */
+export function activityPage(param: string | null): number | null {
+  if (param === null) return 1;
+  if (!/^[1-9]\d{0,2}$/.test(param)) return null;
+  const page = Number(param);
+  return page <= ACTIVITY_MAX_PAGES ? page : null;
+}
+
+/**
+ * What follows /account in the link to a page of recent activity, at the card:
+ * no parameter for the newest (an empty query still makes it a page load).
+ */
+export function activityPageSuffix(page: number): `?${string}#activity` {
+  return page <= 1 ? '?#activity' : `?activity=${page}#activity`;
+}
+
+/**
+ * One page of events from the newest `page * size + 1` (how many to read):
+ * the page's events, and whether an older page has any.
+ */
+export function pageOfEvents<T>(newest: readonly T[], page: number, size = ACTIVITY_PAGE_SIZE) {
+  const start = (page - 1) * size;
+  return { events: newest.slice(start, start + size), older: newest.length > start + size };
+}
+
 /** An event as the account page gets it: the type and its small, non-secret details. */
 export interface ActivityEvent {
   type: AuthEventType | string;
@@ -58,7 +92,9 @@ const eventLabels: Record<AuthEventType, string | ((details: Details) => string)
   password_reset: 'Reset password with an emailed link',
   email_verification_sent: 'Verification email sent',
   email_verified: 'Confirmed email address',
-  email_change_requested: 'Asked to change email address',
+  email_change_requested: (details) =>
+    details.resent ? 'Asked for a new email change link' : 'Asked to change email address',
+  email_change_cancelled: 'Cancelled the change of email address',
   email_changed: 'Changed email address',
   user_deactivated: 'Account deactivated by an administrator',
   user_activated: 'Account reactivated by an administrator',
@@ -99,6 +135,7 @@ const SHOWN_DETAILS = [
   'device',
   'role',
   'operator',
+  'resent',
 ];
 
 /** An event's details as a page may carry them: the keys above, and whether an administrator acted. */

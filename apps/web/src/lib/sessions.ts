@@ -9,6 +9,8 @@ export interface ListedSession {
   createdAt: Date | string;
   lastSeenAt: Date | string;
   remember: boolean;
+  /** Approximate, where the operator supplies a lookup (IP_LOCATION_MODULE); otherwise null. */
+  location?: string | null;
 }
 
 const time = (value: Date | string) => new Date(value).getTime();

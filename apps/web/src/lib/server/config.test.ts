@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
 
@@ -63,6 +64,19 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...env, SITE_URL: 'http://127.0.0.1:5173' }).passkeys).toBe('ip-address');
     expect(parseConfig({ ...env, ORIGIN: 'http://[::1]:3000' }).passkeys).toBe('ip-address');
     expect(parseConfig({ ...env, API_URL: undefined }).passkeys).toBe('no-api-url');
+  });
+
+  it('IP_LOCATION_MODULE: off by default; an absolute path to an existing file', () => {
+    const base = { MONGODB_URL: 'mongodb://127.0.0.1:27017/authkit' };
+    expect(parseConfig(base).ipLocationModule).toBeUndefined();
+    const path = fileURLToPath(import.meta.url);
+    expect(parseConfig({ ...base, IP_LOCATION_MODULE: path }).ipLocationModule).toBe(path);
+    expect(() => parseConfig({ ...base, IP_LOCATION_MODULE: 'locate.mjs' })).toThrow(
+      /IP_LOCATION_MODULE="locate.mjs": must be an absolute path/,
+    );
+    expect(() => parseConfig({ ...base, IP_LOCATION_MODULE: '/nowhere/locate.mjs' })).toThrow(
+      /IP_LOCATION_MODULE="\/nowhere\/locate.mjs": names no file/,
+    );
   });
 
   it('takes ORIGIN and the auth settings', () => {

@@ -9,6 +9,8 @@ import {
   withDevelopmentDefaults,
 } from '@authkit/auth';
 import type { AuthEnvSettings } from '@authkit/auth';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { dev } from '$app/env';
 
@@ -27,6 +29,13 @@ const envSchema = z.object({
   API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:3001' })
     .optional(),
+  // Optional: an ES module whose default export gives an address's approximate location (see location.ts).
+  IP_LOCATION_MODULE: z
+    .string()
+    .trim()
+    .refine((path) => isAbsolute(path), 'must be an absolute path to an ES module')
+    .refine((path) => existsSync(path), 'names no file')
+    .optional(),
 });
 
 /**
@@ -43,6 +52,8 @@ export interface WebConfig {
   /** The API (no trailing slash), or undefined: no /trpc forwarding, no passkeys. */
   apiUrl: string | undefined;
   passkeys: PasskeysStatus;
+  /** An ES module giving sessions' approximate locations, or undefined (the default: none shown). */
+  ipLocationModule: string | undefined;
   auth: AuthEnvSettings;
 }
 
@@ -85,6 +96,7 @@ export function parseConfig(
     origin: vars.ORIGIN,
     apiUrl,
     passkeys,
+    ipLocationModule: vars.IP_LOCATION_MODULE,
     auth,
   };
 }

@@ -5,7 +5,7 @@ import {
   requestInfo,
   signOut,
 } from '@authkit/auth/sveltekit';
-import { fail, redirect } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
 import { changePasswordSchema, emailChangeSchema } from '#lib/schemas.ts';
 import {
@@ -14,6 +14,8 @@ import {
   emailChangeSent,
   emptyForm,
   readFormFields,
+  refusalFor,
+  refuse,
   refusedChange,
   toReauth,
 } from '#lib/server/actions.ts';
@@ -22,27 +24,49 @@ import { getConfig } from '#lib/server/config.ts';
 import { pendingFormOwner, takePendingForm } from '#lib/server/pending-form.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { secondFactorActions } from './second-factor-actions.server.ts';
-import { shownDetails } from '#lib/activity.ts';
+import { ACTIVITY_PAGE_SIZE, activityPage, pageOfEvents, shownDetails } from '#lib/activity.ts';
+import { configuredLocator, locateAll } from '#lib/server/location.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
   // Checked before any query starts: a check that throws after a query has
   // started would leave that query's rejection unhandled.
   const { user, session } = requireSignedIn(event);
+  // Recent activity, a page at a time (?activity=2 is the next older page).
+  const activity = activityPage(event.url.searchParams.get('activity'));
+  if (activity === null) error(400, 'There is no such page of recent activity.');
   const auth = getAuth();
   // Bound to this session (a forged or another session's cookie is dropped).
   const pendingForm = takePendingForm(event, pendingFormOwner(user, session));
-  const [sessions, events, passkeys, connected, methods, emailForm, passwordForm] =
-    await Promise.all([
-      auth.listSessions(session),
-      auth.listEvents(user.id, 15),
-      auth.listPasskeys(session),
-      auth.listConnectedAccounts(session),
-      auth.signInMethods(user.id),
-      // Two forms on one page: superforms tells them apart by id.
-      emptyForm(emailChangeSchema, 'email'),
-      emptyForm(changePasswordSchema, 'password'),
-    ]);
+  const [
+    sessions,
+    newest,
+    passkeys,
+    connected,
+    methods,
+    pendingEmail,
+    locate,
+    emailForm,
+    passwordForm,
+  ] = await Promise.all([
+    auth.listSessions(session),
+    // One more than the page needs: whether an older page has any.
+    auth.listEvents(user.id, activity * ACTIVITY_PAGE_SIZE + 1),
+    auth.listPasskeys(session),
+    auth.listConnectedAccounts(session),
+    auth.signInMethods(user.id),
+    auth.pendingEmailChange(session),
+    configuredLocator(),
+    // Two forms on one page: superforms tells them apart by id.
+    emptyForm(emailChangeSchema, 'email'),
+    emptyForm(changePasswordSchema, 'password'),
+  ]);
+  const { events, older } = pageOfEvents(newest, activity);
+  // Only where the operator supplies a lookup (IP_LOCATION_MODULE); none by default.
+  const locations = await locateAll(
+    sessions.map((item) => item.ip),
+    locate,
+  );
   // Typed before the detour through re-authentication (password or passkey):
   // back in the form, shown for the visitor to confirm with one press. Never
   // sent unseen: the cookie could have been planted.
@@ -64,7 +88,10 @@ export const load: PageServerLoad = async (event) => {
       createdAt: item.createdAt,
       lastSeenAt: item.lastSeenAt,
       remember: item.remember,
+      location: locations.get(item.ip) ?? null,
     })),
+    /** A change of address waiting for its link: the address and when it was asked for. */
+    pendingEmail,
     rememberDays: Math.round(auth.settings.rememberIdleMs / 86_400_000),
     /** False for an account made by an identity provider: the page offers "Set a password". */
     hasPassword: methods.password,
@@ -90,6 +117,7 @@ export const load: PageServerLoad = async (event) => {
       createdAt: item.createdAt,
       lastUsedAt: item.lastUsedAt,
     })),
+    activity: { page: activity, older },
     events: events.map((item) => ({
       type: item.type,
       details: shownDetails(item.details),
@@ -169,6 +197,44 @@ export const actions: Actions = {
     setFlash(event.cookies, event.url, {
       type: 'success',
       message: emailChangeSent(form.data.email),
+    });
+    redirect(303, '/account#email');
+  },
+
+  /** Mails the pending change's link again (to the pending address only; the form names none). */
+  resendEmail: async (event) => {
+    const { session } = requireSignedIn(event);
+    await readFormFields(event.request);
+    let email: string;
+    try {
+      ({ email } = await getAuth().resendEmailChange(session, requestInfo(event)));
+    } catch (caught) {
+      const { status, refusal } = refusalFor(caught, event);
+      return refuse(status, 'resendEmail', refusal);
+    }
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: `We sent a new link to ${email}; the earlier one no longer works.`,
+    });
+    redirect(303, '/account#email');
+  },
+
+  /** Withdraws the pending change: its mailed link stops working. */
+  cancelEmail: async (event) => {
+    const { session } = requireSignedIn(event);
+    await readFormFields(event.request);
+    let cancelled: boolean;
+    try {
+      ({ cancelled } = await getAuth().cancelEmailChange(session, requestInfo(event)));
+    } catch (caught) {
+      const { status, refusal } = refusalFor(caught, event);
+      return refuse(status, 'cancelEmail', refusal);
+    }
+    setFlash(event.cookies, event.url, {
+      type: cancelled ? 'success' : 'info',
+      message: cancelled
+        ? 'The change of email address is cancelled: its link no longer works.'
+        : 'No change of email address was waiting.',
     });
     redirect(303, '/account#email');
   },

@@ -13,6 +13,8 @@ export const load: PageServerLoad = (event) => {
       fresh: getAuth().isFresh(session),
     },
     memberSince: user.createdAt,
+    /** Without it, the page suggests turning on two-step verification. */
+    mfaEnabled: user.mfaEnabled,
     failedSignIns: takeFailedSignIns(event.cookies),
   };
 };

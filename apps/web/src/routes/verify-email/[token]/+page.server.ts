@@ -1,14 +1,21 @@
 // The link from a verification or email-change mail. Mail clients and link
 // scanners fetch links on their own, so the GET only shows a button; the POST
-// (to the same URL: the token stays in the path) uses the link. Public: the
-// link is the proof, whoever (if anyone) is signed in.
+// (to the same URL: the token stays in the path) uses the link. The page names
+// the address being confirmed (the link went to it). Public: the link is the
+// proof, whoever (if anyone) is signed in.
 import { isAuthError } from '@authkit/auth';
 import { requestInfo } from '@authkit/auth/sveltekit';
 import { fail, redirect } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
 import { readFormFields, refusalFor } from '#lib/server/actions.ts';
 import { getAuth } from '#lib/server/auth.ts';
-import type { Actions } from './$types';
+import type { Actions, PageServerLoad } from './$types';
+
+/** The address the link confirms, named on the page; null when the link does not work (uses nothing up). */
+export const load: PageServerLoad = async ({ params }) => {
+  const link = await getAuth().checkEmailLink(params.token);
+  return { link };
+};
 
 export const actions: Actions = {
   default: async (event) => {
@@ -17,9 +24,13 @@ export const actions: Actions = {
     let message: string;
     try {
       // An email change ends every other session of the account; this browser's stays.
-      const { user, changed } = await getAuth().verifyEmail(event.params.token, requestInfo(event), {
-        keepSessionId: event.locals.session?.id ?? null,
-      });
+      const { user, changed } = await getAuth().verifyEmail(
+        event.params.token,
+        requestInfo(event),
+        {
+          keepSessionId: event.locals.session?.id ?? null,
+        },
+      );
       message = changed
         ? `Your email address is now ${user.email}.`
         : 'Thank you, your email address is confirmed.';
