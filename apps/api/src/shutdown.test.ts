@@ -9,7 +9,6 @@ import { afterAll, expect, it } from 'vitest';
 import {
   eventually,
   mutate,
-  send,
   spawnApiProcess,
   strongPassword,
   uniqueName,
