@@ -66,6 +66,7 @@ export type {
   SessionProtection,
   SignInMethods,
   TotpEnrolment,
+  TwoStepStatus,
   UserPage,
 } from './types.ts';
 export type { AuthEventType, Role, SessionEndReason } from '@authkit/db';
