@@ -31,13 +31,14 @@ export const load: PageServerLoad = async (event) => {
   const auth = getAuth();
   // Bound to this session (a forged or another session's cookie is dropped).
   const pendingForm = takePendingForm(event, pendingFormOwner(user, session));
-  const [sessions, events, passkeys, connected, methods, emailForm, passwordForm] =
+  const [sessions, events, passkeys, connected, methods, twoStep, emailForm, passwordForm] =
     await Promise.all([
       auth.listSessions(session),
       auth.listEvents(user.id, 15),
       auth.listPasskeys(session),
       auth.listConnectedAccounts(session),
       auth.signInMethods(user.id),
+      auth.twoStepStatus(session),
       // Two forms on one page: superforms tells them apart by id.
       emptyForm(emailChangeSchema, 'email'),
       emptyForm(changePasswordSchema, 'password'),
@@ -81,6 +82,9 @@ export const load: PageServerLoad = async (event) => {
       .filter((provider) => !connected.some((item) => item.provider === provider.id))
       .map(({ id, name }) => ({ id, name })),
     mfaEnabled: user.mfaEnabled,
+    /** Off, on (with the unused recovery codes left), or a set-up waiting for "I have saved them". */
+    twoStep,
+    siteName: auth.settings.siteName,
     passkeysStatus: getConfig().passkeys,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
     passkeys: passkeys.map((item) => ({
