@@ -1,11 +1,13 @@
 // The screenshots shown in the web README: /login (with the providers' buttons),
-// /account (with a second device signed in), /dashboard and the connected-accounts
-// card of /account, at 390 px and 1280 px, light and dark.
+// /account (with a second device signed in), /dashboard, the connected-accounts
+// card of /account and the recovery codes step of two-step set-up, at 390 px
+// and 1280 px, light and dark.
 // Every test run takes them (under test-results/screenshots/docs); with
 // DOCS_SCREENSHOTS=1 they are written to docs/screenshots/ for committing:
 //   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { totpCode } from '@authkit/auth/testing';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
   closeTestAuth,
@@ -24,7 +26,12 @@ const outputDir = process.env.DOCS_SCREENSHOTS
 const widths = [390, 1280] as const;
 const themes = ['light', 'dark'] as const;
 
-async function takeAll(page: Page, name: string, path: string, ready: (page: Page) => Promise<void>) {
+async function takeAll(
+  page: Page,
+  name: string,
+  path: string,
+  ready: (page: Page) => Promise<void>,
+) {
   for (const width of widths) {
     for (const theme of themes) {
       await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
@@ -104,6 +111,37 @@ test('screenshots of the connected-accounts card on /account (390 and 1280 px, l
       await expect(page.getByTestId('connected-row')).toHaveCount(1);
       await page.locator('#connected').screenshot({
         path: join(outputDir, `connected-accounts-${width}-${theme}.png`),
+        animations: 'disabled',
+      });
+    }
+  }
+  expect(problems).toEqual([]);
+});
+
+test('screenshots of the recovery codes step of two-step set-up (390 and 1280 px, light and dark)', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  mkdirSync(outputDir, { recursive: true });
+  const problems = watchConsole(page);
+  await registerNewUser(page, 'ada_codes');
+  await page.goto('/account#two-step');
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+  await page.getByLabel('Code from your app').fill(totpCode(secret, new Date()));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+  // The step is an action's answer: the same page is shown at each size and theme.
+  for (const width of widths) {
+    for (const theme of themes) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.emulateMedia({ colorScheme: theme });
+      await expect(page.getByRole('button', { name: 'Print' })).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        width,
+      );
+      await page.locator('#two-step').screenshot({
+        path: join(outputDir, `recovery-codes-${width}-${theme}.png`),
         animations: 'disabled',
       });
     }

@@ -26,7 +26,11 @@ describe('flash messages', () => {
   });
 
   it('keeps a known link by name and drops any other (a cookie never carries a URL)', () => {
-    const prompt = { type: 'warning', message: 'Few codes left', link: 'new-recovery-codes' } as const;
+    const prompt = {
+      type: 'warning',
+      message: 'Few codes left',
+      link: 'new-recovery-codes',
+    } as const;
     expect(parseFlash(prompt)).toEqual(prompt);
     expect(parseFlash({ ...prompt, link: 'https://evil.example/' })).toEqual({
       type: 'warning',

@@ -19,7 +19,9 @@ describe('passkeySignedIn', () => {
       failedSignInsSinceLastVisit: 2,
     });
     expect(passkeySignedIn(JSON.stringify(answer), 0)?.username).toBe('alice');
-    expect(passkeySignedIn(JSON.stringify([{ result: { data: 1 } }, answer]), 1)?.username).toBe('alice');
+    expect(passkeySignedIn(JSON.stringify([{ result: { data: 1 } }, answer]), 1)?.username).toBe(
+      'alice',
+    );
   });
 
   it('is null for errors, other answers and anything malformed', () => {

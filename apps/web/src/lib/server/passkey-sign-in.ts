@@ -25,7 +25,11 @@ export function passkeySignedIn(body: string, index: number): PasskeySignedIn | 
   }
   const entry = Array.isArray(parsed) ? parsed[index] : index === 0 ? parsed : null;
   const data = (entry as { result?: { data?: unknown } } | null)?.result?.data as
-    | { secondFactorRequired?: unknown; user?: { username?: unknown }; failedSignInsSinceLastVisit?: unknown }
+    | {
+        secondFactorRequired?: unknown;
+        user?: { username?: unknown };
+        failedSignInsSinceLastVisit?: unknown;
+      }
     | undefined;
   if (!data || data.secondFactorRequired !== false) return null;
   const username = data.user?.username;
@@ -33,6 +37,7 @@ export function passkeySignedIn(body: string, index: number): PasskeySignedIn | 
   const failed = data.failedSignInsSinceLastVisit;
   return {
     username,
-    failedSignInsSinceLastVisit: typeof failed === 'number' && Number.isInteger(failed) && failed > 0 ? failed : 0,
+    failedSignInsSinceLastVisit:
+      typeof failed === 'number' && Number.isInteger(failed) && failed > 0 ? failed : 0,
   };
 }
