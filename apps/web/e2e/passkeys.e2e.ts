@@ -16,7 +16,6 @@ import {
   closeTestAuth,
   makeBrowserSessionStale,
   newUser,
-  registerNewUser,
   signIn,
   signOut,
   testAuth,
@@ -75,15 +74,14 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
   context,
   page,
 }) => {
+  // A long flow (add, rename, sign-in, two detours, remove): more than the default time on a busy machine.
+  test.slow();
   const problems = watchConsole(page);
   await virtualAuthenticator(context, page);
   const user = newUser('passkey');
-  await page.goto(`${site}/register`);
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByLabel('Confirm password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await createSignedInUser(testAuth(), user);
+  await page.goto(`${site}/login`);
+  await signIn(page, user, { open: false });
   await expect(page).toHaveURL(`${site}/dashboard`);
   await page.goto(`${site}/account#passkeys`);
   // No name given: named after the browser and system (the virtual authenticator's
@@ -224,7 +222,10 @@ test('a site whose SITE_URL is an IP address offers no passkeys and says what to
   await page.goto('/login');
   await expect(page.getByRole('button', { name: /passkey/i })).toHaveCount(0);
   await expect(page.getByTestId('passkey-unavailable')).toHaveCount(0);
-  await registerNewUser(page, 'passkey_ip');
+  const user = newUser('passkey_ip');
+  await createSignedInUser(testAuth(), user);
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto('/account#passkeys');
   await expect(page.getByTestId('passkeys-off')).toContainText('SITE_URL');
   await expect(page.getByRole('button', { name: 'Add a passkey' })).toHaveCount(0);
@@ -238,12 +239,9 @@ test('after a reset, the page lists a recently added passkey and removing it wor
 }) => {
   await virtualAuthenticator(context, page);
   const user = newUser('planted');
-  await page.goto(`${site}/register`);
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByLabel('Confirm password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await createSignedInUser(testAuth(), user);
+  await page.goto(`${site}/login`);
+  await signIn(page, user, { open: false });
   await expect(page).toHaveURL(`${site}/dashboard`);
   await page.goto(`${site}/account#passkeys`);
   await page.getByLabel('Passkey name').fill('Planted key');
