@@ -7,11 +7,13 @@
 //   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { totpCode } from '@authkit/auth/testing';
+import { createSignedInUser, totpCode } from '@authkit/auth/testing';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
   closeTestAuth,
+  newUser,
   registerNewUser,
+  signIn,
   signInOnAnotherDevice,
   testAuth,
   watchConsole,
@@ -124,7 +126,10 @@ test('screenshots of the recovery codes step of two-step set-up (390 and 1280 px
   test.setTimeout(90_000);
   mkdirSync(outputDir, { recursive: true });
   const problems = watchConsole(page);
-  await registerNewUser(page, 'ada_codes');
+  const user = newUser('ada_codes');
+  await createSignedInUser(testAuth(), user);
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto('/account#two-step');
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
@@ -137,9 +142,18 @@ test('screenshots of the recovery codes step of two-step set-up (390 and 1280 px
       await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
       await page.emulateMedia({ colorScheme: theme });
       await expect(page.getByRole('button', { name: 'Print' })).toBeVisible();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      // Nothing in the card sticks out sideways (the message names what does). The
+      // page is resized, not reloaded (the step is an action's answer): the header's
+      // narrow layout is checked by the loaded pages above.
+      const wide = await page.evaluate(
+        (limit) =>
+          [...document.querySelectorAll('#two-step *')]
+            .filter((element) => element.getBoundingClientRect().right > limit + 0.5)
+            .map((element) => `${element.tagName.toLowerCase()}.${element.className}`)
+            .slice(0, 5),
         width,
       );
+      expect(wide).toEqual([]);
       await page.locator('#two-step').screenshot({
         path: join(outputDir, `recovery-codes-${width}-${theme}.png`),
         animations: 'disabled',
