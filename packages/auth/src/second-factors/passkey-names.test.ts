@@ -9,7 +9,9 @@ const SAFARI_IPHONE =
 describe('authenticatorName', () => {
   it('knows common authenticators by AAGUID, in any case', () => {
     expect(authenticatorName('fbfc3007-154e-4ecc-8c0b-6e020557d7bd')).toBe('iCloud Keychain');
-    expect(authenticatorName('EA9B8D66-4D01-1D21-3CE4-B6B48CB575D4')).toBe('Google Password Manager');
+    expect(authenticatorName('EA9B8D66-4D01-1D21-3CE4-B6B48CB575D4')).toBe(
+      'Google Password Manager',
+    );
     expect(authenticatorName('08987058-cadc-4b81-b6e1-30de50dcbe96')).toBe('Windows Hello');
     expect(authenticatorName('bada5566-a7aa-401f-bd96-45619a55120d')).toBe('1Password');
     expect(authenticatorName('d548826e-79b4-db40-a3d8-11116f7e8349')).toBe('Bitwarden');
@@ -27,11 +29,15 @@ describe('authenticatorName', () => {
 
 describe('defaultPasskeyName', () => {
   it('takes the authenticator’s name first', () => {
-    expect(defaultPasskeyName('fbfc3007-154e-4ecc-8c0b-6e020557d7bd', SAFARI_IPHONE)).toBe('iCloud Keychain');
+    expect(defaultPasskeyName('fbfc3007-154e-4ecc-8c0b-6e020557d7bd', SAFARI_IPHONE)).toBe(
+      'iCloud Keychain',
+    );
   });
 
   it('falls back to the browser and system it was added from', () => {
-    expect(defaultPasskeyName('00000000-0000-0000-0000-000000000000', CHROME_LINUX)).toBe('Chrome on Linux');
+    expect(defaultPasskeyName('00000000-0000-0000-0000-000000000000', CHROME_LINUX)).toBe(
+      'Chrome on Linux',
+    );
     expect(defaultPasskeyName(null, SAFARI_IPHONE)).toBe('Safari on iOS');
   });
 
