@@ -389,24 +389,26 @@ for (const javaScriptEnabled of [true, false]) {
     // One notice says why (not a flash on top of the page's own).
     await expect(page.getByTestId('mfa-required')).toBeVisible();
     await expect(page.getByTestId('flash')).toHaveCount(0);
-    await expect(page.getByTestId('admin-continue')).toHaveCount(0);
+    await expect(page.getByTestId('flash-link')).toHaveCount(0);
     // axe runs in the page: with JavaScript on (the same markup either way).
     if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
     await page.getByLabel('Code from your app').fill(totpCode(secret, new Date()));
-    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
     await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+    // Not on until the codes are saved: no way to the admin pages yet.
+    await expect(page.getByRole('link', { name: 'Continue to the admin page' })).toHaveCount(0);
+    await page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
     await expect(page.getByTestId('mfa-required')).toHaveCount(0);
-    await expect(page.getByTestId('admin-continue')).toBeVisible();
+    await expect(page.getByTestId('flash')).toHaveText(
+      'Two-step verification is on: the admin pages are open to you.',
+    );
     // axe runs in the page: with JavaScript on (the same markup either way).
     if (javaScriptEnabled) expect(await axeViolations(page)).toEqual([]);
 
-    await page
-      .getByTestId('admin-continue')
-      .getByRole('link', { name: 'Continue to the admin page' })
-      .click();
+    await page.getByTestId('flash-link').getByText('Continue to the admin page').click();
     await expect(page).toHaveURL(/\/admin$/);
     await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
     await context.close();

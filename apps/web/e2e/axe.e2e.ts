@@ -2,7 +2,12 @@
 // member and as an admin, in light and dark, at 1280 and 390 px: no violations.
 // Each view is also saved as a screenshot (test-results/screenshots/axe-*).
 import AxeBuilder from '@axe-core/playwright';
-import { createSignedInUser } from '@authkit/auth/testing';
+import {
+  createSignedInUser,
+  createSoftAuthenticator,
+  testRequest,
+  totpCode,
+} from '@authkit/auth/testing';
 import { expect, test, type Page } from '@playwright/test';
 import {
   closeTestAuth,
@@ -11,6 +16,7 @@ import {
   screenshot,
   signIn,
   signInWithSecondFactor,
+  signOut,
   testAuth,
   type TestUser,
 } from './support/fixtures.ts';
@@ -71,6 +77,23 @@ async function violationsOn(page: Page, who: string, paths: readonly string[]): 
       }
       const name = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home';
       await screenshot(page, `axe-${who}-${name}-${view.scheme}-${view.width}`);
+    }
+  }
+  return found;
+}
+
+/** axe's findings on the page as it is now (an action's answer), in every view. */
+async function violationsHere(page: Page, what: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const view of VIEWS) {
+    await page.setViewportSize({ width: view.width, height: view.height });
+    await page.emulateMedia({ colorScheme: view.scheme });
+    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+    for (const violation of result.violations) {
+      const targets = violation.nodes.map((node) => node.target.join(' ')).slice(0, 3);
+      found.push(
+        `${what} (${view.scheme}, ${view.width}px): ${violation.id}: ${violation.help} [${targets.join(', ')}]`,
+      );
     }
   }
   return found;
@@ -162,5 +185,64 @@ test.describe('axe finds no WCAG 2.2 A/AA violations', () => {
     await page.goto('/admin');
     await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
     expect(await violationsOn(page, 'admin', ADMIN)).toEqual([]);
+  });
+
+  test('two-step set-up and passkey states (key, recovery codes, unfinished, on, remove question, recovery-code landing)', async ({
+    page,
+  }) => {
+    const user = await signedInAs(page, 'user');
+    const found: string[] = [];
+    await page.goto('/account#two-step');
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+    found.push(...(await violationsHere(page, 'totp key step')));
+    await page.getByLabel('Code from your app').fill(totpCode(secret, new Date()));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+    const codes = (await page.getByTestId('recovery-codes').locator('code').allTextContents()).map(
+      (code) => code.trim(),
+    );
+    found.push(...(await violationsHere(page, 'recovery codes step')));
+    await page.reload();
+    await expect(page.getByTestId('two-step-unfinished')).toBeVisible();
+    found.push(...(await violationsHere(page, 'unfinished set-up')));
+    await page.getByRole('button', { name: 'Show new recovery codes' }).click();
+    await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+    const saved = (await page.getByTestId('recovery-codes').locator('code').allTextContents()).map(
+      (code) => code.trim(),
+    );
+    await page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
+    await expect(page.getByTestId('recovery-codes-left')).toBeVisible();
+    found.push(...(await violationsHere(page, 'two-step on')));
+    expect(saved).not.toEqual(codes);
+
+    // A passkey (made through the auth package) and the question before removing it.
+    const doc = await testAuth().database.users.findOne({ username: user.username });
+    const session = await createSignedInUser(testAuth(), newUser('axe_pk'));
+    const options = await testAuth().passkeyRegistrationOptions(session.session, testRequest);
+    const key = createSoftAuthenticator({ origin: testAuth().settings.siteUrl }).register(options);
+    const passkey = await testAuth().registerPasskey(session.session, key, 'Axe key', testRequest);
+    await testAuth().database.passkeys.updateOne(
+      { _id: passkey.id },
+      { $set: { user_id: doc!._id } },
+    );
+    await page.goto('/account#passkeys');
+    await page.reload();
+    await page.getByRole('button', { name: 'Remove passkey Axe key' }).click();
+    await expect(page.getByTestId('passkey-confirm')).toBeVisible();
+    found.push(...(await violationsHere(page, 'passkey remove question')));
+
+    // Landing after a recovery-code sign-in: the prompt with its link.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto('/dashboard');
+    await signOut(page);
+    await signIn(page, user);
+    await expect(page).toHaveURL(/\/login\/verify/);
+    await page.getByRole('link', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(saved[0]!);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(page.getByTestId('flash-link')).toBeVisible();
+    found.push(...(await violationsHere(page, 'recovery-code landing')));
+    expect(found).toEqual([]);
   });
 });

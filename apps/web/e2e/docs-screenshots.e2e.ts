@@ -1,14 +1,15 @@
 // The screenshots shown in the web README: /login (with the providers' buttons),
 // /account (with a second device signed in), /dashboard, the connected-accounts
 // card of /account, /account's section navigation (the sidebar after a jump, the
-// jump menu open, a pending email change) and /admin (all users, and a search
-// with a filter), at 390 px and 1280 px, light and dark.
+// jump menu open, a pending email change), the recovery codes step of two-step
+// set-up and /admin (all users, and a search with a filter), at 390 px and
+// 1280 px, light and dark.
 // Every test run takes them (under test-results/screenshots/docs); with
 // DOCS_SCREENSHOTS=1 they are written to docs/screenshots/ for committing:
 //   DOCS_SCREENSHOTS=1 pnpm --filter web exec playwright test e2e/docs-screenshots.e2e.ts
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSignedInUser } from '@authkit/auth/testing';
+import { createSignedInUser, totpCode } from '@authkit/auth/testing';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import {
   closeTestAuth,
@@ -16,6 +17,7 @@ import {
   enrolTotp,
   newUser,
   registerNewUser,
+  signIn,
   signInOnAnotherDevice,
   signInWithSecondFactor,
   testAuth,
@@ -199,5 +201,48 @@ test('screenshots of /admin: all users, and a search with a filter (390 and 1280
   await takeAll(page, 'admin-search', '/admin?q=a&filter=admins', async (shown) => {
     await expect(shown.getByTestId('user-count')).toHaveText(/^Matching users/);
   });
+  expect(problems).toEqual([]);
+});
+
+test('screenshots of the recovery codes step of two-step set-up (390 and 1280 px, light and dark)', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  mkdirSync(outputDir, { recursive: true });
+  const problems = watchConsole(page);
+  const user = newUser('ada_codes');
+  await createSignedInUser(testAuth(), user);
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.goto('/account#two-step');
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+  await page.getByLabel('Code from your app').fill(totpCode(secret, new Date()));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+  // The step is an action's answer: the same page is shown at each size and theme.
+  for (const width of widths) {
+    for (const theme of themes) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      await page.emulateMedia({ colorScheme: theme });
+      await expect(page.getByRole('button', { name: 'Print' })).toBeVisible();
+      // Nothing in the card sticks out sideways (the message names what does). The
+      // page is resized, not reloaded (the step is an action's answer): the header's
+      // narrow layout is checked by the loaded pages above.
+      const wide = await page.evaluate(
+        (limit) =>
+          [...document.querySelectorAll('#two-step *')]
+            .filter((element) => element.getBoundingClientRect().right > limit + 0.5)
+            .map((element) => `${element.tagName.toLowerCase()}.${element.className}`)
+            .slice(0, 5),
+        width,
+      );
+      expect(wide).toEqual([]);
+      await page.locator('#two-step').screenshot({
+        path: join(outputDir, `recovery-codes-${width}-${theme}.png`),
+        animations: 'disabled',
+      });
+    }
+  }
   expect(problems).toEqual([]);
 });

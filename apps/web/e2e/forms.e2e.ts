@@ -238,7 +238,7 @@ for (const javaScriptEnabled of [true, false]) {
         const setUp = page.getByRole('button', { name: 'Set up an authenticator app' });
         if (await setUp.isVisible()) await setUp.click();
         await page.getByLabel('Code from your app').fill(code);
-        await page.getByRole('button', { name: 'Turn on' }).click();
+        await page.getByRole('button', { name: 'Continue', exact: true }).click();
         expect(await timesShown(page, message)).toBe(1);
       };
       // The site's own check of the field, then the auth package's refusal.

@@ -215,6 +215,11 @@ test('two-step set-up, confirmation, recovery codes and turning off refuse malfo
         expectAnswer(answer, [409, 429], { who, code });
       },
     );
+    // "I have saved them" with no set-up waiting for it: a conflict, and nothing turns on.
+    await check(formCase(['code', 'confirm']), 30, async (form) => {
+      const answer = await client.postForm('/account?/totpFinish', form, { token: member.token });
+      expectAnswer(answer, [409], form);
+    });
     // Already on: no second set-up; recovery codes only come with an app.
     await check(formCase(['code', 'secret']), 40, async (form) => {
       const answer = await client.postForm('/account?/totpBegin', form, { token: totpUser.token });
@@ -364,6 +369,7 @@ test('anonymous visitors are sent to sign in from every second-factor action of 
   const actions = [
     'totpBegin',
     'totpConfirm',
+    'totpFinish',
     'recoveryCodes',
     'totpDisable',
     'passkeyRename',

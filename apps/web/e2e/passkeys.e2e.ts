@@ -5,13 +5,18 @@
 // database), the site forwarding /trpc to the API as in production.
 // A password reset lists a recently added passkey and removes it (without
 // JavaScript), so that a passkey planted by an intruder does not outlive it.
+// The name is optional (a default from the authenticator or the browser), the
+// options carry user.displayName, removing asks first (with and without
+// JavaScript), rename and remove say which passkey, and a passkey sign-in is
+// welcomed and said to be confirmed by the passkey.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { freePort } from '@authkit/db/embedded';
+import { createSignedInUser, createSoftAuthenticator, testRequest } from '@authkit/auth/testing';
 import {
   closeTestAuth,
   makeBrowserSessionStale,
   newUser,
-  registerNewUser,
+  signIn,
   signOut,
   testAuth,
   watchConsole,
@@ -69,32 +74,49 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
   context,
   page,
 }) => {
+  // A long flow (add, rename, sign-in, two detours, remove): more than the default time on a busy machine.
+  test.slow();
   const problems = watchConsole(page);
   await virtualAuthenticator(context, page);
   const user = newUser('passkey');
-  await page.goto(`${site}/register`);
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByLabel('Confirm password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await createSignedInUser(testAuth(), user);
+  await page.goto(`${site}/login`);
+  await signIn(page, user, { open: false });
   await expect(page).toHaveURL(`${site}/dashboard`);
   await page.goto(`${site}/account#passkeys`);
-  await page.getByLabel('Passkey name').fill('Test laptop');
+  // No name given: named after the browser and system (the virtual authenticator's
+  // AAGUID is none of the known ones); the options name the user for the authenticator.
+  const options = page.waitForResponse((response) =>
+    response.url().includes('auth.passkeys.registrationOptions'),
+  );
   await page.getByRole('button', { name: 'Add a passkey' }).click();
-  await expect(page.getByText('Passkey “Test laptop” added.')).toBeVisible();
-  const row = page.locator('[data-testid="passkey-row"][data-name="Test laptop"]');
+  const creation = (await (await options).json()) as [
+    { result: { data: { user: { name: string; displayName: string } } } },
+  ];
+  expect(creation[0].result.data.user).toMatchObject({
+    name: user.username,
+    displayName: user.username,
+  });
+  await expect(page.getByText('Passkey “Chrome on Linux” added.')).toBeVisible();
+  const row = page.locator('[data-testid="passkey-row"][data-name="Chrome on Linux"]');
   await expect(row).toContainText('never used');
 
-  // Rename (a plain form).
-  await row.getByLabel('New name for Test laptop').fill('Work laptop');
+  // Rename (a plain form): the result names the passkey, before and after.
+  await row.getByLabel('New name for Chrome on Linux').fill('Work laptop');
   await row.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    'Renamed the passkey “Chrome on Linux” to “Work laptop”.',
+  );
   await expect(page.locator('[data-testid="passkey-row"][data-name="Work laptop"]')).toBeVisible();
 
   await signOut(page);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page).toHaveURL(`${site}/dashboard`);
-  await expect(page.getByText(user.username).first()).toBeVisible();
+  // Welcomed as after a password, and the session says what confirmed it.
+  await expect(page.getByTestId('flash')).toHaveText(
+    `Welcome back, ${user.username}! You are signed in.`,
+  );
+  await expect(page.getByTestId('confirmed-recently')).toHaveText('Yes, with a passkey');
 
   // A rename from a stale session goes through re-authentication (with the
   // passkey, which restores freshness) and comes back with the typed name.
@@ -139,12 +161,57 @@ test('add a passkey, sign in with it (usernameless), confirm with it', async ({
   expect(labels).toContain('Passkey added');
   expect(labels).toContain('Passkey used');
 
-  await page
-    .locator('[data-testid="passkey-row"][data-name="Home laptop"]')
-    .getByRole('button', { name: 'Remove passkey Home laptop' })
-    .click();
+  // Removing asks first; Cancel keeps it, Yes removes it and says which.
+  const home = page.locator('[data-testid="passkey-row"][data-name="Home laptop"]');
+  await home.getByRole('button', { name: 'Remove passkey Home laptop' }).click();
+  await expect(page.getByTestId('passkey-confirm')).toContainText(
+    'Remove the passkey “Home laptop”?',
+  );
+  await page.getByTestId('passkey-confirm').getByRole('link', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('passkey-confirm')).toHaveCount(0);
+  await expect(home).toBeVisible();
+  await home.getByRole('button', { name: 'Remove passkey Home laptop' }).click();
+  await page.getByRole('button', { name: 'Yes, remove “Home laptop”' }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    'Removed the passkey “Home laptop”: it no longer signs in to your account.',
+  );
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+test('without JavaScript, removing a passkey asks first and names it', async ({ browser }) => {
+  // A passkey made through the auth package (the list and removal need no ceremony).
+  const user = newUser('pk_nojs');
+  const signedIn = await createSignedInUser(testAuth(), user);
+  const options = await testAuth().passkeyRegistrationOptions(signedIn.session, testRequest);
+  const authenticator = createSoftAuthenticator({ origin: testAuth().settings.siteUrl });
+  await testAuth().registerPasskey(
+    signedIn.session,
+    authenticator.register(options),
+    'Spare key',
+    testRequest,
+  );
+
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const page = await plain.newPage();
+  await page.goto(`${site}/login`);
+  await signIn(page, user, { open: false });
+  await expect(page).toHaveURL(`${site}/dashboard`);
+  await page.goto(`${site}/account#passkeys`);
+  const row = page.locator('[data-testid="passkey-row"][data-name="Spare key"]');
+  await row.getByRole('button', { name: 'Remove passkey Spare key' }).click();
+  await expect(page.getByTestId('passkey-confirm')).toContainText(
+    'Remove the passkey “Spare key”?',
+  );
+  // Nothing removed yet.
+  expect(await testAuth().database.passkeys.countDocuments({ user_id: signedIn.user.id })).toBe(1);
+  await page.getByRole('button', { name: 'Yes, remove “Spare key”' }).click();
+  await expect(page.getByTestId('flash')).toHaveText(
+    'Removed the passkey “Spare key”: it no longer signs in to your account.',
+  );
+  await expect(page.getByText('No passkeys yet.')).toBeVisible();
+  expect(await testAuth().database.passkeys.countDocuments({ user_id: signedIn.user.id })).toBe(0);
+  await plain.close();
 });
 
 test('a site whose SITE_URL is an IP address offers no passkeys and says what to set', async ({
@@ -155,7 +222,10 @@ test('a site whose SITE_URL is an IP address offers no passkeys and says what to
   await page.goto('/login');
   await expect(page.getByRole('button', { name: /passkey/i })).toHaveCount(0);
   await expect(page.getByTestId('passkey-unavailable')).toHaveCount(0);
-  await registerNewUser(page, 'passkey_ip');
+  const user = newUser('passkey_ip');
+  await createSignedInUser(testAuth(), user);
+  await signIn(page, user);
+  await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto('/account#passkeys');
   await expect(page.getByTestId('passkeys-off')).toContainText('SITE_URL');
   await expect(page.getByRole('button', { name: 'Add a passkey' })).toHaveCount(0);
@@ -169,12 +239,9 @@ test('after a reset, the page lists a recently added passkey and removing it wor
 }) => {
   await virtualAuthenticator(context, page);
   const user = newUser('planted');
-  await page.goto(`${site}/register`);
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByLabel('Confirm password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await createSignedInUser(testAuth(), user);
+  await page.goto(`${site}/login`);
+  await signIn(page, user, { open: false });
   await expect(page).toHaveURL(`${site}/dashboard`);
   await page.goto(`${site}/account#passkeys`);
   await page.getByLabel('Passkey name').fill('Planted key');

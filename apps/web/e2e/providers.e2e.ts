@@ -145,11 +145,13 @@ test('an account with TOTP gets the second step after the provider', async ({ pa
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
   await page.getByLabel('Code from your app').fill(totpCode(secret, new Date()));
-  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
   const codes = (await page.getByTestId('recovery-codes').locator('code').allTextContents()).map(
     (code) => code.trim(),
   );
+  await page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
+  await expect(page.getByTestId('two-step-status')).toHaveText('On');
   await page.goto('/dashboard');
   await signOut(page);
 

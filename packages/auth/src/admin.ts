@@ -276,7 +276,7 @@ export function createAdmin(
     if (actor.id === userId) {
       throw new AuthError(
         'FORBIDDEN',
-        'You cannot reset your own second factor: ask another administrator.',
+        'You cannot reset your own two-step verification: ask another administrator.',
       );
     }
     const user = await database.users.findOne(

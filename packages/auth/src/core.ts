@@ -50,7 +50,7 @@ export const MESSAGES = {
   incorrectPassword: 'Incorrect password.',
   passwordChangedMeanwhile: 'Your password has just been changed from another session.',
   invalidLink: 'This link is invalid or has expired, or it was already used. Ask for a new one.',
-  mfaRequired: 'Administrators need a second factor: set up an authenticator app first.',
+  mfaRequired: 'Administrators need two-step verification: set up an authenticator app first.',
 };
 
 /** The factors that count as a second factor for step-up (a passkey is one by itself). */

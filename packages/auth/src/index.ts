@@ -70,6 +70,7 @@ export type {
   SignInMethods,
   TotpEnrolment,
   UserListQuery,
+  TwoStepStatus,
   UserPage,
 } from './types.ts';
 export type { AuthEventType, Role, SessionEndReason } from '@authkit/db';

@@ -37,8 +37,12 @@ export interface SoftAuthenticator {
 }
 
 /** `counterStep` 0 makes an authenticator that keeps no counter (as many passkey providers do). */
-export function createSoftAuthenticator(site: { origin: string }, options: { counterStep?: number } = {}): SoftAuthenticator {
+export function createSoftAuthenticator(
+  site: { origin: string },
+  options: { counterStep?: number; /** The model's AAGUID (UUID text); all zeros by default, as many send. */ aaguid?: string } = {},
+): SoftAuthenticator {
   const credentials: SoftCredential[] = [];
+  const aaguid = options.aaguid ? Buffer.from(options.aaguid.replace(/-/g, ''), 'hex') : Buffer.alloc(16);
   const counterStep = options.counterStep ?? 1;
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
   const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
@@ -70,7 +74,7 @@ export function createSoftAuthenticator(site: { origin: string }, options: { cou
       const rpId = creation.rp.id ?? new URL(origin).hostname;
       const idLength = Buffer.alloc(2);
       idLength.writeUInt16BE(id.length);
-      const attested = Buffer.concat([Buffer.alloc(16), idLength, id, Buffer.from(cose)]);
+      const attested = Buffer.concat([aaguid, idLength, id, Buffer.from(cose)]);
       const data = authData(rpId, FLAG_UP | FLAG_UV | FLAG_AT, 0, attested);
       const attestationObject = isoCBOR.encode(
         new Map<string, string | Uint8Array | Map<string, string>>([

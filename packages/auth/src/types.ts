@@ -581,8 +581,17 @@ export interface Auth {
   ): Promise<CompletedSignIn & { method: 'totp' | 'recovery_code' }>;
   /** Fresh session: a new TOTP secret, pending (encrypted) until confirmTotpEnrolment. */
   beginTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<TotpEnrolment>;
-  /** A first valid code turns TOTP on; resolves to 10 recovery codes, shown once. */
+  /** A first valid code turns TOTP on at once; resolves to 10 recovery codes, shown once (verify + finish in one, for API clients). */
   confirmTotpEnrolment(session: SessionInfo, code: string, request: RequestInfo): Promise<string[]>;
+  /**
+   * A first valid code proves the app; resolves to 10 recovery codes, shown
+   * once. TOTP stays off until finishTotpEnrolment (the user saved the codes).
+   */
+  verifyTotpEnrolment(session: SessionInfo, code: string, request: RequestInfo): Promise<string[]>;
+  /** "I have saved my recovery codes": turns TOTP on after verifyTotpEnrolment (CONFLICT once that set-up is void). */
+  finishTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<void>;
+  /** Where the session's user stands with two-step verification, and the unused recovery codes. */
+  twoStepStatus(session: SessionInfo): Promise<TwoStepStatus>;
   /** Fresh session and a valid code or recovery code. */
   disableTotp(session: SessionInfo, proof: SecondFactorProof, request: RequestInfo): Promise<void>;
   /** Fresh session: 10 new recovery codes; the old ones stop working. */
@@ -725,6 +734,19 @@ export interface SecondFactorChallenge {
 
 /** What proves the second factor: a code from the app, or one of the recovery codes. */
 export type SecondFactorProof = { code: string } | { recoveryCode: string };
+
+/**
+ * 'off'; 'unsaved': the app is verified and recovery codes were shown, but the
+ * user has not said they are saved, so two-step verification is still off
+ * (until `finishBy`, then 'off' again); 'on'.
+ */
+export interface TwoStepStatus {
+  state: 'off' | 'unsaved' | 'on';
+  /** Unused recovery codes ('on' and 'unsaved'; 0 otherwise). */
+  recoveryCodesLeft: number;
+  /** With 'unsaved': until when "I have saved them" turns it on. */
+  finishBy: Date | null;
+}
 
 export interface TotpEnrolment {
   /** base32, for typing into an app by hand. */

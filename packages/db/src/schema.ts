@@ -56,6 +56,14 @@ export interface TotpDoc {
   created_at: Date;
   /** The latest time step a code was accepted for: older and equal steps are refused (no replay). */
   last_step: number;
+  /**
+   * While not confirmed: when a first code proved the app and the recovery
+   * codes were shown; two-step verification turns on when the user says the
+   * codes are saved (within a time limit), not before.
+   */
+  verified_at?: Date | null;
+  /** The session that gave that first code (it passes the new factor when it turns on). */
+  verified_session?: string | null;
 }
 
 export interface SessionDoc {

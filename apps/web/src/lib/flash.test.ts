@@ -25,6 +25,23 @@ describe('flash messages', () => {
     });
   });
 
+  it('keeps a known link by name and drops any other (a cookie never carries a URL)', () => {
+    const prompt = {
+      type: 'warning',
+      message: 'Few codes left',
+      link: 'new-recovery-codes',
+    } as const;
+    expect(parseFlash(prompt)).toEqual(prompt);
+    expect(parseFlash({ ...prompt, link: 'https://evil.example/' })).toEqual({
+      type: 'warning',
+      message: 'Few codes left',
+    });
+    expect(parseFlash({ ...prompt, link: 'toString' })).toEqual({
+      type: 'warning',
+      message: 'Few codes left',
+    });
+  });
+
   it('shows a scoped message in its place, and at the top anywhere else', () => {
     const scoped = { type: 'success', message: 'Done', scope: 'sessions' } as const;
     expect(flashAtTop(scoped, '/account')).toBe(false);

@@ -40,8 +40,12 @@ export async function signInWithPasskey(remember: boolean): Promise<void> {
   await client.auth.passkeys.authenticate.mutate({ response: sent(response), remember });
 }
 
-/** Adds a passkey to the signed-in account (fresh session). */
-export async function addPasskey(name: string): Promise<void> {
+/**
+ * Adds a passkey to the signed-in account (fresh session); an empty name lets
+ * the server name it (after the authenticator or this browser). Resolves to
+ * the name it was given.
+ */
+export async function addPasskey(name: string): Promise<string> {
   const client = api();
   const options = await client.auth.passkeys.registrationOptions.mutate();
   const response = await startRegistration({ optionsJSON: creationOptions(options) });
@@ -49,10 +53,11 @@ export async function addPasskey(name: string): Promise<void> {
   const { clientDataJSON, attestationObject } = response.response;
   // Browsers may name transports the API does not know yet: those are left out.
   const transports = (response.response.transports ?? []).filter(isKnownTransport);
-  await client.auth.passkeys.register.mutate({
+  const registered = await client.auth.passkeys.register.mutate({
     response: { ...sent(response), response: { clientDataJSON, attestationObject, transports } },
     name,
   });
+  return registered.passkey.name;
 }
 
 /** Confirms the signed-in user with one of their passkeys: the session is fresh again. */

@@ -266,16 +266,16 @@ export function addressInUseNotice(context: MailContext): MailMessage {
 }
 
 export function totpEnabledNotice(context: MailContext, details: RequestDetails): MailMessage {
-  return compose('totp_enabled_notice', context, 'Two-step sign-in is on', [
-    'An authenticator app was just set up for your account: signing in now also asks for a code from it.',
+  return compose('totp_enabled_notice', context, 'Two-step verification is on', [
+    'Two-step verification was just turned on for your account with an authenticator app: signing in now also asks for a code from it.',
     whenAndWhere(details),
     'Keep your recovery codes somewhere safe. If this was not you, somebody is signed in as you: reset your password now with “Forgot your password?” on the sign-in page (it signs out every device) and tell the site’s administrators.',
   ]);
 }
 
 export function totpDisabledNotice(context: MailContext, details: RequestDetails): MailMessage {
-  return compose('totp_disabled_notice', context, 'Two-step sign-in was turned off', [
-    'The authenticator app of your account was just turned off, and its recovery codes no longer work. Your password alone signs you in now.',
+  return compose('totp_disabled_notice', context, 'Two-step verification was turned off', [
+    'Two-step verification was just turned off for your account: its authenticator app and recovery codes no longer work. Your password alone signs you in now.',
     whenAndWhere(details),
     'If this was not you, somebody is signed in as you: reset your password now with “Forgot your password?” on the sign-in page (it signs out every device), set up the authenticator app again, and tell the site’s administrators.',
   ]);
@@ -366,10 +366,10 @@ export function recoveryCodeUsedNotice(context: MailContext, remaining: number):
  */
 export function secondFactorResetNotice(context: MailContext, at: Date): MailMessage {
   const when = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  return compose('second_factor_reset_notice', context, 'Your second factors were removed', [
-    'An administrator removed the authenticator app, the recovery codes and the passkeys of your account. Your password alone signs you in now.',
+  return compose('second_factor_reset_notice', context, 'Your two-step verification was reset', [
+    'An administrator reset the two-step verification of your account: its authenticator app, recovery codes and passkeys were removed. Your password alone signs you in now.',
     `When: ${when}.`,
-    'Set up an authenticator app again in your account settings. If you did not ask for this, change your password now (or reset it with “Forgot your password?” on the sign-in page) and contact the site’s administrators at once.',
+    'Set up two-step verification again in your account settings. If you did not ask for this, change your password now (or reset it with “Forgot your password?” on the sign-in page) and contact the site’s administrators at once.',
   ]);
 }
 

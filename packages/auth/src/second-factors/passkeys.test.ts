@@ -42,6 +42,27 @@ describe('registration', () => {
     expect(next.excludeCredentials?.map((key) => key.id)).toEqual([passkey.id]);
   });
 
+  it('sends the username as user.displayName (authenticators show it in their list)', async () => {
+    const member = await createSignedInUser(auth);
+    const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);
+    expect(creation.user.name).toBe(member.user.username);
+    expect(creation.user.displayName).toBe(member.user.username);
+  });
+
+  it('names an unnamed passkey after its authenticator (AAGUID), else the browser, numbered when taken', async () => {
+    const member = await createSignedInUser(auth);
+    const yubikey = createSoftAuthenticator({ origin: SITE }, { aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8' });
+    const first = await auth.registerPasskey(member.session, yubikey.register(await auth.passkeyRegistrationOptions(member.session, testRequest)), '', testRequest);
+    expect(first.name).toBe('YubiKey');
+    const chrome = { ...testRequest, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' };
+    const unknown = () => createSoftAuthenticator({ origin: SITE });
+    const second = await auth.registerPasskey(member.session, unknown().register(await auth.passkeyRegistrationOptions(member.session, chrome)), '   ', chrome);
+    expect(second.name).toBe('Chrome on Linux');
+    const third = await auth.registerPasskey(member.session, unknown().register(await auth.passkeyRegistrationOptions(member.session, chrome)), '', chrome);
+    expect(third.name).toBe('Chrome on Linux (2)');
+    expect((await auth.listEvents(member.user.id, 1))[0]).toMatchObject({ type: 'passkey_added', details: { name: 'Chrome on Linux (2)' } });
+  });
+
   it('needs a fresh session', async () => {
     const member = await createSignedInUser(auth);
     const creation = await auth.passkeyRegistrationOptions(member.session, testRequest);

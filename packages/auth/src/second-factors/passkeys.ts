@@ -21,6 +21,7 @@ import { withClaim } from '../claims.ts';
 import type { MailMessage } from '../mail/outbox.ts';
 import { passkeyAddedNotice, passkeyRemovedNotice, type MailContext, type RequestDetails } from '../mail/templates.ts';
 import { sha256hex, throttleAddress } from '../tokens.ts';
+import { defaultPasskeyName } from './passkey-names.ts';
 import type { LoginResult, PasskeyInfo, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
 
 /** How long a ceremony's challenge works. */
@@ -134,8 +135,10 @@ export function createPasskeys(core: AuthCore) {
     };
   }
 
-  function cleanName(name: unknown): string {
+  /** A name as typed, trimmed; '' only when `optional` (the caller then picks a default). */
+  function cleanName(name: unknown, optional = false): string {
     const trimmed = typeof name === 'string' ? name.normalize('NFC').trim() : '';
+    if (!trimmed && optional) return '';
     if (!trimmed || [...trimmed].length > MAX_NAME || /\p{Cc}/u.test(trimmed)) {
       const message = `Give the passkey a name of 1 to ${MAX_NAME} characters.`;
       throw new AuthError('VALIDATION', message, { fieldErrors: { name: [message] } });
@@ -155,6 +158,8 @@ export function createPasskeys(core: AuthCore) {
       rpName: settings.siteName,
       rpID,
       userName: user.username,
+      // Shown by authenticators in their list of passkeys (WebAuthn's user.displayName).
+      userDisplayName: user.username,
       // The random account id (no personal data) is the user handle.
       userID: new TextEncoder().encode(doc.user_id),
       attestationType: 'none',
@@ -166,7 +171,11 @@ export function createPasskeys(core: AuthCore) {
     return options;
   }
 
-  /** Fresh session: verifies the authenticator's answer and stores the passkey under `name`. */
+  /**
+   * Fresh session: verifies the authenticator's answer and stores the passkey
+   * under `name`; an empty name takes a default (passkey-names.ts: the
+   * authenticator's by AAGUID, else the browser's, numbered when taken).
+   */
   async function registerPasskey(
     session: SessionInfo,
     response: RegistrationResponseJSON,
@@ -174,7 +183,7 @@ export function createPasskeys(core: AuthCore) {
     request: RequestInfo,
   ): Promise<PasskeyInfo> {
     const doc = await freshSessionDoc(core, session, request, 'passkey_register');
-    const passkeyName = cleanName(name);
+    const typedName = cleanName(name, true);
     const challenge = await takeChallenge(response, 'registration');
     if (!challenge || challenge.user_id !== doc.user_id) throw refused('This passkey request has expired. Try again.');
     const [{ verifyRegistrationResponse }] = await webauthn();
@@ -191,10 +200,12 @@ export function createPasskeys(core: AuthCore) {
       throw refused();
     }
     if (!verified.verified || !verified.registrationInfo) throw refused();
-    const { credential, credentialBackedUp, credentialDeviceType } = verified.registrationInfo;
-    if ((await database.passkeys.countDocuments({ user_id: doc.user_id })) >= MAX_PASSKEYS) {
+    const { credential, credentialBackedUp, credentialDeviceType, aaguid } = verified.registrationInfo;
+    const names = await database.passkeys.find({ user_id: doc.user_id }, { projection: { name: 1 } }).toArray();
+    if (names.length >= MAX_PASSKEYS) {
       throw new AuthError('CONFLICT', `At most ${MAX_PASSKEYS} passkeys per account.`);
     }
+    const passkeyName = typedName || defaultPasskeyName(aaguid, request.userAgent, names.map((key) => key.name));
     const stored: PasskeyDoc = {
       _id: credential.id,
       user_id: doc.user_id,

@@ -60,6 +60,60 @@ describe('enrolment', () => {
     expect((await authErrorOf(auth.beginTotpEnrolment(member.session, testRequest))).code).toBe('CONFLICT');
   });
 
+  it('in two steps (code, then "I have saved the codes"): off until the second, and the codes work only after it', async () => {
+    const member = await createSignedInUser(auth);
+    const enrolment = await auth.beginTotpEnrolment(member.session, testRequest);
+    expect(await auth.twoStepStatus(member.session)).toMatchObject({ state: 'off', recoveryCodesLeft: 0 });
+    const codes = await auth.verifyTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest);
+    expect(codes).toHaveLength(10);
+    // Verified, not on: a password alone still signs in, the page says the set-up is not finished.
+    expect(await auth.secondFactorRequired(member.user)).toBe(false);
+    const unsaved = await auth.twoStepStatus(member.session);
+    expect(unsaved).toMatchObject({ state: 'unsaved', recoveryCodesLeft: 10 });
+    expect(unsaved.finishBy!.getTime()).toBe(clock.now().getTime() + 30 * 60_000);
+    expect((await auth.listEvents(member.user.id, 5)).map((event) => event.type)).not.toContain('totp_enrolled');
+    expect(await database.current.mailOutbox.countDocuments({ to: member.user.email, kind: 'totp_enabled_notice' })).toBe(0);
+
+    await auth.finishTotpEnrolment(member.session, testRequest);
+    expect(await auth.secondFactorRequired(member.user)).toBe(true);
+    expect(await auth.twoStepStatus(member.session)).toMatchObject({ state: 'on', recoveryCodesLeft: 10 });
+    expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ mfaEnabled: true });
+    expect((await auth.listEvents(member.user.id, 1))[0]?.type).toBe('totp_enrolled');
+    expect(await database.current.mailOutbox.countDocuments({ to: member.user.email, kind: 'totp_enabled_notice' })).toBe(1);
+    // The session that gave the code passed the new factor.
+    expect((await database.current.sessions.findOne({ user_id: member.user.id }))?.amr).toContain('totp');
+    // A second press changes nothing.
+    await auth.finishTotpEnrolment(member.session, testRequest);
+    expect(await database.current.mailOutbox.countDocuments({ to: member.user.email, kind: 'totp_enabled_notice' })).toBe(1);
+
+    // The codes shown sign in, and the count goes down.
+    const challenge = await passwordStep(member);
+    await auth.completeSecondFactor(challenge, { recoveryCode: codes[0]! }, testRequest);
+    expect(await auth.twoStepStatus(member.session)).toMatchObject({ state: 'on', recoveryCodesLeft: 9 });
+  });
+
+  it('left before "I have saved them": stays off, new codes can be shown while the set-up lasts, then it is void', async () => {
+    const member = await createSignedInUser(auth);
+    const enrolment = await auth.beginTotpEnrolment(member.session, testRequest);
+    const first = await auth.verifyTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest);
+    // The same code again (a reload that posts again) is refused: the set-up is past that step.
+    expect((await authErrorOf(auth.verifyTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest))).code).toBe('CONFLICT');
+    // Back later, within the time: new codes replace the unseen ones (no mail: nothing is on).
+    clock.advance(5 * 60_000);
+    const second = await auth.regenerateRecoveryCodes(member.session, testRequest);
+    expect(second).toHaveLength(10);
+    expect(second).not.toContain(first[0]);
+    expect(await database.current.mailOutbox.countDocuments({ to: member.user.email, kind: 'recovery_codes_regenerated_notice' })).toBe(0);
+    // Past the time: void, still off, and the codes of the abandoned set-up are gone when it starts again.
+    clock.advance(25 * 60_000 + 1);
+    expect(await auth.twoStepStatus(member.session)).toMatchObject({ state: 'off' });
+    expect((await authErrorOf(auth.finishTotpEnrolment(member.session, testRequest))).code).toBe('CONFLICT');
+    expect(await auth.secondFactorRequired(member.user)).toBe(false);
+    const renewed = await auth.confirmLogin(member.session, member.password, testRequest);
+    await auth.beginTotpEnrolment(renewed.session, testRequest);
+    expect(await database.current.recoveryCodes.countDocuments({ user_id: member.user.id })).toBe(0);
+  });
+
   it('expires when not confirmed within ten minutes', async () => {
     const member = await createSignedInUser(auth);
     const enrolment = await auth.beginTotpEnrolment(member.session, testRequest);

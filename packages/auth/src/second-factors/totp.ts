@@ -1,6 +1,7 @@
 // TOTP (RFC 6238: 30-second steps, 6 digits, HMAC-SHA-1, as every
 // authenticator app reads it) with recovery codes: enrolment (pending until a
-// first code confirms it), the check of a code at sign-in and for changes,
+// first code verifies it and the user says the recovery codes then shown are
+// saved), the check of a code at sign-in and for changes,
 // disabling, new recovery codes. The secret is kept encrypted (secret-box.ts);
 // a code is accepted for the step before and after the current one (clock
 // skew), and once: a step at or before the last accepted one is refused, and
@@ -9,7 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 import { createTOTPKeyURI, generateHOTP } from '@oslojs/otp';
 import { renderSVG } from 'uqr';
-import type { UserDoc } from '@authkit/db';
+import type { TotpDoc, UserDoc } from '@authkit/db';
 import { takeClaim, withClaim } from '../claims.ts';
 import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from '../core.ts';
 import { renewSecurityStamp } from '../security-stamp.ts';
@@ -18,7 +19,7 @@ import type { Keys } from '../keys.ts';
 import { recoveryCodesRegeneratedNotice, recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
 import type { ThrottleKey } from '../throttle.ts';
 import { sha256hex } from '../tokens.ts';
-import type { RequestInfo, SecondFactorProof, SessionInfo, TotpEnrolment } from '../types.ts';
+import type { RequestInfo, SecondFactorProof, SessionInfo, TotpEnrolment, TwoStepStatus } from '../types.ts';
 import { remainingRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes.ts';
 import { open, seal } from './secret-box.ts';
 
@@ -28,6 +29,12 @@ const DIGITS = 6;
 const SKEW_STEPS = 1;
 /** An enrolment not confirmed within this is void. */
 const ENROLMENT_MS = 10 * 60_000;
+/**
+ * After the first code: this long to say the recovery codes are saved (time
+ * to print or store them). Until then two-step verification is off; after
+ * it, the set-up is void.
+ */
+const SAVE_CODES_MS = 30 * 60_000;
 /** A claim on a used step outlives the window in which its code is valid. */
 const STEP_CLAIM_MS = (2 * SKEW_STEPS + 2) * STEP_SECONDS * 1000;
 
@@ -137,6 +144,13 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return method;
   }
 
+  /** Verified by a first code, waiting for "I have saved the codes", within the time: the end of that time, else null. */
+  function unsavedUntil(totp: TotpDoc | null | undefined): Date | null {
+    if (!totp || totp.confirmed || !totp.verified_at) return null;
+    const until = new Date(totp.verified_at.getTime() + SAVE_CODES_MS);
+    return until > now() ? until : null;
+  }
+
   /** Changes to a user's second factors run one at a time (enrol, confirm, disable, reset). */
   async function serialized<T>(userId: string, work: () => Promise<T>): Promise<T> {
     const outcome = await withClaim(
@@ -173,6 +187,8 @@ export function createTotp(core: AuthCore, keys: Keys) {
           'CONFLICT',
           'An authenticator app is already set up. Turn it off first.',
         );
+      // Codes shown by an unfinished set-up never worked; they go with it.
+      await database.recoveryCodes.deleteMany({ user_id: user._id });
       const secret = new Uint8Array(randomBytes(20));
       const sealed = seal(await keys.key('totp_secrets'), secret, sealContext(user._id));
       const createdAt = now();
@@ -192,8 +208,12 @@ export function createTotp(core: AuthCore, keys: Keys) {
     });
   }
 
-  /** One valid code from the app turns TOTP on; resolves to the recovery codes (shown once). */
-  async function confirmTotpEnrolment(
+  /**
+   * One valid code from the app proves it; resolves to the recovery codes
+   * (shown once). Two-step verification stays off until finishTotpEnrolment:
+   * the user first says the codes are saved (within SAVE_CODES_MS).
+   */
+  async function verifyTotpEnrolment(
     session: SessionInfo,
     code: string,
     request: RequestInfo,
@@ -202,9 +222,16 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
       const pending = user.totp;
+      if (pending && unsavedUntil(pending)) {
+        throw new AuthError(
+          'CONFLICT',
+          'Your authenticator app is already verified: confirm that you saved your recovery codes, or get new ones.',
+        );
+      }
       if (
         !pending ||
         pending.confirmed ||
+        pending.verified_at ||
         pending.created_at.getTime() + ENROLMENT_MS <= now().getTime()
       ) {
         throw new AuthError(
@@ -218,24 +245,64 @@ export function createTotp(core: AuthCore, keys: Keys) {
           ?.last_step ?? 0;
       await database.users.updateOne(
         { _id: user._id },
-        {
-          $set: {
-            totp: { ...pending, confirmed: true, last_step: last },
-            mfa_enabled: true,
-            updated_at: now(),
-          },
-        },
+        { $set: { totp: { ...pending, last_step: last, verified_at: now(), verified_session: doc._id } } },
       );
-      const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
+      return replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
+    });
+  }
+
+  /** "I have saved my recovery codes": turns TOTP on after verifyTotpEnrolment. Pressed twice, nothing more happens. */
+  async function finishTotpEnrolment(session: SessionInfo, request: RequestInfo): Promise<void> {
+    const doc = await liveSessionDoc(core, session);
+    await serialized(doc.user_id, async () => {
+      const user = await activeUser(doc.user_id);
+      const pending = user.totp;
+      if (pending?.confirmed) return;
+      if (!pending || !unsavedUntil(pending)) {
+        throw new AuthError(
+          'CONFLICT',
+          'This set-up has expired: two-step verification is still off. Start again.',
+        );
+      }
+      const { secret, created_at, last_step, verified_session } = pending;
+      await database.users.updateOne(
+        { _id: user._id },
+        { $set: { totp: { secret, created_at, last_step, confirmed: true }, mfa_enabled: true, updated_at: now() } },
+      );
       // The session that gave the code has passed the new factor (others have not:
       // they step up with it before sensitive actions or admin rights).
-      await database.sessions.updateOne({ _id: doc._id }, { $set: { amr: [...new Set([...(doc.amr ?? ['password']), 'totp' as const])] } });
+      const verifier = verified_session ? await database.sessions.findOne({ _id: verified_session }) : null;
+      if (verifier?.user_id === user._id) {
+        await database.sessions.updateOne(
+          { _id: verifier._id },
+          { $set: { amr: [...new Set([...(verifier.amr ?? ['password']), 'totp' as const])] } },
+        );
+      }
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
       await mail.send(totpEnabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
-      return codes;
     });
+  }
+
+  /** Both steps in one (API clients that show the codes their own way): on at once; resolves to the recovery codes. */
+  async function confirmTotpEnrolment(
+    session: SessionInfo,
+    code: string,
+    request: RequestInfo,
+  ): Promise<string[]> {
+    const codes = await verifyTotpEnrolment(session, code, request);
+    await finishTotpEnrolment(session, request);
+    return codes;
+  }
+
+  async function twoStepStatus(session: SessionInfo): Promise<TwoStepStatus> {
+    const doc = await liveSessionDoc(core, session);
+    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { totp: 1 } });
+    const finishBy = unsavedUntil(user?.totp);
+    const state = user?.totp?.confirmed ? 'on' : finishBy ? 'unsaved' : 'off';
+    const recoveryCodesLeft = state === 'off' ? 0 : await remainingRecoveryCodes(database, doc.user_id);
+    return { state, recoveryCodesLeft, finishBy };
   }
 
   /** Fresh session and a valid code or recovery code: turns TOTP off and voids the recovery codes. */
@@ -255,7 +322,11 @@ export function createTotp(core: AuthCore, keys: Keys) {
     });
   }
 
-  /** Fresh session: ten new recovery codes; the old ones stop working. */
+  /**
+   * Fresh session: ten new recovery codes; the old ones stop working. Also
+   * during a set-up left before "I have saved them" (the codes shown then are
+   * gone with the page): new ones to save, and nothing to announce yet.
+   */
   async function regenerateRecoveryCodes(
     session: SessionInfo,
     request: RequestInfo,
@@ -263,8 +334,10 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const doc = await freshSessionDoc(core, session, request, 'recovery_codes');
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
-      if (!user.totp?.confirmed) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
+      const unsaved = unsavedUntil(user.totp) !== null;
+      if (!user.totp?.confirmed && !unsaved) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
       const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
+      if (unsaved) return codes;
       await events.record('recovery_codes_regenerated', user._id, request);
       // New codes are a new way in: the owner hears of it (review 2026-12-05, finding 2).
       await mail.send(recoveryCodesRegeneratedNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
@@ -287,7 +360,10 @@ export function createTotp(core: AuthCore, keys: Keys) {
 
   return {
     beginTotpEnrolment,
+    verifyTotpEnrolment,
+    finishTotpEnrolment,
     confirmTotpEnrolment,
+    twoStepStatus,
     disableTotp,
     regenerateRecoveryCodes,
     checkProof,

@@ -14,6 +14,7 @@ export function setFlash(cookies: Pick<CookieJar, 'set'>, url: URL, flash: Flash
     type: flash.type,
     message: flash.message,
     scope: flash.scope,
+    link: flash.link,
     expiresAt: Date.now() + FLASH_MAX_AGE_SECONDS * 1000,
   };
   setSignedCookie({ cookies, url }, 'flash', FLASH_COOKIE, value, FLASH_MAX_AGE_SECONDS);

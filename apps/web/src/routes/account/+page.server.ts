@@ -44,6 +44,7 @@ export const load: PageServerLoad = async (event) => {
     passkeys,
     connected,
     methods,
+    twoStep,
     pendingEmail,
     locate,
     emailForm,
@@ -55,6 +56,7 @@ export const load: PageServerLoad = async (event) => {
     auth.listPasskeys(session),
     auth.listConnectedAccounts(session),
     auth.signInMethods(user.id),
+    auth.twoStepStatus(session),
     auth.pendingEmailChange(session),
     configuredLocator(),
     // Two forms on one page: superforms tells them apart by id.
@@ -109,6 +111,9 @@ export const load: PageServerLoad = async (event) => {
       .filter((provider) => !connected.some((item) => item.provider === provider.id))
       .map(({ id, name }) => ({ id, name })),
     mfaEnabled: user.mfaEnabled,
+    /** Off, on (with the unused recovery codes left), or a set-up waiting for "I have saved them". */
+    twoStep,
+    siteName: auth.settings.siteName,
     passkeysStatus: getConfig().passkeys,
     mfaRequired: user.role === 'admin' && auth.settings.requireMfaForAdmins && !user.mfaEnabled,
     passkeys: passkeys.map((item) => ({

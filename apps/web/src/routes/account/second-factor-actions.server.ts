@@ -1,9 +1,11 @@
 // The account page's second-factor actions: set up an authenticator app
-// (TOTP), confirm it with a first code, new recovery codes, turn it off; and
-// passkey rename/remove, which need no WebAuthn ceremony. Every change needs a
+// (TOTP), verify it with a first code (which shows the recovery codes), turn
+// it on once the user says the codes are saved, new recovery codes, turn it
+// off; and passkey rename/remove (which asks first), which need no WebAuthn
+// ceremony. Every change needs a
 // fresh session (a password or passkey entered recently): a stale one is sent
 // to /account/reauth and comes back to the section.
-import { isAuthError } from '@authkit/auth';
+import { isAuthError, type SessionInfo } from '@authkit/auth';
 import { needsReauthentication, requestInfo } from '@authkit/auth/sveltekit';
 import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { setFlash } from '#lib/server/flash.ts';
@@ -42,6 +44,12 @@ function freshSession(event: RequestEvent, next: string, pending?: PendingForm) 
   return session;
 }
 
+/** The name of one of the session user's passkeys; null for none of theirs. */
+async function passkeyName(session: SessionInfo, passkeyId: string): Promise<string | null> {
+  const passkeys = await getAuth().listPasskeys(session);
+  return passkeys.find((passkey) => passkey.id === passkeyId)?.name ?? null;
+}
+
 /** The QR code as an image (a data: URL: allowed by img-src, no inline markup). */
 function qrImage(svg: string): string {
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
@@ -72,25 +80,46 @@ export const secondFactorActions = {
       return refuse(400, 'totpConfirm', { errors: fieldErrors(parsed.error) }, ['code']);
     }
     try {
-      const codes = await getAuth().confirmTotpEnrolment(
+      // Verified, not on yet: the codes first, then "I have saved them" (totpFinish).
+      const codes = await getAuth().verifyTotpEnrolment(
         session,
         parsed.data.code,
         requestInfo(event),
       );
-      // The page's loads run in this same request, after the action: without
-      // JavaScript they render from locals, read before two-step was on.
-      if (event.locals.user) event.locals.user = { ...event.locals.user, mfaEnabled: true };
-      return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: true };
+      return { action: 'recoveryCodes', recoveryCodes: codes, enrolling: true };
     } catch (caught) {
       return refused(event, 'totpConfirm', caught, TWO_STEP, ['code']);
     }
   },
 
+  /** "I have saved my recovery codes": two-step verification turns on. */
+  totpFinish: async (event: RequestEvent) => {
+    const { session } = requireSignedIn(event);
+    try {
+      await getAuth().finishTotpEnrolment(session, requestInfo(event));
+    } catch (caught) {
+      return refused(event, 'totpFinish', caught, TWO_STEP);
+    }
+    // An administrator (sent here by the admin pages) is offered the way back.
+    const admin = event.locals.user?.role === 'admin';
+    setFlash(event.cookies, event.url, {
+      type: 'success',
+      message: admin
+        ? 'Two-step verification is on: the admin pages are open to you.'
+        : 'Two-step verification is on: signing in now asks for a code from your authenticator app.',
+      ...(admin ? { link: 'admin-page' as const } : {}),
+    });
+    redirect(303, TWO_STEP);
+  },
+
   recoveryCodes: async (event: RequestEvent) => {
     const session = freshSession(event, TWO_STEP);
+    const auth = getAuth();
     try {
-      const codes = await getAuth().regenerateRecoveryCodes(session, requestInfo(event));
-      return { action: 'recoveryCodes', recoveryCodes: codes, enrolled: false };
+      const codes = await auth.regenerateRecoveryCodes(session, requestInfo(event));
+      // During a set-up left before "I have saved them", these finish it.
+      const enrolling = (await auth.twoStepStatus(session)).state === 'unsaved';
+      return { action: 'recoveryCodes', recoveryCodes: codes, enrolling };
     } catch (caught) {
       return refused(event, 'recoveryCodes', caught, TWO_STEP);
     }
@@ -128,34 +157,44 @@ export const secondFactorActions = {
     const fields = await readFormFields(event.request);
     const values = { passkeyId: fields.passkeyId ?? '', name: fields.name ?? '' };
     const session = freshSession(event, PASSKEYS, { action: 'passkeyRename', values });
+    const auth = getAuth();
+    let message: string;
     try {
-      await getAuth().renamePasskey(
+      const before = await passkeyName(session, values.passkeyId);
+      const renamed = await auth.renamePasskey(
         session,
-        fields.passkeyId ?? '',
-        fields.name ?? '',
+        values.passkeyId,
+        values.name,
         requestInfo(event),
       );
+      message =
+        before === null || before === renamed.name
+          ? `The passkey is named “${renamed.name}”.`
+          : `Renamed the passkey “${before}” to “${renamed.name}”.`;
     } catch (caught) {
       return refused(event, 'passkeyRename', caught, PASSKEYS);
     }
-    setFlash(event.cookies, event.url, {
-      type: 'success',
-      message: 'The passkey has been renamed.',
-    });
+    setFlash(event.cookies, event.url, { type: 'success', message });
     redirect(303, PASSKEYS);
   },
 
+  /** Asks first (the answer names the passkey); removes on the confirmation's post (`confirm=yes`). */
   passkeyRemove: async (event: RequestEvent) => {
     const session = freshSession(event, PASSKEYS);
     const fields = await readFormFields(event.request);
+    const passkeyId = fields.passkeyId ?? '';
+    const name = await passkeyName(session, passkeyId);
+    if (fields.confirm !== 'yes' && name !== null) {
+      return { action: 'passkeyRemove', confirmRemove: { passkeyId, name } };
+    }
     try {
-      await getAuth().removePasskey(session, fields.passkeyId ?? '', requestInfo(event));
+      await getAuth().removePasskey(session, passkeyId, requestInfo(event));
     } catch (caught) {
       return refused(event, 'passkeyRemove', caught, PASSKEYS);
     }
     setFlash(event.cookies, event.url, {
       type: 'success',
-      message: 'The passkey has been removed.',
+      message: `Removed the passkey “${name}”: it no longer signs in to your account.`,
     });
     redirect(303, PASSKEYS);
   },

@@ -1,3 +1,4 @@
+import { describeConfirmation } from '#lib/confirmed-by.ts';
 import { getAuth } from '#lib/server/auth.ts';
 import { requireSignedIn } from '#lib/server/guard.ts';
 import { takeFailedSignIns } from '#lib/server/failed-sign-ins.ts';
@@ -11,6 +12,8 @@ export const load: PageServerLoad = (event) => {
       expiresAt: session.expiresAt,
       remember: session.remember,
       fresh: getAuth().isFresh(session),
+      /** What the session was last confirmed with (a passkey confirms as a password does). */
+      confirmedBy: describeConfirmation(session.amr),
     },
     memberSince: user.createdAt,
     /** Without it, the page suggests turning on two-step verification. */

@@ -13,6 +13,15 @@ import { getAuth } from '#lib/server/auth.ts';
 import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
 import type { Actions, PageServerLoad } from './$types';
 
+/** After a sign-in with a recovery code: how many are left, and where to make new ones. */
+function recoveryCodePrompt(username: string, left: number): string {
+  const remaining =
+    left === 0
+      ? 'That was your last recovery code.'
+      : `You have ${left} unused recovery ${left === 1 ? 'code' : 'codes'} left.`;
+  return `Welcome back, ${username}! You signed in with a recovery code. ${remaining} Make new ones on your account page (the old ones then stop working), and check that your authenticator app still works.`;
+}
+
 /** Back to the password, with a message, keeping `next`. */
 function startAgain(event: RequestEvent, next: string | undefined): never {
   setFlash(event.cookies, event.url, {
@@ -44,9 +53,14 @@ export const actions: Actions = {
         ? { recoveryCode: form.data.recoveryCode }
         : { code: form.data.code };
     let username: string;
+    /** Unused recovery codes left, after a sign-in with one (null after a code from the app). */
+    let codesLeft: number | null = null;
     try {
       const outcome = await completeSecondFactorSignIn(auth, event, proof);
       username = outcome.user.username;
+      if (outcome.method === 'recovery_code') {
+        codesLeft = (await auth.twoStepStatus(outcome.session)).recoveryCodesLeft;
+      }
       // Wrong passwords and codes since the last visit: shown once on the dashboard, as after /login.
       if (outcome.failedSignInsSinceLastVisit > 0) {
         noteFailedSignIns(event.cookies, event.url, outcome.failedSignInsSinceLastVisit);
@@ -56,11 +70,22 @@ export const actions: Actions = {
       if (isAuthError(caught, 'UNAUTHORIZED')) startAgain(event, form.data.next);
       return authRefusal(caught, form.form, event);
     }
-    setFlash(event.cookies, event.url, {
-      type: 'success',
-      message: `Welcome back, ${username}! You are signed in.`,
-      scope: 'welcome',
-    });
+    // A used recovery code is one fewer: the landing page prompts for new ones.
+    setFlash(
+      event.cookies,
+      event.url,
+      codesLeft === null
+        ? {
+            type: 'success',
+            message: `Welcome back, ${username}! You are signed in.`,
+            scope: 'welcome',
+          }
+        : {
+            type: 'warning',
+            message: recoveryCodePrompt(username, codesLeft),
+            link: 'new-recovery-codes',
+          },
+    );
     redirect(303, safeNext(form.data.next));
   },
 };

@@ -7,6 +7,9 @@ import { error, type RequestHandler } from '@sveltejs/kit';
 import { getAuth } from '#lib/server/auth.ts';
 import { getConfig } from '#lib/server/config.ts';
 import { trpcTarget } from '#lib/server/trpc-target.ts';
+import { setFlash } from '#lib/server/flash.ts';
+import { noteFailedSignIns } from '#lib/server/failed-sign-ins.ts';
+import { PASSKEY_SIGN_IN, passkeySignedIn } from '#lib/server/passkey-sign-in.ts';
 
 /** Request headers the API reads; nothing else crosses. */
 const FORWARDED_REQUEST = [
@@ -68,6 +71,25 @@ const forward: RequestHandler = async (event) => {
     if (value !== null) answer.set(name, value);
   }
   for (const cookie of response.headers.getSetCookie()) answer.append('set-cookie', cookie);
+  // A passkey sign-in is greeted as a password sign-in is: the welcome flash
+  // on the page the browser goes to next, and the failed sign-ins since the
+  // last visit for the dashboard.
+  const signInAt = procedures.indexOf(PASSKEY_SIGN_IN);
+  if (response.ok && signInAt !== -1) {
+    const body = await response.text();
+    const signedIn = passkeySignedIn(body, signInAt);
+    if (signedIn) {
+      setFlash(event.cookies, event.url, {
+        type: 'success',
+        message: `Welcome back, ${signedIn.username}! You are signed in.`,
+        scope: 'welcome',
+      });
+      if (signedIn.failedSignInsSinceLastVisit > 0) {
+        noteFailedSignIns(event.cookies, event.url, signedIn.failedSignInsSinceLastVisit);
+      }
+    }
+    return new Response(body, { status: response.status, headers: answer });
+  }
   return new Response(response.body, { status: response.status, headers: answer });
 };
 
