@@ -151,7 +151,11 @@ async function run(serverUri: string) {
       SESSION_CACHE_MS: '0',
     },
   );
-  const webProcess = await startProcess('web', ['apps/web/build'], webPort, '/', {
+  // As `pnpm --filter web start` runs it, flags and environment included.
+  const site = startCommand(join(ROOT, 'apps/web'));
+  const webMain = site.args.map((arg) => (arg.startsWith('--') ? arg : join('apps/web', arg)));
+  const webProcess = await startProcess('web', webMain, webPort, '/', {
+    ...site.env,
     MONGODB_URL: smallUrl,
   });
   await startProcess('bare node:http', ['bench/src/hello.ts'], helloPort, '/', {});

@@ -119,7 +119,7 @@ test('an admin resets a member’s second factor: after the confirmation, the pa
 
   await signInWithSecondFactor(page, admin);
   const row = await openUserRow(page, member.username);
-  await row.getByRole('button', { name: `Reset second factor of ${member.username}` }).click();
+  await row.getByRole('button', { name: `Reset two-step verification of ${member.username}` }).click();
   // The first post only asks.
   await expect(page.getByText(`Reset two-step verification for ${member.username}?`)).toBeVisible();
   expect(
@@ -174,7 +174,7 @@ for (const javaScriptEnabled of [true, false]) {
     browser,
   }) => {
     const admin = await createTotpAdmin();
-    // A member with an authenticator app (so "Reset second factor" shows) and an admin to demote.
+    // A member with an authenticator app (so "Reset two-step verification" shows) and an admin to demote.
     const member = newUser('asked');
     await enrolTotp(await createSignedInUser(testAuth(), member));
     const otherAdmin = newUser('asked_admin');
@@ -219,7 +219,7 @@ for (const javaScriptEnabled of [true, false]) {
       ],
       [
         member.username,
-        `Reset second factor of ${member.username}`,
+        `Reset two-step verification of ${member.username}`,
         `Reset two-step verification for ${member.username}?`,
         'Yes, reset two-step verification',
       ],
