@@ -95,7 +95,9 @@ async function run(serverUri: string) {
   ]);
   // As `pnpm --filter api start` runs it: the same node flags and environment.
   const production = startCommand(join(ROOT, 'apps/api'));
-  const apiMain = production.args.map((arg) => (arg.startsWith('--') ? arg : join('apps/api', arg)));
+  const apiMain = production.args.map((arg) =>
+    arg.startsWith('--') ? arg : join('apps/api', arg),
+  );
   log(
     `API: ${[...Object.entries(production.env).map(([k, v]) => `${k}=${v}`), 'node', ...apiMain].join(' ')}`,
   );

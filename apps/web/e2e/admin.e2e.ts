@@ -119,7 +119,9 @@ test('an admin resets a member’s second factor: after the confirmation, the pa
 
   await signInWithSecondFactor(page, admin);
   const row = await openUserRow(page, member.username);
-  await row.getByRole('button', { name: `Reset two-step verification of ${member.username}` }).click();
+  await row
+    .getByRole('button', { name: `Reset two-step verification of ${member.username}` })
+    .click();
   // The first post only asks.
   await expect(page.getByText(`Reset two-step verification for ${member.username}?`)).toBeVisible();
   expect(
