@@ -243,7 +243,8 @@ for (const javaScriptEnabled of [true, false]) {
       expect(await stateOf(otherAdmin.username), button).toEqual(before.otherAdmin);
       // ...and neither does Cancel.
       await prompt.getByRole('link', { name: 'Cancel' }).click();
-      await expect(page).toHaveURL(/\/admin$/);
+      // Back to the list as it was (the search that found the user).
+      await expect(page).toHaveURL(new RegExp(`/admin\\?q=${username}$`));
       await expect(page.getByTestId('admin-confirm')).toHaveCount(0);
       await expect(page.getByTestId('flash')).toHaveCount(0);
       expect(await stateOf(member.username), button).toEqual(before.member);
