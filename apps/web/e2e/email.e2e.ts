@@ -7,6 +7,7 @@ import { makeSessionStale } from '@authkit/auth/testing';
 import { freePort } from '@authkit/db/embedded';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import {
+  askForEmailChange,
   closeTestAuth,
   newUser,
   registerNewUser,
@@ -126,13 +127,7 @@ test('an address that has an account gets the answer a free one gets; its owner 
   const user = await registerNewUser(page, 'mover');
 
   const ask = async (email: string) => {
-    await page.goto('/account');
-    await page.getByLabel('New email address').fill(email);
-    await page.getByRole('button', { name: 'Change email address' }).click();
-    await expect(page).toHaveURL(/\/account#email$/);
-    await expect(page.getByTestId('flash')).toHaveText(
-      `We sent a link to ${email}; your address changes when you open it.`,
-    );
+    await askForEmailChange(page, email);
     await expect(page.locator('#field-email-error')).toHaveCount(0);
   };
   await ask(`free_${user.email}`);

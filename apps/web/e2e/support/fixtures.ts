@@ -75,7 +75,8 @@ export async function register(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByLabel('Confirm password').fill(user.password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  // Argon2id and the strength check on the server: more than the default wait on a busy machine.
+  await expect(page).toHaveURL(/\/dashboard$/, { timeout: 30_000 });
 }
 
 /** A new user registered through the form; the browser is then signed in as them. */
@@ -83,6 +84,17 @@ export async function registerNewUser(page: Page, prefix?: string): Promise<Test
   const user = newUser(prefix);
   await register(page, user);
   return user;
+}
+
+/** Asks for a change of address on /account (the session must be fresh); the flash says where the link went. */
+export async function askForEmailChange(page: Page, email: string): Promise<void> {
+  await page.goto('/account');
+  await page.getByLabel('New email address').fill(email);
+  await page.getByRole('button', { name: 'Change email address' }).click();
+  await expect(page).toHaveURL(/\/account#email$/);
+  await expect(page.getByTestId('flash')).toHaveText(
+    `We sent a link to ${email}; your address changes when you open it.`,
+  );
 }
 
 /** Signs in from the login page the browser is on (or opens it). */
