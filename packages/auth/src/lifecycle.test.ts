@@ -31,10 +31,16 @@ async function linkTokenMailedTo(to: string, path: string): Promise<string> {
 }
 
 /** A signed-in user with TOTP on; the clock is moved past the step its confirming code used. */
-async function withTotp(on: Auth = auth): Promise<SignedInUser & { secret: string; recoveryCodes: string[] }> {
+async function withTotp(
+  on: Auth = auth,
+): Promise<SignedInUser & { secret: string; recoveryCodes: string[] }> {
   const member = await createSignedInUser(on);
   const enrolment = await on.beginTotpEnrolment(member.session, testRequest);
-  const recoveryCodes = await on.confirmTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest);
+  const recoveryCodes = await on.confirmTotpEnrolment(
+    member.session,
+    totpCode(enrolment.secret, clock.now()),
+    testRequest,
+  );
   clock.advance(2 * STEP);
   return { ...member, secret: enrolment.secret, recoveryCodes };
 }
@@ -55,11 +61,17 @@ describe('an email change an intruder asked for', () => {
 
   it('dies when the owner changes the password', async () => {
     const { owner, intruder, token } = await intruderAsksForChange();
-    await auth.changePassword(owner.session, { currentPassword: owner.password, newPassword: strongTestPassword() }, testRequest);
+    await auth.changePassword(
+      owner.session,
+      { currentPassword: owner.password, newPassword: strongTestPassword() },
+      testRequest,
+    );
     expect((await auth.loadUser(intruder.token, otherBrowser)).user.isAuthenticated).toBe(false);
     const refused = await authErrorOf(auth.verifyEmail(token, otherBrowser));
     expect(refused.code).toBe('VALIDATION');
-    expect((await database.current.users.findOne({ _id: owner.user.id }))?.email).toBe(owner.user.email);
+    expect((await database.current.users.findOne({ _id: owner.user.id }))?.email).toBe(
+      owner.user.email,
+    );
   });
 
   it('dies when the owner resets the password by mail', async () => {
@@ -68,7 +80,9 @@ describe('an email change an intruder asked for', () => {
     const reset = await linkTokenMailedTo(owner.user.email, '/reset/');
     await auth.resetPassword(reset, strongTestPassword(), testRequest);
     expect((await authErrorOf(auth.verifyEmail(token, otherBrowser))).code).toBe('VALIDATION');
-    expect((await database.current.users.findOne({ _id: owner.user.id }))?.email).toBe(owner.user.email);
+    expect((await database.current.users.findOne({ _id: owner.user.id }))?.email).toBe(
+      owner.user.email,
+    );
   });
 
   it('dies when the owner signs out everywhere else', async () => {
@@ -96,18 +110,64 @@ describe('a provider connection an intruder planted', () => {
     });
     // Written as the connect flow writes it (identity-providers/flows.ts): the owner's
     // own, a month old, and one connected a minute ago by whoever held a fresh session.
-    await database.current.users.updateOne({ _id: owner.user.id }, { $set: { created_at: new Date(clock.now().getTime() - 60 * 86_400_000) } });
-    await database.current.oauthAccounts.insertOne(link(`own-${owner.user.id}`, 'github', new Date(clock.now().getTime() - 30 * 86_400_000)));
-    await database.current.oauthAccounts.insertOne(link(`planted-${owner.user.id}`, 'oidc', new Date(clock.now().getTime() - 60_000)));
+    await database.current.users.updateOne(
+      { _id: owner.user.id },
+      { $set: { created_at: new Date(clock.now().getTime() - 60 * 86_400_000) } },
+    );
+    await database.current.oauthAccounts.insertOne(
+      link(`own-${owner.user.id}`, 'github', new Date(clock.now().getTime() - 30 * 86_400_000)),
+    );
+    await database.current.oauthAccounts.insertOne(
+      link(`planted-${owner.user.id}`, 'oidc', new Date(clock.now().getTime() - 60_000)),
+    );
 
     await auth.requestPasswordReset(owner.user.email, testRequest);
-    await auth.resetPassword(await linkTokenMailedTo(owner.user.email, '/reset/'), strongTestPassword(), testRequest);
+    await auth.resetPassword(
+      await linkTokenMailedTo(owner.user.email, '/reset/'),
+      strongTestPassword(),
+      testRequest,
+    );
 
     const left = await database.current.oauthAccounts.find({ user_id: owner.user.id }).toArray();
     expect(left.map((item) => item._id)).toEqual([`own-${owner.user.id}`]);
-    const [notice] = await database.current.mailOutbox.find({ to: owner.user.email, kind: 'password_reset_notice' }).toArray();
+    const [notice] = await database.current.mailOutbox
+      .find({ to: owner.user.email, kind: 'password_reset_notice' })
+      .toArray();
     expect(notice?.text).toContain('were disconnected with the reset (oidc)');
-    expect((await auth.listEvents(owner.user.id, 20)).map((event) => event.type)).toContain('oauth_disconnected');
+    expect((await auth.listEvents(owner.user.id, 20)).map((event) => event.type)).toContain(
+      'oauth_disconnected',
+    );
+  });
+});
+
+describe('an authenticator set-up left unfinished', () => {
+  it("is void after the owner's password reset: it cannot be finished with the intruder's app", async () => {
+    const owner = await createSignedInUser(auth);
+    // The intruder, on a fresh session, adds their own app and stops before "I have saved them".
+    const planted = await auth.beginTotpEnrolment(owner.session, testRequest);
+    await auth.verifyTotpEnrolment(
+      owner.session,
+      totpCode(planted.secret, clock.now()),
+      testRequest,
+    );
+    expect(await auth.twoStepStatus(owner.session)).toMatchObject({ state: 'unsaved' });
+
+    await auth.requestPasswordReset(owner.user.email, testRequest);
+    const password = strongTestPassword();
+    await auth.resetPassword(
+      await linkTokenMailedTo(owner.user.email, '/reset/'),
+      password,
+      testRequest,
+    );
+
+    // The owner, signed in again, sees nothing under way and cannot turn the planted app on.
+    const again = await auth.signIn({ login: owner.user.username, password }, testRequest);
+    if (again.status !== 'signed_in') throw new Error(`not signed in: ${again.status}`);
+    expect(await auth.twoStepStatus(again.login.session)).toMatchObject({ state: 'off' });
+    expect(
+      (await authErrorOf(auth.finishTotpEnrolment(again.login.session, testRequest))).code,
+    ).toBe('CONFLICT');
+    expect(await auth.secondFactorRequired(owner.user)).toBe(false);
   });
 });
 
@@ -117,8 +177,14 @@ describe('the security stamp', () => {
     const other = await auth.loginUser(member.user, { remember: true }, otherBrowser);
     expect((await auth.loadUser(other.token, otherBrowser)).user.isAuthenticated).toBe(true);
     // Written outside every flow that also ends sessions: the stamp alone must hold.
-    await database.current.users.updateOne({ _id: member.user.id }, { $set: { security_stamp: 'changed-elsewhere' } });
-    await database.current.sessions.updateMany({ user_id: member.user.id }, { $set: { 'user.security_stamp': 'changed-elsewhere' } });
+    await database.current.users.updateOne(
+      { _id: member.user.id },
+      { $set: { security_stamp: 'changed-elsewhere' } },
+    );
+    await database.current.sessions.updateMany(
+      { user_id: member.user.id },
+      { $set: { 'user.security_stamp': 'changed-elsewhere' } },
+    );
     await auth.invalidateSessions({ userId: member.user.id });
     const loaded = await auth.loadUser(other.token, otherBrowser);
     expect(loaded.user.isAuthenticated).toBe(false);
@@ -131,9 +197,13 @@ describe('the security stamp', () => {
     const reset = await linkTokenMailedTo(member.user.email, '/reset/');
     const to = `new-${member.user.id}@example.test`;
     await auth.requestEmailChange(member.session, to, testRequest);
-    await auth.verifyEmail(await linkTokenMailedTo(to, '/verify-email/'), testRequest, { keepSessionId: member.session.id });
+    await auth.verifyEmail(await linkTokenMailedTo(to, '/verify-email/'), testRequest, {
+      keepSessionId: member.session.id,
+    });
     expect(await auth.checkPasswordResetToken(reset)).toBeNull();
-    expect((await authErrorOf(auth.resetPassword(reset, strongTestPassword(), otherBrowser))).code).toBe('VALIDATION');
+    expect(
+      (await authErrorOf(auth.resetPassword(reset, strongTestPassword(), otherBrowser))).code,
+    ).toBe('VALIDATION');
     // The browser that confirmed stays signed in; nothing else does.
     expect((await auth.loadUser(member.token, testRequest)).user).toMatchObject({ email: to });
   });
@@ -142,30 +212,60 @@ describe('the security stamp', () => {
     const member = await createSignedInUser(auth);
     await auth.resendVerification(member.session, testRequest);
     const token = await linkTokenMailedTo(member.user.email, '/verify-email/');
-    await auth.changePassword(member.session, { currentPassword: member.password, newPassword: strongTestPassword() }, testRequest);
+    await auth.changePassword(
+      member.session,
+      { currentPassword: member.password, newPassword: strongTestPassword() },
+      testRequest,
+    );
     expect((await authErrorOf(auth.verifyEmail(token, testRequest))).code).toBe('VALIDATION');
   });
 
   it('voids a second step begun with the old password once the password changes', async () => {
     const member = await withTotp();
-    const step = await auth.signIn({ login: member.user.username, password: member.password }, otherBrowser);
+    const step = await auth.signIn(
+      { login: member.user.username, password: member.password },
+      otherBrowser,
+    );
     if (step.status !== 'second_factor') throw new Error('expected a second step');
     await auth.changePassword(
       member.session,
       { currentPassword: member.password, newPassword: strongTestPassword() },
       testRequest,
     );
-    const late = await authErrorOf(auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, otherBrowser));
+    const late = await authErrorOf(
+      auth.completeSecondFactor(
+        step.challenge,
+        { code: totpCode(member.secret, clock.now()) },
+        otherBrowser,
+      ),
+    );
     expect(late.code).toBe('UNAUTHORIZED');
-    expect(await database.current.sessions.countDocuments({ user_id: member.user.id, user_agent: 'Intruder/1.0' })).toBe(0);
+    expect(
+      await database.current.sessions.countDocuments({
+        user_id: member.user.id,
+        user_agent: 'Intruder/1.0',
+      }),
+    ).toBe(0);
   });
 
   it('is checked when the second step completes, even if nothing deleted the pending step', async () => {
     const member = await withTotp();
-    const step = await auth.signIn({ login: member.user.username, password: member.password }, otherBrowser);
+    const step = await auth.signIn(
+      { login: member.user.username, password: member.password },
+      otherBrowser,
+    );
     if (step.status !== 'second_factor') throw new Error('expected a second step');
-    await database.current.users.updateOne({ _id: member.user.id }, { $set: { security_stamp: 'changed-elsewhere' } });
-    const late = await authErrorOf(auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, otherBrowser));
+    await database.current.users.updateOne(
+      { _id: member.user.id },
+      { $set: { security_stamp: 'changed-elsewhere' } },
+    );
+    const late = await authErrorOf(
+      auth.completeSecondFactor(
+        step.challenge,
+        { code: totpCode(member.secret, clock.now()) },
+        otherBrowser,
+      ),
+    );
     expect(late.code).toBe('UNAUTHORIZED');
   });
 });
@@ -183,13 +283,21 @@ describe('device tokens', () => {
 
   it('minted before a password change are ignored after it (the account lock applies)', async () => {
     const trusted = await createSignedInUser(auth);
-    const before = await auth.signIn({ login: trusted.user.username, password: trusted.password }, testRequest);
+    const before = await auth.signIn(
+      { login: trusted.user.username, password: trusted.password },
+      testRequest,
+    );
     if (before.status !== 'signed_in') throw new Error('expected a session');
     // Still valid: wrong guesses count on the device, past the account's 5.
-    expect(await guessUntilRefused(trusted.user.username, before.device.token)).toMatchObject({ scope: 'device' });
+    expect(await guessUntilRefused(trusted.user.username, before.device.token)).toMatchObject({
+      scope: 'device',
+    });
 
     const owner = await createSignedInUser(auth);
-    const minted = await auth.signIn({ login: owner.user.username, password: owner.password }, testRequest);
+    const minted = await auth.signIn(
+      { login: owner.user.username, password: owner.password },
+      testRequest,
+    );
     if (minted.status !== 'signed_in') throw new Error('expected a session');
     await auth.changePassword(
       minted.login.session,
@@ -197,29 +305,54 @@ describe('device tokens', () => {
       testRequest,
     );
     // Void now: the stranger's budget, the account lock after 5.
-    expect(await guessUntilRefused(owner.user.username, minted.device.token)).toEqual({ attempt: 6, scope: 'account' });
+    expect(await guessUntilRefused(owner.user.username, minted.device.token)).toEqual({
+      attempt: 6,
+      scope: 'account',
+    });
   });
 });
 
 describe('sessions record how they authenticated', () => {
   it('password, password and code, passkey', async () => {
     const member = await withTotp();
-    const step = await auth.signIn({ login: member.user.username, password: member.password }, testRequest);
+    const step = await auth.signIn(
+      { login: member.user.username, password: member.password },
+      testRequest,
+    );
     if (step.status !== 'second_factor') throw new Error('expected a second step');
-    const done = await auth.completeSecondFactor(step.challenge, { code: totpCode(member.secret, clock.now()) }, testRequest);
+    const done = await auth.completeSecondFactor(
+      step.challenge,
+      { code: totpCode(member.secret, clock.now()) },
+      testRequest,
+    );
     expect(done.login.session.amr).toEqual(['password', 'totp']);
-    expect((await auth.loadUser(done.login.token, testRequest)).session?.amr).toEqual(['password', 'totp']);
+    expect((await auth.loadUser(done.login.token, testRequest)).session?.amr).toEqual([
+      'password',
+      'totp',
+    ]);
 
     const plain = await createSignedInUser(auth);
-    const signedIn = await auth.signIn({ login: plain.user.username, password: plain.password }, testRequest);
+    const signedIn = await auth.signIn(
+      { login: plain.user.username, password: plain.password },
+      testRequest,
+    );
     if (signedIn.status !== 'signed_in') throw new Error('expected a session');
     expect(signedIn.login.session.amr).toEqual(['password']);
     expect(signedIn.device.token).toMatch(/\./);
 
     const authenticator = createSoftAuthenticator({ origin: SITE });
-    await auth.registerPasskey(plain.session, authenticator.register(await auth.passkeyRegistrationOptions(plain.session, testRequest)), 'Key', testRequest);
+    await auth.registerPasskey(
+      plain.session,
+      authenticator.register(await auth.passkeyRegistrationOptions(plain.session, testRequest)),
+      'Key',
+      testRequest,
+    );
     const options = await auth.passkeyAuthenticationOptions();
-    const withPasskey = await auth.signInWithPasskey(authenticator.authenticate(options), {}, testRequest);
+    const withPasskey = await auth.signInWithPasskey(
+      authenticator.authenticate(options),
+      {},
+      testRequest,
+    );
     expect(withPasskey.login.session.amr).toEqual(['passkey']);
     expect(withPasskey.device.token).toMatch(/\./);
   });
@@ -230,13 +363,25 @@ describe('step-up on an account with TOTP asks for the second factor', () => {
     const member = await withTotp();
     // A stolen, stale cookie and the password.
     await makeSessionStale(auth, member.session.id);
-    const passwordOnly = await authErrorOf(auth.confirmLogin(member.session, member.password, testRequest));
+    const passwordOnly = await authErrorOf(
+      auth.confirmLogin(member.session, member.password, testRequest),
+    );
     expect(passwordOnly.code).toBe('VALIDATION');
     expect(passwordOnly.fieldErrors.code).toBeDefined();
-    expect((await authErrorOf(auth.regenerateRecoveryCodes(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
-    expect((await authErrorOf(auth.passkeyRegistrationOptions(member.session, testRequest))).code).toBe('NEEDS_REFRESH');
+    expect(
+      (await authErrorOf(auth.regenerateRecoveryCodes(member.session, testRequest))).code,
+    ).toBe('NEEDS_REFRESH');
+    expect(
+      (await authErrorOf(auth.passkeyRegistrationOptions(member.session, testRequest))).code,
+    ).toBe('NEEDS_REFRESH');
     // A wrong code does not step up either.
-    expect((await authErrorOf(auth.confirmLogin(member.session, member.password, testRequest, { code: '000000' }))).code).toBe('VALIDATION');
+    expect(
+      (
+        await authErrorOf(
+          auth.confirmLogin(member.session, member.password, testRequest, { code: '000000' }),
+        )
+      ).code,
+    ).toBe('VALIDATION');
     expect(await auth.secondFactorRequired(member.user)).toBe(true);
   });
 
@@ -244,13 +389,22 @@ describe('step-up on an account with TOTP asks for the second factor', () => {
     const member = await createSignedInUser(auth);
     const older = await auth.loginUser(member.user, {}, otherBrowser);
     const enrolment = await auth.beginTotpEnrolment(member.session, testRequest);
-    await auth.confirmTotpEnrolment(member.session, totpCode(enrolment.secret, clock.now()), testRequest);
+    await auth.confirmTotpEnrolment(
+      member.session,
+      totpCode(enrolment.secret, clock.now()),
+      testRequest,
+    );
     // The enrolling session gave the code; the older one never did.
-    expect((await auth.loadUser(member.token, testRequest)).session?.amr).toEqual(['password', 'totp']);
+    expect((await auth.loadUser(member.token, testRequest)).session?.amr).toEqual([
+      'password',
+      'totp',
+    ]);
     const loaded = await auth.loadUser(older.token, otherBrowser);
     expect(loaded.session?.stepUp).toBe('second_factor');
     expect(auth.isFresh(loaded.session!)).toBe(false);
-    expect((await authErrorOf(auth.regenerateRecoveryCodes(loaded.session!, otherBrowser))).code).toBe('NEEDS_REFRESH');
+    expect(
+      (await authErrorOf(auth.regenerateRecoveryCodes(loaded.session!, otherBrowser))).code,
+    ).toBe('NEEDS_REFRESH');
   });
 
   it('the password and a code (or a passkey) make the session fresh', async () => {
@@ -272,28 +426,38 @@ describe('admins', () => {
     const root = await createSignedInUser(strict.auth, { role: 'admin' });
     const passwordOnly = await strict.auth.loginUser(root.user, {}, otherBrowser);
     const enrolment = await strict.auth.beginTotpEnrolment(root.session, testRequest);
-    await strict.auth.confirmTotpEnrolment(root.session, totpCode(enrolment.secret, strict.clock.now()), testRequest);
+    await strict.auth.confirmTotpEnrolment(
+      root.session,
+      totpCode(enrolment.secret, strict.clock.now()),
+      testRequest,
+    );
     const loaded = await strict.auth.loadUser(passwordOnly.token, otherBrowser);
     expect(loaded.user).toMatchObject({ role: 'admin', mfaEnabled: true });
-    expect(() => strict.auth.checkAdminSession(loaded.user as never, loaded.session!, { mutation: false })).toThrow(
-      expect.objectContaining({ code: 'NEEDS_REFRESH' }),
-    );
+    expect(() =>
+      strict.auth.checkAdminSession(loaded.user as never, loaded.session!, { mutation: false }),
+    ).toThrow(expect.objectContaining({ code: 'NEEDS_REFRESH' }));
     // The enrolling session passed the factor: admin reads, and (fresh) changes.
     const mine = await strict.auth.loadUser(root.token, testRequest);
-    expect(() => strict.auth.checkAdminSession(mine.user as never, mine.session!, { mutation: true })).not.toThrow();
+    expect(() =>
+      strict.auth.checkAdminSession(mine.user as never, mine.session!, { mutation: true }),
+    ).not.toThrow();
     // Stale: reads yes, changes no.
     await makeSessionStale(strict.auth, root.session.id);
     const stale = await strict.auth.loadUser(root.token, testRequest);
-    expect(() => strict.auth.checkAdminSession(stale.user as never, stale.session!, { mutation: false })).not.toThrow();
-    expect(() => strict.auth.checkAdminSession(stale.user as never, stale.session!, { mutation: true })).toThrow(
-      expect.objectContaining({ code: 'NEEDS_REFRESH' }),
-    );
+    expect(() =>
+      strict.auth.checkAdminSession(stale.user as never, stale.session!, { mutation: false }),
+    ).not.toThrow();
+    expect(() =>
+      strict.auth.checkAdminSession(stale.user as never, stale.session!, { mutation: true }),
+    ).toThrow(expect.objectContaining({ code: 'NEEDS_REFRESH' }));
   });
 
   it('an admin cannot reset their own second factor; resetting another ends their sessions', async () => {
     const root = await createSignedInUser(auth, { role: 'admin' });
     const other = await createSignedInUser(auth, { role: 'admin' });
-    expect((await authErrorOf(auth.resetSecondFactor(root.user, root.user.id, testRequest))).code).toBe('FORBIDDEN');
+    expect(
+      (await authErrorOf(auth.resetSecondFactor(root.user, root.user.id, testRequest))).code,
+    ).toBe('FORBIDDEN');
     await auth.resetSecondFactor(root.user, other.user.id, testRequest);
     expect((await auth.loadUser(other.token, testRequest)).user.isAuthenticated).toBe(false);
   });

@@ -64,6 +64,12 @@ export interface TotpDoc {
   verified_at?: Date | null;
   /** The session that gave that first code (it passes the new factor when it turns on). */
   verified_session?: string | null;
+  /**
+   * While not confirmed: the account's security stamp when the set-up began.
+   * A stamp change (password reset, sign out everywhere...) voids the set-up,
+   * so an app planted by an intruder's session cannot be turned on after it.
+   */
+  stamp?: string;
 }
 
 export interface SessionDoc {

@@ -10,16 +10,33 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { encodeBase32UpperCaseNoPadding } from '@oslojs/encoding';
 import { createTOTPKeyURI, generateHOTP } from '@oslojs/otp';
 import { renderSVG } from 'uqr';
-import type { TotpDoc, UserDoc } from '@authkit/db';
+import type { UserDoc } from '@authkit/db';
 import { takeClaim, withClaim } from '../claims.ts';
-import { freshSessionDoc, liveSessionDoc, MESSAGES, syncUserCopies, type AuthCore } from '../core.ts';
-import { renewSecurityStamp } from '../security-stamp.ts';
+import {
+  freshSessionDoc,
+  liveSessionDoc,
+  MESSAGES,
+  syncUserCopies,
+  type AuthCore,
+} from '../core.ts';
+import { issuedUnderCurrentStamp, renewSecurityStamp, stampOf } from '../security-stamp.ts';
 import { AuthError } from '../errors.ts';
 import type { Keys } from '../keys.ts';
-import { recoveryCodesRegeneratedNotice, recoveryCodeUsedNotice, totpDisabledNotice, totpEnabledNotice } from '../mail/templates.ts';
+import {
+  recoveryCodesRegeneratedNotice,
+  recoveryCodeUsedNotice,
+  totpDisabledNotice,
+  totpEnabledNotice,
+} from '../mail/templates.ts';
 import type { ThrottleKey } from '../throttle.ts';
 import { sha256hex } from '../tokens.ts';
-import type { RequestInfo, SecondFactorProof, SessionInfo, TotpEnrolment, TwoStepStatus } from '../types.ts';
+import type {
+  RequestInfo,
+  SecondFactorProof,
+  SessionInfo,
+  TotpEnrolment,
+  TwoStepStatus,
+} from '../types.ts';
 import { remainingRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recovery-codes.ts';
 import { open, seal } from './secret-box.ts';
 
@@ -112,7 +129,12 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const admission = await throttle.admit(keys, now());
     const outcome =
       method === 'recovery_code'
-        ? (await useRecoveryCode(database, await recoveryCodesKey(), user._id, (proof as { recoveryCode: unknown }).recoveryCode))
+        ? (await useRecoveryCode(
+            database,
+            await recoveryCodesKey(),
+            user._id,
+            (proof as { recoveryCode: unknown }).recoveryCode,
+          ))
           ? 'accepted'
           : 'wrong'
         : await acceptCode(user, (proof as { code?: unknown } | null)?.code);
@@ -144,11 +166,22 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return method;
   }
 
-  /** Verified by a first code, waiting for "I have saved the codes", within the time: the end of that time, else null. */
-  function unsavedUntil(totp: TotpDoc | null | undefined): Date | null {
-    if (!totp || totp.confirmed || !totp.verified_at) return null;
+  /**
+   * Verified by a first code, waiting for "I have saved the codes", within the
+   * time and under the account's current stamp: the end of that time, else null.
+   */
+  function unsavedUntil(
+    user: Pick<UserDoc, 'totp' | 'security_stamp'> | null | undefined,
+  ): Date | null {
+    const totp = user?.totp;
+    if (!totp || totp.confirmed || !totp.verified_at || !underway(user)) return null;
     const until = new Date(totp.verified_at.getTime() + SAVE_CODES_MS);
     return until > now() ? until : null;
+  }
+
+  /** An unconfirmed set-up begun under the account's current stamp (a reset or sign-out everywhere voids it). */
+  function underway(user: Pick<UserDoc, 'totp' | 'security_stamp'>): boolean {
+    return !!user.totp && !user.totp.confirmed && issuedUnderCurrentStamp(user.totp.stamp, user);
   }
 
   /** Changes to a user's second factors run one at a time (enrol, confirm, disable, reset). */
@@ -195,7 +228,15 @@ export function createTotp(core: AuthCore, keys: Keys) {
       await database.users.updateOne(
         { _id: user._id },
         {
-          $set: { totp: { secret: sealed, confirmed: false, created_at: createdAt, last_step: 0 } },
+          $set: {
+            totp: {
+              secret: sealed,
+              confirmed: false,
+              created_at: createdAt,
+              last_step: 0,
+              stamp: stampOf(user),
+            },
+          },
         },
       );
       const uri = createTOTPKeyURI(settings.siteName, user.username, secret, STEP_SECONDS, DIGITS);
@@ -222,7 +263,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
       const pending = user.totp;
-      if (pending && unsavedUntil(pending)) {
+      if (unsavedUntil(user)) {
         throw new AuthError(
           'CONFLICT',
           'Your authenticator app is already verified: confirm that you saved your recovery codes, or get new ones.',
@@ -232,6 +273,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
         !pending ||
         pending.confirmed ||
         pending.verified_at ||
+        !underway(user) ||
         pending.created_at.getTime() + ENROLMENT_MS <= now().getTime()
       ) {
         throw new AuthError(
@@ -245,7 +287,11 @@ export function createTotp(core: AuthCore, keys: Keys) {
           ?.last_step ?? 0;
       await database.users.updateOne(
         { _id: user._id },
-        { $set: { totp: { ...pending, last_step: last, verified_at: now(), verified_session: doc._id } } },
+        {
+          $set: {
+            totp: { ...pending, last_step: last, verified_at: now(), verified_session: doc._id },
+          },
+        },
       );
       return replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
     });
@@ -258,7 +304,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       const user = await activeUser(doc.user_id);
       const pending = user.totp;
       if (pending?.confirmed) return;
-      if (!pending || !unsavedUntil(pending)) {
+      if (!pending || !unsavedUntil(user)) {
         throw new AuthError(
           'CONFLICT',
           'This set-up has expired: two-step verification is still off. Start again.',
@@ -267,11 +313,19 @@ export function createTotp(core: AuthCore, keys: Keys) {
       const { secret, created_at, last_step, verified_session } = pending;
       await database.users.updateOne(
         { _id: user._id },
-        { $set: { totp: { secret, created_at, last_step, confirmed: true }, mfa_enabled: true, updated_at: now() } },
+        {
+          $set: {
+            totp: { secret, created_at, last_step, confirmed: true },
+            mfa_enabled: true,
+            updated_at: now(),
+          },
+        },
       );
       // The session that gave the code has passed the new factor (others have not:
       // they step up with it before sensitive actions or admin rights).
-      const verifier = verified_session ? await database.sessions.findOne({ _id: verified_session }) : null;
+      const verifier = verified_session
+        ? await database.sessions.findOne({ _id: verified_session })
+        : null;
       if (verifier?.user_id === user._id) {
         await database.sessions.updateOne(
           { _id: verifier._id },
@@ -281,7 +335,13 @@ export function createTotp(core: AuthCore, keys: Keys) {
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
-      await mail.send(totpEnabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
+      await mail.send(
+        totpEnabledNotice(mail.contextFor(user), {
+          at: now(),
+          ip: request.ip,
+          userAgent: request.userAgent,
+        }),
+      );
     });
   }
 
@@ -298,10 +358,14 @@ export function createTotp(core: AuthCore, keys: Keys) {
 
   async function twoStepStatus(session: SessionInfo): Promise<TwoStepStatus> {
     const doc = await liveSessionDoc(core, session);
-    const user = await database.users.findOne({ _id: doc.user_id }, { projection: { totp: 1 } });
-    const finishBy = unsavedUntil(user?.totp);
+    const user = await database.users.findOne(
+      { _id: doc.user_id },
+      { projection: { totp: 1, security_stamp: 1 } },
+    );
+    const finishBy = unsavedUntil(user);
     const state = user?.totp?.confirmed ? 'on' : finishBy ? 'unsaved' : 'off';
-    const recoveryCodesLeft = state === 'off' ? 0 : await remainingRecoveryCodes(database, doc.user_id);
+    const recoveryCodesLeft =
+      state === 'off' ? 0 : await remainingRecoveryCodes(database, doc.user_id);
     return { state, recoveryCodesLeft, finishBy };
   }
 
@@ -318,7 +382,13 @@ export function createTotp(core: AuthCore, keys: Keys) {
       await checkProof(user, proof, request, 'totp_disable');
       await removeTotp(user._id, doc._id);
       await events.record('totp_disabled', user._id, request);
-      await mail.send(totpDisabledNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
+      await mail.send(
+        totpDisabledNotice(mail.contextFor(user), {
+          at: now(),
+          ip: request.ip,
+          userAgent: request.userAgent,
+        }),
+      );
     });
   }
 
@@ -334,13 +404,23 @@ export function createTotp(core: AuthCore, keys: Keys) {
     const doc = await freshSessionDoc(core, session, request, 'recovery_codes');
     return serialized(doc.user_id, async () => {
       const user = await activeUser(doc.user_id);
-      const unsaved = unsavedUntil(user.totp) !== null;
-      if (!user.totp?.confirmed && !unsaved) throw new AuthError('CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
+      const unsaved = unsavedUntil(user) !== null;
+      if (!user.totp?.confirmed && !unsaved)
+        throw new AuthError(
+          'CONFLICT',
+          'Recovery codes come with an authenticator app: set one up first.',
+        );
       const codes = await replaceRecoveryCodes(database, await recoveryCodesKey(), user._id, now());
       if (unsaved) return codes;
       await events.record('recovery_codes_regenerated', user._id, request);
       // New codes are a new way in: the owner hears of it (review 2026-12-05, finding 2).
-      await mail.send(recoveryCodesRegeneratedNotice(mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
+      await mail.send(
+        recoveryCodesRegeneratedNotice(mail.contextFor(user), {
+          at: now(),
+          ip: request.ip,
+          userAgent: request.userAgent,
+        }),
+      );
       return codes;
     });
   }
@@ -351,7 +431,10 @@ export function createTotp(core: AuthCore, keys: Keys) {
    * links, pending steps and device tokens issued before stop working.
    */
   async function removeTotp(userId: string, keepSessionId?: string): Promise<void> {
-    await database.users.updateOne({ _id: userId }, { $set: { totp: null, mfa_enabled: false, updated_at: now() } });
+    await database.users.updateOne(
+      { _id: userId },
+      { $set: { totp: null, mfa_enabled: false, updated_at: now() } },
+    );
     await database.recoveryCodes.deleteMany({ user_id: userId });
     // Sessions carry the flag (admin procedures and step-up read it): every copy follows.
     await syncUserCopies(core, userId);
