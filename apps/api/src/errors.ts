@@ -5,6 +5,8 @@ import { AuthError } from '@authkit/auth';
 import { authErrorReason, trpcErrorCode } from '@authkit/auth/trpc';
 import { isDatabaseUnavailable } from '@authkit/db';
 import { TRPCError, type TRPCDefaultErrorShape as DefaultErrorShape } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
 
 /** A cookie-authenticated mutation refused by the CSRF check. */
@@ -66,14 +68,19 @@ export interface ErrorData {
   scope?: string;
 }
 
-/** The root errorFormatter: only what is safe and useful for a client. */
+/**
+ * The root errorFormatter: only what is safe and useful for a client. What a
+ * procedure threw reaches it wrapped in a 500 by tRPC; `toTRPCError` gives a
+ * known failure its own code, and the HTTP status follows the code.
+ */
 export function formatError(
   shape: DefaultErrorShape,
-  error: TRPCError,
+  thrown: TRPCError,
 ): DefaultErrorShape & { data: ErrorData } {
-  const data: ErrorData = { code: shape.data.code, httpStatus: shape.data.httpStatus };
+  const error = toTRPCError(thrown);
+  const data: ErrorData = { code: error.code, httpStatus: getHTTPStatusCodeFromError(error) };
   if (shape.data.path) data.path = shape.data.path;
-  let message = shape.message;
+  let message = error === thrown ? shape.message : error.message;
   const cause = error.cause;
 
   if (cause instanceof z.ZodError) {
@@ -98,7 +105,7 @@ export function formatError(
   if (error.code === 'INTERNAL_SERVER_ERROR') message = 'Internal server error.';
   if (error.code === 'SERVICE_UNAVAILABLE') message = unavailableMessage;
   // No `stack` in data, in any environment: the log has it.
-  return { code: shape.code, message, data };
+  return { code: TRPC_ERROR_CODES_BY_KEY[error.code], message, data };
 }
 
 /** Seconds for a Retry-After header, when one of the errors is a throttle. */
