@@ -3,13 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Auth } from '@authkit/auth';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createContextFactory } from './context.ts';
-import { retryAfterSeconds, unavailableMessage } from './errors.ts';
+import { retryAfterSeconds, toTRPCError, unavailableMessage } from './errors.ts';
 import { databaseUp } from './health.ts';
 import { appRouter } from './router.ts';
+import { createTrpcHandler } from './trpc-http.ts';
 
 /** Larger bodies get 413. Above 1 MB so that an oversized field gets its 400 from the input check. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -40,9 +40,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const requestIds = new WeakMap<http.IncomingMessage, string>();
   let closing = false;
 
-  const trpcHandler = createHTTPHandler({
+  const trpcHandler = createTrpcHandler({
     router: appRouter,
-    basePath: '/trpc/',
     createContext: createContextFactory({ auth, config, logger }),
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: 20,
@@ -69,8 +68,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       if (retryAfter !== null) headers['retry-after'] = String(retryAfter);
       return { headers };
     },
-    onError({ error, req, path }) {
+    onError({ error: thrown, req, path }) {
       const reqId = requestIds.get(req as http.IncomingMessage);
+      // What a procedure threw arrives wrapped in a 500; a known failure is not one.
+      const error = toTRPCError(thrown);
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         logger.error({ reqId, path, err: error.cause ?? error }, 'unexpected error');
       } else if (error.code === 'SERVICE_UNAVAILABLE') {
@@ -142,7 +143,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
           },
         });
       }
-      return trpcHandler(req, res);
+      // The procedure path: what follows /trpc/, without the slashes around it.
+      return trpcHandler(req, res, url, url.pathname.slice('/trpc'.length).replace(/^\/|\/$/g, ''));
     }
 
     sendJson(res, 404, { error: 'Not found' });
