@@ -3,7 +3,7 @@
 // own addresses and CIDR ranges. Entries of X-Forwarded-For that no trusted
 // proxy added come from the client and can be forged, so they are never used.
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
 
 /** false: no proxy; true or n: that many proxies in front; a list: the proxies' addresses/CIDRs. */
 export type TrustProxy = boolean | number | readonly string[];
@@ -49,6 +49,18 @@ function isTrusted(address: string, entries: readonly string[]): boolean {
   return family !== 0 && blockListOf(entries).check(plain, family === 6 ? 'ipv6' : 'ipv4');
 }
 
+// The peer's trust, once per connection: a keep-alive connection (a proxy's
+// above all) carries many requests from the same peer.
+const peerTrust = new WeakMap<Socket, { entries: readonly string[]; trusted: boolean }>();
+
+function isTrustedPeer(socket: Socket, peer: string, entries: readonly string[]): boolean {
+  const known = peerTrust.get(socket);
+  if (known?.entries === entries) return known.trusted;
+  const trusted = isTrusted(peer, entries);
+  peerTrust.set(socket, { entries, trusted });
+  return trusted;
+}
+
 /** IPv4 clients of a dual-stack socket show up as ::ffff:a.b.c.d. */
 export function unmapped(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
@@ -80,7 +92,7 @@ export function clientAddress(req: IncomingMessage, trust: TrustProxy): ClientAd
     const ip = hops[Math.min(count, hops.length - 1)] || null;
     return { ip: ip ? unmapped(ip) : null, viaTrustedProxy: true };
   }
-  if (!peer || !isTrusted(peer, trust)) return { ip: peer, viaTrustedProxy: false };
+  if (!peer || !isTrustedPeer(req.socket, peer, trust)) return { ip: peer, viaTrustedProxy: false };
   let index = 0;
   while (index < hops.length - 1 && isTrusted(hops[index] ?? '', trust)) index++;
   const ip = hops[index];

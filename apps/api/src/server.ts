@@ -47,14 +47,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     maxBatchSize: 20,
     // Queries may also be POSTed, for inputs too long for a URL. Mutations are never GET.
     allowMethodOverride: true,
+    // What differs per answer. Cache-Control and Vary: origin are set on every
+    // answer in handle() (tRPC's own Vary is added to it).
     responseMeta({ ctx, info, errors }) {
-      // A plain object rather than a Headers instance (cheaper on every
-      // request). tRPC appends array values and sets string ones: `vary` adds
-      // to its own "trpc-accept, accept".
-      const headers: Record<string, string | string[]> = {
-        'cache-control': 'no-store',
-        vary: ['origin'],
-      };
+      const headers: Record<string, string | string[]> = {};
       // tRPC leaves the content type out of its early refusals (a URL or body
       // type it cannot parse, streaming without batching), whose bodies are JSON too.
       if (!info || (info.accept === 'application/jsonl' && !info.isBatchCall)) {
@@ -143,6 +139,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
           },
         });
       }
+      res.setHeader('cache-control', 'no-store');
       // The procedure path: what follows /trpc/, without the slashes around it.
       return trpcHandler(req, res, url, url.pathname.slice('/trpc'.length).replace(/^\/|\/$/g, ''));
     }

@@ -18,6 +18,8 @@ it('answers a batch of queries, plain and streamed', async () => {
     },
   );
   expect(batch.status).toBe(200);
+  expect(batch.headers.get('cache-control')).toBe('no-store');
+  expect(batch.headers.get('vary')).toBe('origin, trpc-accept, accept');
   expect(batch.body).toEqual([
     { result: { data: { ok: true } } },
     {

@@ -108,7 +108,7 @@ class IncomingHeaders {
 }
 
 /**
- * The Response's status and headers, then its body as it comes: one chunk
+ * The Response's status and headers (beside those the server set), then its body as it comes: one chunk
  * for a JSON answer, several for a streamed batch (each waits for the socket
  * to drain). A client that goes away cancels the rest.
  */
@@ -119,7 +119,10 @@ async function writeResponse(
 ): Promise<void> {
   res.statusCode = response.status;
   for (const [name, value] of response.headers) {
-    if (name !== 'set-cookie') res.setHeader(name, value);
+    if (name === 'set-cookie') continue;
+    // tRPC's Vary (trpc-accept, accept) adds to the server's (origin).
+    const before = name === 'vary' ? res.getHeader('vary') : undefined;
+    res.setHeader(name, before ? `${String(before)}, ${value}` : value);
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader('set-cookie', cookies);

@@ -5,6 +5,7 @@ import {
   requireUser,
   requireVerifiedEmail,
   type AuthContext,
+  type SignedInContext,
 } from '@authkit/auth/trpc';
 import { initTRPC } from '@trpc/server';
 import { formatError } from './errors.ts';
@@ -34,23 +35,23 @@ export const publicProcedure = t.procedure;
 
 /** 401 when anonymous, 403 (reason inactive) for a deactivated account; the email need not be verified. */
 export const signedInProcedure = publicProcedure.use(({ ctx, next }) =>
-  next({ ctx: requireUser(ctx) }),
+  next({ ctx: narrowed(requireUser(ctx)) }),
 );
 
 /** signedInProcedure, plus 403 with reason needs_refresh unless the session is fresh. */
 export const signedInFreshProcedure = publicProcedure.use(async ({ ctx, next, path }) =>
-  next({ ctx: await requireFresh(ctx, path) }),
+  next({ ctx: narrowed(await requireFresh(ctx, path)) }),
 );
 
 /** 401 when anonymous, 403 (reason inactive, or email_unverified when verification is required). */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) =>
-  next({ ctx: requireVerifiedEmail(ctx) }),
+  next({ ctx: narrowed(requireVerifiedEmail(ctx)) }),
 );
 
 /** protectedProcedure, plus 403 with reason needs_refresh unless the password was entered within the fresh window. */
 export const freshProcedure = publicProcedure.use(async ({ ctx, next, path }) => {
   requireVerifiedEmail(ctx);
-  return next({ ctx: await requireFresh(ctx, path) });
+  return next({ ctx: narrowed(await requireFresh(ctx, path)) });
 });
 
 /**
@@ -62,5 +63,14 @@ export const adminProcedure = publicProcedure.use(({ ctx, next, type }) => {
   // A member is told `forbidden` (verifying would not help them), an unverified admin to verify.
   const signedIn = requireAdminSession(ctx, { mutation: type === 'mutation' });
   requireVerifiedEmail(ctx);
-  return next({ ctx: signedIn });
+  return next({ ctx: narrowed(signedIn) });
 });
+
+/**
+ * What a level adds to the context: the signed-in user and session, no longer
+ * nullable. Only these two: tRPC merges what `next` gets into a copy of the
+ * context (every key of both, on every call).
+ */
+function narrowed({ user, session }: SignedInContext) {
+  return { user, session };
+}
