@@ -6,7 +6,7 @@
 // noisy machine slows both sides alike. Figures are printed, never asserted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { connectDatabase } from '@authkit/db';
@@ -360,12 +360,13 @@ async function startProcess(
   env: Record<string, string>,
 ) {
   // BENCH_PROFILE=1: CPU profiles of every server, written when it stops (open in Chrome DevTools).
+  // BENCH_LOG_DIR=<dir>: each server's log lines (stdout) in <dir>/<name>.log; by default they are dropped.
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`]
     : [];
   const child = spawn(process.execPath, [...profile, ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFile(name), 'inherit'],
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -618,6 +619,12 @@ class MemoryTable {
       Object.keys(this.servers).map((name) => [name, ...(this.values.get(name) ?? [])]),
     );
   }
+}
+
+/** Where a server's stdout goes: BENCH_LOG_DIR/<name>.log, or nowhere. */
+function logFile(name: string): 'ignore' | number {
+  const dir = process.env.BENCH_LOG_DIR;
+  return dir ? openSync(join(dir, `${name.replace(/\W+/g, '-')}.log`), 'w') : 'ignore';
 }
 
 /** auth.me-like load (autocannon) for as long as `work` runs. */
