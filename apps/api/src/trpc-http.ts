@@ -132,11 +132,12 @@ async function writeResponse(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (signal.aborted) {
+      if (signal.aborted || res.destroyed) {
         await reader.cancel();
         break;
       }
-      if (!res.write(value)) await drained(res);
+      // A destroyed response never drains (its 'close' may be past): no wait then.
+      if (!res.write(value) && !res.destroyed) await drained(res);
     }
   } finally {
     res.end();
