@@ -183,30 +183,32 @@ async function run(serverUri: string) {
   const cookie = `${small.cookieName}=${small.token}`;
   const bearer = `Bearer ${small.token}`;
 
+  // Each round runs the targets in this order: the sides of a ratio run close
+  // together (a round takes over a minute, and the machine drifts).
   const targets = {
-    meCookie: { url: `${api}/trpc/auth.me`, headers: { cookie } },
-    meBearer: { url: `${api}/trpc/auth.me`, headers: { authorization: bearer } },
-    meCookieNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { cookie } },
-    meBearerNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { authorization: bearer } },
     floor: { url: `http://127.0.0.1:${floorPort}/trpc/ping` },
     ping: { url: `${api}/trpc/ping` },
-    health: { url: `${api}/trpc/health` },
-    bare: { url: `http://127.0.0.1:${helloPort}/` },
-    betterAuth: {
-      url: `http://127.0.0.1:${betterAuthPort}${GET_SESSION_PATH}`,
-      headers: { cookie: betterAuthCookie },
-    },
+    meCookie: { url: `${api}/trpc/auth.me`, headers: { cookie } },
+    meBearer: { url: `${api}/trpc/auth.me`, headers: { authorization: bearer } },
     betterAuthCache: {
       url: `http://127.0.0.1:${betterAuthCachePort}${GET_SESSION_PATH}`,
       headers: { cookie: betterAuthCacheCookie },
     },
-    // Plain http, as a TLS proxy in front would say (the build has no fixed origin).
-    dashboard: { url: `${web}/dashboard`, headers: { cookie, 'x-forwarded-proto': 'http' } },
-    loginPage: { url: `${web}/login`, headers: { 'x-forwarded-proto': 'http' } },
+    betterAuth: {
+      url: `http://127.0.0.1:${betterAuthPort}${GET_SESSION_PATH}`,
+      headers: { cookie: betterAuthCookie },
+    },
+    meCookieNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { cookie } },
+    meBearerNoCache: { url: `${apiNoCache}/trpc/auth.me`, headers: { authorization: bearer } },
     meLarge: {
       url: `http://127.0.0.1:${apiLargePort}/trpc/auth.me`,
       headers: { authorization: `Bearer ${large.token}` },
     },
+    health: { url: `${api}/trpc/health` },
+    bare: { url: `http://127.0.0.1:${helloPort}/` },
+    // Plain http, as a TLS proxy in front would say (the build has no fixed origin).
+    dashboard: { url: `${web}/dashboard`, headers: { cookie, 'x-forwarded-proto': 'http' } },
+    loginPage: { url: `${web}/login`, headers: { 'x-forwarded-proto': 'http' } },
   } satisfies Record<string, autocannon.Options>;
   const login: autocannon.Options = {
     url: `${api}/trpc/auth.login`,
