@@ -14,7 +14,7 @@ import { toPublicUser } from './convert.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
 import { endSessionsWithReason } from './ended-sessions.ts';
-import { passwordChangedNotice, passwordSetNotice } from './mail/templates.ts';
+import { passwordChangedNotice, passwordSetNotice, requestDetails } from './mail/templates.ts';
 import {
   accountUserInputs,
   getDummyHash,
@@ -357,11 +357,7 @@ export function createCredentials(
     await syncUserCopies(core, user._id);
     await events.record('password_set', user._id, request);
     await core.mail.send(
-      passwordSetNotice(core.mail.contextFor(user), {
-        at: now(),
-        ip: request.ip,
-        userAgent: request.userAgent,
-      }),
+      passwordSetNotice(core.mail.contextFor(user), requestDetails(request, now())),
     );
   };
 

@@ -9,7 +9,7 @@ import { toPublicUser } from './convert.ts';
 import type { Credentials } from './credentials.ts';
 import type { Devices } from './devices.ts';
 import { AuthError } from './errors.ts';
-import { passwordResetMail, passwordResetNotice } from './mail/templates.ts';
+import { passwordResetMail, passwordResetNotice, requestDetails } from './mail/templates.ts';
 import { accountUserInputs, hashPassword } from './passwords.ts';
 import type { Sessions } from './sessions.ts';
 import type { SingleUseTokens } from './single-use-tokens.ts';
@@ -227,7 +227,7 @@ export function createRecovery(
         totp: user.totp?.confirmed === true,
         removedProviders,
       };
-      await mail.send(passwordResetNotice(mail.contextFor(user), outcome, { at: now(), ip: request.ip, userAgent: request.userAgent }));
+      await mail.send(passwordResetNotice(mail.contextFor(user), outcome, requestDetails(request, now())));
       return toPublicUser({ ...user, password_hash: passwordHash });
     });
     if (!redeemed) throw invalidLink();

@@ -27,7 +27,7 @@ import { AuthError } from '../errors.ts';
 import {
   providerConnectedNotice,
   providerDisconnectedNotice,
-  type RequestDetails,
+  requestDetails,
 } from '../mail/templates.ts';
 import { issuedUnderCurrentStamp, renewSecurityStamp, stampOf } from '../security-stamp.ts';
 import type { createSignIn } from '../sign-in.ts';
@@ -113,11 +113,6 @@ export function createIdentityProviders(
   const nameOf = (providerId: string) => clients.get(providerId)?.config.name ?? providerId;
   const redirectUriFor = (providerId: string) =>
     `${settings.siteUrl}/login/provider/${providerId}/callback`;
-  const detailsOf = (request: RequestInfo): RequestDetails => ({
-    at: now(),
-    ip: request.ip,
-    userAgent: request.userAgent,
-  });
 
   function listProviders(): ProviderInfo[] {
     return [...clients.values()].map((entry) => ({
@@ -355,7 +350,7 @@ export function createIdentityProviders(
     }
     await events.record('oauth_connected', user._id, request, { provider: providerId });
     await core.mail.send(
-      providerConnectedNotice(core.mail.contextFor(user), provider.config.name, detailsOf(request)),
+      providerConnectedNotice(core.mail.contextFor(user), provider.config.name, requestDetails(request, now())),
     );
     return { status: 'connected', provider: provider.config.name, next: flow.next };
 
@@ -594,7 +589,7 @@ export function createIdentityProviders(
         providerDisconnectedNotice(
           core.mail.contextFor(user),
           nameOf(link.provider),
-          detailsOf(request),
+          requestDetails(request, now()),
         ),
       );
   }

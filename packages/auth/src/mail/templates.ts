@@ -16,6 +16,14 @@ export interface RequestDetails {
   userAgent: string | null;
 }
 
+/** The details of `request`, made at `at`. */
+export function requestDetails(
+  request: { ip: string | null; userAgent: string | null },
+  at: Date,
+): RequestDetails {
+  return { at, ip: request.ip, userAgent: request.userAgent };
+}
+
 /**
  * A short, plain name for a browser from its user agent ("Firefox on Windows").
  * The user agent is whatever the client sent: only known names come out of it,

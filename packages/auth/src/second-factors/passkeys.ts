@@ -19,7 +19,7 @@ import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
 import { withClaim } from '../claims.ts';
 import type { MailMessage } from '../mail/outbox.ts';
-import { passkeyAddedNotice, passkeyRemovedNotice, type MailContext, type RequestDetails } from '../mail/templates.ts';
+import { passkeyAddedNotice, passkeyRemovedNotice, requestDetails, type MailContext, type RequestDetails } from '../mail/templates.ts';
 import { sha256hex, throttleAddress } from '../tokens.ts';
 import { defaultPasskeyName } from './passkey-names.ts';
 import type { LoginResult, PasskeyInfo, PublicUser, RequestInfo, SessionInfo } from '../types.ts';
@@ -120,7 +120,7 @@ export function createPasskeys(core: AuthCore) {
   ): Promise<void> {
     const user = await database.users.findOne({ _id: userId }, { projection: { username: 1, email: 1 } });
     if (!user) return;
-    await core.mail.send(notice(core.mail.contextFor(user), { at: now(), ip: request.ip, userAgent: request.userAgent }));
+    await core.mail.send(notice(core.mail.contextFor(user), requestDetails(request, now())));
   }
 
   function info(doc: PasskeyDoc): PasskeyInfo {

@@ -14,7 +14,7 @@ import { MESSAGES, takeOncePer, type AuthCore } from '../core.ts';
 import { clip, MAX_IP, MAX_USER_AGENT } from '../limits.ts';
 import { toPublicUser } from '../convert.ts';
 import { AuthError } from '../errors.ts';
-import { secondStepNotice, type RequestDetails } from '../mail/templates.ts';
+import { requestDetails, secondStepNotice, type RequestDetails } from '../mail/templates.ts';
 import { issuedUnderCurrentStamp, stampOf } from '../security-stamp.ts';
 import { generateToken, hashToken, isWellFormedToken, sha256hex } from '../tokens.ts';
 import type { PublicUser, RequestInfo, SecondFactorChallenge, SecondFactorProof } from '../types.ts';
@@ -106,11 +106,7 @@ export function createSecondFactorSignIn(core: AuthCore, totp: Pick<Totp, 'check
       // A wrong code after a correct password: the owner hears of it (not of a THROTTLED refusal,
       // which checked nothing; that step is announced as abandoned when it expires).
       if (error instanceof AuthError && error.code === 'VALIDATION') {
-        await announceSecondStep(pending, 'failed', {
-          at: now(),
-          ip: request.ip,
-          userAgent: request.userAgent,
-        });
+        await announceSecondStep(pending, 'failed', requestDetails(request, now()));
       }
       throw error;
     }

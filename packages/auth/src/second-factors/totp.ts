@@ -25,6 +25,7 @@ import type { Keys } from '../keys.ts';
 import {
   recoveryCodesRegeneratedNotice,
   recoveryCodeUsedNotice,
+  requestDetails,
   totpDisabledNotice,
   totpEnabledNotice,
 } from '../mail/templates.ts';
@@ -335,13 +336,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       // Sessions carry the flag (admin procedures read it): every copy follows.
       await syncUserCopies(core, user._id);
       await events.record('totp_enrolled', user._id, request);
-      await mail.send(
-        totpEnabledNotice(mail.contextFor(user), {
-          at: now(),
-          ip: request.ip,
-          userAgent: request.userAgent,
-        }),
-      );
+      await mail.send(totpEnabledNotice(mail.contextFor(user), requestDetails(request, now())));
     });
   }
 
@@ -382,13 +377,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       await checkProof(user, proof, request, 'totp_disable');
       await removeTotp(user._id, doc._id);
       await events.record('totp_disabled', user._id, request);
-      await mail.send(
-        totpDisabledNotice(mail.contextFor(user), {
-          at: now(),
-          ip: request.ip,
-          userAgent: request.userAgent,
-        }),
-      );
+      await mail.send(totpDisabledNotice(mail.contextFor(user), requestDetails(request, now())));
     });
   }
 
@@ -415,11 +404,7 @@ export function createTotp(core: AuthCore, keys: Keys) {
       await events.record('recovery_codes_regenerated', user._id, request);
       // New codes are a new way in: the owner hears of it (review 2026-12-05, finding 2).
       await mail.send(
-        recoveryCodesRegeneratedNotice(mail.contextFor(user), {
-          at: now(),
-          ip: request.ip,
-          userAgent: request.userAgent,
-        }),
+        recoveryCodesRegeneratedNotice(mail.contextFor(user), requestDetails(request, now())),
       );
       return codes;
     });
